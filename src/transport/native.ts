@@ -64,7 +64,8 @@ let cached: NativeBinding | undefined;
 export function loadNative(): NativeBinding {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
-  const candidates = ['../../../build/Release/portpath.node', '../../build/Release/portpath.node'];
+  // dist/src/transport/ -> package root is three levels up.
+  const candidates = ['../../../build/Release/portpath.node'];
   let lastError: unknown;
   for (const candidate of candidates) {
     try {
