@@ -1,0 +1,140 @@
+// Command-line arguments → one validated options object. Every mistake becomes a PortpathError('ERR_USAGE') with
+// one sentence; commander handles the syntax, this file the meaning.
+import { Command, CommanderError, Option } from 'commander';
+import type { Family, Protocol } from '../probe/method.js';
+import { PortpathError } from '../transport/errors.js';
+import { addressFamily } from '../packet/address.js';
+
+export interface CliOptions {
+  host: string;
+  port: number | null;
+  protocol: Protocol;
+  family: Family | null;
+  probesPerHop: number;
+  firstTtl: number;
+  maxTtl: number;
+  wait: { maxMs: number; here: number; near: number };
+  source: string | null;
+  interface: string | null;
+  sourcePort: number | null;
+  numeric: boolean;
+  json: boolean;
+  debug: boolean;
+}
+
+export const DEFAULT_PORTS: Record<Protocol, number | null> = { tcp: 80, udp: 53, icmp: null };
+
+function usage(message: string): PortpathError {
+  return new PortpathError('ERR_USAGE', message);
+}
+
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw usage(`${name} must be a whole number from ${min} to ${max}, not '${value}'.`);
+    const n = Number(value);
+    if (n < min || n > max) throw usage(`${name} must be from ${min} to ${max}, not ${n}.`);
+    return n;
+  };
+}
+
+export const parsePort = (value: string): number => integer('The port', 1, 65535)(value);
+
+/** -w MAX[,HERE,NEAR] in seconds, as traceroute takes it. */
+function parseWait(value: string): { maxMs: number; here: number; near: number } {
+  const parts = value.split(',').map((p) => Number(p));
+  if (parts.length > 3 || parts.some((p) => !Number.isFinite(p) || p <= 0)) {
+    throw usage(`-w takes MAX[,HERE,NEAR]: positive numbers (seconds, then factors), not '${value}'.`);
+  }
+  return { maxMs: parts[0]! * 1000, here: parts[1] ?? 3, near: parts[2] ?? 3 };
+}
+
+/** Splits "host:port", "[v6]:port", a bare IPv6 literal, or a plain host. */
+export function splitHostPort(target: string): { host: string; port: string | null } {
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(target);
+  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ?? null };
+  const colons = target.split(':').length - 1;
+  if (colons === 1) {
+    const [host, port] = target.split(':');
+    return { host: host!, port: port! };
+  }
+  return { host: target, port: null };
+}
+
+export function buildProgram(): Command {
+  return new Command('portpath')
+    .usage('[options] <host> [port]    (also host:port, [ipv6]:port; portpath demo runs the built-in lab)')
+    .description('Trace the path to a TCP or UDP port: every hop, its RTTs, the port state, and where traffic stops.')
+    .argument('<host>', 'name or address to trace to (host:port and [v6addr]:port work too)')
+    .argument('[port]', 'port to aim at (default 80 for TCP, 53 for UDP)')
+    .addOption(new Option('-T, --tcp', 'TCP SYN probes (default)'))
+    .addOption(new Option('-U, --udp', 'UDP probes (with a payload the service answers for well-known ports)'))
+    .addOption(new Option('-I, --icmp', 'ICMP echo probes'))
+    .option('-p, --port <port>', 'port to aim at')
+    .option('-4', 'use IPv4')
+    .option('-6', 'use IPv6')
+    .option('-q, --queries <n>', 'probes per hop', '3')
+    .option('-f, --first-ttl <n>', 'first TTL to probe', '1')
+    .option('-m, --max-ttl <n>', 'largest TTL to probe', '30')
+    .option('-w, --wait <max[,here,near]>', 'wait at most MAX seconds for a probe; HERE/NEAR x RTTs already seen', '3,3,3')
+    .option('-s, --source <address>', 'source address of the probes')
+    .option('-i, --interface <name>', 'send through this interface')
+    .option('--sport <port>', 'source port (default: a free ephemeral port, reserved for the trace)')
+    .option('-n, --numeric', 'do not resolve addresses to names')
+    .option('--json', 'print the result as JSON (the format is documented and stable)')
+    .option('-d, --debug', 'print every packet sent and received on stderr')
+    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .helpOption('-h, --help')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined })
+    .allowExcessArguments(false);
+}
+
+/** Parses argv (without node and script); throws PortpathError for usage mistakes, CommanderError for help/version. */
+export function parseArgs(argv: string[]): CliOptions {
+  const program = buildProgram();
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')) throw error;
+    if (error instanceof CommanderError) throw usage(error.message.replace(/^error: /, '').replace(/\.?$/, '.') + " See 'portpath --help'.");
+    throw error;
+  }
+  const o = program.opts<Record<string, string | boolean | undefined>>();
+  const methods = (['tcp', 'udp', 'icmp'] as const).filter((m) => o[m]);
+  if (methods.length > 1) throw usage('Choose one probe method: -T (TCP), -U (UDP) or -I (ICMP).');
+  const protocol: Protocol = methods[0] ?? 'tcp';
+  if (o['4'] && o['6']) throw usage('-4 and -6 exclude each other.');
+
+  const [target, positionalPort] = program.args as [string, string | undefined];
+  const { host, port: embeddedPort } = splitHostPort(target);
+  if (!host) throw usage('The host is empty.');
+  const portTexts = [embeddedPort, positionalPort, o.port as string | undefined].filter((p): p is string => p !== undefined && p !== null);
+  if (portTexts.length > 1) throw usage('Give the port once: as host:port, as a second argument, or with -p.');
+  if (portTexts.length === 1 && protocol === 'icmp') throw usage('ICMP echo has no port; drop the port or use -T/-U.');
+  const port = portTexts.length === 1 ? parsePort(portTexts[0]!) : DEFAULT_PORTS[protocol];
+
+  const family: Family | null = o['4'] ? 4 : o['6'] ? 6 : null;
+  const literal = addressFamily(host);
+  if (family !== null && literal !== null && literal !== family) {
+    throw usage(`${host} is an IPv${literal} address, but -${family} asks for IPv${family}.`);
+  }
+  const firstTtl = integer('-f (first TTL)', 1, 255)(String(o.firstTtl));
+  const maxTtl = integer('-m (max TTL)', 1, 255)(String(o.maxTtl));
+  if (firstTtl > maxTtl) throw usage(`-f (first TTL ${firstTtl}) must not exceed -m (max TTL ${maxTtl}).`);
+  return {
+    host,
+    port,
+    protocol,
+    family,
+    probesPerHop: integer('-q (probes per hop)', 1, 10)(String(o.queries)),
+    firstTtl,
+    maxTtl,
+    wait: parseWait(String(o.wait)),
+    source: (o.source as string | undefined) ?? null,
+    interface: (o.interface as string | undefined) ?? null,
+    sourcePort: o.sport !== undefined ? integer('--sport', 1, 65535)(String(o.sport)) : null,
+    numeric: Boolean(o.numeric),
+    json: Boolean(o.json),
+    debug: Boolean(o.debug),
+  };
+}

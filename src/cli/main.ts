@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Entry point: dispatch, and turn every error into one sentence and an exit code. No stack traces for users.
+import { CommanderError } from 'commander';
+import { buildProgram, parseArgs } from './args.js';
+import { EXIT_CODES, PortpathError } from '../transport/errors.js';
+import { traceCommand } from './trace-command.js';
+
+const io = {
+  out: (text: string) => void process.stdout.write(text),
+  err: (text: string) => void process.stderr.write(text),
+};
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'demo') {
+    const { demoCommand } = await import('./demo.js');
+    return demoCommand(argv.slice(1), io);
+  }
+  let options;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed') io.out(buildProgram().helpInformation());
+      else if (error.code === 'commander.version') io.out(`${error.message}\n`);
+      return 0;
+    }
+    throw error;
+  }
+  const controller = new AbortController();
+  // First Ctrl-C: stop and print what was traced so far. A second one exits at once.
+  process.once('SIGINT', () => {
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return traceCommand(options, io, controller.signal);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof PortpathError) {
+      io.err(`portpath: ${error.message}\n`);
+      process.exitCode = EXIT_CODES[error.code];
+    } else {
+      // A bug, not a user mistake: say so in one line; PORTPATH_DEBUG=1 shows the stack.
+      const message = error instanceof Error ? error.message : String(error);
+      io.err(`portpath: internal error: ${message}\n`);
+      if (process.env.PORTPATH_DEBUG) io.err(`${(error as Error)?.stack ?? ''}\n`);
+      process.exitCode = 70;
+    }
+  },
+);

@@ -1,0 +1,19 @@
+// Host name → one address of the wanted family, with errors a user understands.
+import { lookup } from 'node:dns/promises';
+import { addressFamily, canonicalAddress } from '../packet/address.js';
+import type { Family } from '../probe/method.js';
+import { PortpathError } from '../transport/errors.js';
+
+export async function resolveHost(host: string, family: Family | null): Promise<{ address: string; family: Family }> {
+  const literal = addressFamily(host);
+  if (literal !== null) return { address: canonicalAddress(host), family: literal };
+  try {
+    const results = await lookup(host, { all: true, family: family ?? 0, verbatim: true });
+    const first = results.find((r) => r.family === 4 || r.family === 6);
+    if (first) return { address: canonicalAddress(first.address), family: first.family as Family };
+  } catch {
+    // fall through to the one sentence below
+  }
+  const which = family ? ` has no IPv${family} address or` : '';
+  throw new PortpathError('ERR_UNKNOWN_HOST', `Cannot resolve '${host}': the name${which} is not known.`);
+}

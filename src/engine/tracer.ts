@@ -1,0 +1,287 @@
+// The tracer: a state machine that decides which probe to send when, attributes replies, times probes out and
+// decides when the trace is over. It never touches a socket or the system clock: a Network and a Clock are injected.
+import { EventEmitter } from 'node:events';
+import { MAX_PROBE_ID, MIN_PROBE_ID, UNATTRIBUTED_PROBE } from '../probe/method.js';
+import type { Flow, InboundPacket, ProbeMethod, ProbeReply } from '../probe/method.js';
+import type { Clock } from './clock.js';
+import type { Network } from './network.js';
+import { decideDestination, isFinalReply } from './port-state.js';
+import type { DestinationResult, HopResult, ProbeResult, TraceOptions } from './types.js';
+import { waitFor } from './wait-policy.js';
+
+export type ProbeStatus = 'queued' | 'sent' | 'answered' | 'timed-out';
+
+export interface ProbeRecord {
+  id: number;
+  ttl: number;
+  /** 0-based position among the probes of its hop. */
+  index: number;
+  status: ProbeStatus;
+  /** When the probe is due to be sent (engine clock, ms). */
+  dueMs: number;
+  sentAtMs?: number;
+  sentAtNs?: bigint;
+  reply?: ProbeReply;
+  rttMs?: number;
+}
+
+/** What the engine knows at the end; the CLI adds target names and timing around it. */
+export interface TraceOutcome {
+  hops: HopResult[];
+  destination: DestinationResult;
+  unmatchedPackets: number;
+  interrupted: boolean;
+  /** Why the trace stopped: destination/unreachable reached, too many silent hops, max TTL, or interrupted. */
+  stoppedBy: 'final-reply' | 'gap-limit' | 'max-ttl' | 'interrupted';
+}
+
+export interface TracerEvents {
+  'probe-sent': [ProbeRecord];
+  reply: [ProbeRecord, ProbeReply];
+  'hop-done': [HopResult];
+  unmatched: [InboundPacket];
+  done: [TraceOutcome];
+}
+
+export class Tracer extends EventEmitter<TracerEvents> {
+  private readonly flow: Flow;
+  private readonly hops = new Map<number, ProbeRecord[]>();
+  private readonly byId = new Map<number, ProbeRecord>();
+  /** Largest RTT seen per answering TTL, for the wait policy. */
+  private readonly answeredRtts = new Map<number, number>();
+  private nextId: number;
+  private highestLaunched: number;
+  private lastAnswered: number;
+  /** Lowest TTL that got a final reply (destination or unreachable); nothing past it matters. */
+  private finalTtl: number | null = null;
+  private emittedThrough: number;
+  private unmatched = 0;
+  private cancelTimer: (() => void) | null = null;
+  private finished = false;
+  private resolveDone!: (outcome: TraceOutcome) => void;
+  private rejectDone!: (error: unknown) => void;
+
+  constructor(
+    private readonly options: TraceOptions,
+    private readonly method: ProbeMethod,
+    private readonly network: Network,
+    private readonly clock: Clock,
+  ) {
+    super();
+    this.flow = {
+      family: options.family,
+      protocol: options.protocol,
+      source: options.source,
+      destination: options.destination,
+      sourcePort: options.sourcePort,
+      destinationPort: options.port ?? 0,
+      icmpId: options.icmpId,
+      nonce: options.nonce,
+    };
+    this.nextId = MIN_PROBE_ID + (options.nonce % 0x4000);
+    this.highestLaunched = options.firstTtl - 1;
+    this.lastAnswered = options.firstTtl - 1;
+    this.emittedThrough = options.firstTtl - 1;
+  }
+
+  /** Runs the trace; resolves when it is over (or interrupted), rejects when the network fails to send. */
+  run(): Promise<TraceOutcome> {
+    const done = new Promise<TraceOutcome>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    this.network.onPacket((packet) => this.onPacket(packet));
+    this.step();
+    return done;
+  }
+
+  /** Ends the trace now with what it has (Ctrl-C). */
+  interrupt(): void {
+    if (!this.finished) this.finish('interrupted');
+  }
+
+  private launchUpTo(limit: number): void {
+    const now = this.clock.now();
+    while (this.highestLaunched < limit) {
+      const ttl = ++this.highestLaunched;
+      const probes: ProbeRecord[] = [];
+      for (let index = 0; index < this.options.probesPerHop; index++) {
+        const probe: ProbeRecord = {
+          id: this.allocateId(),
+          ttl,
+          index,
+          status: 'queued',
+          dueMs: now + index * this.options.probeSpacingMs,
+        };
+        probes.push(probe);
+        this.byId.set(probe.id, probe);
+      }
+      this.hops.set(ttl, probes);
+    }
+  }
+
+  private allocateId(): number {
+    const id = this.nextId;
+    this.nextId = id >= MAX_PROBE_ID ? MIN_PROBE_ID : id + 1;
+    return id;
+  }
+
+  /** The highest TTL that still matters: the final hop once known, else the silent-gap horizon. */
+  private horizon(): number {
+    if (this.finalTtl !== null) return this.finalTtl;
+    return Math.min(this.options.maxTtl, this.lastAnswered + this.options.gapLimit);
+  }
+
+  /** One pass of the state machine: launch, send what is due, time out what is overdue, emit, maybe finish. */
+  private step(): void {
+    if (this.finished) return;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+
+    const launchLimit = Math.min(this.options.maxTtl, this.finalTtl ?? Infinity, this.lastAnswered + this.options.window);
+    this.launchUpTo(launchLimit);
+
+    const now = this.clock.now();
+    let nextWake = Infinity;
+    for (const [ttl, probes] of this.hops) {
+      if (ttl > launchLimit) continue; // past the destination: never probed once it is found
+      // Probes past the silent-gap horizon go out (they find far destinations sooner) but nobody waits for them.
+      const waitedFor = ttl <= this.horizon();
+      for (const probe of probes) {
+        if (probe.status === 'queued') {
+          if (probe.dueMs <= now) {
+            if (!this.send(probe)) return;
+          } else {
+            nextWake = Math.min(nextWake, probe.dueMs);
+            continue;
+          }
+        }
+        if (probe.status === 'sent' && waitedFor) {
+          const deadline = (probe.sentAtMs ?? now) + waitFor(ttl, this.answeredRtts, this.options.wait);
+          if (deadline <= now) probe.status = 'timed-out';
+          else nextWake = Math.min(nextWake, deadline);
+        }
+      }
+    }
+
+    this.emitCompletedHops();
+    if (this.emittedThrough >= this.horizon() && this.highestLaunched >= this.horizon()) {
+      this.finish(this.finalTtl !== null ? 'final-reply' : this.horizon() >= this.options.maxTtl ? 'max-ttl' : 'gap-limit');
+      return;
+    }
+    if (nextWake !== Infinity) this.cancelTimer = this.clock.setTimer(nextWake - now, () => this.step());
+  }
+
+  private send(probe: ProbeRecord): boolean {
+    try {
+      const packet = this.method.build(this.flow, probe.ttl, probe.id);
+      probe.sentAtMs = this.clock.now();
+      probe.sentAtNs = this.network.send(packet);
+      probe.status = 'sent';
+      this.emit('probe-sent', probe);
+      return true;
+    } catch (error) {
+      this.finished = true;
+      this.rejectDone(error);
+      return false;
+    }
+  }
+
+  private onPacket(packet: InboundPacket): void {
+    if (this.finished) return;
+    const reply = this.method.match(packet, this.flow);
+    const probe = reply ? (reply.probeId === UNATTRIBUTED_PROBE ? this.guessProbe() : this.byId.get(reply.probeId)) : undefined;
+    if (!reply || !probe || probe.status === 'queued') {
+      this.unmatched++;
+      this.emit('unmatched', packet);
+      return;
+    }
+    if (probe.reply) return; // a duplicate (or a second answer to a probe we already timed out and then got)
+    probe.reply = reply;
+    probe.status = 'answered';
+    probe.rttMs = Math.max(0, Number(reply.receivedAtNs - (probe.sentAtNs ?? reply.receivedAtNs)) / 1e6);
+    this.answeredRtts.set(probe.ttl, Math.max(this.answeredRtts.get(probe.ttl) ?? 0, probe.rttMs));
+    this.lastAnswered = Math.max(this.lastAnswered, probe.ttl);
+    if (isFinalReply(reply) && (this.finalTtl === null || probe.ttl < this.finalTtl)) this.finalTtl = probe.ttl;
+    this.emit('reply', probe, reply);
+    this.step();
+  }
+
+  /**
+   * A destination answer that does not say which probe it answers (a UDP service that echoes nothing): give it to
+   * the oldest unanswered probe that went farther than every hop that answered time-exceeded.
+   */
+  private guessProbe(): ProbeRecord | undefined {
+    let beyond = this.options.firstTtl - 1;
+    for (const probe of this.byId.values()) if (probe.reply?.kind === 'time-exceeded') beyond = Math.max(beyond, probe.ttl);
+    let best: ProbeRecord | undefined;
+    for (const probe of this.byId.values()) {
+      if (probe.status !== 'sent' || probe.ttl <= beyond) continue;
+      if (!best || (probe.sentAtMs ?? 0) < (best.sentAtMs ?? 0)) best = probe;
+    }
+    return best;
+  }
+
+  private isHopResolved(ttl: number): boolean {
+    const probes = this.hops.get(ttl);
+    return probes !== undefined && probes.every((p) => p.status === 'answered' || p.status === 'timed-out');
+  }
+
+  private emitCompletedHops(): void {
+    while (this.emittedThrough < this.horizon() && this.isHopResolved(this.emittedThrough + 1)) {
+      this.emittedThrough++;
+      this.emit('hop-done', this.hopResult(this.emittedThrough));
+    }
+  }
+
+  private hopResult(ttl: number): HopResult {
+    const probes: ProbeResult[] = (this.hops.get(ttl) ?? []).map((probe) =>
+      probe.reply
+        ? {
+            from: probe.reply.from,
+            rtt: Math.round((probe.rttMs ?? 0) * 1000) / 1000,
+            reply: {
+              kind: probe.reply.kind,
+              ...(probe.reply.icmpType !== undefined ? { icmpType: probe.reply.icmpType, icmpCode: probe.reply.icmpCode } : {}),
+              ttl: probe.reply.replyTtl,
+            },
+          }
+        : { from: null, rtt: null, reply: null },
+    );
+    return { ttl, probes };
+  }
+
+  /** The probe records of one hop (for reporters that want more than the result). */
+  probesAt(ttl: number): readonly ProbeRecord[] {
+    return this.hops.get(ttl) ?? [];
+  }
+
+  private finish(stoppedBy: TraceOutcome['stoppedBy']): void {
+    this.finished = true;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    const last = stoppedBy === 'interrupted' ? Math.min(this.horizon(), this.highestLaunched) : this.horizon();
+    const hops: HopResult[] = [];
+    for (let ttl = this.options.firstTtl; ttl <= last; ttl++) if (this.hops.has(ttl)) hops.push(this.hopResult(ttl));
+    const finalReplies =
+      this.finalTtl === null
+        ? []
+        : (this.hops.get(this.finalTtl) ?? []).flatMap((p) => (p.reply && isFinalReply(p.reply) ? [p.reply] : []));
+    const destination = decideDestination(
+      this.options.protocol,
+      this.options.family,
+      this.options.destination,
+      this.finalTtl,
+      finalReplies,
+    );
+    const outcome: TraceOutcome = {
+      hops,
+      destination,
+      unmatchedPackets: this.unmatched,
+      interrupted: stoppedBy === 'interrupted',
+      stoppedBy,
+    };
+    this.emit('done', outcome);
+    this.resolveDone(outcome);
+  }
+}

@@ -1,0 +1,87 @@
+// Options in, results out: the engine's public shapes. The result mirrors the JSON contract in DESIGN.md.
+import type { Family, Protocol, ReplyKind } from '../probe/method.js';
+
+export type PortState = 'open' | 'closed' | 'filtered' | 'open|filtered';
+
+/** How long to wait for a probe, traceroute-style (-w MAX,HERE,NEAR) plus a floor and a trailing rule. */
+export interface WaitOptions {
+  /** Never wait longer than this for one probe (ms). */
+  maxMs: number;
+  /** Wait HERE times the RTT of an answered probe of the same hop. */
+  here: number;
+  /** Wait NEAR times the RTT of the nearest later hop that answered. */
+  near: number;
+  /** Never give up on a probe sooner than this (ms). */
+  minMs: number;
+  /** For hops past the last one that answered: at least this long (ms), and at least NEAR times the largest RTT. */
+  trailingMs: number;
+}
+
+export interface TraceOptions {
+  family: Family;
+  protocol: Protocol;
+  destination: string;
+  /** Target port (TCP/UDP); null for ICMP. */
+  port: number | null;
+  source: string;
+  sourcePort: number;
+  icmpId: number;
+  nonce: number;
+  firstTtl: number;
+  maxTtl: number;
+  probesPerHop: number;
+  wait: WaitOptions;
+  /** Stop after this many consecutive hops past the last answering one stay silent. */
+  gapLimit: number;
+  /** How many TTLs past the last answering hop may be in flight at once. */
+  window: number;
+  /** Spacing between successive probes to the same hop (ms): routers rate-limit their ICMP per source. */
+  probeSpacingMs: number;
+}
+
+export interface ReplyInfo {
+  kind: ReplyKind;
+  icmpType?: number;
+  icmpCode?: number;
+  /** IP TTL / hop limit of the reply as it arrived. */
+  ttl: number | null;
+}
+
+export interface ProbeResult {
+  /** Who answered; null when nobody did. */
+  from: string | null;
+  /** Round-trip time in ms (µs resolution); null when unanswered. */
+  rtt: number | null;
+  reply: ReplyInfo | null;
+}
+
+export interface HopResult {
+  ttl: number;
+  probes: ProbeResult[];
+}
+
+export interface DestinationResult {
+  reached: boolean;
+  hop: number | null;
+  state: PortState | null;
+  /** syn-ack | rst | udp | echo-reply | icmp-T/C | timeout */
+  reason: string;
+  /** Who sent the reply the state rests on (the destination, or e.g. a router's ICMP unreachable). */
+  by: string | null;
+}
+
+export interface TraceResult {
+  version: 1;
+  target: { host: string; address: string; family: Family };
+  protocol: Protocol;
+  port: number | null;
+  source: { address: string; port: number | null; interface: string | null };
+  destination: DestinationResult;
+  hops: HopResult[];
+  startedAt: string;
+  durationMs: number;
+  /** Packets that arrived on our sockets but matched none of this trace's probes. */
+  unmatchedPackets: number;
+  /** True when the trace was interrupted (Ctrl-C) before it finished. */
+  interrupted: boolean;
+}

@@ -1,0 +1,73 @@
+// TCP SYN probes. Flow: fixed source port and the target port. Probe id: the low 16 bits of the sequence number
+// (the high 16 are the trace's nonce), which sits in the first 8 bytes every ICMP error must quote, and comes back
+// as ack - 1 in a SYN-ACK or RST.
+import { encodeIpv4 } from '../packet/ipv4.js';
+import { decodeTcp, encodeTcp } from '../packet/tcp.js';
+import { decodeIcmpError, replyFromIcmpError, IPPROTO_TCP } from './icmp-error.js';
+import type { Flow, InboundPacket, OutgoingPacket, ProbeMethod, ProbeReply } from './method.js';
+
+/** A plausible SYN: middleboxes drop odd ones. The MSS option is also what lets MSS clamping show in quotes. */
+const WINDOW = 64240;
+const MSS = { v4: 1460, v6: 1440 };
+
+export function sequenceFor(flow: Flow, probeId: number): number {
+  return (((flow.nonce & 0xffff) << 16) | (probeId & 0xffff)) >>> 0;
+}
+
+/** The probe id a sequence number carries, or null when its high bits are not this trace's nonce. */
+export function probeIdFromSequence(flow: Flow, seq: number): number | null {
+  return seq >>> 16 === (flow.nonce & 0xffff) ? seq & 0xffff : null;
+}
+
+export function createTcpSynMethod(): ProbeMethod {
+  return {
+    protocol: 'tcp',
+    ipProtocol: IPPROTO_TCP,
+    build(flow: Flow, ttl: number, probeId: number): OutgoingPacket {
+      const segment = encodeTcp(
+        {
+          sourcePort: flow.sourcePort,
+          destinationPort: flow.destinationPort,
+          seq: sequenceFor(flow, probeId),
+          flags: { syn: true },
+          window: WINDOW,
+          mss: flow.family === 4 ? MSS.v4 : MSS.v6,
+        },
+        new Uint8Array(0),
+        flow.source,
+        flow.destination,
+      );
+      const bytes =
+        flow.family === 4
+          ? encodeIpv4({ source: flow.source, destination: flow.destination, protocol: IPPROTO_TCP, ttl, id: probeId, dontFragment: true }, segment)
+          : segment;
+      return { family: flow.family, destination: flow.destination, ttl, ipProtocol: IPPROTO_TCP, bytes };
+    },
+    match(packet: InboundPacket, flow: Flow): ProbeReply | null {
+      if (packet.ipProtocol === IPPROTO_TCP) return matchSegment(packet, flow);
+      const error = decodeIcmpError(packet);
+      if (!error || error.quoted.protocol !== IPPROTO_TCP || error.quoted.destination !== flow.destination) return null;
+      const inner = decodeTcp(error.quoted.l4);
+      if (!inner.ok) return null;
+      const { sourcePort, destinationPort, seq } = inner.value.header;
+      if (sourcePort !== flow.sourcePort || destinationPort !== flow.destinationPort) return null;
+      const probeId = probeIdFromSequence(flow, seq);
+      if (probeId === null) return null;
+      return replyFromIcmpError(packet, error, probeId);
+    },
+  };
+}
+
+/** A SYN-ACK or RST answering one of our SYNs: ports reversed, ACK = our sequence + 1. */
+function matchSegment(packet: InboundPacket, flow: Flow): ProbeReply | null {
+  if (packet.from !== flow.destination) return null; // only the destination's address may answer for it
+  const decoded = decodeTcp(packet.payload);
+  if (!decoded.ok || decoded.value.partial) return null;
+  const { sourcePort, destinationPort, flags, ack } = decoded.value.header;
+  if (sourcePort !== flow.destinationPort || destinationPort !== flow.sourcePort || !flags?.ack || ack === undefined) return null;
+  const kind = flags.rst ? 'rst' : flags.syn ? 'syn-ack' : null;
+  if (!kind) return null;
+  const probeId = probeIdFromSequence(flow, (ack - 1) >>> 0);
+  if (probeId === null) return null;
+  return { probeId, kind, from: packet.from, replyTtl: packet.ttl, receivedAtNs: packet.receivedAtNs };
+}

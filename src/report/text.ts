@@ -1,0 +1,99 @@
+// The human output, tcptraceroute-style: a header, one line per hop as soon as it is done, the port state, a summary.
+import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
+import { describeUnreachable, unreachableMark } from './annotations.js';
+import { serviceName } from './services.js';
+import type { TraceMeta } from './trace-meta.js';
+
+export type NameOf = (address: string) => string | null;
+
+function protocolLabel(meta: Pick<TraceMeta, 'protocol' | 'port'>): string {
+  if (meta.protocol === 'icmp' || meta.port === null) return 'ICMP echo';
+  const service = serviceName(meta.protocol, meta.port);
+  return `${meta.protocol.toUpperCase()} port ${meta.port}${service ? ` (${service})` : ''}`;
+}
+
+export function formatHeader(meta: TraceMeta): string {
+  const target = meta.host === meta.address ? meta.address : `${meta.host} (${meta.address})`;
+  const lines = [`Tracing the path to ${target} on ${protocolLabel(meta)}, ${meta.maxTtl} hops max, ${meta.probesPerHop} probes per hop`];
+  const from = [`from ${meta.source}`];
+  if (meta.interface) from.unshift(`on ${meta.interface}`);
+  if (meta.sourcePort !== null) from.push(`source port ${meta.sourcePort}`);
+  lines.push(`Probes leave ${from.join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+function hostLabel(address: string, nameOf: NameOf): string {
+  const name = nameOf(address);
+  return name ? `${name} (${address})` : address;
+}
+
+/** " 3  198.18.3.2  1.234 ms  1.101 ms *": a new responder is named before its RTTs, like traceroute. */
+export function formatHop(hop: HopResult, result: Pick<TraceResult, 'destination' | 'target'>, nameOf: NameOf): string {
+  const isFinal = result.destination.hop === hop.ttl;
+  const parts: string[] = [];
+  let shown: string | null = null;
+  for (const probe of hop.probes) {
+    if (probe.from === null) {
+      parts.push('*');
+      continue;
+    }
+    if (probe.from !== shown) {
+      shown = probe.from;
+      const isTarget = isFinal && probe.from === result.destination.by && result.destination.state !== null;
+      parts.push(hostLabel(probe.from, nameOf) + (isTarget ? ` [${result.destination.state}]` : ''));
+    }
+    parts.push(rttText(probe, result, isFinal));
+  }
+  return `${String(hop.ttl).padStart(2)}  ${parts.join('  ')}\n`;
+}
+
+function rttText(probe: ProbeResult, result: Pick<TraceResult, 'destination' | 'target'>, isFinal: boolean): string {
+  const mark = unreachableMark(result.target.family, probe.reply, isFinal && probe.from === result.target.address);
+  return `${(probe.rtt ?? 0).toFixed(3)} ms${mark ? ` ${mark}` : ''}`;
+}
+
+const REASONS: Record<string, string> = { 'syn-ack': 'SYN-ACK', rst: 'RST', udp: 'UDP reply', 'echo-reply': 'echo reply' };
+
+function lastAnswer(result: TraceResult): { ttl: number; from: string } | null {
+  for (let i = result.hops.length - 1; i >= 0; i--) {
+    const hop = result.hops[i]!;
+    const probe = hop.probes.find((p) => p.from !== null);
+    if (probe?.from) return { ttl: hop.ttl, from: probe.from };
+  }
+  return null;
+}
+
+/** The port-state line: "Port 443/tcp: [open] (SYN-ACK from 198.18.4.2 at hop 4)". */
+export function formatPortState(result: TraceResult): string {
+  const d = result.destination;
+  const subject = result.protocol === 'icmp' ? `ICMP echo to ${result.target.address}` : `Port ${result.port}/${result.protocol}`;
+  let reason: string;
+  if (d.reason === 'timeout') {
+    const last = lastAnswer(result);
+    reason = last ? `timeout: no answer past hop ${last.ttl} (${last.from})` : 'timeout: no answer from any hop';
+  } else if (REASONS[d.reason]) {
+    reason = `${REASONS[d.reason]} from ${d.by} at hop ${d.hop}`;
+  } else {
+    const replies = result.hops.find((h) => h.ttl === d.hop)?.probes.find((p) => p.from === d.by)?.reply;
+    reason = `${describeUnreachable(result.target.family, replies?.icmpType, replies?.icmpCode)} from ${d.by} at hop ${d.hop}`;
+  }
+  const state = d.state ?? (d.reached ? 'reached' : 'not reached');
+  return `${subject}: [${state}] (${reason})\n`;
+}
+
+export function formatSummary(result: TraceResult, stoppedBy: string): string {
+  const probes = result.hops.flatMap((h) => h.probes);
+  const answered = probes.filter((p) => p.from !== null).length;
+  const seconds = (result.durationMs / 1000).toFixed(2);
+  const counts = `${probes.length} probes, ${answered} answered, ${seconds} s`;
+  if (result.interrupted) return `Interrupted after ${result.hops.length} hops: ${counts}.\n`;
+  if (result.destination.reached) return `Reached ${result.target.address} at hop ${result.destination.hop}: ${counts}.\n`;
+  const last = lastAnswer(result);
+  const why =
+    stoppedBy === 'gap-limit'
+      ? `stopped after ${result.hops.length - (last ? last.ttl - result.hops[0]!.ttl + 1 : 0)} silent hops`
+      : stoppedBy === 'max-ttl'
+        ? 'reached the maximum TTL'
+        : `stopped at hop ${result.destination.hop}`;
+  return `Did not reach ${result.target.address}${last ? `; last answer from hop ${last.ttl} (${last.from})` : ''}; ${why}: ${counts}.\n`;
+}

@@ -1,0 +1,17 @@
+// What the CLI knows about a trace besides the engine's outcome: names, addresses, limits.
+import type { Family, Protocol } from '../probe/method.js';
+
+export interface TraceMeta {
+  host: string;
+  address: string;
+  family: Family;
+  protocol: Protocol;
+  port: number | null;
+  source: string;
+  sourcePort: number | null;
+  interface: string | null;
+  firstTtl: number;
+  maxTtl: number;
+  probesPerHop: number;
+  startedAt: Date;
+}

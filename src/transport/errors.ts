@@ -1,0 +1,64 @@
+// Errors a user can cause or meet, each with a stable code and one clear sentence (the CLI prints the message).
+
+export type PortpathErrorCode =
+  | 'ERR_USAGE'
+  | 'ERR_UNKNOWN_HOST'
+  | 'ERR_NO_PRIVILEGE'
+  | 'ERR_NO_ROUTE'
+  | 'ERR_NO_INTERFACE'
+  | 'ERR_BAD_SOURCE'
+  | 'ERR_FAMILY'
+  | 'ERR_SEND'
+  | 'ERR_NATIVE';
+
+/** Exit codes, one per kind of failure, so scripts can tell them apart. */
+export const EXIT_CODES: Record<PortpathErrorCode, number> = {
+  ERR_USAGE: 2,
+  ERR_UNKNOWN_HOST: 3,
+  ERR_FAMILY: 3,
+  ERR_NO_PRIVILEGE: 4,
+  ERR_NO_ROUTE: 5,
+  ERR_NO_INTERFACE: 6,
+  ERR_BAD_SOURCE: 6,
+  ERR_SEND: 7,
+  ERR_NATIVE: 8,
+};
+
+export class PortpathError extends Error {
+  constructor(
+    readonly code: PortpathErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PortpathError';
+  }
+}
+
+export function errnoOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+}
+
+const NO_PRIVILEGE_HINT =
+  'raw sockets need root or CAP_NET_RAW: run it with sudo, or give a dedicated copy of node the capability ' +
+  '(sudo cp "$(command -v node)" /usr/local/lib/portpath-node && sudo setcap cap_net_raw+ep /usr/local/lib/portpath-node)';
+
+/** Turns a syscall failure into the sentence a user needs. */
+export function describeSocketError(error: unknown, context: { destination?: string; interface?: string }): PortpathError {
+  const code = errnoOf(error);
+  switch (code) {
+    case 'EPERM':
+    case 'EACCES':
+      return new PortpathError('ERR_NO_PRIVILEGE', `Permission denied: ${NO_PRIVILEGE_HINT}.`);
+    case 'ENETUNREACH':
+    case 'EHOSTUNREACH':
+      return new PortpathError('ERR_NO_ROUTE', `No route to host ${context.destination ?? ''}: this machine has no route to that address.`.replace('host :', 'host:'));
+    case 'ENODEV':
+      return new PortpathError('ERR_NO_INTERFACE', `Interface ${context.interface ?? '?'} does not exist.`);
+    case 'EADDRNOTAVAIL':
+      return new PortpathError('ERR_BAD_SOURCE', 'That source address is not configured on this machine.');
+    default:
+      return new PortpathError('ERR_NATIVE', `Socket error: ${error instanceof Error ? error.message : String(error)}.`);
+  }
+}
+
+export const PERMISSION_SENTENCE = `Permission denied: ${NO_PRIVILEGE_HINT}.`;

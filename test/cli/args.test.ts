@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseArgs, splitHostPort } from '../../src/cli/args.js';
+import { PortpathError } from '../../src/transport/errors.js';
+
+function usageError(argv: string[], pattern: RegExp) {
+  assert.throws(() => parseArgs(argv), (error: unknown) => {
+    assert.ok(error instanceof PortpathError, `expected PortpathError, got ${String(error)}`);
+    assert.equal(error.code, 'ERR_USAGE');
+    assert.match(error.message, pattern);
+    assert.doesNotMatch(error.message, /\n/);
+    return true;
+  });
+}
+
+test('defaults: TCP to port 80, 3 probes, TTL 1..30', () => {
+  const o = parseArgs(['198.18.4.2']);
+  assert.equal(o.protocol, 'tcp');
+  assert.equal(o.port, 80);
+  assert.equal(o.probesPerHop, 3);
+  assert.equal(o.firstTtl, 1);
+  assert.equal(o.maxTtl, 30);
+  assert.equal(o.family, null);
+  assert.deepEqual(o.wait, { maxMs: 3000, here: 3, near: 3 });
+});
+
+test('the port can come as host:port, [v6]:port, a second argument or -p', () => {
+  assert.equal(parseArgs(['198.18.4.2:443']).port, 443);
+  assert.equal(parseArgs(['198.18.4.2', '443']).port, 443);
+  assert.equal(parseArgs(['-p', '443', '198.18.4.2']).port, 443);
+  const v6 = parseArgs(['[2001:db8:4::2]:8443']);
+  assert.deepEqual([v6.host, v6.port], ['2001:db8:4::2', 8443]);
+  assert.equal(parseArgs(['2001:db8:4::2']).host, '2001:db8:4::2');
+});
+
+test('UDP defaults to 53 and ICMP has no port', () => {
+  assert.equal(parseArgs(['-U', 'h']).port, 53);
+  assert.equal(parseArgs(['-I', 'h']).port, null);
+  assert.equal(parseArgs(['-U', 'h']).protocol, 'udp');
+});
+
+test('splitHostPort', () => {
+  assert.deepEqual(splitHostPort('example.com:22'), { host: 'example.com', port: '22' });
+  assert.deepEqual(splitHostPort('[::1]'), { host: '::1', port: null });
+});
+
+test('invalid ports are refused with one sentence', () => {
+  usageError(['h', '0'], /port must be from 1 to 65535, not 0/);
+  usageError(['h', '65536'], /port must be from 1 to 65535, not 65536/);
+  usageError(['h', 'abc'], /port must be a whole number/);
+  usageError(['h:1', '2'], /Give the port once/);
+  usageError(['-I', 'h', '80'], /ICMP echo has no port/);
+});
+
+test('TTL and probe counts are checked', () => {
+  usageError(['-q', '0', 'h'], /-q \(probes per hop\) must be from 1 to 10, not 0/);
+  usageError(['-m', '0', 'h'], /-m \(max TTL\) must be from 1 to 255, not 0/);
+  usageError(['-m', '300', 'h'], /-m \(max TTL\) must be from 1 to 255, not 300/);
+  usageError(['-f', '10', '-m', '5', 'h'], /must not exceed -m/);
+  usageError(['-w', 'x', 'h'], /-w takes MAX/);
+});
+
+test('a family that contradicts the address is refused', () => {
+  usageError(['-4', '2001:db8::1'], /is an IPv6 address, but -4 asks for IPv4/);
+  usageError(['-6', '198.18.0.1'], /is an IPv4 address, but -6 asks for IPv6/);
+  usageError(['-4', '-6', 'h'], /exclude each other/);
+});
+
+test('two methods at once, unknown options and a missing host are usage errors', () => {
+  usageError(['-T', '-U', 'h'], /Choose one probe method/);
+  usageError(['--frobnicate', 'h'], /unknown option/);
+  usageError([], /missing required argument/);
+});

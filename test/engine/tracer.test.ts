@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Tracer } from '../../src/engine/tracer.js';
+import type { TraceOutcome } from '../../src/engine/tracer.js';
+import type { TraceOptions } from '../../src/engine/types.js';
+import { FakeClock, FakeNetwork, fakeMethod } from './fakes.js';
+import type { FakePath } from './fakes.js';
+import { traceOptions } from './trace-options.js';
+
+const router = (n: number, rtt: number) => ({ address: `198.18.${n}.2`, rtt });
+const SYN_ACK = { kind: 'syn-ack' as const };
+
+async function trace(path: FakePath, overrides: Partial<TraceOptions> = {}) {
+  const clock = new FakeClock();
+  const network = new FakeNetwork(clock, path);
+  const tracer = new Tracer(traceOptions(overrides), fakeMethod, network, clock);
+  const hopsDone: number[] = [];
+  tracer.on('hop-done', (hop) => hopsDone.push(hop.ttl));
+  const running = tracer.run();
+  const endedAt = clock.runAll();
+  const outcome: TraceOutcome = await running;
+  return { outcome, network, endedAt, hopsDone, clock, tracer };
+}
+
+test('an open port three routers away: every hop answers every probe and the port is open', async () => {
+  const { outcome, hopsDone } = await trace({
+    hops: [router(1, 10), router(2, 20), router(3, 30)],
+    destination: { address: '198.18.9.2', rtt: 40, reply: SYN_ACK },
+  });
+  assert.deepEqual(
+    outcome.hops.map((h) => h.probes.map((p) => p.from)),
+    [1, 2, 3].map((n) => Array(3).fill(`198.18.${n}.2`)).concat([Array(3).fill('198.18.9.2')]),
+  );
+  assert.deepEqual(outcome.destination, { reached: true, hop: 4, state: 'open', reason: 'syn-ack', by: '198.18.9.2' });
+  assert.equal(outcome.stoppedBy, 'final-reply');
+  assert.deepEqual(hopsDone, [1, 2, 3, 4]);
+  assert.equal(outcome.hops[1]!.probes[0]!.rtt, 20);
+});
+
+test('the RTT is the reply timestamp minus the send timestamp, to the microsecond', async () => {
+  const { outcome } = await trace({ hops: [], destination: { address: '198.18.9.2', rtt: 12.3456, reply: SYN_ACK } });
+  assert.equal(outcome.hops[0]!.probes[0]!.rtt, 12.346);
+});
+
+test('probes to one hop are spaced; probes to different hops go together', async () => {
+  const { network } = await trace(
+    { hops: [router(1, 10)], destination: { address: '198.18.9.2', rtt: 20, reply: SYN_ACK } },
+    { probeSpacingMs: 7 },
+  );
+  const hop1 = network.sent.filter((s) => s.ttl === 1).map((s) => s.atMs);
+  assert.deepEqual(hop1, [0, 7, 14]);
+  const firstRound = network.sent.filter((s) => s.index === 0 && s.atMs === 0).map((s) => s.ttl);
+  assert.deepEqual(firstRound, [1, 2, 3, 4, 5, 6, 7, 8]);
+});
+
+test('a silent hop costs only NEAR times the next hop RTT, not the maximum wait', async () => {
+  const { outcome, endedAt } = await trace({
+    hops: [router(1, 10), router(2, 20), router(3, 30), { address: '198.18.4.2', rtt: 40, silent: true }, router(5, 50)],
+    destination: { address: '198.18.9.2', rtt: 60, reply: SYN_ACK },
+  });
+  assert.deepEqual(outcome.hops[3]!.probes, Array(3).fill({ from: null, rtt: null, reply: null }));
+  assert.equal(outcome.destination.state, 'open');
+  // Hop 4's last probe leaves at 10 ms and waits 3 x 50 ms (hop 5's RTT).
+  assert.ok(endedAt <= 10 + 3 * 50 + 1, `ended at ${endedAt} ms`);
+});
+
+test('never probes past the destination once it is found', async () => {
+  const { network } = await trace({
+    hops: [router(1, 10), router(2, 20)],
+    destination: { address: '198.18.9.2', rtt: 30, reply: SYN_ACK },
+  });
+  const foundAt = 30;
+  const pastDestination = network.sent.filter((s) => s.ttl > 3 && s.atMs >= foundAt);
+  assert.deepEqual(pastDestination, []);
+});
+
+test('a port dropped in the path: stops after the silent-gap limit with the last answering hop kept', async () => {
+  const { outcome, endedAt } = await trace({
+    hops: [router(1, 10), router(2, 20), { ...router(3, 30), dropsForward: true }, router(4, 40)],
+    destination: { address: '198.18.9.2', rtt: 50, reply: SYN_ACK },
+  });
+  assert.equal(outcome.stoppedBy, 'gap-limit');
+  assert.deepEqual(outcome.destination, { reached: false, hop: null, state: 'filtered', reason: 'timeout', by: null });
+  assert.equal(outcome.hops.length, 3 + 5);
+  assert.equal(outcome.hops[2]!.probes[0]!.from, '198.18.3.2');
+  assert.ok(outcome.hops.slice(3).every((h) => h.probes.every((p) => p.from === null)));
+  // Trailing hops wait 500 ms (the floor) from their send time; they were all sent within a few ms.
+  assert.ok(endedAt < 600, `ended at ${endedAt} ms`);
+});
+
+test('a router rejecting with ICMP admin-prohibited ends the trace there: filtered, by that router', async () => {
+  const { outcome } = await trace({
+    hops: [router(1, 10), { ...router(2, 20), reply: { kind: 'unreachable', icmpType: 3, icmpCode: 13 } }],
+    destination: { address: '198.18.9.2', rtt: 30, reply: SYN_ACK },
+  });
+  assert.equal(outcome.hops.length, 2);
+  assert.deepEqual(outcome.destination, { reached: false, hop: 2, state: 'filtered', reason: 'icmp-3/13', by: '198.18.2.2' });
+});
+
+test('a closed port answers RST', async () => {
+  const { outcome } = await trace({ hops: [router(1, 10)], destination: { address: '198.18.9.2', rtt: 20, reply: { kind: 'rst' } } });
+  assert.deepEqual(outcome.destination, { reached: true, hop: 2, state: 'closed', reason: 'rst', by: '198.18.9.2' });
+});
+
+test('UDP: the destination port-unreachable means closed; silence means open|filtered', async () => {
+  const closed = await trace(
+    { hops: [], destination: { address: '198.18.9.2', rtt: 5, reply: { kind: 'unreachable', icmpType: 3, icmpCode: 3 } } },
+    { protocol: 'udp', port: 53 },
+  );
+  assert.equal(closed.outcome.destination.state, 'closed');
+  assert.equal(closed.outcome.destination.reached, true);
+  const silent = await trace(
+    { hops: [router(1, 5)], destination: { address: '198.18.9.2', rtt: 5, silent: true, reply: { kind: 'udp' } } },
+    { protocol: 'udp', port: 53 },
+  );
+  assert.equal(silent.outcome.destination.state, 'open|filtered');
+});
+
+test('a hop that loses one probe still waits only HERE times its RTT for it', async () => {
+  const { outcome, endedAt } = await trace({
+    hops: [{ ...router(1, 10), answers: [0, 2] }],
+    destination: { address: '198.18.9.2', rtt: 20, reply: SYN_ACK },
+  });
+  assert.deepEqual(outcome.hops[0]!.probes.map((p) => p.from !== null), [true, false, true]);
+  assert.ok(endedAt <= 5 + 50 + 1, `ended at ${endedAt}`); // floor of 50 ms beats 3 x 10 ms
+});
+
+test('stops at the maximum TTL', async () => {
+  const { outcome } = await trace(
+    { hops: [router(1, 1), router(2, 2), router(3, 3), router(4, 4)], destination: { address: '198.18.9.2', rtt: 5, reply: SYN_ACK } },
+    { maxTtl: 2 },
+  );
+  assert.equal(outcome.stoppedBy, 'max-ttl');
+  assert.deepEqual(outcome.hops.map((h) => h.ttl), [1, 2]);
+});
+
+test('starts at the first TTL', async () => {
+  const { outcome, network } = await trace(
+    { hops: [router(1, 1), router(2, 2)], destination: { address: '198.18.9.2', rtt: 5, reply: SYN_ACK } },
+    { firstTtl: 2 },
+  );
+  assert.deepEqual(outcome.hops.map((h) => h.ttl), [2, 3]);
+  assert.ok(network.sent.every((s) => s.ttl >= 2));
+});
+
+test('packets that match no probe are counted and ignored', async () => {
+  const clock = new FakeClock();
+  const network = new FakeNetwork(clock, { hops: [], destination: { address: '198.18.9.2', rtt: 10, reply: SYN_ACK } });
+  const tracer = new Tracer(traceOptions(), fakeMethod, network, clock);
+  const running = tracer.run();
+  const junk = { family: 4 as const, from: '198.18.7.7', to: '', ttl: 1, ipProtocol: 6, receivedAtNs: 0n };
+  network.inject({ ...junk, payload: new Uint8Array(3) });
+  network.inject({ ...junk, payload: Buffer.from([2, 0xff, 0xee, 0xee, 0, 0, 0, 0]) }); // unknown probe id
+  clock.runAll();
+  const outcome = await running;
+  assert.equal(outcome.unmatchedPackets, 2);
+  assert.equal(outcome.destination.state, 'open');
+});
+
+test('interrupting returns what was traced so far', async () => {
+  const clock = new FakeClock();
+  const network = new FakeNetwork(clock, {
+    hops: [router(1, 10), { address: '198.18.2.2', rtt: 0, silent: true }],
+    destination: { address: '198.18.9.2', rtt: 100, silent: true, reply: SYN_ACK },
+  });
+  const tracer = new Tracer(traceOptions(), fakeMethod, network, clock);
+  const running = tracer.run();
+  clock.advance(40);
+  tracer.interrupt();
+  const outcome = await running;
+  assert.equal(outcome.interrupted, true);
+  assert.equal(outcome.stoppedBy, 'interrupted');
+  assert.equal(outcome.hops[0]!.probes[0]!.from, '198.18.1.2');
+});
+
+test('a send failure (no route) rejects the trace', async () => {
+  const clock = new FakeClock();
+  const network = new FakeNetwork(clock, { hops: [], destination: { address: '198.18.9.2', rtt: 10, reply: SYN_ACK } });
+  network.send = () => {
+    throw Object.assign(new Error('sendmsg: Network is unreachable'), { code: 'ENETUNREACH' });
+  };
+  const tracer = new Tracer(traceOptions(), fakeMethod, network, clock);
+  await assert.rejects(tracer.run(), { code: 'ENETUNREACH' });
+});
+
+test('with nothing answering at all, the trace waits the maximum once and stops at the gap limit', async () => {
+  const { outcome, endedAt } = await trace({
+    hops: [{ ...router(1, 1), silent: true, dropsForward: true }],
+    destination: { address: '198.18.9.2', rtt: 5, reply: SYN_ACK },
+  });
+  assert.equal(outcome.hops.length, 5);
+  assert.ok(endedAt >= 3000 && endedAt < 3100, `ended at ${endedAt}`);
+});

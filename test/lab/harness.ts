@@ -1,0 +1,72 @@
+// Shared by the lab tests: build a chain, run the real CLI inside the client namespace, parse its JSON.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+import { buildChain } from '../../src/lab/topology.js';
+import type { Chain, ChainOptions } from '../../src/lab/topology.js';
+import type { TraceResult } from '../../src/engine/types.js';
+
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** Lab tests need root. Outside CI they skip without it; in CI (CI=true) they must run, so they fail instead. */
+export function requireRoot(t: TestContext): boolean {
+  if (process.getuid?.() === 0) return true;
+  if (process.env.CI === 'true') throw new Error('lab tests must run as root in CI');
+  t.skip('needs root (network namespaces)');
+  return false;
+}
+
+export async function withChain<T>(t: TestContext, options: ChainOptions, fn: (chain: Chain) => Promise<T>): Promise<T | undefined> {
+  if (!requireRoot(t)) return undefined;
+  const chain = await buildChain(options);
+  try {
+    return await fn(chain);
+  } finally {
+    await chain.destroy();
+  }
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs the portpath CLI in a namespace (optionally as another user via setpriv). */
+export function runCli(namespace: string, args: string[], options: { asUser?: number; env?: Record<string, string> } = {}): Promise<CliRun> {
+  const prefix = options.asUser !== undefined ? ['setpriv', `--reuid=${options.asUser}`, `--regid=${options.asUser}`, '--clear-groups'] : [];
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', namespace, ...prefix, process.execPath, CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
+  });
+}
+
+export async function traceJson(chain: Chain, args: string[]): Promise<TraceResult> {
+  const run = await runCli(chain.client.namespace, ['-n', '--json', ...args]);
+  if (run.code !== 0) throw new Error(`portpath ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  try {
+    return JSON.parse(run.stdout) as TraceResult;
+  } catch {
+    throw new Error(`portpath printed no JSON: ${run.stdout}\n${run.stderr}`);
+  }
+}
+
+/** The responders of each hop, in order: one entry per hop, '*' for a silent probe. */
+export function hopAddresses(result: TraceResult): string[][] {
+  return result.hops.map((hop) => hop.probes.map((p) => p.from ?? '*'));
+}
+
+/** What a path of routers then the destination looks like when every probe is answered. */
+export function fullyAnswered(addresses: string[], probes = 3): string[][] {
+  return addresses.map((a) => Array<string>(probes).fill(a));
+}

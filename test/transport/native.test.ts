@@ -1,0 +1,83 @@
+// The N-API shim against the real kernel, on loopback only: sockets, options, send time vs. kernel receive
+// timestamp, readiness through uv_poll, and errors that carry errno names.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadNative } from '../../src/transport/native.js';
+import { SOCK_DGRAM, SOL_SOCKET, SO_TIMESTAMPNS, SO_RCVBUF, timespecNs } from '../../src/transport/linux.js';
+
+const native = loadNative();
+const IPPROTO_UDP = 17;
+
+function udpPair(family: 4 | 6) {
+  const host = family === 4 ? '127.0.0.1' : '::1';
+  const receiver = native.socket(family, SOCK_DGRAM, IPPROTO_UDP);
+  const sender = native.socket(family, SOCK_DGRAM, IPPROTO_UDP);
+  native.bind(receiver, family, host, 0);
+  native.setsockopt(receiver, SOL_SOCKET, SO_TIMESTAMPNS, 1);
+  return { host, receiver, sender, port: native.getsockname(receiver).port };
+}
+
+test('a datagram sent on loopback arrives with a kernel timestamp just after the send time', async () => {
+  const { host, receiver, sender, port } = udpPair(4);
+  try {
+    const readable = new Promise<void>((resolve) => {
+      const poller = native.poll(receiver, (status, events) => {
+        assert.equal(status, 0);
+        assert.equal(events & 1, 1);
+        poller.close();
+        resolve();
+      });
+      poller.start(1);
+    });
+    const sentAt = native.sendto(sender, Buffer.from('hello'), 4, host, port);
+    await readable;
+    const message = native.recvmsg(receiver, 0);
+    assert.ok(message);
+    assert.equal(message.data.toString(), 'hello');
+    assert.equal(message.address, '127.0.0.1');
+    assert.notEqual(message.port, 0);
+    const stamp = message.cmsgs.find((c) => c.level === SOL_SOCKET && c.type === SO_TIMESTAMPNS);
+    assert.ok(stamp, 'SO_TIMESTAMPNS control message');
+    const receivedAt = timespecNs(stamp.data);
+    assert.ok(receivedAt !== null);
+    const deltaNs = receivedAt - sentAt;
+    assert.ok(deltaNs > 0n && deltaNs < 100_000_000n, `receive - send = ${deltaNs} ns`);
+    assert.equal(native.recvmsg(receiver, 0), null, 'nothing else queued');
+  } finally {
+    native.close(receiver);
+    native.close(sender);
+  }
+});
+
+test('IPv6 loopback works the same and reports the canonical peer address', () => {
+  const { host, receiver, sender, port } = udpPair(6);
+  try {
+    native.sendto(sender, Buffer.from([1, 2, 3]), 6, host, port);
+    let message = null;
+    for (let i = 0; i < 1000 && !message; i++) message = native.recvmsg(receiver, 0);
+    assert.ok(message);
+    assert.deepEqual([...message.data], [1, 2, 3]);
+    assert.equal(message.address, '::1');
+  } finally {
+    native.close(receiver);
+    native.close(sender);
+  }
+});
+
+test('options round-trip and errors carry errno names', () => {
+  const fd = native.socket(4, SOCK_DGRAM, IPPROTO_UDP);
+  try {
+    native.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, 65536);
+    assert.ok(native.getsockoptInt(fd, SOL_SOCKET, SO_RCVBUF) >= 65536);
+    assert.throws(() => native.bind(fd, 4, 'not-an-address', 0), (error: Error & { code?: string }) => typeof error.code === 'string');
+    assert.throws(() => native.bind(fd, 4, '198.18.250.250', 0), (error: Error & { code?: string }) => error.code === 'EADDRNOTAVAIL');
+  } finally {
+    native.close(fd);
+  }
+  assert.throws(() => native.close(fd), (error: Error & { code?: string }) => error.code === 'EBADF');
+});
+
+test('realtimeNs follows the wall clock', () => {
+  const diffMs = Number(native.realtimeNs() / 1_000_000n) - Date.now();
+  assert.ok(Math.abs(diffMs) < 50, `${diffMs} ms`);
+});
