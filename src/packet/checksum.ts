@@ -57,9 +57,10 @@ export function pseudoHeaderSum(source: string, destination: string, protocol: n
 /**
  * The value to put in a free 16-bit field (word-aligned, zero while `sumWithoutField` was computed, and with the
  * checksum field also zero then) so that the finished checksum is exactly `target`. We need sum + v ≡ ~target, so
- * v = ~target - sum, i.e. ~target + ~sum in ones'-complement arithmetic. Every target except 0xffff is reachable
- * for data that is not all zeros (a folded non-zero sum is never 0, so its checksum is never 0xffff); for 0xffff
- * the result gives checksum 0, which UDP transmits as 0xffff anyway.
+ * v = ~target - sum, i.e. ~target + ~sum in ones'-complement arithmetic. Every target except 0xffff comes out
+ * exactly for data that is not all zeros (a folded non-zero sum is never 0, so its checksum is never 0xffff); for
+ * 0xffff the computed checksum is 0, and 0xffff written in the field still verifies (both are ones'-complement
+ * zero), which is also what UDP transmits for a computed 0.
  */
 export function steeringValue(sumWithoutField: number, target: number): number {
   return fold((~target & 0xffff) + (~fold(sumWithoutField) & 0xffff));

@@ -51,14 +51,14 @@ export function describeSocketError(error: unknown, context: { destination?: str
       return new PortpathError('ERR_NO_PRIVILEGE', `Permission denied: ${NO_PRIVILEGE_HINT}.`);
     case 'ENETUNREACH':
     case 'EHOSTUNREACH':
-      return new PortpathError('ERR_NO_ROUTE', `No route to host ${context.destination ?? ''}: this machine has no route to that address.`.replace('host :', 'host:'));
+      return new PortpathError('ERR_NO_ROUTE', `No route to host${context.destination ? ` ${context.destination}` : ''}: this machine has no route to that address.`);
     case 'ENODEV':
       return new PortpathError('ERR_NO_INTERFACE', `Interface ${context.interface ?? '?'} does not exist.`);
     case 'EADDRNOTAVAIL':
       return new PortpathError('ERR_BAD_SOURCE', 'That source address is not configured on this machine.');
+    case 'EADDRINUSE':
+      return new PortpathError('ERR_BAD_SOURCE', 'That source port is already in use: pick another with --sport or leave it out.');
     default:
       return new PortpathError('ERR_NATIVE', `Socket error: ${error instanceof Error ? error.message : String(error)}.`);
   }
 }
-
-export const PERMISSION_SENTENCE = `Permission denied: ${NO_PRIVILEGE_HINT}.`;

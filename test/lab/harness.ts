@@ -33,9 +33,22 @@ export interface CliRun {
   ms: number;
 }
 
-/** Runs the portpath CLI in a namespace (optionally as another user via setpriv). */
-export function runCli(namespace: string, args: string[], options: { asUser?: number; env?: Record<string, string> } = {}): Promise<CliRun> {
-  const prefix = options.asUser !== undefined ? ['setpriv', `--reuid=${options.asUser}`, `--regid=${options.asUser}`, '--clear-groups'] : [];
+export interface RunCliOptions {
+  /** Run as this uid/gid (setpriv). */
+  asUser?: number;
+  /** Stay root but without CAP_NET_RAW (removed from the bounding set, so exec cannot regain it). */
+  withoutNetRaw?: boolean;
+  env?: Record<string, string>;
+}
+
+/** Runs the portpath CLI in a namespace, optionally with fewer privileges. */
+export function runCli(namespace: string, args: string[], options: RunCliOptions = {}): Promise<CliRun> {
+  const prefix =
+    options.asUser !== undefined
+      ? ['setpriv', `--reuid=${options.asUser}`, `--regid=${options.asUser}`, '--clear-groups']
+      : options.withoutNetRaw
+        ? ['setpriv', '--bounding-set=-net_raw']
+        : [];
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn('ip', ['netns', 'exec', namespace, ...prefix, process.execPath, CLI, ...args], {

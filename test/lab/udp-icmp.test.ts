@@ -23,7 +23,7 @@ test('UDP open: a DNS server answers the DNS query the probes carry', async (t) 
 test('UDP open with an echo service on another port', async (t) => {
   await withChain(t, { routers: 1 }, async (chain) => {
     await chain.startServices({ udpEcho: [7007] });
-    const result = await traceJson(chain, ['-U', chain.serverAddress(4).replace(/\.\d+\.2$/, '.2.2'), '7007']);
+    const result = await traceJson(chain, ['-U', chain.serverAddress(4), '7007']);
     assert.equal(result.destination.state, 'open');
     assert.ok(result.hops.at(-1)!.probes.every((p) => p.reply?.kind === 'udp'));
   });
