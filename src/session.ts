@@ -66,8 +66,11 @@ export function openSession(request: SessionRequest): Session {
       probesPerHop: request.probesPerHop,
       wait: { ...DEFAULT_WAIT, ...request.wait },
       gapLimit: 5,
-      window: 8,
+      // A UDP destination answers with rate-limited ICMP: probe fewer TTLs ahead and repeat only confirmed hops,
+      // so at most window + probesPerHop - 1 probes reach it (Linux allows a burst of 6).
+      window: protocol === 'udp' ? 3 : 8,
       probeSpacingMs: 5,
+      confirmRepeats: protocol === 'udp',
     };
     const tracer = new Tracer(options, method, transport, systemClock);
     const meta: TraceMeta = {

@@ -9,7 +9,8 @@ import { decideDestination, isFinalReply } from './port-state.js';
 import type { DestinationResult, HopResult, ProbeResult, TraceOptions } from './types.js';
 import { waitFor } from './wait-policy.js';
 
-export type ProbeStatus = 'queued' | 'sent' | 'answered' | 'timed-out';
+/** held: a repeat probe waiting until its TTL is known not to be past the destination (see confirmRepeats). */
+export type ProbeStatus = 'held' | 'queued' | 'sent' | 'answered' | 'timed-out';
 
 export interface ProbeRecord {
   id: number;
@@ -52,6 +53,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
   private nextId: number;
   private highestLaunched: number;
   private lastAnswered: number;
+  /** Highest TTL answered by a router (not the destination): the destination is farther than this. */
+  private lastTransit: number;
   /** Lowest TTL that got a final reply (destination or unreachable); nothing past it matters. */
   private finalTtl: number | null = null;
   private emittedThrough: number;
@@ -81,6 +84,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
     this.nextId = MIN_PROBE_ID + (options.nonce % 0x4000);
     this.highestLaunched = options.firstTtl - 1;
     this.lastAnswered = options.firstTtl - 1;
+    this.lastTransit = options.firstTtl - 1;
     this.emittedThrough = options.firstTtl - 1;
   }
 
@@ -110,7 +114,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
           id: this.allocateId(),
           ttl,
           index,
-          status: 'queued',
+          status: index > 0 && this.options.confirmRepeats ? 'held' : 'queued',
           dueMs: now + index * this.options.probeSpacingMs,
         };
         probes.push(probe);
@@ -138,10 +142,13 @@ export class Tracer extends EventEmitter<TracerEvents> {
     this.cancelTimer?.();
     this.cancelTimer = null;
 
-    const launchLimit = Math.min(this.options.maxTtl, this.finalTtl ?? Infinity, this.lastAnswered + this.options.window);
+    // The window slides with answers and with hops resolved by timeout alike, so silence cannot stall it.
+    const progress = Math.max(this.lastAnswered, this.emittedThrough);
+    const launchLimit = Math.min(this.options.maxTtl, this.finalTtl ?? Infinity, progress + this.options.window);
     this.launchUpTo(launchLimit);
 
     const now = this.clock.now();
+    this.releaseRepeats(now);
     let nextWake = Infinity;
     for (const [ttl, probes] of this.hops) {
       if (ttl > launchLimit) continue; // past the destination: never probed once it is found
@@ -170,6 +177,29 @@ export class Tracer extends EventEmitter<TracerEvents> {
       return;
     }
     if (nextWake !== Infinity) this.cancelTimer = this.clock.setTimer(nextWake - now, () => this.step());
+    // Nothing left to send or wait for, yet the finish rule did not fire: end rather than hang (a safety net).
+    else this.finish(this.finalTtl !== null ? 'final-reply' : 'gap-limit');
+  }
+
+  /**
+   * With confirmRepeats, a hop's 2nd and later probes wait until the hop is known to be on the path (a router at or
+   * past the previous TTL answered, or this TTL is the destination's) or its first probe is resolved either way.
+   * Speculative probes past the destination would otherwise each draw an ICMP error from the destination, whose
+   * rate limit (6 in a burst, then 1/s on Linux) would then silence the answers that count.
+   */
+  private releaseRepeats(now: number): void {
+    for (const [ttl, probes] of this.hops) {
+      const first = probes[0];
+      const onPath = ttl <= this.lastTransit + 1 || (this.finalTtl !== null && ttl <= this.finalTtl);
+      const firstResolved = first !== undefined && (first.status === 'answered' || first.status === 'timed-out');
+      if (!onPath && !firstResolved) continue;
+      let slot = 0;
+      for (const probe of probes) {
+        if (probe.status !== 'held') continue;
+        probe.status = 'queued';
+        probe.dueMs = Math.max(probe.dueMs, now + slot++ * this.options.probeSpacingMs);
+      }
+    }
   }
 
   private send(probe: ProbeRecord): boolean {
@@ -191,7 +221,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
     if (this.finished) return;
     const reply = this.method.match(packet, this.flow);
     const probe = reply ? (reply.probeId === UNATTRIBUTED_PROBE ? this.guessProbe() : this.byId.get(reply.probeId)) : undefined;
-    if (!reply || !probe || probe.status === 'queued') {
+    if (!reply || !probe || probe.status === 'queued' || probe.status === 'held') {
       this.unmatched++;
       this.emit('unmatched', packet);
       return;
@@ -202,6 +232,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
     probe.rttMs = Math.max(0, Number(reply.receivedAtNs - (probe.sentAtNs ?? reply.receivedAtNs)) / 1e6);
     this.answeredRtts.set(probe.ttl, Math.max(this.answeredRtts.get(probe.ttl) ?? 0, probe.rttMs));
     this.lastAnswered = Math.max(this.lastAnswered, probe.ttl);
+    if (!isFinalReply(reply)) this.lastTransit = Math.max(this.lastTransit, probe.ttl);
     if (isFinalReply(reply) && (this.finalTtl === null || probe.ttl < this.finalTtl)) this.finalTtl = probe.ttl;
     this.emit('reply', probe, reply);
     this.step();

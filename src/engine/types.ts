@@ -37,6 +37,11 @@ export interface TraceOptions {
   window: number;
   /** Spacing between successive probes to the same hop (ms): routers rate-limit their ICMP per source. */
   probeSpacingMs: number;
+  /**
+   * Send a hop's repeat probes only once the hop is known to be on the path (see Tracer). For methods whose
+   * destination answers with rate-limited ICMP (UDP), so speculative probes cannot use up its ICMP budget.
+   */
+  confirmRepeats: boolean;
 }
 
 export interface ReplyInfo {

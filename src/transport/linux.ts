@@ -12,6 +12,8 @@ export const SO_ERROR = 4;
 
 export const IPPROTO_IP = 0;
 export const IPPROTO_IPV6 = 41;
+/** ICMP6_FILTER lives at this level (not IPPROTO_IPV6). */
+export const IPPROTO_ICMPV6 = 58;
 export const IPPROTO_RAW = 255;
 export const SOL_RAW = 255;
 export const ICMP_FILTER = 1;

@@ -11,6 +11,7 @@ import {
   ICMP_FILTER,
   int32,
   IPPROTO_IPV6,
+  IPPROTO_ICMPV6,
   IPPROTO_RAW,
   IPV6_HOPLIMIT,
   IPV6_PKTINFO,
@@ -95,7 +96,7 @@ export class RawTransport implements Network {
       return;
     }
     const icmp = this.receiver(58);
-    this.native.setsockopt(icmp, IPPROTO_IPV6, ICMP6_FILTER, icmp6Filter());
+    this.native.setsockopt(icmp, IPPROTO_ICMPV6, ICMP6_FILTER, icmp6Filter());
     this.senders.set(58, icmp);
     if (ipProtocol !== 58) this.senders.set(ipProtocol, this.receiver(ipProtocol));
     for (const fd of this.senders.values()) this.native.bind(fd, 6, this.options.source, 0);

@@ -18,6 +18,7 @@ export function traceOptions(overrides: Partial<TraceOptions> = {}): TraceOption
     gapLimit: 5,
     window: 8,
     probeSpacingMs: 5,
+    confirmRepeats: false,
     ...overrides,
   };
 }

@@ -191,3 +191,36 @@ test('with nothing answering at all, the trace waits the maximum once and stops 
   assert.equal(outcome.hops.length, 5);
   assert.ok(endedAt >= 3000 && endedAt < 3100, `ended at ${endedAt}`);
 });
+
+test('confirmRepeats: the destination gets at most window + probes - 1 probes, and every hop still gets all its probes', async () => {
+  const destination = '198.18.9.2';
+  const { outcome, network } = await trace(
+    {
+      hops: [router(1, 10), router(2, 20), router(3, 30), { address: '198.18.4.2', rtt: 40, silent: true }],
+      destination: { address: destination, rtt: 50, reply: { kind: 'unreachable', icmpType: 3, icmpCode: 3 } },
+    },
+    { protocol: 'udp', port: 33434, window: 3, confirmRepeats: true },
+  );
+  assert.deepEqual(
+    outcome.hops.map((h) => h.probes.map((p) => p.from)),
+    [[1, 1, 1], [2, 2, 2], [3, 3, 3], [null, null, null], [9, 9, 9]].map((hop) =>
+      hop.map((n) => (n === null ? null : n === 9 ? destination : `198.18.${n}.2`)),
+    ),
+  );
+  assert.equal(outcome.destination.state, 'closed');
+  const toDestination = network.sent.filter((s) => s.ttl >= 5).length;
+  assert.ok(toDestination <= 3 + 3 - 1, `${toDestination} probes reached the destination`);
+  // A repeat goes out only after its hop is known to be on the path: hop 2's once hop 1 answered (10 ms).
+  const hop2Repeats = network.sent.filter((s) => s.ttl === 2 && s.index > 0).map((s) => s.atMs);
+  assert.ok(hop2Repeats.every((at) => at >= 10), String(hop2Repeats));
+});
+
+test('a window smaller than the silent-gap limit still slides over silent hops and ends the trace', async () => {
+  const { outcome } = await trace(
+    { hops: [router(1, 10)], destination: { address: '198.18.9.2', rtt: 20, silent: true, reply: { kind: 'udp' } } },
+    { protocol: 'udp', port: 5000, window: 3, confirmRepeats: true },
+  );
+  assert.equal(outcome.stoppedBy, 'gap-limit');
+  assert.equal(outcome.hops.length, 1 + 5);
+  assert.equal(outcome.destination.state, 'open|filtered');
+});

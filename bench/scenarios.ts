@@ -1,0 +1,66 @@
+// The two situations the benchmark compares tools in, as firewall rules on the lab's routers.
+import type { Chain, LabNode } from '../src/lab/topology.js';
+import type { ToolRun } from './run-tool.js';
+
+export interface Scenario {
+  key: 'a' | 'b';
+  title: string;
+  port: number;
+  /** iptables rules (without -A/-D), each on one router. */
+  rules(chain: Chain): { node: LabNode; rule: string[] }[];
+  /** Who should answer each TTL from 1 on (null: nobody); TTLs past the list should be silent. */
+  expectedPath(chain: Chain): (string | null)[];
+}
+
+const routerPath = (chain: Chain): string[] => chain.routers.map((_, i) => chain.routerAddress(i + 1, 4));
+
+export const scenarioA: Scenario = {
+  key: 'a',
+  title: 'open port, hop 4 silent',
+  port: 80,
+  // Router 4 forwards everything but never says time-exceeded: the classic "* * *" hop in the middle of a path.
+  rules: (chain) => [{ node: chain.routers[3]!, rule: ['OUTPUT', '-p', 'icmp', '--icmp-type', 'time-exceeded', '-j', 'DROP'] }],
+  expectedPath: (chain) => [...routerPath(chain).map((a, i) => (i === 3 ? null : a)), chain.serverAddress(4)],
+};
+
+export const scenarioB: Scenario = {
+  key: 'b',
+  title: "port dropped by hop 3's firewall",
+  port: 8443,
+  // Router 3 answers for its own TTL but silently drops what it would forward to the port: traffic stops there.
+  rules: (chain) => [{ node: chain.routers[2]!, rule: ['FORWARD', '-p', 'tcp', '--dport', '8443', '-j', 'DROP'] }],
+  expectedPath: (chain) => routerPath(chain).slice(0, 3),
+};
+
+export interface ScenarioOutcome {
+  scenario: Scenario;
+  runs: ToolRun[];
+  portpath: ToolRun;
+  /** Fastest peer that produced a trace (a timed-out one counts with its limit, as a lower bound). */
+  fastest: ToolRun | null;
+  /** fastest peer's wall time / portpath's; null when either is missing. */
+  ratio: number | null;
+}
+
+export function applyRules(chain: Chain, scenario: Scenario, action: '-A' | '-D'): void {
+  for (const { node, rule } of scenario.rules(chain)) {
+    const [table, ...rest] = rule;
+    chain.exec(node, 'iptables', [action, table!, ...rest]);
+  }
+}
+
+/** Differences between a trace's responders and the expected path, as short phrases; empty when it matches. */
+export function pathDifferences(hops: { ttl: number; addresses: string[] }[], expected: (string | null)[]): string[] {
+  const differences: string[] = [];
+  for (const hop of hops) {
+    const want = expected[hop.ttl - 1] ?? null;
+    const got = hop.addresses;
+    if (want === null && got.length > 0) differences.push(`hop ${hop.ttl}: answered by ${got.join(',')}, expected silence`);
+    else if (want !== null && (got.length !== 1 || got[0] !== want)) {
+      differences.push(`hop ${hop.ttl}: ${got.length ? got.join(',') : 'silent'}, expected ${want}`);
+    }
+  }
+  const last = expected.length;
+  if (!hops.some((h) => h.ttl === last) && expected[last - 1]) differences.push(`hop ${last} (${expected[last - 1]}) not reported`);
+  return differences;
+}
