@@ -27,10 +27,12 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   const controller = new AbortController();
-  // First Ctrl-C: stop and print what was traced so far. A second one exits at once.
-  process.once('SIGINT', () => {
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
+  // First Ctrl-C: stop and print what was traced so far. A second one exits at once. One listener for both: removing
+  // the last SIGINT listener restores the default action, and a signal landing in that gap would kill us silently.
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    if (interrupts++ === 0) controller.abort();
+    else process.exit(130);
   });
   return traceCommand(options, io, controller.signal);
 }

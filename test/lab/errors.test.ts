@@ -100,9 +100,10 @@ test('Ctrl-C prints the hops traced so far and exits 130', async (t) => {
     });
     let stdout = '';
     let stderr = '';
+    let interrupted = false;
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      if (/^ 2 /m.test(stdout)) child.kill('SIGINT');
+      if (!interrupted && /^ 2 /m.test(stdout)) interrupted = child.kill('SIGINT');
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
