@@ -1,5 +1,6 @@
 // Command-line arguments → one validated options object. Every mistake becomes a PortpathError('ERR_USAGE') with
 // one sentence; commander handles the syntax, this file the meaning.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { Family, Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
@@ -60,6 +61,16 @@ export function splitHostPort(target: string): { host: string; port: string | nu
   return { host: target, port: null };
 }
 
+/** The version in package.json (dist/src/cli/ is three levels below the package root). */
+function packageVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return manifest.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function buildProgram(): Command {
   return new Command('portpath')
     .usage('[options] <host> [port]    (also host:port, [ipv6]:port; portpath demo runs the built-in lab)')
@@ -82,7 +93,7 @@ export function buildProgram(): Command {
     .option('-n, --numeric', 'do not resolve addresses to names')
     .option('--json', 'print the result as JSON (the format is documented and stable)')
     .option('-d, --debug', 'print every packet sent and received on stderr')
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .helpOption('-h, --help')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })

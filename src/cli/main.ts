@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point: dispatch, and turn every error into one sentence and an exit code. No stack traces for users.
 import { CommanderError } from 'commander';
-import { buildProgram, parseArgs } from './args.js';
+import { parseArgs } from './args.js';
 import { EXIT_CODES, PortpathError } from '../transport/errors.js';
 import { traceCommand } from './trace-command.js';
 
@@ -19,11 +19,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     options = parseArgs(argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed') io.out(buildProgram().helpInformation());
-      else if (error.code === 'commander.version') io.out(`${error.message}\n`);
-      return 0;
-    }
+    // Help and version: commander has already printed them to stdout.
+    if (error instanceof CommanderError) return 0;
     throw error;
   }
   const controller = new AbortController();

@@ -14,6 +14,9 @@ test('TCP open: every router and the server answer 3/3, port open by SYN-ACK', a
     assert.deepEqual(result.destination, { reached: true, hop: 4, state: 'open', reason: 'syn-ack', by: chain.serverAddress(4) });
     assert.ok(result.hops.every((h) => h.probes.every((p) => p.rtt !== null && p.rtt > 0 && p.rtt < 50)));
     assert.equal(result.hops[0]!.probes[0]!.reply?.kind, 'time-exceeded');
+    // The client's kernel answered each SYN-ACK with RST (no socket owns those connections): nothing half-open remains.
+    const leftovers = chain.exec(chain.server, 'ss', ['-Htn', 'state', 'syn-recv', 'state', 'established', 'sport', '= :443']);
+    assert.equal(leftovers.trim(), '', leftovers);
   });
 });
 
