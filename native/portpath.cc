@@ -253,28 +253,27 @@ napi_value GetSockOptInt(napi_env env, napi_callback_info info) {
   return make_int(env, value);
 }
 
-napi_value Bind(napi_env env, napi_callback_info info) {
+// (fd, family, address, port): the arguments bind() and connect() share.
+bool get_fd_and_sockaddr(napi_env env, napi_callback_info info, int32_t* fd, sockaddr_storage* address, socklen_t* length) {
   napi_value argv[4];
+  return get_args(env, info, argv) && get_int(env, argv[0], "fd must be a number", fd) &&
+         get_sockaddr(env, argv[1], argv[2], argv[3], address, length);
+}
+
+napi_value Bind(napi_env env, napi_callback_info info) {
   int32_t fd = 0;
   sockaddr_storage address;
   socklen_t length = 0;
-  if (!get_args(env, info, argv) || !get_int(env, argv[0], "fd must be a number", &fd) ||
-      !get_sockaddr(env, argv[1], argv[2], argv[3], &address, &length)) {
-    return nullptr;
-  }
+  if (!get_fd_and_sockaddr(env, info, &fd, &address, &length)) return nullptr;
   if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) < 0) return throw_errno(env, "bind", errno);
   return undefined(env);
 }
 
 napi_value Connect(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
   int32_t fd = 0;
   sockaddr_storage address;
   socklen_t length = 0;
-  if (!get_args(env, info, argv) || !get_int(env, argv[0], "fd must be a number", &fd) ||
-      !get_sockaddr(env, argv[1], argv[2], argv[3], &address, &length)) {
-    return nullptr;
-  }
+  if (!get_fd_and_sockaddr(env, info, &fd, &address, &length)) return nullptr;
   if (connect(fd, reinterpret_cast<sockaddr*>(&address), length) == 0) return make_int(env, 0);
   int err = errno;
   if (err != EINPROGRESS) return throw_errno(env, "connect", err);

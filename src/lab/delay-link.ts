@@ -4,22 +4,11 @@
 // Prints "ready" once both TUNs exist; exits when its stdin closes, so it never outlives the lab builder.
 import { parseArgs } from 'node:util';
 import { loadNative } from '../transport/native.js';
+import { mulberry32 } from './seeded-random.js';
 
 interface Held {
   due: number;
   packet: Buffer;
-}
-
-/** mulberry32: a tiny seeded PRNG so a lossy lab drops the same packets run after run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const MAX_PACKET = 65_535;
@@ -37,7 +26,7 @@ function main(): void {
   if (!values.left || !values.right) throw new Error('usage: delay-link --left IF --right IF [--delay MS] [--loss FRACTION]');
   const delayMs = Number(values.delay);
   const loss = Number(values.loss);
-  const random = seededRandom(Number(values.seed));
+  const random = mulberry32(Number(values.seed));
   const native = loadNative();
   const ends = [native.tunOpen(values.left), native.tunOpen(values.right)] as const;
 

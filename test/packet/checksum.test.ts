@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { finishChecksum, internetChecksum, onesComplementSum, pseudoHeaderSum, steeringValue } from '../../src/packet/checksum.js';
 import { hex, SYN_V4, SYN_V6_L4, TIME_EXCEEDED_V6_L4 } from './fixtures.js';
-import { int, mulberry32, randomBytes } from './prng.js';
+import { int, mulberry32, randomBytes } from '../../src/lab/seeded-random.js';
 
 /** The obvious definition, independent of the implementation: sum words as plain integers, fold at the end. */
 function referenceSum(data: Uint8Array, initial = 0): number {

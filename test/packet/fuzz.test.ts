@@ -16,8 +16,8 @@ import { decodeIpv6, encodeIpv6 } from '../../src/packet/ipv6.js';
 import { decodeTcp, decodeTcpOptions, encodeTcp } from '../../src/packet/tcp.js';
 import { decodeUdp, encodeUdp } from '../../src/packet/udp.js';
 import * as fx from './fixtures.js';
-import { int, mulberry32, randomBytes } from './prng.js';
-import type { Random } from './prng.js';
+import { int, mulberry32, randomBytes } from '../../src/lab/seeded-random.js';
+import type { Random } from '../../src/lab/seeded-random.js';
 
 const CASES = 20000;
 const V6_SRC = '2001:db8:1::1';

@@ -4,18 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createProbeMethod } from '../../src/probe/index.js';
 import type { Family, InboundPacket, Protocol } from '../../src/probe/method.js';
+import { mulberry32 } from '../../src/lab/seeded-random.js';
 import { flowFor, icmpErrorFor } from './fixtures.js';
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const combos: [Family, Protocol][] = [4, 6].flatMap((f) => (['tcp', 'udp', 'icmp'] as const).map((p): [Family, Protocol] => [f as Family, p]));
 

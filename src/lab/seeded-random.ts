@@ -1,4 +1,4 @@
-// A small seeded PRNG (mulberry32) so the property and fuzz tests are random-looking but the same on every run.
+// A small seeded PRNG (mulberry32): lossy delay links and the fuzz tests look random but repeat exactly, run after run.
 
 export type Random = () => number;
 
