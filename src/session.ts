@@ -5,7 +5,8 @@ import { systemClock } from './engine/clock.js';
 import { Tracer } from './engine/tracer.js';
 import type { TraceOptions, WaitOptions } from './engine/types.js';
 import { createProbeMethod } from './probe/index.js';
-import type { Family, Protocol } from './probe/method.js';
+import type { Network } from './engine/network.js';
+import type { Family, ProbeMethod, Protocol } from './probe/method.js';
 import type { TraceMeta } from './report/trace-meta.js';
 import { interfaceOf, reservePort, routeSource } from './transport/local.js';
 import type { ReservedPort } from './transport/local.js';
@@ -32,6 +33,9 @@ export interface Session {
   meta: TraceMeta;
   options: TraceOptions;
   tracer: Tracer;
+  /** The probe method and network the tracer uses, for follow-up probing (rate-limit rechecks). */
+  method: ProbeMethod;
+  network: Network;
   close(): void;
 }
 
@@ -91,6 +95,8 @@ export function openSession(request: SessionRequest): Session {
       meta,
       options,
       tracer,
+      method,
+      network: transport,
       close() {
         transport.close();
         reserved?.release();

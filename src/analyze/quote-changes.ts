@@ -7,15 +7,8 @@ import { decodeTcp } from '../packet/tcp.js';
 import type { TcpHeader } from '../packet/tcp.js';
 import { decodeUdp } from '../packet/udp.js';
 import type { Family } from '../probe/method.js';
+import type { FieldChange, FieldValue } from '../engine/types.js';
 
-export type FieldValue = number | string | boolean;
-
-export interface FieldChange {
-  /** e.g. ip.dscp, ip.ecn, ip.id, ip.src, tcp.mss, tcp.window, tcp.seq, udp.checksum, l4.srcPort */
-  field: string;
-  sent: FieldValue;
-  quoted: FieldValue;
-}
 
 export interface QuoteComparison {
   /** full: the quote holds the whole transport header (options included); partial: only some of it (RFC 792's 8 bytes). */
@@ -39,7 +32,8 @@ function ipFields(family: Family, bytes: Uint8Array): { fields: Fields; protocol
   if (!ip.ok) return null;
   const h = ip.value.header;
   fields.set('ip.src', h.source).set('ip.dst', h.destination).set('ip.dscp', h.dscp).set('ip.ecn', h.ecn);
-  fields.set('ip.flowLabel', h.flowLabel).set('ip.length', h.payloadLength);
+  // No ip.flowLabel: Linux picks the flow label of raw IPv6 packets itself, so what was sent is not known here.
+  fields.set('ip.length', h.payloadLength);
   return { fields, protocol: ip.value.upperProtocol, l4: ip.value.payload };
 }
 

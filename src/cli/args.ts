@@ -21,6 +21,17 @@ export interface CliOptions {
   numeric: boolean;
   json: boolean;
   debug: boolean;
+  verbose: boolean;
+  /** The concurrent control trace (null: none). */
+  control: ProbeSpec | null;
+  /** --compare: several traces side by side instead of one (null: not asked). */
+  compare: ProbeSpec[] | null;
+}
+
+/** A probe method and its port: tcp:443, udp:53, icmp. */
+export interface ProbeSpec {
+  protocol: Protocol;
+  port: number | null;
 }
 
 export const DEFAULT_PORTS: Record<Protocol, number | null> = { tcp: 80, udp: 53, icmp: null };
@@ -39,6 +50,34 @@ function integer(name: string, min: number, max: number) {
 }
 
 export const parsePort = (value: string): number => integer('The port', 1, 65535)(value);
+
+/** "tcp:443", "udp:53", "udp" (default port), "icmp". */
+export function parseProbeSpec(text: string, option: string): ProbeSpec {
+  const [name, port, extra] = text.trim().toLowerCase().split(':');
+  if (extra !== undefined || (name !== 'tcp' && name !== 'udp' && name !== 'icmp')) {
+    throw usage(`${option} takes tcp:PORT, udp:PORT or icmp, not '${text}'.`);
+  }
+  if (name === 'icmp') {
+    if (port !== undefined) throw usage(`${option}: ICMP echo has no port ('${text}').`);
+    return { protocol: 'icmp', port: null };
+  }
+  return { protocol: name, port: port === undefined || port === '' ? DEFAULT_PORTS[name] : parsePort(port) };
+}
+
+function parseControl(text: string | undefined, protocol: Protocol): ProbeSpec | null {
+  // ICMP echo is the control for port traces; an ICMP trace is its own control unless another is asked for.
+  if (text === undefined) return protocol === 'icmp' ? null : { protocol: 'icmp', port: null };
+  if (text.trim().toLowerCase() === 'none') return null;
+  return parseProbeSpec(text, '--control');
+}
+
+function parseCompare(text: string | undefined): ProbeSpec[] | null {
+  if (text === undefined) return null;
+  const specs = text.split(',').filter((part) => part.trim() !== '').map((part) => parseProbeSpec(part, '--compare'));
+  if (specs.length < 2) throw usage(`--compare wants at least two methods, e.g. tcp:443,udp:53,icmp, not '${text}'.`);
+  if (specs.length > 6) throw usage('--compare takes at most 6 methods.');
+  return specs;
+}
 
 /** -w MAX[,HERE,NEAR] in seconds, as traceroute takes it. */
 function parseWait(value: string): { maxMs: number; here: number; near: number } {
@@ -93,6 +132,9 @@ export function buildProgram(): Command {
     .option('-n, --numeric', 'do not resolve addresses to names')
     .option('--json', 'print the result as JSON (the format is documented and stable)')
     .option('-d, --debug', 'print every packet sent and received on stderr')
+    .option('-v, --verbose', "print the evidence behind the diagnosis")
+    .option('--control <method>', 'control trace run alongside, to tell a blocked port from a broken path: tcp:PORT, udp:PORT, icmp or none (default icmp)')
+    .option('--compare <methods>', 'trace several methods side by side, e.g. tcp:443,udp:53,icmp (the port argument is then not used)')
     .version(packageVersion(), '-V, --version')
     .helpOption('-h, --help')
     .exitOverride()
@@ -147,5 +189,8 @@ export function parseArgs(argv: string[]): CliOptions {
     numeric: Boolean(o.numeric),
     json: Boolean(o.json),
     debug: Boolean(o.debug),
+    verbose: Boolean(o.verbose),
+    control: parseControl(o.control as string | undefined, protocol),
+    compare: parseCompare(o.compare as string | undefined),
   };
 }

@@ -4,7 +4,12 @@ import { addressFamily, canonicalAddress } from '../packet/address.js';
 import type { Family } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
 
-export async function resolveHost(host: string, family: Family | null): Promise<{ address: string; family: Family }> {
+export interface ResolvedTarget {
+  address: string;
+  family: Family;
+}
+
+export async function resolveHost(host: string, family: Family | null): Promise<ResolvedTarget> {
   const literal = addressFamily(host);
   if (literal !== null) return { address: canonicalAddress(host), family: literal };
   try {

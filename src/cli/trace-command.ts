@@ -1,11 +1,19 @@
-// `portpath HOST [PORT]`: run one trace and print it as it happens (text) or at the end (JSON).
+// `portpath HOST [PORT]`: the trace to the port, printed as it happens (text) or at the end (JSON), with a control
+// trace alongside and the diagnosis of where and why traffic to the port stops.
+import { diagnose } from '../analyze/diagnose.js';
+import type { TraceResult } from '../engine/types.js';
 import { describePacket } from '../packet/describe.js';
-import { buildTraceResult, renderJson, withNames } from '../report/json.js';
+import { formatDiagnosis, formatHopDetails } from '../report/diagnosis-text.js';
+import { renderJson, withNames } from '../report/json.js';
 import { formatHeader, formatHop, formatPortState, formatSummary } from '../report/text.js';
 import { openSession } from '../session.js';
+import type { Session, SessionRequest } from '../session.js';
 import type { CliOptions } from './args.js';
+import { compareCommand } from './compare-command.js';
 import { ReverseNames } from './names.js';
 import { resolveHost } from './resolve.js';
+import type { ResolvedTarget } from './resolve.js';
+import { detailedHop, sessionRequest, startRun } from './trace-run.js';
 
 export interface Output {
   out: (text: string) => void;
@@ -15,15 +23,14 @@ export interface Output {
 /** Exit status 130 after Ctrl-C, as shells expect; 0 when the trace ran to its end, whatever the port state. */
 export const EXIT_INTERRUPTED = 130;
 
-export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSignal): Promise<number> {
-  const target = await resolveHost(cli.host, cli.family);
-  const session = openSession({
+/** A control trace is cheap: one probe per hop is enough to see how far it gets. */
+const CONTROL_PROBES_PER_HOP = 1;
+
+export function baseRequest(cli: CliOptions, target: ResolvedTarget, io: Output, getSource: () => string): Omit<SessionRequest, 'protocol' | 'port' | 'probesPerHop'> {
+  return {
     host: cli.host,
     address: target.address,
     family: target.family,
-    protocol: cli.protocol,
-    port: cli.port,
-    probesPerHop: cli.probesPerHop,
     firstTtl: cli.firstTtl,
     maxTtl: cli.maxTtl,
     wait: cli.wait,
@@ -35,59 +42,78 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
           packetLog: (direction, family, bytes, info) =>
             io.err(
               `${direction === 'send' ? '>' : '<'} ${describePacket(family, bytes, {
-                v6Source: direction === 'send' ? session.meta.source : info.peer,
-                v6Destination: direction === 'send' ? info.peer : session.meta.source,
+                v6Source: direction === 'send' ? getSource() : info.peer,
+                v6Destination: direction === 'send' ? info.peer : getSource(),
                 v6Protocol: info.ipProtocol,
                 ...(info.ttl !== null ? { hopLimit: info.ttl } : {}),
               })}\n`,
             ),
         }
       : {}),
-  });
-  const { meta, tracer } = session;
-  const names = new ReverseNames(!cli.numeric);
-  const started = performance.now();
-  const onAbort = () => tracer.interrupt();
-  signal?.addEventListener('abort', onAbort);
+  };
+}
 
-  // Hop lines print in TTL order once each hop is done and its names are looked up; a promise chain keeps order.
-  let printing = Promise.resolve();
-  const printed = new Set<number>();
-  const partial = { target: { host: meta.host, address: meta.address, family: meta.family } };
-  if (!cli.json) io.out(formatHeader(meta));
-  tracer.on('reply', (_probe, reply) => void names.lookup(reply.from));
-  tracer.on('hop-done', (hop) => {
-    if (cli.json) return;
-    const lookups = hop.probes.flatMap((p) => (p.from ? [names.lookup(p.from)] : []));
-    printing = printing.then(async () => {
-      await Promise.all(lookups);
-      // The port state is known only at the end; the final hop's line is printed with it (below).
-      if (hop.probes.some((p) => p.reply && p.reply.kind !== 'time-exceeded' && p.reply.kind !== 'other-icmp')) return;
-      printed.add(hop.ttl);
-      io.out(formatHop(hop, { ...partial, destination: { reached: false, hop: null, state: null, reason: '', by: null } }, names.nameOf));
-    });
-  });
-
+export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSignal): Promise<number> {
+  const target = await resolveHost(cli.host, cli.family);
+  if (cli.compare) return compareCommand(cli, target, io, signal);
+  const sessions: Session[] = [];
+  const base = baseRequest(cli, target, io, () => sessions[0]?.meta.source ?? '');
+  const session = openSession(sessionRequest(base, { protocol: cli.protocol, port: cli.port }, cli.probesPerHop));
+  sessions.push(session);
+  let control: Session | null;
   try {
-    const outcome = await tracer.run();
-    const result = buildTraceResult(meta, outcome, performance.now() - started);
+    control = cli.control ? openSession(sessionRequest(base, cli.control, CONTROL_PROBES_PER_HOP)) : null;
+  } catch (error) {
+    session.close();
+    throw error;
+  }
+  if (control) sessions.push(control);
+  const names = new ReverseNames(!cli.numeric);
+  try {
+    // Hop lines print in TTL order once each hop is done and its names are looked up; a promise chain keeps order.
+    let printing = Promise.resolve();
+    const printed = new Set<number>();
+    if (!cli.json) io.out(formatHeader(session.meta));
+    session.tracer.on('reply', (_probe, reply) => void names.lookup(reply.from));
+    session.tracer.on('hop-done', (hop) => {
+      if (cli.json) return;
+      const lookups = hop.probes.flatMap((p) => (p.from ? [names.lookup(p.from)] : []));
+      printing = printing.then(async () => {
+        await Promise.all(lookups);
+        // The port state is known only at the end; the final hop's line is printed with it (below).
+        if (hop.probes.some((p) => p.reply && p.reply.kind !== 'time-exceeded' && p.reply.kind !== 'other-icmp')) return;
+        printed.add(hop.ttl);
+        const pending = { target: { host: session.meta.host, address: session.meta.address, family: session.meta.family }, destination: { reached: false, hop: null, state: null, reason: '', by: null } };
+        io.out(formatHop(hop, pending, names.nameOf) + formatHopDetails(detailedHop(session, hop)));
+      });
+    });
+
+    const others = (self: Session) => () => sessions.filter((s) => s !== self);
+    const mainRun = startRun(session, others(session), signal);
+    const controlRun = control ? startRun(control, others(control), signal) : null;
+    const result = await mainRun.result;
+    const controlResult: TraceResult | null = controlRun ? await controlRun.result : null;
+    const diagnosis = diagnose(result, controlResult);
     await printing;
     if (cli.json) {
-      await Promise.all(result.hops.flatMap((h) => h.probes.flatMap((p) => (p.from ? [names.lookup(p.from)] : []))));
-      io.out(renderJson(cli.numeric ? result : withNames(result, names.names)));
+      const everyone = [result, ...(controlResult ? [controlResult] : [])];
+      await Promise.all(everyone.flatMap((r) => r.hops.flatMap((h) => h.probes.flatMap((p) => (p.from ? [names.lookup(p.from)] : [])))));
+      const named = (r: TraceResult) => (cli.numeric ? r : withNames(r, names.names));
+      io.out(renderJson({ ...named(result), ...(controlResult ? { control: named(controlResult) } : {}), diagnosis }));
     } else {
       for (const hop of result.hops) {
         if (printed.has(hop.ttl)) continue;
         await Promise.all(hop.probes.flatMap((p) => (p.from ? [names.lookup(p.from)] : [])));
-        io.out(formatHop(hop, result, names.nameOf));
+        io.out(formatHop(hop, result, names.nameOf) + formatHopDetails(hop));
       }
       io.out(formatPortState(result));
-      io.out(formatSummary(result, outcome.stoppedBy));
+      io.out(formatSummary(result));
+      io.out(formatDiagnosis(diagnosis, cli.verbose));
     }
-    return outcome.interrupted ? EXIT_INTERRUPTED : 0;
+    return result.interrupted ? EXIT_INTERRUPTED : 0;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
     names.cancel();
     session.close();
+    control?.close();
   }
 }

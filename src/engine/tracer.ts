@@ -2,12 +2,21 @@
 // decides when the trace is over. It never touches a socket or the system clock: a Network and a Clock are injected.
 import { EventEmitter } from 'node:events';
 import { MAX_PROBE_ID, MIN_PROBE_ID, UNATTRIBUTED_PROBE } from '../probe/method.js';
-import type { Flow, InboundPacket, ProbeMethod, ProbeReply } from '../probe/method.js';
+import type { Flow, InboundPacket, OutgoingPacket, ProbeMethod, ProbeReply } from '../probe/method.js';
 import type { Clock } from './clock.js';
 import type { Network } from './network.js';
 import { decideDestination, isFinalReply } from './port-state.js';
 import type { DestinationResult, HopResult, ProbeResult, TraceOptions } from './types.js';
 import { waitFor } from './wait-policy.js';
+import { icmpName } from '../packet/icmp.js';
+import { icmpv6Name } from '../packet/icmpv6.js';
+
+/** "time exceeded", "communication administratively prohibited", ... */
+function replyName(family: 4 | 6, reply: ProbeReply): string {
+  const type = reply.icmpType ?? -1;
+  const code = reply.icmpCode ?? 0;
+  return family === 4 ? icmpName(type, code) : icmpv6Name(type, code);
+}
 
 /** held: a repeat probe waiting until its TTL is known not to be past the destination (see confirmRepeats). */
 export type ProbeStatus = 'held' | 'queued' | 'sent' | 'answered' | 'timed-out';
@@ -22,6 +31,8 @@ export interface ProbeRecord {
   dueMs: number;
   sentAtMs?: number;
   sentAtNs?: bigint;
+  /** The packet as handed to the transport (kept for comparing with routers' quotes of it). */
+  packet?: OutgoingPacket;
   reply?: ProbeReply;
   rttMs?: number;
 }
@@ -205,6 +216,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
   private send(probe: ProbeRecord): boolean {
     try {
       const packet = this.method.build(this.flow, probe.ttl, probe.id);
+      probe.packet = packet;
       probe.sentAtMs = this.clock.now();
       probe.sentAtNs = this.network.send(packet);
       probe.status = 'sent';
@@ -273,13 +285,20 @@ export class Tracer extends EventEmitter<TracerEvents> {
             rtt: Math.round((probe.rttMs ?? 0) * 1000) / 1000,
             reply: {
               kind: probe.reply.kind,
-              ...(probe.reply.icmpType !== undefined ? { icmpType: probe.reply.icmpType, icmpCode: probe.reply.icmpCode } : {}),
+              ...(probe.reply.icmpType !== undefined
+                ? { icmpType: probe.reply.icmpType, icmpCode: probe.reply.icmpCode, name: replyName(this.options.family, probe.reply) }
+                : {}),
               ttl: probe.reply.replyTtl,
             },
           }
         : { from: null, rtt: null, reply: null },
     );
     return { ttl, probes };
+  }
+
+  /** Whether a packet answers one of this trace's probes (lets traces sharing a host tell their packets apart). */
+  claims(packet: InboundPacket): boolean {
+    return this.method.match(packet, this.flow) !== null;
   }
 
   /** The probe records of one hop (for reporters that want more than the result). */

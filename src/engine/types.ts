@@ -1,4 +1,5 @@
 // Options in, results out: the engine's public shapes. The result mirrors the JSON contract in DESIGN.md.
+import type { MplsLabel } from '../packet/icmp.js';
 import type { Family, Protocol, ReplyKind } from '../probe/method.js';
 
 export type PortState = 'open' | 'closed' | 'filtered' | 'open|filtered';
@@ -48,6 +49,8 @@ export interface ReplyInfo {
   kind: ReplyKind;
   icmpType?: number;
   icmpCode?: number;
+  /** The ICMP type/code in words ("time exceeded", "port unreachable"). */
+  name?: string;
   /** IP TTL / hop limit of the reply as it arrived. */
   ttl: number | null;
 }
@@ -63,6 +66,29 @@ export interface ProbeResult {
 export interface HopResult {
   ttl: number;
   probes: ProbeResult[];
+  /** How much of our probe this hop's ICMP quotes held (analysis adds it; absent without quotes). */
+  quote?: 'full' | 'partial';
+  /** Fields of the quoted probe that differ from what was sent: rewritten before this hop. */
+  changes?: FieldChange[];
+  /** RFC 4950 MPLS label stack from the ICMP extensions of this hop's replies. */
+  mpls?: MplsLabel[];
+  /** Why some probes went unanswered, when the hop answered others (see analyze/recheck). */
+  loss?: LossCause;
+}
+
+export type FieldValue = number | string | boolean;
+
+export interface FieldChange {
+  /** ip.dscp, ip.ecn, ip.id, ip.src, tcp.mss, tcp.window, tcp.seq, udp.checksum, l4.srcPort, ... */
+  field: string;
+  sent: FieldValue;
+  quoted: FieldValue;
+}
+
+export interface LossCause {
+  /** rate-limit: slow re-probes were all answered; loss: they were lost too. */
+  cause: 'rate-limit' | 'loss';
+  recheck: { sent: number; answered: number };
 }
 
 export interface DestinationResult {
@@ -89,4 +115,6 @@ export interface TraceResult {
   unmatchedPackets: number;
   /** True when the trace was interrupted (Ctrl-C) before it finished. */
   interrupted: boolean;
+  /** Why the trace ended: a final answer, too many silent hops in a row, the TTL limit, or Ctrl-C. */
+  stoppedBy: 'final-reply' | 'gap-limit' | 'max-ttl' | 'interrupted';
 }

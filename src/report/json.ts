@@ -16,6 +16,7 @@ export function buildTraceResult(meta: TraceMeta, outcome: TraceOutcome, duratio
     durationMs: Math.round(durationMs),
     unmatchedPackets: outcome.unmatchedPackets,
     interrupted: outcome.interrupted,
+    stoppedBy: outcome.stoppedBy,
   };
 }
 
@@ -30,6 +31,7 @@ export function withNames(result: TraceResult, names: ReadonlyMap<string, string
   };
 }
 
-export function renderJson(result: TraceResult): string {
+/** Pretty JSON: a trace result, or a result extended with control and diagnosis, or several (--compare). */
+export function renderJson(result: unknown): string {
   return JSON.stringify(result, null, 2) + '\n';
 }

@@ -81,7 +81,8 @@ export function formatPortState(result: TraceResult): string {
   return `${subject}: [${state}] (${reason})\n`;
 }
 
-export function formatSummary(result: TraceResult, stoppedBy: string): string {
+export function formatSummary(result: TraceResult): string {
+  const stoppedBy = result.stoppedBy;
   const probes = result.hops.flatMap((h) => h.probes);
   const answered = probes.filter((p) => p.from !== null).length;
   const seconds = (result.durationMs / 1000).toFixed(2);

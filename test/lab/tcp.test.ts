@@ -61,7 +61,7 @@ test('TCP rejected by r2 with ICMP admin-prohibited: filtered, and r2 is named',
     // r2 answers time-exceeded for TTL 2 (the TTL check comes before FORWARD), then rejects TTL 3.
     assert.deepEqual(hopAddresses(result), fullyAnswered([...routers(chain, 2), chain.routerAddress(2, 4)]));
     assert.deepEqual(result.destination, { reached: false, hop: 3, state: 'filtered', reason: 'icmp-3/13', by: chain.routerAddress(2, 4) });
-    assert.deepEqual(result.hops[2]!.probes[0]!.reply, { kind: 'unreachable', icmpType: 3, icmpCode: 13, ttl: 63 });
+    assert.deepEqual(result.hops[2]!.probes[0]!.reply, { kind: 'unreachable', icmpType: 3, icmpCode: 13, name: 'communication administratively prohibited', ttl: 63 });
   });
 });
 

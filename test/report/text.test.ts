@@ -52,7 +52,7 @@ test('an open port: hop lines, the [open] tag on the destination, the reason and
   assert.equal(formatHop(r.hops[0]!, r, noNames), ' 1  198.18.1.2  0.412 ms  0.300 ms  *\n');
   assert.equal(formatHop(r.hops[1]!, r, (a) => (a === '198.18.4.2' ? 'web.example' : null)), ' 2  web.example (198.18.4.2) [open]  1.500 ms  1.250 ms  1.125 ms\n');
   assert.equal(formatPortState(r), 'Port 443/tcp: [open] (SYN-ACK from 198.18.4.2 at hop 2)\n');
-  assert.equal(formatSummary(r, 'final-reply'), 'Reached 198.18.4.2 at hop 2: 6 probes, 5 answered, 1.23 s.\n');
+  assert.equal(formatSummary(r), 'Reached 198.18.4.2 at hop 2: 6 probes, 5 answered, 1.23 s.\n');
 });
 
 test('a router rejecting with admin-prohibited gets !X and is named in the port state', () => {
@@ -78,18 +78,18 @@ test('silence past a hop: filtered by timeout, the last answering hop, and why t
   });
   assert.equal(formatPortState(r), 'Port 443/tcp: [filtered] (timeout: no answer past hop 1 (198.18.1.2))\n');
   assert.equal(
-    formatSummary(r, 'gap-limit'),
+    formatSummary({ ...r, stoppedBy: 'gap-limit' }),
     'Did not reach 198.18.4.2; last answer from hop 1 (198.18.1.2); stopped after 2 silent hops: 3 probes, 1 answered, 1.23 s.\n',
   );
   const interrupted = { ...r, interrupted: true };
-  assert.match(formatSummary(interrupted, 'interrupted'), /^Interrupted after 3 hops/);
+  assert.match(formatSummary({ ...interrupted, stoppedBy: 'interrupted' }), /^Interrupted after 3 hops/);
 });
 
 test('JSON is the documented contract, and names are added only when resolved', () => {
   const r = result([hop(1, [expired('198.18.1.2', 0.4)])], { reached: false, hop: null, state: 'filtered', reason: 'timeout', by: null });
   const parsed = JSON.parse(renderJson(r)) as TraceResult;
   assert.equal(parsed.version, 1);
-  assert.deepEqual(Object.keys(parsed), ['version', 'target', 'protocol', 'port', 'source', 'destination', 'hops', 'startedAt', 'durationMs', 'unmatchedPackets', 'interrupted']);
+  assert.deepEqual(Object.keys(parsed), ['version', 'target', 'protocol', 'port', 'source', 'destination', 'hops', 'startedAt', 'durationMs', 'unmatchedPackets', 'interrupted', 'stoppedBy']);
   assert.deepEqual(parsed.source, { address: '198.18.1.1', port: 40123, interface: 'eth0' });
   const named = withNames(r, new Map([['198.18.1.2', 'r1.lab']]));
   assert.equal((named.hops[0]!.probes[0] as ProbeResult & { name?: string }).name, 'r1.lab');

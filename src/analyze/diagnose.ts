@@ -1,0 +1,300 @@
+// The diagnosis: where traffic to the port stops, who stopped it and how. It reasons only from what the traces saw
+// — the main trace to the port and a control trace (ICMP echo by default) to the same host — and says how sure it
+// is; where two explanations fit the evidence equally, it says 'unknown' or lowers its confidence, never guesses.
+import type { TraceResult } from '../engine/types.js';
+import { describeUnreachable } from '../report/annotations.js';
+import { compactRanges, finalAnswers, hopLabel, hopsAway, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
+import type { HopAnswer } from './path-facts.js';
+import { pathNotes } from './path-notes.js';
+import type { PathNotes } from './path-notes.js';
+
+export type Verdict =
+  | 'open'
+  | 'closed'
+  | 'reachable'
+  | 'filtered-at-destination'
+  | 'filtered-in-path'
+  | 'rejected-in-path'
+  | 'reset-in-path'
+  | 'terminated-in-path'
+  | 'no-route'
+  | 'unreachable'
+  | 'unknown';
+
+export type Confidence = 'high' | 'medium' | 'low';
+
+export interface ControlSummary {
+  protocol: TraceResult['protocol'];
+  port: number | null;
+  reached: boolean;
+  hop: number | null;
+  lastHop: number | null;
+}
+
+export interface Diagnosis extends PathNotes {
+  verdict: Verdict;
+  /** The destination's hop (open/closed), the last answering hop (filtered), the rejecting or forging device's hop. */
+  hop: number | null;
+  by: string | null;
+  confidence: Confidence;
+  evidence: string[];
+  explanation: string;
+  control: ControlSummary | null;
+}
+
+type Finding = Pick<Diagnosis, 'verdict' | 'hop' | 'by' | 'confidence' | 'explanation'> & { evidence?: string[] };
+
+const ANSWERS: Record<string, string> = {
+  'syn-ack': 'answers with SYN-ACK',
+  rst: 'answers with RST',
+  udp: 'answers with a UDP reply',
+  'echo-reply': 'answers echo requests',
+  'icmp-3/3': 'answers with ICMP port unreachable',
+  'icmpv6-1/4': 'answers with ICMPv6 port unreachable',
+};
+
+const ADMIN_CODES = { 4: [9, 10, 13], 6: [1, 5, 6] } as const;
+const NO_ROUTE_CODES = { 4: [0, 1, 6, 7, 11, 12], 6: [0, 3] } as const;
+
+function controlSummary(control: TraceResult | null): ControlSummary | null {
+  if (!control) return null;
+  return {
+    protocol: control.protocol,
+    port: control.port,
+    reached: control.destination.reached,
+    hop: control.destination.reached ? control.destination.hop : null,
+    lastHop: lastAnswer(control)?.ttl ?? null,
+  };
+}
+
+function describeTrace(result: TraceResult, role: string): string {
+  const label = `${role} ${protocolLabel(result)}`;
+  const routers = [...routerTtls(result).keys()];
+  const routerText = routers.length > 0 ? `routers answered at TTL ${compactRanges(routers)}` : 'no router answered';
+  const d = result.destination;
+  if (d.hop !== null && d.by) {
+    const ttls = finalAnswers(result).map((p) => p.reply?.ttl).filter((t): t is number => t !== null && t !== undefined);
+    const ttlText = ttls.length > 0 ? ` (reply IP TTL ${[...new Set(ttls)].join('/')})` : '';
+    return `${label}: ${routerText}; final answer ${d.reason} from ${d.by} at TTL ${d.hop}${ttlText}`;
+  }
+  const last = lastAnswer(result);
+  const silent = result.hops.filter((h) => last === null || h.ttl > last.ttl).length;
+  return `${label}: ${routerText}; no final answer${last ? `, silence for ${silent} TTLs after TTL ${last.ttl}` : ''}`;
+}
+
+function controlReach(control: TraceResult | null): string {
+  if (!control) return '';
+  const label = protocolLabel(control);
+  if (control.destination.reached) return `; ${label} reaches the destination at hop ${control.destination.hop}`;
+  const last = lastAnswer(control);
+  return last ? `; ${label} gets no further than ${hopLabel(last.ttl, last.from)}` : `; ${label} gets no answer either`;
+}
+
+/** A TCP answer from the destination's address: genuine, or forged by a device on the path? */
+function destinationAnswer(main: TraceResult, control: TraceResult | null): Finding {
+  const d = main.destination;
+  const finalHop = d.hop!;
+  const label = protocolLabel(main);
+  const evidence: string[] = [];
+  const replyTtls = finalAnswers(main).flatMap((p) => (p.reply?.ttl ? [p.reply.ttl] : []));
+  const sender = replyTtls.length > 0 ? Math.min(...replyTtls.map(hopsAway)) : null;
+  const realHop = control?.destination.reached && control.destination.by === d.by ? control.destination.hop : null;
+  const controlTtls = control ? finalAnswers(control).flatMap((p) => (p.reply?.ttl ? [p.reply.ttl] : [])) : [];
+  const controlSender = controlTtls.length > 0 ? Math.min(...controlTtls.map(hopsAway)) : null;
+
+  const beforeDestination = realHop !== null && finalHop < realHop;
+  const closerThanDestination = sender !== null && controlSender !== null && sender < controlSender;
+  const closerThanItsTtl = sender !== null && sender < finalHop;
+  if (beforeDestination) evidence.push(`the ${d.reason} came at TTL ${finalHop}, but ${protocolLabel(control!)} finds the destination at hop ${realHop}`);
+  if (closerThanDestination) {
+    evidence.push(`its IP TTL says it was sent ${sender} hops away; the destination's own replies come from ${controlSender} hops away`);
+  } else if (closerThanItsTtl) {
+    evidence.push(`its IP TTL says it was sent ${sender} hops away, closer than TTL ${finalHop} where it appeared`);
+  }
+
+  const forged = beforeDestination || closerThanDestination;
+  const isSynAck = d.reason === 'syn-ack';
+  const genuine: Verdict = main.protocol === 'icmp' ? 'reachable' : d.state === 'open' ? 'open' : 'closed';
+  if (!forged) {
+    if (closerThanItsTtl) {
+      // Only the reply TTL disagrees: asymmetric return paths do that too, so say it but do not cry forgery.
+      return {
+        verdict: genuine,
+        hop: finalHop,
+        by: d.by,
+        confidence: 'low',
+        explanation: `${label} is ${genuine} at ${hopLabel(finalHop, d.by)}, but the reply's TTL suggests it may come from a device closer than the destination; run with --control to check.`,
+        evidence,
+      };
+    }
+    // An echo reply is its own proof; a port answer is confirmed when the control reaches the same host.
+    const confidence: Confidence = main.protocol === 'icmp' || control?.destination.reached ? 'high' : 'medium';
+    const what = ANSWERS[d.reason] ?? `answers (${d.reason})`;
+    return {
+      verdict: genuine,
+      hop: finalHop,
+      by: d.by,
+      confidence,
+      explanation: `${label} is ${genuine}: the destination ${d.by} ${what} at hop ${finalHop}.`,
+      evidence,
+    };
+  }
+  // The device sits where the reply TTL points, if that is consistent with the TTL at which the replies began.
+  const deviceHop = sender !== null && sender >= 1 && sender <= finalHop ? sender : finalHop;
+  const device = routerTtls(main).get(deviceHop) ?? (control ? routerTtls(control).get(deviceHop) : undefined) ?? null;
+  const verdict: Verdict = isSynAck ? 'terminated-in-path' : 'reset-in-path';
+  const how = isSynAck
+    ? `A device at ${hopLabel(deviceHop, device)} answers the SYN itself with a SYN-ACK in the destination's name (a transparent proxy or load balancer terminating TCP)`
+    : `A device at ${hopLabel(deviceHop, device)} forges an RST in the destination's name`;
+  return {
+    verdict,
+    hop: deviceHop,
+    by: device,
+    confidence: beforeDestination && closerThanDestination ? 'high' : 'medium',
+    explanation: `${how}; ${label} never reaches ${d.by}${controlReach(control)}.`,
+    evidence,
+  };
+}
+
+/** An ICMP unreachable ended the trace. */
+function unreachableAnswer(main: TraceResult, control: TraceResult | null): Finding {
+  const d = main.destination;
+  const label = protocolLabel(main);
+  const reply = finalAnswers(main)[0]?.reply;
+  const code = reply?.icmpCode ?? -1;
+  const what = describeUnreachable(main.target.family, reply?.icmpType, reply?.icmpCode);
+  const family = main.target.family;
+  if (d.by === main.target.address) {
+    return {
+      verdict: 'filtered-at-destination',
+      hop: d.hop,
+      by: d.by,
+      confidence: 'high',
+      explanation: `The destination ${d.by} itself rejects ${label} with ${what}.`,
+    };
+  }
+  const controlPassed = control !== null && (control.destination.reached || (lastAnswer(control)?.ttl ?? 0) > d.hop!);
+  if ((NO_ROUTE_CODES[family] as readonly number[]).includes(code) && !controlPassed) {
+    return {
+      verdict: 'no-route',
+      hop: d.hop,
+      by: d.by,
+      confidence: control ? 'high' : 'medium',
+      explanation: `${hopLabel(d.hop!, d.by)} has no route onward and says so with ${what}${controlReach(control)}: the path itself is broken.`,
+    };
+  }
+  const admin = (ADMIN_CODES[family] as readonly number[]).includes(code);
+  return {
+    verdict: 'rejected-in-path',
+    hop: d.hop,
+    by: d.by,
+    confidence: admin || controlPassed ? 'high' : 'medium',
+    explanation: `${hopLabel(d.hop!, d.by)} rejects ${label} with ${what}${controlReach(control)}.`,
+  };
+}
+
+/** Nothing final came back: find where the silence starts and whether other traffic gets further. */
+function silence(main: TraceResult, control: TraceResult | null): Finding {
+  const label = protocolLabel(main);
+  const last = lastAnswer(main);
+  const stops = last ? `${label} gets no answer past ${hopLabel(last.ttl, last.from)}` : `${label} gets no answer from any hop`;
+  const hop = last?.ttl ?? null;
+  const by = last?.from ?? null;
+  if (!control) {
+    return {
+      verdict: last ? 'filtered-in-path' : 'unknown',
+      hop,
+      by,
+      confidence: 'low',
+      explanation: `${stops}. Without a control trace it cannot tell a filter from a broken path or a silent destination.`,
+    };
+  }
+  if (control.destination.reached) return silenceWithReachableDestination(main, control, last, stops);
+  const controlLast = lastAnswer(control);
+  if (controlLast && (!last || controlLast.ttl > last.ttl)) {
+    return {
+      verdict: 'filtered-in-path',
+      hop,
+      by,
+      confidence: 'medium',
+      explanation: `${stops}, while ${protocolLabel(control)} gets as far as ${hopLabel(controlLast.ttl, controlLast.from)} (but not to the destination either).`,
+    };
+  }
+  const end = controlLast && (!last || controlLast.ttl >= last.ttl) ? controlLast : last;
+  return {
+    verdict: 'unreachable',
+    hop: end?.ttl ?? null,
+    by: end?.from ?? null,
+    confidence: end ? 'medium' : 'low',
+    explanation: end
+      ? `Neither ${label} nor ${protocolLabel(control)} gets past ${hopLabel(end.ttl, end.from)}: the path itself is broken there.`
+      : `Neither ${label} nor ${protocolLabel(control)} gets any answer: the destination is unreachable from here.`,
+  };
+}
+
+function silenceWithReachableDestination(main: TraceResult, control: TraceResult, last: HopAnswer | null, stops: string): Finding {
+  const label = protocolLabel(main);
+  const destinationHop = control.destination.hop!;
+  const hop = last?.ttl ?? null;
+  const by = last?.from ?? null;
+  const reach = controlReach(control);
+  const mainStop = last?.ttl ?? 0;
+  const controlRouters = routerTtls(control);
+  const controlGotFurther = [...controlRouters.keys()].some((ttl) => ttl > mainStop && ttl < destinationHop);
+  const udpCaveat = main.protocol === 'udp' ? ' (or the port is open and the service ignores the probe: UDP cannot tell)' : '';
+  if (mainStop >= destinationHop - 1) {
+    return {
+      verdict: 'filtered-at-destination',
+      hop,
+      by,
+      confidence: main.protocol === 'udp' ? 'low' : 'high',
+      explanation: `Every router up to the destination answers, but the destination does not answer ${label}${reach}: the port is filtered at the destination${udpCaveat}.`,
+    };
+  }
+  if (controlGotFurther) {
+    return {
+      verdict: 'filtered-in-path',
+      hop,
+      by,
+      confidence: 'high',
+      explanation: `${label} is dropped between ${last ? hopLabel(last.ttl, last.from) : 'this host'} and hop ${mainStop + 1}${reach}.`,
+    };
+  }
+  // The hops between the last answer and the destination are silent for every protocol: a router that never sends
+  // time-exceeded looks exactly like a filter there. Two stories fit; say so.
+  return {
+    verdict: 'unknown',
+    hop,
+    by,
+    confidence: 'low',
+    explanation:
+      `${stops}${reach}, but hops ${mainStop + 1}-${destinationHop - 1} answer no protocol: ` +
+      `a silent router there or the destination itself may be dropping ${label}.`,
+  };
+}
+
+export function diagnose(main: TraceResult, control: TraceResult | null): Diagnosis {
+  const d = main.destination;
+  let finding: Finding;
+  if (d.hop !== null && d.by !== null && d.reason !== 'timeout' && !d.reason.startsWith('icmp')) finding = destinationAnswer(main, control);
+  else if (d.hop !== null && d.by !== null && d.reason.startsWith('icmp')) {
+    // A port unreachable from the destination is a plain 'closed' (UDP).
+    finding = d.by === main.target.address && d.state === 'closed' ? destinationAnswer(main, control) : unreachableAnswer(main, control);
+  } else finding = silence(main, control);
+  const evidence = [describeTrace(main, 'trace'), ...(control ? [describeTrace(control, 'control')] : []), ...(finding.evidence ?? [])];
+  const notes = pathNotes(main);
+  return {
+    verdict: finding.verdict,
+    hop: finding.hop,
+    by: finding.by,
+    confidence: finding.confidence,
+    evidence: [...evidence, ...notes.evidence],
+    explanation: finding.explanation,
+    control: controlSummary(control),
+    middleboxes: notes.middleboxes,
+    nat: notes.nat,
+    rateLimited: notes.rateLimited,
+    lossy: notes.lossy,
+    mplsHops: notes.mplsHops,
+  };
+}

@@ -1,0 +1,70 @@
+// Small facts about one finished trace that the diagnosis reasons with.
+import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
+
+export interface HopAnswer {
+  ttl: number;
+  from: string;
+}
+
+/** The highest TTL that got any answer, and who gave it. */
+export function lastAnswer(result: Pick<TraceResult, 'hops'>): HopAnswer | null {
+  for (let i = result.hops.length - 1; i >= 0; i--) {
+    const hop = result.hops[i]!;
+    const probe = hop.probes.find((p) => p.from !== null);
+    if (probe?.from) return { ttl: hop.ttl, from: probe.from };
+  }
+  return null;
+}
+
+/** TTLs at which a router (not the destination) answered time-exceeded. */
+export function routerTtls(result: Pick<TraceResult, 'hops'>): Map<number, string> {
+  const ttls = new Map<number, string>();
+  for (const hop of result.hops) {
+    const probe = hop.probes.find((p) => p.reply?.kind === 'time-exceeded' && p.from !== null);
+    if (probe?.from) ttls.set(hop.ttl, probe.from);
+  }
+  return ttls;
+}
+
+export function hopAt(result: Pick<TraceResult, 'hops'>, ttl: number): HopResult | undefined {
+  return result.hops.find((h) => h.ttl === ttl);
+}
+
+/** The answers at the final hop that came from `by` (the destination's or the rejecting router's). */
+export function finalAnswers(result: TraceResult): ProbeResult[] {
+  const { hop, by } = result.destination;
+  if (hop === null) return [];
+  return hopAt(result, hop)?.probes.filter((p) => p.from === by && p.reply !== null) ?? [];
+}
+
+/**
+ * How many hops away a reply's sender is, from the IP TTL it arrived with: senders start from 64 (Linux, macOS),
+ * 128 (Windows) or 255 (many routers), and every router on the way back takes one off. Assumes a symmetric path,
+ * so it is evidence, not proof.
+ */
+export function hopsAway(replyTtl: number): number {
+  const initial = [64, 128, 255].find((start) => start >= replyTtl) ?? 255;
+  return initial - replyTtl + 1;
+}
+
+/** "TCP/443", "UDP/53", "ICMP echo". */
+export function protocolLabel(result: Pick<TraceResult, 'protocol' | 'port'>): string {
+  return result.protocol === 'icmp' || result.port === null ? 'ICMP echo' : `${result.protocol.toUpperCase()}/${result.port}`;
+}
+
+export function hopLabel(ttl: number, address: string | null | undefined): string {
+  return address ? `hop ${ttl} (${address})` : `hop ${ttl}`;
+}
+
+/** "1-3,5". */
+export function compactRanges(values: number[]): string {
+  const sorted = [...new Set(values)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}

@@ -1,0 +1,67 @@
+// One traced method against one target, start to finish: open the session, run the tracer, recheck partially
+// answered hops, and build the result with per-hop details. The trace command runs the main trace and its control
+// through here; --compare runs several.
+import { hopDetails } from '../analyze/hop-details.js';
+import { systemClock } from '../engine/clock.js';
+import { partiallyAnswered, recheck } from '../engine/recheck.js';
+import type { TraceOutcome } from '../engine/tracer.js';
+import type { HopResult, TraceResult } from '../engine/types.js';
+import type { InboundPacket } from '../probe/method.js';
+import { buildTraceResult } from '../report/json.js';
+import type { Session, SessionRequest } from '../session.js';
+import type { ProbeSpec } from './args.js';
+
+export interface TraceRun {
+  session: Session;
+  /** Resolves with the finished result (hops with details, rechecked losses). */
+  result: Promise<TraceResult>;
+}
+
+/** Hop details for a hop the tracer has finished (quotes compared, MPLS labels). */
+export function detailedHop(session: Session, hop: HopResult): HopResult {
+  const details = hopDetails(session.options, session.tracer.probesAt(hop.ttl));
+  return { ...hop, ...details };
+}
+
+/** Rate limiting applies to ICMP: only hops whose answers were ICMP are worth re-probing slowly. */
+function icmpAnswered(hop: HopResult): boolean {
+  return hop.probes.some((p) => p.reply?.kind === 'time-exceeded' || p.reply?.kind === 'unreachable');
+}
+
+/**
+ * Runs the session's trace. `others` are traces running at the same time on this host: their packets also reach
+ * our sockets, and are not counted as unmatched here.
+ */
+export function startRun(session: Session, others: () => Session[], signal?: AbortSignal): TraceRun {
+  let foreign = 0;
+  session.tracer.on('unmatched', (packet: InboundPacket) => {
+    if (others().some((other) => other.tracer.claims(packet))) foreign++;
+  });
+  const started = performance.now();
+  const result = (async () => {
+    const onAbort = () => session.tracer.interrupt();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let outcome: TraceOutcome;
+    try {
+      outcome = await session.tracer.run();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    const hops = outcome.hops.map((hop) => detailedHop(session, hop));
+    if (!outcome.interrupted) {
+      const partial = partiallyAnswered(hops.filter(icmpAnswered));
+      const causes = await recheck(session.options, partial, session.method, session.network, systemClock, undefined, signal);
+      for (const hop of hops) {
+        const loss = causes.get(hop.ttl);
+        if (loss) hop.loss = loss;
+      }
+    }
+    const finished: TraceOutcome = { ...outcome, hops, unmatchedPackets: outcome.unmatchedPackets - foreign, interrupted: outcome.interrupted || signal?.aborted === true };
+    return buildTraceResult(session.meta, finished, performance.now() - started);
+  })();
+  return { session, result };
+}
+
+export function sessionRequest(base: Omit<SessionRequest, 'protocol' | 'port' | 'probesPerHop'>, spec: ProbeSpec, probesPerHop: number): SessionRequest {
+  return { ...base, protocol: spec.protocol, port: spec.port, probesPerHop };
+}

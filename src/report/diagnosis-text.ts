@@ -1,0 +1,38 @@
+// The diagnosis as people read it: one verdict line, the explanation, what the hops' quotes showed, and (with
+// --verbose) the evidence behind it.
+import type { Diagnosis } from '../analyze/diagnose.js';
+import type { HopResult } from '../engine/types.js';
+import type { MplsLabel } from '../packet/icmp.js';
+
+function value(v: number | string | boolean): string {
+  return typeof v === 'number' && v > 0xffff ? `0x${v.toString(16)}` : String(v);
+}
+
+function mplsText(label: MplsLabel): string {
+  return `${label.label} (TC ${label.trafficClass}, S ${label.bottomOfStack ? 1 : 0}, TTL ${label.ttl})`;
+}
+
+/** Indented lines under a hop: rewritten fields and MPLS labels (nothing when there is nothing to say). */
+export function formatHopDetails(hop: Pick<HopResult, 'changes' | 'mpls' | 'quote'>): string {
+  const lines: string[] = [];
+  if (hop.changes && hop.changes.length > 0) {
+    lines.push(`     quote shows changes: ${hop.changes.map((c) => `${c.field} ${value(c.sent)} -> ${value(c.quoted)}`).join(', ')}`);
+  }
+  if (hop.mpls && hop.mpls.length > 0) lines.push(`     MPLS labels: ${hop.mpls.map(mplsText).join(' | ')}`);
+  return lines.map((line) => `${line}\n`).join('');
+}
+
+export function formatDiagnosis(diagnosis: Diagnosis, verbose: boolean): string {
+  const lines = [`Diagnosis: ${diagnosis.verdict} (${diagnosis.confidence} confidence)`, `  ${diagnosis.explanation}`];
+  for (const m of diagnosis.middleboxes) {
+    lines.push(`  A middlebox before hop ${m.hop}${m.by ? ` (${m.by})` : ''} rewrites ${m.field}: ${value(m.sent)} sent, ${value(m.quoted)} seen there.`);
+  }
+  if (diagnosis.nat) lines.push(`  Address translation shows in the quotes from hop ${diagnosis.nat.hop} on (${diagnosis.nat.fields.join(', ')}).`);
+  if (diagnosis.rateLimited.length > 0) lines.push(`  Hop ${diagnosis.rateLimited.join(', ')}: missing answers are ICMP rate limiting (slow re-probes were answered), not loss.`);
+  if (diagnosis.lossy.length > 0) lines.push(`  Hop ${diagnosis.lossy.join(', ')}: real loss (slow re-probes were lost too).`);
+  if (verbose) {
+    lines.push('  Evidence:');
+    for (const item of diagnosis.evidence) lines.push(`    - ${item}`);
+  }
+  return lines.join('\n') + '\n';
+}
