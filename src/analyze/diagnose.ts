@@ -246,7 +246,7 @@ function silenceWithReachableDestination(main: TraceResult, control: TraceResult
     return {
       verdict: 'filtered-at-destination',
       hop,
-      by,
+      by: control.destination.by,
       confidence: main.protocol === 'udp' ? 'low' : 'high',
       explanation: `Every router up to the destination answers, but the destination does not answer ${label}${reach}: the port is filtered at the destination${udpCaveat}.`,
     };
