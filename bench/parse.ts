@@ -27,9 +27,29 @@ export interface ParsedTrace {
   skipped: string[];
 }
 
+/**
+ * The diagnosis portpath's JSON carries: only the fields the benchmark reads are typed (the rest, such as
+ * evidence or path notes, stays in the object untouched). Declared here rather than imported from src/analyze so
+ * the benchmark keeps working while that shape grows.
+ */
+export interface PortpathDiagnosis {
+  verdict: string;
+  hop: number | null;
+  by: string | null;
+  confidence?: string;
+  explanation?: string;
+}
+
+/**
+ * portpath --json: the version 1 TraceResult, plus (since the control trace) `control`, the control trace's own
+ * TraceResult (absent with --control none), and `diagnosis`. Both extras are optional: an older portpath, or one
+ * whose extras do not have the expected shape, still parses; the extra is then left out.
+ */
+export type PortpathResult = TraceResult & { control?: TraceResult; diagnosis?: PortpathDiagnosis };
+
 export type ParseResult =
   /** `result`: portpath's own JSON result, for the checks that need more than hops. */
-  | { ok: true; trace: ParsedTrace; result?: TraceResult }
+  | { ok: true; trace: ParsedTrace; result?: PortpathResult }
   | { ok: false; why: string };
 
 function hopFromProbes(ttl: number, probes: ProbeOutcome[]): ParsedHop {
@@ -112,17 +132,42 @@ export function parseMtrReport(text: string): ParseResult {
   return { ok: true, trace: { hops, portState: null, skipped } };
 }
 
-/** portpath --json: the documented TraceResult. */
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function isTraceResult(value: unknown): value is TraceResult {
+  return isObject(value) && value.version === 1 && Array.isArray(value.hops) && value.hops.every((h) => isObject(h) && typeof h.ttl === 'number' && Array.isArray(h.probes));
+}
+
+function isDiagnosis(value: unknown): value is PortpathDiagnosis {
+  const nullable = (v: unknown, type: 'number' | 'string'): boolean => v === null || typeof v === type;
+  return isObject(value) && typeof value.verdict === 'string' && nullable(value.hop ?? null, 'number') && nullable(value.by ?? null, 'string');
+}
+
+/**
+ * portpath --json: the documented TraceResult, with `control` and `diagnosis` when present. Unknown top-level
+ * fields are kept as they are; a `control` or `diagnosis` of an unexpected shape is dropped (and listed in
+ * `skipped`) rather than failing the run, since the hops are still good.
+ */
 export function parsePortpathJson(text: string): ParseResult {
-  let result: TraceResult;
+  let parsed: unknown;
   try {
-    result = JSON.parse(text) as TraceResult;
+    parsed = JSON.parse(text);
   } catch (error) {
     return { ok: false, why: `not JSON (${(error as Error).message})` };
   }
-  if (result?.version !== 1 || !Array.isArray(result.hops)) return { ok: false, why: 'JSON is not a version 1 TraceResult' };
-  const hops = result.hops.map((hop) => hopFromProbes(hop.ttl, hop.probes.map((p) => ({ from: p.from, rttMs: p.rtt }))));
-  return { ok: true, trace: { hops, portState: result.destination?.state ?? null, skipped: [] }, result };
+  if (!isTraceResult(parsed)) return { ok: false, why: 'JSON is not a version 1 TraceResult' };
+  const result: PortpathResult = parsed;
+  const skipped: string[] = [];
+  if (result.control !== undefined && !isTraceResult(result.control)) {
+    skipped.push('"control" is not a version 1 TraceResult');
+    delete result.control;
+  }
+  if (result.diagnosis !== undefined && !isDiagnosis(result.diagnosis)) {
+    skipped.push('"diagnosis" has no verdict/hop/by of the expected types');
+    delete result.diagnosis;
+  }
+  const hops = result.hops.map((hop) => hopFromProbes(hop.ttl, hop.probes.map((p) => ({ from: p.from ?? null, rttMs: p.rtt ?? null }))));
+  return { ok: true, trace: { hops, portState: result.destination?.state ?? null, skipped }, result };
 }
 
 /** The farthest hop that answered at all (TTL and first responder), or null when nothing answered. */

@@ -1,9 +1,8 @@
 // One tool, one trace: check it is installed, run it in the client namespace under a timeout, parse what it printed.
-import type { TraceResult } from '../src/engine/types.js';
 import type { Chain } from '../src/lab/topology.js';
 import { findCommand, runInNode } from './exec.js';
 import type { ChildRun } from './exec.js';
-import type { ParsedTrace } from './parse.js';
+import type { ParsedTrace, PortpathResult } from './parse.js';
 import type { ToolSpec } from './peers.js';
 
 export type RunStatus = 'ok' | 'timeout' | 'failed' | 'not installed';
@@ -15,7 +14,7 @@ export interface ToolRun {
   seconds: number | null;
   trace: ParsedTrace | null;
   /** portpath's own result, for the checks that need more than hops. */
-  result?: TraceResult;
+  result?: PortpathResult;
   /** Why it failed, or what was odd. */
   note?: string;
   raw?: ChildRun;

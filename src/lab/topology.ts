@@ -56,8 +56,8 @@ export interface Chain {
   exec(node: LabNode, command: string, args: string[], options?: RunOptions): string;
   /** Starts a long-running command in a node's namespace. It is killed at destroy(). */
   spawn(node: LabNode, command: string, args: string[]): ChildProcess;
-  /** Starts listeners on the server; resolves once they are bound. */
-  startServices(spec: ServiceSpec): Promise<void>;
+  /** Starts listeners on the server (or another node); resolves once they are bound. */
+  startServices(spec: ServiceSpec, node?: LabNode): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -151,12 +151,12 @@ export async function buildChain(options: ChainOptions): Promise<Chain> {
       child.once('exit', () => children.delete(child));
       return child;
     },
-    startServices: async (spec) => {
+    startServices: async (spec, node) => {
       const args = [here('./services.js')];
       if (spec.tcp?.length) args.push('--tcp', spec.tcp.join(','));
       if (spec.udpEcho?.length) args.push('--udp-echo', spec.udpEcho.join(','));
       if (spec.dns?.length) args.push('--dns', spec.dns.join(','));
-      await startHelper(chain.spawn(chain.server, process.execPath, args), 'services');
+      await startHelper(chain.spawn(node ?? chain.server, process.execPath, args), 'services');
     },
     destroy,
   };
