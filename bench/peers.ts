@@ -29,6 +29,15 @@ export const portpath: ToolSpec = {
   isPortpath: true,
 };
 
+/** portpath without its concurrent control trace (so without the diagnosis's evidence): the overhead baseline. */
+export const portpathNoControl: ToolSpec = {
+  label: 'portpath --control none',
+  command: process.execPath,
+  args: (host, port) => [PORTPATH_CLI, '-n', '--json', '--control', 'none', host, String(port)],
+  parse: parsePortpathJson,
+  isPortpath: true,
+};
+
 /** traceroute(8) 2.x, TCP SYN method; defaults otherwise (3 probes, 16 in flight, -w 5,3,10). */
 export const traceroute: ToolSpec = {
   label: 'traceroute -T',

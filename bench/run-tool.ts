@@ -45,7 +45,9 @@ export async function runTool(chain: Chain, tool: ToolSpec, host: string, port: 
   }
   const run: ToolRun = { tool, status: 'ok', seconds: raw.seconds, trace: parsed.trace, raw };
   if (parsed.result) run.result = parsed.result;
-  if (parsed.trace.skipped.length > 0) run.note = `${parsed.trace.skipped.length} output line(s)/token(s) not understood`;
+  const skipped = parsed.trace.skipped;
+  // portpath's own JSON should always be understood: say what was not, rather than only how much.
+  if (skipped.length > 0) run.note = `${skipped.length} output line(s)/token(s) not understood${tool.isPortpath ? `: ${skipped.join('; ')}` : ''}`;
   if (tool.isPortpath && raw.code !== 0) run.note = `exit ${raw.code}: ${raw.stderr.trim()}`;
   return run;
 }

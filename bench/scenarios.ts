@@ -10,6 +10,14 @@ export interface Scenario {
   rules(chain: Chain): { node: LabNode; rule: string[] }[];
   /** Who should answer each TTL from 1 on (null: nobody); TTLs past the list should be silent. */
   expectedPath(chain: Chain): (string | null)[];
+  /** What portpath's diagnosis (with its default control trace) should say. */
+  expectedDiagnosis(chain: Chain): ExpectedDiagnosis;
+}
+
+export interface ExpectedDiagnosis {
+  verdict: string;
+  hop: number;
+  by: string;
 }
 
 const routerPath = (chain: Chain): string[] => chain.routers.map((_, i) => chain.routerAddress(i + 1, 4));
@@ -21,6 +29,8 @@ export const scenarioA: Scenario = {
   // Router 4 forwards everything but never says time-exceeded: the classic "* * *" hop in the middle of a path.
   rules: (chain) => [{ node: chain.routers[3]!, rule: ['OUTPUT', '-p', 'icmp', '--icmp-type', 'time-exceeded', '-j', 'DROP'] }],
   expectedPath: (chain) => [...routerPath(chain).map((a, i) => (i === 3 ? null : a)), chain.serverAddress(4)],
+  // The server answers at the hop after the last router; a silent router on the way changes nothing.
+  expectedDiagnosis: (chain) => ({ verdict: 'open', hop: chain.routers.length + 1, by: chain.serverAddress(4) }),
 };
 
 export const scenarioB: Scenario = {
@@ -30,12 +40,17 @@ export const scenarioB: Scenario = {
   // Router 3 answers for its own TTL but silently drops what it would forward to the port: traffic stops there.
   rules: (chain) => [{ node: chain.routers[2]!, rule: ['FORWARD', '-p', 'tcp', '--dport', '8443', '-j', 'DROP'] }],
   expectedPath: (chain) => routerPath(chain).slice(0, 3),
+  // The TCP trace stops after router 3 while the ICMP control gets through to the server: filtered in the path,
+  // last seen at router 3.
+  expectedDiagnosis: (chain) => ({ verdict: 'filtered-in-path', hop: 3, by: chain.routerAddress(3, 4) }),
 };
 
 export interface ScenarioOutcome {
   scenario: Scenario;
   runs: ToolRun[];
   portpath: ToolRun;
+  /** Every portpath run of the scenario (the repeats too, not only the median one), for the diagnosis check. */
+  portpathRuns: ToolRun[];
   /** Fastest peer that produced a trace (a timed-out one counts with its limit, as a lower bound). */
   fastest: ToolRun | null;
   /** fastest peer's wall time / portpath's; null when either is missing. */

@@ -84,7 +84,7 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
         if (hop.probes.some((p) => p.reply && p.reply.kind !== 'time-exceeded' && p.reply.kind !== 'other-icmp')) return;
         printed.add(hop.ttl);
         const pending = { target: { host: session.meta.host, address: session.meta.address, family: session.meta.family }, destination: { reached: false, hop: null, state: null, reason: '', by: null } };
-        io.out(formatHop(hop, pending, names.nameOf) + formatHopDetails(detailedHop(session, hop)));
+        io.out(formatHop(hop, pending, names.nameOf) + formatHopDetails(detailedHop(session, hop), cli.verbose));
       });
     });
 
@@ -104,7 +104,7 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
       for (const hop of result.hops) {
         if (printed.has(hop.ttl)) continue;
         await Promise.all(hop.probes.flatMap((p) => (p.from ? [names.lookup(p.from)] : [])));
-        io.out(formatHop(hop, result, names.nameOf) + formatHopDetails(hop));
+        io.out(formatHop(hop, result, names.nameOf) + formatHopDetails(hop, cli.verbose));
       }
       io.out(formatPortState(result));
       io.out(formatSummary(result));

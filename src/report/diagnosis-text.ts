@@ -12,9 +12,28 @@ function mplsText(label: MplsLabel): string {
   return `${label.label} (TC ${label.trafficClass}, S ${label.bottomOfStack ? 1 : 0}, TTL ${label.ttl})`;
 }
 
-/** Indented lines under a hop: rewritten fields and MPLS labels (nothing when there is nothing to say). */
-export function formatHopDetails(hop: Pick<HopResult, 'changes' | 'mpls' | 'quote'>): string {
+/** "time exceeded, IP TTL 64 (x3)": what the hop's answers were and the TTL they arrived with — the evidence of forgeries. */
+function repliesText(hop: Pick<HopResult, 'probes'>): string {
+  const counts = new Map<string, number>();
+  for (const probe of hop.probes) {
+    if (!probe.reply) continue;
+    const what = probe.reply.name ?? probe.reply.kind;
+    const key = `${what}${probe.reply.ttl !== null ? `, IP TTL ${probe.reply.ttl}` : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, n]) => (n > 1 ? `${key} (x${n})` : key)).join('; ');
+}
+
+/**
+ * Indented lines under a hop: rewritten fields and MPLS labels (nothing when there is nothing to say); with
+ * verbose, also what the answers were and their reply TTLs.
+ */
+export function formatHopDetails(hop: Pick<HopResult, 'changes' | 'mpls' | 'quote' | 'probes'>, verbose = false): string {
   const lines: string[] = [];
+  if (verbose) {
+    const replies = repliesText(hop);
+    if (replies) lines.push(`     replies: ${replies}${hop.quote ? `; quote ${hop.quote}` : ''}`);
+  }
   if (hop.changes && hop.changes.length > 0) {
     lines.push(`     quote shows changes: ${hop.changes.map((c) => `${c.field} ${value(c.sent)} -> ${value(c.quoted)}`).join(', ')}`);
   }
