@@ -49,7 +49,7 @@ export async function measureOverhead(scenario: Scenario, runs: number, run: (to
 /** "diagnosis overhead: 12.3% (default 1.25 s vs --control none 1.11 s)". */
 export function overheadLine(outcome: OverheadOutcome): string {
   const s = (v: number | null): string => (v === null ? 'no successful run' : `${v.toFixed(2)} s`);
-  const pct = outcome.overheadPct === null ? 'unknown' : `${outcome.overheadPct >= 0 ? '' : '−'}${Math.abs(outcome.overheadPct).toFixed(1)}%`;
+  const pct = outcome.overheadPct === null ? 'unknown' : `${outcome.overheadPct.toFixed(1)}%`;
   return `diagnosis overhead: ${pct} (default ${s(outcome.withSeconds)} vs --control none ${s(outcome.withoutSeconds)})`;
 }
 

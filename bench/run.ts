@@ -1,17 +1,21 @@
 // `npm run bench`: portpath against traceroute -T, tcptraceroute, mtr and scamper on a 6-router lab with real
 // latency (5 ms per link each way, ~70 ms RTT to the server) and Linux's default ICMP rate limits. It reports wall
-// time, hops found and answers per hop for two scenarios, portpath's RTT accuracy against a packet capture, and
+// time, hops found and answers per hop for two scenarios, portpath's diagnosis in each, what that diagnosis costs
+// (default run with its control trace vs --control none), portpath's RTT accuracy against a packet capture, and
 // its peak memory, then one PASS/FAIL line per target. It is a report, not a test: it exits 0 whatever the
 // figures; 1 when the lab itself cannot be built (not root, no namespaces...), 2 when the benchmark crashes.
 //
 // Options: --verbose (raw output of peers whose output could not be parsed), --timeout S (per tool, default 120),
 // --cooldown S (pause between tool runs, default 6), --repeat N (runs of each quick tool, median kept; default 3),
-// --only a,b,rtt,rss (a subset of the phases).
+// --only a,b,rtt,rss,overhead (a subset of the phases; overhead measures both scenarios, --repeat runs per side).
 import { parseArgs } from 'node:util';
 import { buildChain } from '../src/lab/topology.js';
 import type { Chain } from '../src/lab/topology.js';
 import { interfaceName } from '../src/lab/names.js';
 import { sleep } from './exec.js';
+import { describeControl, describeDiagnosis, diagnosisRight, reprobedHops } from './diagnosis.js';
+import { describeOverhead, measureOverhead } from './overhead.js';
+import type { OverheadOutcome } from './overhead.js';
 import { PORTPATH_CLI, portpath, toolsFor } from './peers.js';
 import type { ToolSpec } from './peers.js';
 import { table, TOOL_HEADER, toolRow, verdict, median } from './report.js';
@@ -23,12 +27,12 @@ import { rawOutput, runTool } from './run-tool.js';
 import type { RunSettings, ToolRun } from './run-tool.js';
 import { applyRules, pathDifferences, scenarioA, scenarioB } from './scenarios.js';
 import type { Scenario, ScenarioOutcome } from './scenarios.js';
-import { TARGETS, targetA, targetB } from './targets.js';
+import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead } from './targets.js';
 
 const ROUTERS = 6;
 const DELAY_MS = 5;
 
-const PARTS = ['a', 'b', 'rtt', 'rss'] as const;
+const PARTS = ['a', 'b', 'rtt', 'rss', 'overhead'] as const;
 /** Only runs quicker than this are repeated (see measuredRun). */
 const REPEAT_BELOW_SECONDS = 5;
 type Part = (typeof PARTS)[number];
@@ -37,7 +41,7 @@ interface Settings extends RunSettings {
   /** Seconds between tool runs. Routers answer a given host with a token bucket of 6 ICMP errors refilled at one
    *  per second (icmp_ratelimit=1000, burst 6); pausing lets every tool start with full buckets, whatever ran before. */
   cooldownSeconds: number;
-  /** Runs per tool when its first run is quick (median kept). */
+  /** Runs per tool when its first run is quick (median kept); also the runs per side of the overhead phase. */
   repeat: number;
   parts: ReadonlySet<Part>;
 }
@@ -91,11 +95,12 @@ function fastestPeer(runs: ToolRun[]): ToolRun | null {
  * speed-up targets compare exactly those, so a tool whose first run was quick runs `repeat` times and the run with
  * the median wall time is kept; slow runs (seconds of waiting for silent hops) are not worth repeating.
  */
-async function measuredRun(chain: Chain, tool: ToolSpec, scenario: Scenario, settings: Settings): Promise<ToolRun> {
+async function measuredRun(chain: Chain, tool: ToolSpec, scenario: Scenario, settings: Settings, seen?: ToolRun[]): Promise<ToolRun> {
   const runs = [await timedRun(chain, tool, scenario, settings)];
   while (runs.length < settings.repeat && runs[0]!.status === 'ok' && runs[0]!.seconds! < REPEAT_BELOW_SECONDS) {
     runs.push(await timedRun(chain, tool, scenario, settings));
   }
+  seen?.push(...runs);
   const ok = runs.filter((r) => r.status === 'ok').sort((x, y) => x.seconds! - y.seconds!);
   if (runs.length === 1 || ok.length === 0) return runs[0]!;
   const chosen = ok[(ok.length - 1) >> 1]!;
@@ -106,11 +111,12 @@ async function measuredRun(chain: Chain, tool: ToolSpec, scenario: Scenario, set
 
 async function runScenario(chain: Chain, scenario: Scenario, settings: Settings): Promise<ScenarioOutcome> {
   const runs: ToolRun[] = [];
-  for (const tool of toolsFor(scenario.key)) runs.push(await measuredRun(chain, tool, scenario, settings));
+  const portpathRuns: ToolRun[] = [];
+  for (const tool of toolsFor(scenario.key)) runs.push(await measuredRun(chain, tool, scenario, settings, tool.isPortpath ? portpathRuns : undefined));
   const pp = runs.find((r) => r.tool.isPortpath)!;
   const fastest = fastestPeer(runs);
   const ratio = fastest && pp.status === 'ok' && pp.seconds ? fastest.seconds! / pp.seconds : null;
-  return { scenario, runs, portpath: pp, fastest, ratio };
+  return { scenario, runs, portpath: pp, portpathRuns, fastest, ratio };
 }
 
 function printScenario(chain: Chain, outcome: ScenarioOutcome, settings: Settings): void {
@@ -127,6 +133,14 @@ function printScenario(chain: Chain, outcome: ScenarioOutcome, settings: Setting
     out(`portpath's own durationMs: ${pp.result.durationMs} ms of ${wall.toFixed(0)} ms wall (the rest is Node start-up and exit); unmatched packets: ${pp.result.unmatchedPackets}`);
     const differences = pp.trace ? pathDifferences(pp.trace.hops, scenario.expectedPath(chain)) : [];
     out(`portpath path: ${differences.length ? `DIFFERS — ${differences.join('; ')}` : 'as expected'}`);
+    const expected = scenario.expectedDiagnosis(chain);
+    const diagnosis = pp.result.diagnosis;
+    const confidence = diagnosis?.confidence ? ` (confidence ${diagnosis.confidence})` : '';
+    out(`portpath diagnosis: ${describeDiagnosis(diagnosis)}${confidence} — ${diagnosisRight(diagnosis, expected) ? 'as expected' : `WRONG, expected ${describeDiagnosis(expected)}`}`);
+    if (diagnosis?.explanation) out(`  explanation: ${diagnosis.explanation}`);
+    out(`  control trace: ${describeControl(pp.result)}`);
+    const reprobed = reprobedHops(pp.result);
+    if (reprobed.length) out(`  re-probed after partial answers: ${reprobed.join('; ')}`);
   }
   for (const run of runs) {
     if (!run.note) continue;
@@ -181,14 +195,16 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
   out(`tools whose first run takes < ${REPEAT_BELOW_SECONDS} s run ${settings.repeat} times; the median wall time is shown`);
 
   let a: ScenarioOutcome | null = null;
+  let overheadA: OverheadOutcome | null = null;
   let accuracy: AccuracyOutcome | null = null;
   let rss: PeakRss | null = null;
-  if (parts.has('a') || parts.has('rtt') || parts.has('rss')) {
+  if (parts.has('a') || parts.has('rtt') || parts.has('rss') || parts.has('overhead')) {
     applyRules(chain, scenarioA, '-A');
     if (parts.has('a')) {
       a = await runScenario(chain, scenarioA, settings);
       printScenario(chain, a, settings);
     }
+    if (parts.has('overhead')) overheadA = await runOverhead(chain, scenarioA, settings);
     if (parts.has('rtt')) {
       out();
       out(`RTT accuracy (scenario a; tcpdump on the client's ${interfaceName(1, 'left')}): |tool RTT − capture RTT| per probe`);
@@ -200,13 +216,28 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
     applyRules(chain, scenarioA, '-D');
   }
   let b: ScenarioOutcome | null = null;
-  if (parts.has('b')) {
+  let overheadB: OverheadOutcome | null = null;
+  if (parts.has('b') || parts.has('overhead')) {
     applyRules(chain, scenarioB, '-A');
-    b = await runScenario(chain, scenarioB, settings);
-    printScenario(chain, b, settings);
+    if (parts.has('b')) {
+      b = await runScenario(chain, scenarioB, settings);
+      printScenario(chain, b, settings);
+    }
+    if (parts.has('overhead')) overheadB = await runOverhead(chain, scenarioB, settings);
     applyRules(chain, scenarioB, '-D');
   }
-  printTargets(chain, parts, { a, b, accuracy, rss });
+  printTargets(chain, parts, { a, b, overheadA, overheadB, accuracy, rss });
+}
+
+async function runOverhead(chain: Chain, scenario: Scenario, settings: Settings): Promise<OverheadOutcome> {
+  out();
+  out(`Diagnosis overhead (scenario ${scenario.key}): portpath by default (control trace + diagnosis) vs --control none, ${settings.repeat} runs each, alternating; medians compared`);
+  const outcome = await measureOverhead(scenario, settings.repeat, (tool) => timedRun(chain, tool, scenario, settings));
+  for (const line of describeOverhead(outcome)) out(`  ${line}`);
+  if (settings.verbose) {
+    for (const run of [...outcome.withControl, ...outcome.withoutControl]) if (run.status === 'failed') out(rawOutput(run));
+  }
+  return outcome;
 }
 
 async function measureRss(chain: Chain, settings: Settings): Promise<PeakRss | null> {
@@ -226,11 +257,13 @@ async function measureRss(chain: Chain, settings: Settings): Promise<PeakRss | n
 interface Measured {
   a: ScenarioOutcome | null;
   b: ScenarioOutcome | null;
+  overheadA: OverheadOutcome | null;
+  overheadB: OverheadOutcome | null;
   accuracy: AccuracyOutcome | null;
   rss: PeakRss | null;
 }
 
-function printTargets(chain: Chain, parts: ReadonlySet<Part>, { a, b, accuracy, rss }: Measured): void {
+function printTargets(chain: Chain, parts: ReadonlySet<Part>, { a, b, overheadA, overheadB, accuracy, rss }: Measured): void {
   out();
   out('Targets:');
   const skipped = (what: string): void => out(`  SKIP ${what}: not run (--only)`);
@@ -253,6 +286,26 @@ function printTargets(chain: Chain, parts: ReadonlySet<Part>, { a, b, accuracy, 
     const rssPass = rss !== null && rss.exitCode === 0 && rss.mib <= TARGETS.rssMiB;
     out(`  ${verdict(rssPass)} ${rssLabel}: ${rss ? `${rss.mib.toFixed(1)} MiB` : 'not measured'}`);
   } else skipped(rssLabel);
+  for (const [scenario, outcome, overhead] of [
+    [scenarioA, a, overheadA],
+    [scenarioB, b, overheadB],
+  ] as const) {
+    // Every run made with the default control counts: the scenario's (repeats included) and the overhead phase's.
+    const runs = [...(outcome?.portpathRuns ?? []), ...(overhead?.withControl ?? [])];
+    if (runs.length) {
+      const td = targetDiagnosis(chain, scenario, runs);
+      out(`  ${verdict(td.pass)} ${td.line}`);
+    } else skipped(`(${scenario.key}) diagnosis`);
+  }
+  for (const [key, overhead] of [
+    ['a', overheadA],
+    ['b', overheadB],
+  ] as const) {
+    if (overhead) {
+      const to = targetOverhead(overhead);
+      out(`  ${verdict(to.pass)} ${to.line}`);
+    } else skipped(`(${key}) diagnosis overhead ≤ ${TARGETS.overheadPct}%`);
+  }
 }
 
 main().then(

@@ -1,9 +1,13 @@
 // The benchmark's targets and how each is judged from the measurements.
 import type { Chain } from '../src/lab/topology.js';
+import { describeDiagnosis, diagnosisRight, runDiagnosis, tally } from './diagnosis.js';
+import type { OverheadOutcome } from './overhead.js';
+import { overheadLine } from './overhead.js';
 import { lastAnswering } from './parse.js';
-import type { ScenarioOutcome } from './scenarios.js';
+import type { ToolRun } from './run-tool.js';
+import type { Scenario, ScenarioOutcome } from './scenarios.js';
 
-export const TARGETS = { speedupA: 1.5, speedupB: 5, rttMedianUs: 50, rssMiB: 80 };
+export const TARGETS = { speedupA: 1.5, speedupB: 5, rttMedianUs: 50, rssMiB: 80, overheadPct: 20 };
 
 export interface Verdict {
   pass: boolean;
@@ -46,3 +50,25 @@ function speed(outcome: ScenarioOutcome): string {
   return `${outcome.portpath.seconds!.toFixed(2)} s vs ${outcome.fastest.tool.label} ${outcome.fastest.seconds!.toFixed(2)} s = ${bound}${outcome.ratio.toFixed(2)}x`;
 }
 
+
+/**
+ * Target: portpath's diagnosis (default control) is the scenario's expected one in every run that was made with
+ * the default control: the scenario's runs and the overhead phase's. A run without a result counts as wrong.
+ */
+export function targetDiagnosis(chain: Chain, scenario: Scenario, runs: ToolRun[]): Verdict {
+  const expected = scenario.expectedDiagnosis(chain);
+  const right = runs.filter((r) => r.status === 'ok' && diagnosisRight(r.result?.diagnosis, expected));
+  const wrong = runs.filter((r) => !right.includes(r));
+  const got = wrong.length ? `; got ${tally(wrong.map(runDiagnosis))}` : '';
+  return {
+    pass: runs.length > 0 && wrong.length === 0,
+    line: `(${scenario.key}) diagnosis is ${describeDiagnosis(expected)}: right in ${right.length}/${runs.length} runs with the default control${got}`,
+  };
+}
+
+/** Target: the default run (control trace, re-probes, diagnosis) costs at most TARGETS.overheadPct more wall time. */
+export function targetOverhead(outcome: OverheadOutcome): Verdict {
+  const pass = outcome.overheadPct !== null && outcome.overheadPct <= TARGETS.overheadPct;
+  const n = Math.max(outcome.withControl.length, outcome.withoutControl.length);
+  return { pass, line: `(${outcome.scenario.key}) diagnosis overhead ≤ ${TARGETS.overheadPct}% (median of ${n} runs each): ${overheadLine(outcome).replace(/^diagnosis overhead: /, '')}` };
+}

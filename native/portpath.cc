@@ -7,11 +7,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -236,6 +239,39 @@ napi_value SetSockOpt(napi_env env, napi_callback_info info) {
   if (setsockopt(fd, level, name, value, static_cast<socklen_t>(length)) < 0) {
     return throw_errno(env, "setsockopt", errno);
   }
+  return undefined(env);
+}
+
+// getsockopt() for structures (TCP_INFO, ...): returns the bytes the kernel filled in, at most maxLength.
+napi_value GetSockOptBuffer(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t fd = 0, level = 0, name = 0, max_length = 0;
+  if (!get_args(env, info, argv) || !get_int(env, argv[0], "fd must be a number", &fd) ||
+      !get_int(env, argv[1], "level must be a number", &level) ||
+      !get_int(env, argv[2], "name must be a number", &name) ||
+      !get_int(env, argv[3], "maxLength must be a number", &max_length)) {
+    return nullptr;
+  }
+  if (max_length <= 0 || max_length > 4096) return throw_errno(env, "getsockopt", EINVAL);
+  std::vector<char> buffer(static_cast<size_t>(max_length));
+  socklen_t length = static_cast<socklen_t>(max_length);
+  if (getsockopt(fd, level, name, buffer.data(), &length) < 0) return throw_errno(env, "getsockopt", errno);
+  napi_value result;
+  CHECK(napi_create_buffer_copy(env, length, buffer.data(), nullptr, &result));
+  return result;
+}
+
+// Drops every capability (effective, permitted, inheritable, ambient): after the sockets are open, a binary given
+// cap_net_raw by setcap keeps nothing it could misuse.
+napi_value ClearCapabilities(napi_env env, napi_callback_info) {
+  __user_cap_header_struct header{};
+  header.version = _LINUX_CAPABILITY_VERSION_3;
+  header.pid = 0;
+  __user_cap_data_struct data[2]{};
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
+    return throw_errno(env, "prctl", errno);
+  }
+  if (syscall(SYS_capset, &header, data) < 0) return throw_errno(env, "capset", errno);
   return undefined(env);
 }
 
@@ -717,6 +753,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"socket", nullptr, Socket, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setsockopt", nullptr, SetSockOpt, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"getsockoptInt", nullptr, GetSockOptInt, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"getsockoptBuffer", nullptr, GetSockOptBuffer, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"clearCapabilities", nullptr, ClearCapabilities, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bind", nullptr, Bind, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"connect", nullptr, Connect, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"getsockname", nullptr, GetSockName, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -10,7 +10,10 @@ import type { Family, ProbeMethod, Protocol } from './probe/method.js';
 import type { TraceMeta } from './report/trace-meta.js';
 import { interfaceOf, reservePort, routeSource } from './transport/local.js';
 import type { ReservedPort } from './transport/local.js';
+import { PortpathError } from './transport/errors.js';
+import type { RawSocketPool } from './transport/privileges.js';
 import { RawTransport } from './transport/raw.js';
+import { UnprivilegedTransport } from './transport/unprivileged.js';
 import type { RawTransportOptions } from './transport/raw.js';
 
 export interface SessionRequest {
@@ -27,6 +30,43 @@ export interface SessionRequest {
   interface: string | null;
   sourcePort: number | null;
   packetLog?: RawTransportOptions['trace'];
+  /** raw: raw sockets or fail; unprivileged: never raw; auto: raw when permitted. */
+  mode: TransportMode;
+  /** Raw sockets opened before privileges were dropped. */
+  pool?: RawSocketPool;
+}
+
+export type TransportMode = 'raw' | 'unprivileged' | 'auto';
+
+/** Raw sockets when asked or permitted; else the unprivileged transport (auto falls back on a privilege error). */
+function openTransport(
+  request: SessionRequest,
+  source: string,
+  method: ProbeMethod,
+  icmpId: number,
+  reserved: ReservedPort | null,
+): { transport: Network; mode: 'raw' | 'unprivileged' } {
+  const common = {
+    family: request.family,
+    source,
+    ...(request.interface ? { interface: request.interface } : {}),
+    ...(request.packetLog ? { trace: request.packetLog } : {}),
+  };
+  if (request.mode !== 'unprivileged') {
+    try {
+      const ipProtocol = request.family === 6 && request.protocol === 'icmp' ? 58 : method.ipProtocol;
+      return { transport: RawTransport.open({ ...common, ipProtocol, ...(request.pool ? { pool: request.pool } : {}) }), mode: 'raw' };
+    } catch (error) {
+      if (request.mode === 'raw' || !(error instanceof PortpathError) || error.code !== 'ERR_NO_PRIVILEGE') throw error;
+    }
+  }
+  const transport = UnprivilegedTransport.open({
+    ...common,
+    protocol: request.protocol,
+    icmpId,
+    ...(request.protocol === 'udp' && reserved ? { udpSocket: reserved.fd } : {}),
+  });
+  return { transport, mode: 'unprivileged' };
 }
 
 export interface Session {
@@ -48,13 +88,8 @@ export function openSession(request: SessionRequest): Session {
   const reserved: ReservedPort | null = protocol === 'icmp' ? null : reservePort(family, protocol, source, request.sourcePort ?? 0);
   try {
     const method = createProbeMethod(protocol);
-    const transport = RawTransport.open({
-      family,
-      ipProtocol: family === 6 && protocol === 'icmp' ? 58 : method.ipProtocol,
-      source,
-      ...(request.interface ? { interface: request.interface } : {}),
-      ...(request.packetLog ? { trace: request.packetLog } : {}),
-    });
+    const icmpId = randomInt(1, 0xffff);
+    const { transport, mode } = openTransport(request, source, method, icmpId, reserved);
     const nonce = randomInt(1, 0xffff);
     const options: TraceOptions = {
       family,
@@ -63,7 +98,7 @@ export function openSession(request: SessionRequest): Session {
       port: request.port,
       source,
       sourcePort: reserved?.port ?? 0,
-      icmpId: randomInt(1, 0xffff),
+      icmpId,
       nonce,
       firstTtl: request.firstTtl,
       maxTtl: request.maxTtl,
@@ -89,6 +124,7 @@ export function openSession(request: SessionRequest): Session {
       firstTtl: request.firstTtl,
       maxTtl: request.maxTtl,
       probesPerHop: request.probesPerHop,
+      mode,
       startedAt: new Date(),
     };
     return {
@@ -99,7 +135,8 @@ export function openSession(request: SessionRequest): Session {
       network: transport,
       close() {
         transport.close();
-        reserved?.release();
+        // The unprivileged UDP transport took the reserved socket over and has closed it already.
+        if (!(mode === 'unprivileged' && protocol === 'udp')) reserved?.release();
       },
     };
   } catch (error) {

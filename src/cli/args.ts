@@ -22,6 +22,8 @@ export interface CliOptions {
   json: boolean;
   debug: boolean;
   verbose: boolean;
+  /** raw | unprivileged | auto (default): which transport. */
+  mode: 'raw' | 'unprivileged' | 'auto';
   /** The concurrent control trace (null: none). */
   control: ProbeSpec | null;
   /** --compare: several traces side by side instead of one (null: not asked). */
@@ -133,6 +135,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the result as JSON (the format is documented and stable)')
     .option('-d, --debug', 'print every packet sent and received on stderr')
     .option('-v, --verbose', "print the evidence behind the diagnosis")
+    .addOption(new Option('--mode <mode>', 'raw sockets, unprivileged sockets, or auto: raw when permitted').choices(['raw', 'unprivileged', 'auto']).default('auto'))
     .option('--control <method>', 'control trace run alongside, to tell a blocked port from a broken path: tcp:PORT, udp:PORT, icmp or none (default icmp)')
     .option('--compare <methods>', 'trace several methods side by side, e.g. tcp:443,udp:53,icmp (the port argument is then not used)')
     .version(packageVersion(), '-V, --version')
@@ -190,6 +193,7 @@ export function parseArgs(argv: string[]): CliOptions {
     json: Boolean(o.json),
     debug: Boolean(o.debug),
     verbose: Boolean(o.verbose),
+    mode: (o.mode as CliOptions['mode'] | undefined) ?? 'auto',
     control: parseControl(o.control as string | undefined, protocol),
     compare: parseCompare(o.compare as string | undefined),
   };

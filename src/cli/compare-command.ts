@@ -11,7 +11,8 @@ import type { CliOptions } from './args.js';
 import { ReverseNames } from './names.js';
 import type { ResolvedTarget } from './resolve.js';
 import type { Output } from './trace-command.js';
-import { baseRequest, EXIT_INTERRUPTED } from './trace-command.js';
+import { announceMode, baseRequest, EXIT_INTERRUPTED } from './trace-command.js';
+import type { RawSocketPool } from '../transport/privileges.js';
 import { sessionRequest, startRun } from './trace-run.js';
 
 const COLUMN = 30;
@@ -39,11 +40,13 @@ export function formatComparison(results: TraceResult[], diagnoses: Diagnosis[])
   return lines.join('\n') + '\n';
 }
 
-export async function compareCommand(cli: CliOptions, target: ResolvedTarget, io: Output, signal?: AbortSignal): Promise<number> {
+export async function compareCommand(cli: CliOptions, target: ResolvedTarget, io: Output, signal?: AbortSignal, pool?: RawSocketPool): Promise<number> {
   const sessions: Session[] = [];
-  const base = baseRequest(cli, target, io, () => sessions[0]?.meta.source ?? '');
+  const base = baseRequest(cli, target, io, () => sessions[0]?.meta.source ?? '', pool);
   try {
     for (const spec of cli.compare ?? []) sessions.push(openSession(sessionRequest(base, spec, cli.probesPerHop)));
+    pool?.closeAll();
+    announceMode(cli, sessions, io);
     if (!cli.json) io.out(`Comparing ${sessions.map((s) => protocolLabel(s.meta)).join(', ')} to ${target.address}, ${cli.probesPerHop} probes per hop\n`);
     const runs = sessions.map((session) => startRun(session, () => sessions.filter((s) => s !== session), signal));
     const results = await Promise.all(runs.map((run) => run.result));

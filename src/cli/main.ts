@@ -2,6 +2,11 @@
 // Entry point: dispatch, and turn every error into one sentence and an exit code. No stack traces for users.
 import { CommanderError } from 'commander';
 import { parseArgs } from './args.js';
+import type { CliOptions } from './args.js';
+import { addressFamily } from '../packet/address.js';
+import type { Family } from '../probe/method.js';
+import { describeSocketError } from '../transport/errors.js';
+import { dropPrivileges, RawSocketPool, rawSocketNeeds } from '../transport/privileges.js';
 import { EXIT_CODES, PortpathError } from '../transport/errors.js';
 import { traceCommand } from './trace-command.js';
 
@@ -9,6 +14,17 @@ const io = {
   out: (text: string) => void process.stdout.write(text),
   err: (text: string) => void process.stderr.write(text),
 };
+
+/** Before anything else touches the outside world: the raw sockets every trace of this run may need. */
+function openRawSockets(cli: CliOptions): RawSocketPool | null {
+  if (cli.mode === 'unprivileged') return null;
+  const literal = addressFamily(cli.host);
+  const families: Family[] = cli.family ? [cli.family] : literal ? [literal] : [4, 6];
+  const protocols = cli.compare ? cli.compare.map((c) => c.protocol) : [cli.protocol, ...(cli.control ? [cli.control.protocol] : [])];
+  const pool = RawSocketPool.tryOpen(rawSocketNeeds(families, protocols), cli.interface ?? undefined);
+  if (!pool && cli.mode === 'raw') throw describeSocketError(Object.assign(new Error('raw socket'), { code: 'EPERM' }), {});
+  return pool;
+}
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'demo') {
@@ -31,7 +47,9 @@ async function main(argv: string[]): Promise<number> {
     if (interrupts++ === 0) controller.abort();
     else process.exit(130);
   });
-  return traceCommand(options, io, controller.signal);
+  const pool = openRawSockets(options);
+  dropPrivileges();
+  return traceCommand(options, io, controller.signal, pool ?? undefined);
 }
 
 main(process.argv.slice(2)).then(

@@ -8,6 +8,8 @@ import { renderJson, withNames } from '../report/json.js';
 import { formatHeader, formatHop, formatPortState, formatSummary } from '../report/text.js';
 import { openSession } from '../session.js';
 import type { Session, SessionRequest } from '../session.js';
+import { PortpathError } from '../transport/errors.js';
+import type { RawSocketPool } from '../transport/privileges.js';
 import type { CliOptions } from './args.js';
 import { compareCommand } from './compare-command.js';
 import { ReverseNames } from './names.js';
@@ -26,8 +28,16 @@ export const EXIT_INTERRUPTED = 130;
 /** A control trace is cheap: one probe per hop is enough to see how far it gets. */
 const CONTROL_PROBES_PER_HOP = 1;
 
-export function baseRequest(cli: CliOptions, target: ResolvedTarget, io: Output, getSource: () => string): Omit<SessionRequest, 'protocol' | 'port' | 'probesPerHop'> {
+export function baseRequest(
+  cli: CliOptions,
+  target: ResolvedTarget,
+  io: Output,
+  getSource: () => string,
+  pool?: RawSocketPool,
+): Omit<SessionRequest, 'protocol' | 'port' | 'probesPerHop'> {
   return {
+    mode: cli.mode,
+    ...(pool ? { pool } : {}),
     host: cli.host,
     address: target.address,
     family: target.family,
@@ -53,21 +63,48 @@ export function baseRequest(cli: CliOptions, target: ResolvedTarget, io: Output,
   };
 }
 
-export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSignal): Promise<number> {
+/** Classic traceroute's UDP port: nothing listens there, so the destination answers port unreachable. */
+const FALLBACK_CONTROL = { protocol: 'udp', port: 33434 } as const;
+
+/**
+ * The control trace. Without raw sockets ICMP echo needs ping sockets, which ping_group_range may forbid: then a
+ * UDP control to an unused port does the same job (the destination answers port unreachable).
+ */
+function openControl(cli: CliOptions, base: Omit<SessionRequest, 'protocol' | 'port' | 'probesPerHop'>): Session | null {
+  if (!cli.control) return null;
+  try {
+    return openSession(sessionRequest(base, cli.control, CONTROL_PROBES_PER_HOP));
+  } catch (error) {
+    const pingForbidden = error instanceof PortpathError && error.code === 'ERR_NO_PRIVILEGE' && cli.control.protocol === 'icmp';
+    if (!pingForbidden) throw error;
+    return openSession(sessionRequest(base, FALLBACK_CONTROL, CONTROL_PROBES_PER_HOP));
+  }
+}
+
+/** One line on stderr when auto mode had to go without raw sockets. */
+export function announceMode(cli: CliOptions, sessions: Session[], io: Output): void {
+  if (cli.mode === 'auto' && sessions.some((s) => s.meta.mode === 'unprivileged')) {
+    io.err('portpath: no raw-socket privileges: tracing with unprivileged sockets (connect and datagram probes, ICMP from the error queue).\n');
+  }
+}
+
+export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSignal, pool?: RawSocketPool): Promise<number> {
   const target = await resolveHost(cli.host, cli.family);
-  if (cli.compare) return compareCommand(cli, target, io, signal);
+  if (cli.compare) return compareCommand(cli, target, io, signal, pool);
   const sessions: Session[] = [];
-  const base = baseRequest(cli, target, io, () => sessions[0]?.meta.source ?? '');
+  const base = baseRequest(cli, target, io, () => sessions[0]?.meta.source ?? '', pool);
   const session = openSession(sessionRequest(base, { protocol: cli.protocol, port: cli.port }, cli.probesPerHop));
   sessions.push(session);
   let control: Session | null;
   try {
-    control = cli.control ? openSession(sessionRequest(base, cli.control, CONTROL_PROBES_PER_HOP)) : null;
+    control = openControl(cli, base);
   } catch (error) {
     session.close();
     throw error;
   }
   if (control) sessions.push(control);
+  pool?.closeAll();
+  announceMode(cli, sessions, io);
   const names = new ReverseNames(!cli.numeric);
   try {
     // Hop lines print in TTL order once each hop is done and its names are looked up; a promise chain keeps order.

@@ -8,6 +8,7 @@ import type { TraceOutcome } from '../engine/tracer.js';
 import type { HopResult, TraceResult } from '../engine/types.js';
 import type { InboundPacket } from '../probe/method.js';
 import { buildTraceResult } from '../report/json.js';
+import { describeSocketError, PortpathError } from '../transport/errors.js';
 import type { Session, SessionRequest } from '../session.js';
 import type { ProbeSpec } from './args.js';
 
@@ -44,6 +45,8 @@ export function startRun(session: Session, others: () => Session[], signal?: Abo
     let outcome: TraceOutcome;
     try {
       outcome = await session.tracer.run();
+    } catch (error) {
+      throw error instanceof PortpathError ? error : describeSocketError(error, { destination: session.meta.address });
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -59,6 +62,9 @@ export function startRun(session: Session, others: () => Session[], signal?: Abo
     const finished: TraceOutcome = { ...outcome, hops, unmatchedPackets: outcome.unmatchedPackets - foreign, interrupted: outcome.interrupted || signal?.aborted === true };
     return buildTraceResult(session.meta, finished, performance.now() - started);
   })();
+  // Marked handled now: a control trace may fail while the main one is still being awaited; its error is
+  // rethrown where it is awaited, not reported by Node as unhandled.
+  result.catch(() => undefined);
   return { session, result };
 }
 

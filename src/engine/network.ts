@@ -7,5 +7,7 @@ export interface Network {
   send(packet: OutgoingPacket): bigint;
   /** Registers the single consumer of received packets. */
   onPacket(handler: (packet: InboundPacket) => void): void;
+  /** Optional: the tracer is done with this probe (answered or timed out); per-probe resources can go. */
+  settle?(packet: OutgoingPacket): void;
   close(): void;
 }

@@ -176,7 +176,10 @@ export class Tracer extends EventEmitter<TracerEvents> {
         }
         if (probe.status === 'sent' && waitedFor) {
           const deadline = (probe.sentAtMs ?? now) + waitFor(ttl, this.answeredRtts, this.options.wait);
-          if (deadline <= now) probe.status = 'timed-out';
+          if (deadline <= now) {
+            probe.status = 'timed-out';
+            this.settle(probe);
+          }
           else nextWake = Math.min(nextWake, deadline);
         }
       }
@@ -241,6 +244,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
     if (probe.reply) return; // a duplicate (or a second answer to a probe we already timed out and then got)
     probe.reply = reply;
     probe.status = 'answered';
+    this.settle(probe);
     probe.rttMs = Math.max(0, Number(reply.receivedAtNs - (probe.sentAtNs ?? reply.receivedAtNs)) / 1e6);
     this.answeredRtts.set(probe.ttl, Math.max(this.answeredRtts.get(probe.ttl) ?? 0, probe.rttMs));
     this.lastAnswered = Math.max(this.lastAnswered, probe.ttl);
@@ -306,8 +310,13 @@ export class Tracer extends EventEmitter<TracerEvents> {
     return this.hops.get(ttl) ?? [];
   }
 
+  private settle(probe: ProbeRecord): void {
+    if (probe.packet) this.network.settle?.(probe.packet);
+  }
+
   private finish(stoppedBy: TraceOutcome['stoppedBy']): void {
     this.finished = true;
+    for (const probe of this.byId.values()) if (probe.status === 'sent') this.settle(probe);
     this.cancelTimer?.();
     this.cancelTimer = null;
     const last = stoppedBy === 'interrupted' ? Math.min(this.horizon(), this.highestLaunched) : this.horizon();

@@ -107,6 +107,8 @@ export interface TraceResult {
   protocol: Protocol;
   port: number | null;
   source: { address: string; port: number | null; interface: string | null };
+  /** raw sockets, or unprivileged sockets (no ICMP quotes of TCP probes, no reply TTL of TCP answers). */
+  mode: 'raw' | 'unprivileged';
   destination: DestinationResult;
   hops: HopResult[];
   startedAt: string;

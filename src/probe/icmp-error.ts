@@ -78,7 +78,8 @@ export function replyFromIcmpError(packet: InboundPacket, error: IcmpError, prob
     replyTtl: packet.ttl,
     icmpType: error.message.type,
     icmpCode: error.message.code,
-    quote: error.quoted.raw,
+    // A synthetic quote is our own probe: comparing it with what we sent would prove nothing.
+    ...(packet.synthetic ? {} : { quote: error.quoted.raw }),
     ...(error.message.extensions?.mpls ? { mpls: error.message.extensions.mpls } : {}),
     receivedAtNs: packet.receivedAtNs,
   };

@@ -43,6 +43,8 @@ export interface InboundPacket {
   payload: Uint8Array;
   /** Kernel receive timestamp, CLOCK_REALTIME nanoseconds. */
   receivedAtNs: bigint;
+  /** Rebuilt from a socket event by the unprivileged transport: its ICMP quote is our probe, not the router's copy. */
+  synthetic?: boolean;
 }
 
 export type ReplyKind = 'time-exceeded' | 'unreachable' | 'syn-ack' | 'rst' | 'echo-reply' | 'udp' | 'other-icmp';

@@ -10,6 +10,7 @@ export function buildTraceResult(meta: TraceMeta, outcome: TraceOutcome, duratio
     protocol: meta.protocol,
     port: meta.port,
     source: { address: meta.source, port: meta.sourcePort, interface: meta.interface },
+    mode: meta.mode,
     destination: outcome.destination,
     hops: outcome.hops,
     startedAt: meta.startedAt.toISOString(),

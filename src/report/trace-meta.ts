@@ -13,5 +13,7 @@ export interface TraceMeta {
   firstTtl: number;
   maxTtl: number;
   probesPerHop: number;
+  /** Which transport ran the trace: raw sockets, or the unprivileged one (connect/datagram sockets, error queue). */
+  mode: 'raw' | 'unprivileged';
   startedAt: Date;
 }

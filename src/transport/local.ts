@@ -35,6 +35,8 @@ export function interfaceOf(address: string): string {
 
 export interface ReservedPort {
   port: number;
+  /** The socket holding the port (the unprivileged UDP transport sends from it). */
+  fd: number;
   release(): void;
 }
 
@@ -48,7 +50,12 @@ export function reservePort(family: Family, protocol: 'tcp' | 'udp', source: str
   const fd = native.socket(family, protocol === 'tcp' ? SOCK_STREAM : SOCK_DGRAM, 0);
   try {
     native.bind(fd, family, source, port);
-    return { port: native.getsockname(fd).port, release: () => native.close(fd) };
+    let released = false;
+    const release = () => {
+      if (!released) native.close(fd);
+      released = true;
+    };
+    return { port: native.getsockname(fd).port, fd, release };
   } catch (error) {
     native.close(fd);
     throw describeSocketError(error, {});

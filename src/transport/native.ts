@@ -34,6 +34,10 @@ export interface NativeBinding {
   socket(family: 4 | 6, type: number, protocol: number): number;
   setsockopt(fd: number, level: number, name: number, value: number | Buffer): void;
   getsockoptInt(fd: number, level: number, name: number): number;
+  /** getsockopt() for a structure (e.g. TCP_INFO): the bytes the kernel filled in (at most maxLength). */
+  getsockoptBuffer(fd: number, level: number, name: number, maxLength: number): Buffer;
+  /** Drops all capabilities of the process (effective, permitted, inheritable, ambient). */
+  clearCapabilities(): void;
   bind(fd: number, family: 4 | 6, address: string, port: number): void;
   /** Non-blocking connect: returns 0 when connected at once, or the errno name of a pending connect ('EINPROGRESS'). */
   connect(fd: number, family: 4 | 6, address: string, port: number): string | 0;

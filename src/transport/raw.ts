@@ -18,6 +18,7 @@ import {
   IPV6_RECVHOPLIMIT,
   IPV6_RECVPKTINFO,
   SO_BINDTODEVICE,
+  SO_RCVBUF,
   SO_RCVBUFFORCE,
   SO_TIMESTAMPNS,
   SOCK_RAW,
@@ -26,6 +27,8 @@ import {
   timespecNs,
 } from './linux.js';
 import { loadNative } from './native.js';
+import { RAW_RECEIVE_BUFFER } from './privileges.js';
+import type { RawSocketPool } from './privileges.js';
 import type { NativeBinding, Poller, ReceivedMessage } from './native.js';
 
 export interface RawTransportOptions {
@@ -35,6 +38,8 @@ export interface RawTransportOptions {
   /** Source address the probes carry (IPv6 sockets are bound to it). */
   source: string;
   interface?: string;
+  /** Raw sockets opened before privileges were dropped; without it (or when it runs out) sockets are opened here. */
+  pool?: RawSocketPool;
   /** Called with every packet sent and received (the --debug log). */
   trace?: (direction: 'send' | 'recv', family: Family, bytes: Uint8Array, info: { ipProtocol: number; peer: string; ttl: number | null }) => void;
 }
@@ -103,6 +108,9 @@ export class RawTransport implements Network {
   }
 
   private socket(protocol: number): number {
+    // Opened earlier, while still privileged (already bound to the device): see privileges.ts.
+    const pooled = this.options.pool?.take(this.options.family, protocol);
+    if (pooled !== undefined) return pooled;
     const fd = this.native.socket(this.options.family, SOCK_RAW, protocol);
     if (this.options.interface) {
       try {
@@ -123,7 +131,12 @@ export class RawTransport implements Network {
     this.receivers.push({ fd, ipProtocol, poller });
     this.native.setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
     // A busy host sends copies of all its TCP/UDP to raw sockets: a deep buffer keeps our replies from being lost.
-    this.native.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, 4 << 20);
+    // Only CAP_NET_ADMIN may force it past rmem_max (pooled sockets got it before privileges were dropped).
+    try {
+      this.native.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, RAW_RECEIVE_BUFFER);
+    } catch {
+      this.native.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, RAW_RECEIVE_BUFFER);
+    }
     if (this.options.family === 6) {
       this.native.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
       this.native.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);

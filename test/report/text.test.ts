@@ -18,6 +18,7 @@ const meta: TraceMeta = {
   firstTtl: 1,
   maxTtl: 30,
   probesPerHop: 3,
+  mode: 'raw',
   startedAt: new Date('2026-11-23T12:00:00Z'),
 };
 
@@ -89,7 +90,7 @@ test('JSON is the documented contract, and names are added only when resolved', 
   const r = result([hop(1, [expired('198.18.1.2', 0.4)])], { reached: false, hop: null, state: 'filtered', reason: 'timeout', by: null });
   const parsed = JSON.parse(renderJson(r)) as TraceResult;
   assert.equal(parsed.version, 1);
-  assert.deepEqual(Object.keys(parsed), ['version', 'target', 'protocol', 'port', 'source', 'destination', 'hops', 'startedAt', 'durationMs', 'unmatchedPackets', 'interrupted', 'stoppedBy']);
+  assert.deepEqual(Object.keys(parsed), ['version', 'target', 'protocol', 'port', 'source', 'mode', 'destination', 'hops', 'startedAt', 'durationMs', 'unmatchedPackets', 'interrupted', 'stoppedBy']);
   assert.deepEqual(parsed.source, { address: '198.18.1.1', port: 40123, interface: 'eth0' });
   const named = withNames(r, new Map([['198.18.1.2', 'r1.lab']]));
   assert.equal((named.hops[0]!.probes[0] as ProbeResult & { name?: string }).name, 'r1.lab');

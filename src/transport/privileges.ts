@@ -1,0 +1,113 @@
+// Least privilege: a root-started (sudo) or capability-holding portpath opens every raw socket it may need first,
+// then gives the privileges up — to the invoking user (SUDO_UID/SUDO_GID) or nobody, or by clearing its file
+// capabilities — before it resolves names, reads anything or prints. The sockets stay open and usable.
+import { readFileSync } from 'node:fs';
+import type { Family } from '../probe/method.js';
+import { loadNative } from './native.js';
+import type { NativeBinding } from './native.js';
+import { IPPROTO_RAW, SO_BINDTODEVICE, SO_RCVBUFFORCE, SOCK_RAW, SOL_SOCKET } from './linux.js';
+
+const NOBODY = 65534;
+/** Receive buffer for raw sockets: a busy host copies all its TCP/UDP to them; a deep buffer keeps replies. */
+export const RAW_RECEIVE_BUFFER = 4 << 20;
+
+/** Raw sockets opened while privileged, handed out to transports later. */
+export class RawSocketPool {
+  private readonly free = new Map<string, number[]>();
+
+  private constructor(private readonly native: NativeBinding) {}
+
+  /**
+   * Opens one raw socket per (family, protocol) needed, bound to the device when asked. Returns null when raw
+   * sockets are not permitted (EPERM/EACCES), so the caller can go unprivileged.
+   */
+  static tryOpen(needs: { family: Family; protocol: number }[], device?: string): RawSocketPool | null {
+    const native = loadNative();
+    const pool = new RawSocketPool(native);
+    try {
+      for (const { family, protocol } of needs) {
+        const fd = native.socket(family, SOCK_RAW, protocol);
+        pool.put(family, protocol, fd);
+        if (device) native.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(device + '\0'));
+        // Only a privileged process may exceed rmem_max; later, unprivileged, this would fail.
+        if (protocol !== IPPROTO_RAW) native.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, RAW_RECEIVE_BUFFER);
+      }
+      return pool;
+    } catch (error) {
+      pool.closeAll();
+      const code = (error as { code?: string }).code;
+      if (code === 'EPERM' || code === 'EACCES') return null;
+      throw error;
+    }
+  }
+
+  private put(family: Family, protocol: number, fd: number): void {
+    const key = `${family}/${protocol}`;
+    this.free.set(key, [...(this.free.get(key) ?? []), fd]);
+  }
+
+  /** A pre-opened socket for (family, protocol), or undefined when none is left. */
+  take(family: Family, protocol: number): number | undefined {
+    return this.free.get(`${family}/${protocol}`)?.shift();
+  }
+
+  /** Closes what no transport took (raw sockets left open would queue copies of every packet). */
+  closeAll(): void {
+    for (const fds of this.free.values()) for (const fd of fds.splice(0)) this.native.close(fd);
+  }
+}
+
+/** The raw sockets a set of traces needs: per family, IPv4 a sending socket plus ICMP and the probe protocol; IPv6 ICMPv6 and the probe protocol. */
+export function rawSocketNeeds(families: Family[], protocols: ('tcp' | 'udp' | 'icmp')[]): { family: Family; protocol: number }[] {
+  const number = { tcp: 6, udp: 17, icmp: 0 } as const;
+  const needs: { family: Family; protocol: number }[] = [];
+  for (const family of families) {
+    for (const protocol of protocols) {
+      if (family === 4) needs.push({ family, protocol: IPPROTO_RAW }, { family, protocol: 1 });
+      else needs.push({ family, protocol: 58 });
+      if (protocol !== 'icmp') needs.push({ family, protocol: number[protocol] });
+    }
+  }
+  return needs;
+}
+
+export interface DroppedTo {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Gives up root (to SUDO_UID/SUDO_GID, else nobody) or, for a non-root process, its capabilities. Returns who the
+ * process is afterwards, or null when there was nothing to drop.
+ */
+export function dropPrivileges(env: NodeJS.ProcessEnv = process.env): DroppedTo | null {
+  if (process.getuid?.() === 0) {
+    const uid = positive(env.SUDO_UID) ?? NOBODY;
+    const gid = positive(env.SUDO_GID) ?? NOBODY;
+    process.setgroups?.([]);
+    process.setgid?.(gid);
+    process.setuid?.(uid);
+    return { uid, gid };
+  }
+  if (hasCapabilities()) {
+    loadNative().clearCapabilities();
+    return { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 };
+  }
+  return null;
+}
+
+function positive(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return text && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Whether the process holds any permitted capability (a setcap'ed binary), from /proc/self/status. */
+function hasCapabilities(): boolean {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const match = /^CapPrm:\s*([0-9a-f]+)$/m.exec(status);
+    return match !== null && BigInt(`0x${match[1]}`) !== 0n;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,95 @@
+// The transport for a normal user: no raw sockets, only what Linux lets anyone open — TCP connect() per probe,
+// a UDP socket, a ping socket — each with IP_RECVERR so routers' ICMP errors come back on the error queue.
+// Replies are handed to the engine as the packets the raw transport would have seen (see synthesize.ts).
+import type { Network } from '../engine/network.js';
+import type { Family, InboundPacket, OutgoingPacket, Protocol } from '../probe/method.js';
+import { describeSocketError, errnoOf, PortpathError } from './errors.js';
+import { loadNative } from './native.js';
+import type { NativeBinding } from './native.js';
+import { DatagramProber } from './unprivileged-datagram.js';
+import { TcpConnectProber } from './unprivileged-tcp.js';
+
+export interface UnprivilegedOptions {
+  family: Family;
+  protocol: Protocol;
+  source: string;
+  interface?: string;
+  /** UDP: the socket holding the trace's reserved source port (the transport takes it over). */
+  udpSocket?: number;
+  /** ICMP: the echo identifier (the ping socket is bound to it). */
+  icmpId: number;
+  trace?: (direction: 'send' | 'recv', family: Family, bytes: Uint8Array, info: { ipProtocol: number; peer: string; ttl: number | null }) => void;
+}
+
+const PING_HINT =
+  'ICMP without root needs ping sockets, and net.ipv4.ping_group_range does not include your group: ' +
+  "run sudo sysctl -w net.ipv4.ping_group_range='0 2147483647' (IPv6 uses the same setting), use -T or -U, or run with sudo.";
+
+export class UnprivilegedTransport implements Network {
+  private handler: ((packet: InboundPacket) => void) | null = null;
+  private readonly prober: TcpConnectProber | DatagramProber;
+  private closed = false;
+
+  private constructor(
+    private readonly options: UnprivilegedOptions,
+    native: NativeBinding,
+  ) {
+    const context = {
+      native,
+      family: options.family,
+      source: options.source,
+      ...(options.interface ? { interface: options.interface } : {}),
+      deliver: (packet: InboundPacket) => this.deliver(packet),
+    };
+    if (options.protocol === 'tcp') this.prober = new TcpConnectProber(context);
+    else if (options.protocol === 'udp') {
+      if (options.udpSocket === undefined) throw new Error('unprivileged UDP needs the reserved socket');
+      this.prober = new DatagramProber(context, 'udp', options.udpSocket);
+    } else {
+      let fd: number;
+      try {
+        fd = DatagramProber.openPingSocket(native, options.family, options.source, options.icmpId, options.interface);
+      } catch (error) {
+        const code = errnoOf(error);
+        if (code === 'EACCES' || code === 'EPERM') throw new PortpathError('ERR_NO_PRIVILEGE', PING_HINT);
+        throw error;
+      }
+      this.prober = new DatagramProber(context, 'icmp', fd);
+    }
+  }
+
+  static open(options: UnprivilegedOptions): UnprivilegedTransport {
+    try {
+      return new UnprivilegedTransport(options, loadNative());
+    } catch (error) {
+      if (error instanceof PortpathError) throw error;
+      throw describeSocketError(error, { ...(options.interface ? { interface: options.interface } : {}) });
+    }
+  }
+
+  onPacket(handler: (packet: InboundPacket) => void): void {
+    this.handler = handler;
+  }
+
+  send(packet: OutgoingPacket): bigint {
+    this.options.trace?.('send', packet.family, packet.bytes, { ipProtocol: packet.ipProtocol, peer: packet.destination, ttl: packet.ttl });
+    return this.prober.send(packet);
+  }
+
+  settle(packet: OutgoingPacket): void {
+    if (this.prober instanceof TcpConnectProber) this.prober.settle(packet);
+  }
+
+  private deliver(packet: InboundPacket): void {
+    if (this.closed) return;
+    this.options.trace?.('recv', packet.family, packet.payload, { ipProtocol: packet.ipProtocol, peer: packet.from, ttl: packet.ttl });
+    this.handler?.(packet);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handler = null;
+    this.prober.close();
+  }
+}
