@@ -113,17 +113,19 @@ function destinationAnswer(main: TraceResult, control: TraceResult | null): Find
   }
 
   const forged = beforeDestination || closerThanDestination;
-  const isSynAck = d.reason === 'syn-ack';
   const genuine: Verdict = main.protocol === 'icmp' ? 'reachable' : d.state === 'open' ? 'open' : 'closed';
+  // The control's own replies arriving just as short say the return path is short, not that someone forged.
+  const explainedByControl = controlSender !== null && sender !== null && controlSender <= sender;
   if (!forged) {
-    if (closerThanItsTtl) {
+    if (closerThanItsTtl && !explainedByControl) {
       // Only the reply TTL disagrees: asymmetric return paths do that too, so say it but do not cry forgery.
+      const check = control ? 'the control trace could not confirm the destination' : 'run with --control to check';
       return {
         verdict: genuine,
         hop: finalHop,
         by: d.by,
         confidence: 'low',
-        explanation: `${label} is ${genuine} at ${hopLabel(finalHop, d.by)}, but the reply's TTL suggests it may come from a device closer than the destination; run with --control to check.`,
+        explanation: `${label} is ${genuine} at ${hopLabel(finalHop, d.by)}, but the reply's TTL suggests it may come from a device closer than the destination; ${check}.`,
         evidence,
       };
     }
@@ -139,22 +141,40 @@ function destinationAnswer(main: TraceResult, control: TraceResult | null): Find
       evidence,
     };
   }
-  // The device sits where the reply TTL points, if that is consistent with the TTL at which the replies began.
-  const deviceHop = sender !== null && sender >= 1 && sender <= finalHop ? sender : finalHop;
+  // The forger sits where the reply TTL points, but not before a router that passed later probes on (it answered
+  // time-exceeded for a TTL below the first forged answer) and not past the TTL where the forged answers began.
+  const passedOn = Math.max(0, ...[...routerTtls(main).keys()].filter((ttl) => ttl < finalHop));
+  const lowest = Math.max(1, passedOn);
+  let deviceHop = sender !== null ? Math.min(Math.max(sender, lowest), finalHop) : finalHop;
+  if (sender !== null && sender < lowest) {
+    evidence.push(`routers up to hop ${passedOn} passed probes on, so the device is at hop ${lowest} or later (the reply TTL points closer: an asymmetric return path)`);
+    deviceHop = lowest;
+  }
   const device = routerTtls(main).get(deviceHop) ?? (control ? routerTtls(control).get(deviceHop) : undefined) ?? null;
-  const verdict: Verdict = isSynAck ? 'terminated-in-path' : 'reset-in-path';
-  const how = isSynAck
-    ? `A device at ${hopLabel(deviceHop, device)} answers the SYN itself with a SYN-ACK in the destination's name (a transparent proxy or load balancer terminating TCP)`
-    : `A device at ${hopLabel(deviceHop, device)} forges an RST in the destination's name`;
+  const where = hopLabel(deviceHop, device);
+  const forgery = FORGERIES[d.reason] ?? FORGERIES['syn-ack']!;
   return {
-    verdict,
+    verdict: forgery.verdict,
     hop: deviceHop,
     by: device,
     confidence: beforeDestination && closerThanDestination ? 'high' : 'medium',
-    explanation: `${how}; ${label} never reaches ${d.by}${controlReach(control)}.`,
+    explanation: `A device at ${where} ${forgery.how}; ${label} never reaches ${d.by}${controlReach(control)}.`,
     evidence,
   };
 }
+
+/** What a device answering in the destination's name does, by the kind of answer. */
+const FORGERIES: Record<string, { verdict: Verdict; how: string }> = {
+  rst: { verdict: 'reset-in-path', how: "forges an RST in the destination's name" },
+  'syn-ack': {
+    verdict: 'terminated-in-path',
+    how: "answers the SYN itself with a SYN-ACK in the destination's name (a transparent proxy or load balancer terminating TCP)",
+  },
+  udp: { verdict: 'terminated-in-path', how: "answers the UDP probes itself in the destination's name (an intercepting proxy, e.g. DNS interception)" },
+  'echo-reply': { verdict: 'terminated-in-path', how: "answers the echo requests itself in the destination's name" },
+  'icmp-3/3': { verdict: 'rejected-in-path', how: "answers with ICMP port unreachable in the destination's name" },
+  'icmpv6-1/4': { verdict: 'rejected-in-path', how: "answers with ICMPv6 port unreachable in the destination's name" },
+};
 
 /** An ICMP unreachable ended the trace. */
 function unreachableAnswer(main: TraceResult, control: TraceResult | null): Finding {
@@ -179,7 +199,8 @@ function unreachableAnswer(main: TraceResult, control: TraceResult | null): Find
       verdict: 'no-route',
       hop: d.hop,
       by: d.by,
-      confidence: control ? 'high' : 'medium',
+      // A control that got answers and still stopped there confirms the path is broken; a silent one adds nothing.
+      confidence: control && lastAnswer(control) ? 'high' : 'medium',
       explanation: `${hopLabel(d.hop!, d.by)} has no route onward and says so with ${what}${controlReach(control)}: the path itself is broken.`,
     };
   }
@@ -225,11 +246,16 @@ function silence(main: TraceResult, control: TraceResult | null): Finding {
     verdict: 'unreachable',
     hop: end?.ttl ?? null,
     by: end?.from ?? null,
-    confidence: end ? 'medium' : 'low',
+    // Both traces stopping at the same place is evidence; a control that got no answer at all is not.
+    confidence: end && controlLast ? 'medium' : 'low',
     explanation: end
       ? `Neither ${label} nor ${protocolLabel(control)} gets past ${hopLabel(end.ttl, end.from)}: the path itself is broken there.`
       : `Neither ${label} nor ${protocolLabel(control)} gets any answer: the destination is unreachable from here.`,
   };
+}
+
+function silentHops(first: number, last: number): string {
+  return first === last ? `hop ${first}` : `hops ${first}-${last}`;
 }
 
 function silenceWithReachableDestination(main: TraceResult, control: TraceResult, last: HopAnswer | null, stops: string): Finding {
@@ -268,7 +294,7 @@ function silenceWithReachableDestination(main: TraceResult, control: TraceResult
     by,
     confidence: 'low',
     explanation:
-      `${stops}${reach}, but hops ${mainStop + 1}-${destinationHop - 1} answer no protocol: ` +
+      `${stops}${reach}, but ${silentHops(mainStop + 1, destinationHop - 1)} answer${mainStop + 1 === destinationHop - 1 ? 's' : ''} no protocol: ` +
       `a silent router there or the destination itself may be dropping ${label}.`,
   };
 }

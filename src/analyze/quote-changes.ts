@@ -82,7 +82,7 @@ function fieldsOf(family: Family, bytes: Uint8Array): { fields: Fields; complete
 
 /**
  * Compares the datagram we sent (IP header first) with a router's quote of it. Fields the quote does not reach are
- * not compared; a quote whose IP total length says it was cut short is 'partial' even when the header is there.
+ * not compared. 'full' means the whole transport header (TCP options included) was quoted, whatever payload followed.
  */
 export function compareQuote(family: Family, sent: Uint8Array, quote: Uint8Array): QuoteComparison | null {
   const before = fieldsOf(family, sent);
@@ -94,7 +94,10 @@ export function compareQuote(family: Family, sent: Uint8Array, quote: Uint8Array
     // ip.length of a quote is the length the router received, which is what we sent unless something resized it.
     if (original !== undefined && original !== quoted) changes.push({ field, sent: original, quoted });
   }
-  return { quote: after.complete ? 'full' : 'partial', changes: withoutConsequentialChecksums(changes) };
+  // A checksum covers the whole segment: without all of it quoted, a changed checksum may just be a change in the
+  // part that is missing (an MSS option cut off the quote), so it proves nothing.
+  const judged = after.complete ? withoutConsequentialChecksums(changes) : changes.filter((c) => c.field !== 'tcp.checksum' && c.field !== 'udp.checksum');
+  return { quote: after.complete ? 'full' : 'partial', changes: judged };
 }
 
 /**

@@ -33,7 +33,11 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { tcp: { type: 'string' }, 'udp-echo': { type: 'string' }, dns: { type: 'string' } } });
   const listening: Promise<void>[] = [];
   for (const port of ports(values.tcp)) {
-    const server = createServer((connection) => connection.end());
+    // Tracers reset their connections at once (SO_LINGER 0): a reset is normal here, not a reason to die.
+    const server = createServer((connection) => {
+      connection.on('error', () => undefined);
+      connection.end();
+    });
     server.on('error', (error) => {
       throw error;
     });

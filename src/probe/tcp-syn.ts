@@ -47,7 +47,9 @@ export function createTcpSynMethod(): ProbeMethod {
       if (packet.ipProtocol === IPPROTO_TCP) return matchSegment(packet, flow);
       const error = decodeIcmpError(packet);
       if (!error || error.quoted.protocol !== IPPROTO_TCP || error.quoted.destination !== flow.destination) return null;
-      const inner = decodeTcp(error.quoted.l4);
+      // Only the first 8 bytes (ports, sequence) are needed; reading just those also copes with routers that quote
+      // 8 bytes and zero-pad to 128 for an RFC 4884 extension (the padding would read as a bad header).
+      const inner = decodeTcp(error.quoted.l4.subarray(0, 8));
       if (!inner.ok) return null;
       const { sourcePort, destinationPort, seq } = inner.value.header;
       if (sourcePort !== flow.sourcePort || destinationPort !== flow.destinationPort) return null;

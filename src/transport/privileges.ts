@@ -3,6 +3,7 @@
 // capabilities — before it resolves names, reads anything or prints. The sockets stay open and usable.
 import { readFileSync } from 'node:fs';
 import type { Family } from '../probe/method.js';
+import { describeSocketError } from './errors.js';
 import { loadNative } from './native.js';
 import type { NativeBinding } from './native.js';
 import { IPPROTO_RAW, SO_BINDTODEVICE, SO_RCVBUFFORCE, SOCK_RAW, SOL_SOCKET } from './linux.js';
@@ -37,7 +38,7 @@ export class RawSocketPool {
       pool.closeAll();
       const code = (error as { code?: string }).code;
       if (code === 'EPERM' || code === 'EACCES') return null;
-      throw error;
+      throw describeSocketError(error, device ? { interface: device } : {});
     }
   }
 

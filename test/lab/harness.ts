@@ -1,5 +1,8 @@
 // Shared by the lab tests: build a chain, run the real CLI inside the client namespace, parse its JSON.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { buildChain } from '../../src/lab/topology.js';
@@ -41,8 +44,28 @@ export interface RunCliOptions {
   env?: Record<string, string>;
 }
 
+let unprivilegedCopy: string | undefined;
+
+/**
+ * The CLI where any user can run it. The checkout may sit in a directory only root can enter (CI clones into
+ * private temp directories), so unprivileged runs use a world-readable copy of what the CLI needs at run time.
+ */
+export function cliForAnyUser(): string {
+  if (unprivilegedCopy) return unprivilegedCopy;
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const copy = mkdtempSync(join(tmpdir(), 'portpath-anyuser-'));
+  for (const part of ['package.json', 'dist/src', 'build/Release/portpath.node', 'node_modules/commander']) {
+    cpSync(join(root, part), join(copy, part), { recursive: true });
+  }
+  execFileSync('chmod', ['-R', 'a+rX', copy]);
+  process.on('exit', () => rmSync(copy, { recursive: true, force: true }));
+  unprivilegedCopy = join(copy, 'dist/src/cli/main.js');
+  return unprivilegedCopy;
+}
+
 /** Runs the portpath CLI in a namespace, optionally with fewer privileges. */
 export function runCli(namespace: string, args: string[], options: RunCliOptions = {}): Promise<CliRun> {
+  const cli = options.asUser !== undefined ? cliForAnyUser() : CLI;
   const prefix =
     options.asUser !== undefined
       ? ['setpriv', `--reuid=${options.asUser}`, `--regid=${options.asUser}`, '--clear-groups']
@@ -51,7 +74,7 @@ export function runCli(namespace: string, args: string[], options: RunCliOptions
         : [];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', namespace, ...prefix, process.execPath, CLI, ...args], {
+    const child = spawn('ip', ['netns', 'exec', namespace, ...prefix, process.execPath, cli, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
     });
@@ -64,8 +87,8 @@ export function runCli(namespace: string, args: string[], options: RunCliOptions
   });
 }
 
-export async function traceJson(chain: Chain, args: string[]): Promise<TraceResult> {
-  const run = await runCli(chain.client.namespace, ['-n', '--json', ...args]);
+export async function traceJson(chain: Chain, args: string[], options: RunCliOptions = {}): Promise<TraceResult> {
+  const run = await runCli(chain.client.namespace, ['-n', '--json', ...args], options);
   if (run.code !== 0) throw new Error(`portpath ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   try {
     return JSON.parse(run.stdout) as TraceResult;

@@ -25,7 +25,7 @@ test('three methods: aligned columns, silent hops as stars, cells only where a t
       '  6                                * * *',
       '  7                                * * *',
       'RTTs in ms.',
-      'TCP/443: [open] open — TCP/443 open.',
+      'TCP/443: [open] open — TCP open.',
       'UDP/53: [open|filtered] filtered-in-path — UDP dropped after hop 2.',
       'ICMP echo: [reached] reachable — Echo answered.',
       '',

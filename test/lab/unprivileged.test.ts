@@ -1,0 +1,140 @@
+// A normal user (uid 65534 via setpriv) gets the same hops and port states as root, without raw sockets; and a
+// root-started trace gives root up once its sockets are open.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import type { Chain } from '../../src/lab/topology.js';
+import { CLI, fullyAnswered, hopAddresses, runCli, traceJson, withChain } from './harness.js';
+
+const NOBODY = 65534;
+const asNobody = { asUser: NOBODY };
+const path = (chain: Chain, n: number, family: 4 | 6) => Array.from({ length: n }, (_, i) => chain.routerAddress(i + 1, family));
+
+test('unprivileged TCP: open, closed, dropped at the server, dropped in the path, over IPv4 and IPv6 — as in raw mode', async (t) => {
+  await withChain(t, { routers: 2 }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    chain.exec(chain.server, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '8080', '-j', 'DROP']);
+    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '8443', '-j', 'DROP']);
+    for (const family of [4, 6] as const) {
+      const server = chain.serverAddress(family);
+      const full = fullyAnswered([...path(chain, 2, family), server]);
+      const open = await traceJson(chain, [server, '443'], asNobody);
+      assert.equal(open.mode, 'unprivileged');
+      assert.deepEqual(hopAddresses(open), full);
+      assert.deepEqual(open.destination, { reached: true, hop: 3, state: 'open', reason: 'syn-ack', by: server });
+      const raw = await traceJson(chain, [server, '443']);
+      assert.equal(raw.mode, 'raw');
+      assert.deepEqual(hopAddresses(raw), hopAddresses(open));
+      // Time-exceeded replies keep their kernel timestamps and reply TTLs from the error queue.
+      assert.equal(open.hops[0]!.probes[0]!.reply?.ttl, 64);
+      assert.ok(open.hops.every((h) => h.probes.every((p) => p.rtt !== null && p.rtt > 0 && p.rtt < 50)));
+
+      const closed = await traceJson(chain, [server, '444'], asNobody);
+      assert.deepEqual(closed.destination, { reached: true, hop: 3, state: 'closed', reason: 'rst', by: server });
+      const filtered = await traceJson(chain, [server, '8080'], asNobody);
+      assert.equal(filtered.destination.state, 'filtered');
+      assert.deepEqual(hopAddresses(filtered).slice(0, 2), fullyAnswered(path(chain, 2, family)));
+      if (family === 4) {
+        const inPath = await traceJson(chain, [server, '8443'], asNobody);
+        assert.deepEqual(hopAddresses(inPath).slice(0, 2), fullyAnswered(path(chain, 2, 4)));
+        assert.ok(hopAddresses(inPath).slice(2).every((h) => h.every((a) => a === '*')));
+      }
+    }
+  });
+});
+
+test('unprivileged UDP closed and open (DNS), IPv4 and IPv6, with a constant source port', async (t) => {
+  await withChain(t, { routers: 2 }, async (chain) => {
+    await chain.startServices({ dns: [53] });
+    for (const family of [4, 6] as const) {
+      const server = chain.serverAddress(family);
+      const closed = await traceJson(chain, ['-U', server, '33434'], asNobody);
+      assert.deepEqual(hopAddresses(closed), fullyAnswered([...path(chain, 2, family), server]));
+      assert.equal(closed.destination.state, 'closed');
+      const open = await traceJson(chain, ['-U', server, '53'], asNobody);
+      assert.deepEqual(open.destination, { reached: true, hop: 3, state: 'open', reason: 'udp', by: server });
+    }
+  });
+});
+
+test('unprivileged ICMP needs ping sockets: works when ping_group_range allows them, says how otherwise', async (t) => {
+  await withChain(t, { routers: 2 }, async (chain) => {
+    chain.exec(chain.client, 'sysctl', ['-q', '-w', 'net.ipv4.ping_group_range=1 0']);
+    const refused = await runCli(chain.client.namespace, ['-n', '-I', chain.serverAddress(4)], asNobody);
+    assert.equal(refused.code, 4, refused.stderr);
+    assert.match(refused.stderr, /ping_group_range/);
+    assert.doesNotMatch(refused.stderr, /\n\s+at /);
+    // A port trace still works: its control falls back from ICMP to UDP.
+    const tcp = await traceJson(chain, [chain.serverAddress(4), '81'], asNobody);
+    assert.equal(tcp.destination.state, 'closed');
+
+    chain.exec(chain.client, 'sysctl', ['-q', '-w', `net.ipv4.ping_group_range=0 ${2 ** 31 - 1}`]);
+    for (const family of [4, 6] as const) {
+      const icmp = await traceJson(chain, ['-I', chain.serverAddress(family)], asNobody);
+      assert.deepEqual(hopAddresses(icmp), fullyAnswered([...path(chain, 2, family), chain.serverAddress(family)]));
+      assert.equal(icmp.destination.reason, 'echo-reply');
+    }
+  });
+});
+
+test('the diagnosis works unprivileged: a FORWARD DROP is filtered-in-path, a forged RST is caught by the control', async (t) => {
+  await withChain(t, { routers: 3 }, async (chain) => {
+    chain.exec(chain.client, 'sysctl', ['-q', '-w', `net.ipv4.ping_group_range=0 ${2 ** 31 - 1}`]);
+    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '8443', '-j', 'DROP']);
+    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '443', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+    type Diagnosed = { diagnosis: { verdict: string; hop: number | null; by: string | null } };
+    const dropped = (await traceJson(chain, [chain.serverAddress(4), '8443'], asNobody)) as unknown as Diagnosed;
+    assert.deepEqual(dropped.diagnosis.verdict, 'filtered-in-path');
+    assert.equal(dropped.diagnosis.hop, 2);
+    const reset = (await traceJson(chain, [chain.serverAddress(4), '443'], asNobody)) as unknown as Diagnosed;
+    assert.equal(reset.diagnosis.verdict, 'reset-in-path');
+  });
+});
+
+test('--mode raw without privileges fails with the sudo/setcap sentence; auto goes unprivileged and says so', async (t) => {
+  await withChain(t, { routers: 1 }, async (chain) => {
+    const server = chain.serverAddress(4);
+    const raw = await runCli(chain.client.namespace, ['-n', '--mode', 'raw', server, '80'], asNobody);
+    assert.equal(raw.code, 4, raw.stderr);
+    assert.match(raw.stderr, /^portpath: .*(sudo|setcap)/);
+    const auto = await runCli(chain.client.namespace, ['-n', server, '80'], asNobody);
+    assert.equal(auto.code, 0, auto.stderr);
+    assert.equal(auto.stderr.trim().split('\n').length, 1);
+    assert.match(auto.stderr, /unprivileged/);
+  });
+});
+
+function statusOf(pid: number): { uid: string; gid: string; capEff: string; capPrm: string } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? '';
+  return { uid: field('Uid'), gid: field('Gid'), capEff: field('CapEff'), capPrm: field('CapPrm') };
+}
+
+test('started as root (sudo), a trace opens its raw sockets and then runs as the invoking user, with no capabilities', async (t) => {
+  await withChain(t, { routers: 2 }, async (chain) => {
+    // Everything past r2 is dropped, so the trace waits long enough to be looked at while it runs.
+    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '-j', 'DROP']);
+    const child = spawn('ip', ['netns', 'exec', chain.client.namespace, process.execPath, CLI, '-n', '--json', '-w', '5,50,50', chain.serverAddress(4), '443'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SUDO_UID: '4242', SUDO_GID: '4343' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // `ip netns exec` execs node in place: the child's pid is the tracer's. Wait until it has dropped root.
+    let status = statusOf(child.pid!);
+    for (let i = 0; i < 100 && !status.uid.startsWith('4242'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      status = statusOf(child.pid!);
+    }
+    assert.equal(status.uid, '4242\t4242\t4242\t4242');
+    assert.equal(status.gid, '4343\t4343\t4343\t4343');
+    assert.equal(status.capEff, '0000000000000000');
+    assert.equal(status.capPrm, '0000000000000000');
+    assert.equal(await exited, 0);
+    const result = JSON.parse(stdout) as { mode: string; hops: { probes: { from: string | null }[] }[] };
+    assert.equal(result.mode, 'raw', 'the raw sockets opened as root keep working after the drop');
+    assert.deepEqual(result.hops.slice(0, 2).map((h) => h.probes[0]!.from), path(chain, 2, 4));
+  });
+});
