@@ -14,7 +14,7 @@ const path = (chain: Chain, n: number, family: 4 | 6) => Array.from({ length: n 
 test('unprivileged TCP: open, closed, dropped at the server, dropped in the path, over IPv4 and IPv6 — as in raw mode', async (t) => {
   await withChain(t, { routers: 2 }, async (chain) => {
     await chain.startServices({ tcp: [443] });
-    chain.exec(chain.server, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '8080', '-j', 'DROP']);
+    for (const tool of ['iptables', 'ip6tables']) chain.exec(chain.server, tool, ['-A', 'INPUT', '-p', 'tcp', '--dport', '8080', '-j', 'DROP']);
     chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '8443', '-j', 'DROP']);
     for (const family of [4, 6] as const) {
       const server = chain.serverAddress(family);
