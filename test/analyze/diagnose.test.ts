@@ -178,7 +178,7 @@ describe('no-route', () => {
     const host = diagnose(tcpTrace(routers(1, 2), answers(3, unreachable(R3, 1, ttlFrom(3)))), null);
     expectDiagnosis(host, { verdict: 'no-route', hop: 3, by: R3, confidence: 'medium' }, 'host unreachable');
     const v4 = diagnose(tcpTrace(routers(1, 2), answers(3, unreachable(R3, 0, ttlFrom(3)))), null);
-    expectDiagnosis(v4, { verdict: 'no-route', hop: 3, by: R3, confidence: 'medium' }, 'net unreachable');
+    expectDiagnosis(v4, { verdict: 'no-route', hop: 3, by: R3, confidence: 'medium' }, 'network unreachable');
     const r6 = routerAt(3, 6);
     const v6 = diagnose(trace([routers(1, 2, 6), answers(3, unreachable(r6, 3, ttlFrom(3)))], { family: 6 }), null);
     expectDiagnosis(v6, { verdict: 'no-route', hop: 3, by: r6, confidence: 'medium' }, 'address unreachable');
