@@ -38,6 +38,18 @@ export const portpathNoControl: ToolSpec = {
   isPortpath: true,
 };
 
+/**
+ * portpath's unprivileged transport (connect() per probe, ICMP from the error queue), forced while root so it runs
+ * in the same lab from the same checkout: the transport is what differs, not the user.
+ */
+export const portpathUnprivileged: ToolSpec = {
+  label: 'portpath --mode unprivileged',
+  command: process.execPath,
+  args: (host, port) => [PORTPATH_CLI, '-n', '--json', '--mode', 'unprivileged', host, String(port)],
+  parse: parsePortpathJson,
+  isPortpath: true,
+};
+
 /** traceroute(8) 2.x, TCP SYN method; defaults otherwise (3 probes, 16 in flight, -w 5,3,10). */
 export const traceroute: ToolSpec = {
   label: 'traceroute -T',
@@ -90,6 +102,6 @@ const scamper: ToolSpec = {
 
 export function toolsFor(scenario: 'a' | 'b'): ToolSpec[] {
   return scenario === 'a'
-    ? [portpath, traceroute, tcptraceroute, mtr, scamper]
-    : [portpath, traceroute, tcptraceroute, tcptracerouteM12, mtr, scamper];
+    ? [portpath, portpathUnprivileged, traceroute, tcptraceroute, mtr, scamper]
+    : [portpath, portpathUnprivileged, traceroute, tcptraceroute, tcptracerouteM12, mtr, scamper];
 }

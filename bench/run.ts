@@ -27,7 +27,7 @@ import { rawOutput, runTool } from './run-tool.js';
 import type { RunSettings, ToolRun } from './run-tool.js';
 import { applyRules, pathDifferences, scenarioA, scenarioB } from './scenarios.js';
 import type { Scenario, ScenarioOutcome } from './scenarios.js';
-import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead } from './targets.js';
+import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead, targetUnprivileged } from './targets.js';
 
 const ROUTERS = 6;
 const DELAY_MS = 5;
@@ -275,6 +275,11 @@ function printTargets(chain: Chain, parts: ReadonlySet<Part>, { a, b, overheadA,
     const tb = targetB(chain, b);
     out(`  ${verdict(tb.pass)} ${tb.line}`);
   } else skipped('(b)');
+  for (const outcome of [a, b]) {
+    if (!outcome) continue;
+    const tu = targetUnprivileged(outcome);
+    out(`  ${verdict(tu.pass)} ${tu.line}`);
+  }
   const rttLabel = `RTT accuracy median ≤ ${TARGETS.rttMedianUs} µs`;
   if (accuracy) {
     const errors = accuracy.portpath?.accuracy.errorsUs ?? [];

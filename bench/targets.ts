@@ -7,7 +7,7 @@ import { lastAnswering } from './parse.js';
 import type { ToolRun } from './run-tool.js';
 import type { Scenario, ScenarioOutcome } from './scenarios.js';
 
-export const TARGETS = { speedupA: 1.5, speedupB: 5, rttMedianUs: 50, rssMiB: 80, overheadPct: 20 };
+export const TARGETS = { speedupA: 1.5, speedupB: 5, rttMedianUs: 50, rssMiB: 80, overheadPct: 20, unprivilegedRatio: 1.5 };
 
 export interface Verdict {
   pass: boolean;
@@ -71,4 +71,20 @@ export function targetOverhead(outcome: OverheadOutcome): Verdict {
   const pass = outcome.overheadPct !== null && outcome.overheadPct <= TARGETS.overheadPct;
   const n = Math.max(outcome.withControl.length, outcome.withoutControl.length);
   return { pass, line: `(${outcome.scenario.key}) diagnosis overhead ≤ ${TARGETS.overheadPct}% (median of ${n} runs each): ${overheadLine(outcome).replace(/^diagnosis overhead: /, '')}` };
+}
+
+/** Issue 4: the unprivileged transport's wall time within 1.5x of raw mode's, on the same scenario. */
+export function targetUnprivileged(outcome: ScenarioOutcome): Verdict {
+  const raw = outcome.portpath;
+  const unprivileged = outcome.runs.find((r) => r.tool.label === 'portpath --mode unprivileged');
+  const label = `(${outcome.scenario.key}) unprivileged within ${TARGETS.unprivilegedRatio}x of raw`;
+  if (!unprivileged || unprivileged.status !== 'ok' || raw.status !== 'ok' || !raw.seconds || !unprivileged.seconds) {
+    return { pass: false, line: `${label}: not measured (${unprivileged?.status ?? 'not run'})` };
+  }
+  const ratio = unprivileged.seconds / raw.seconds;
+  const same = unprivileged.result?.destination.state === raw.result?.destination.state;
+  return {
+    pass: ratio <= TARGETS.unprivilegedRatio && same,
+    line: `${label}: ${unprivileged.seconds.toFixed(2)} s vs raw ${raw.seconds.toFixed(2)} s = ${ratio.toFixed(2)}x; port state ${same ? 'the same' : 'DIFFERS'} (${unprivileged.result?.destination.state ?? '?'})`,
+  };
 }

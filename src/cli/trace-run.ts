@@ -20,6 +20,10 @@ export interface TraceRun {
 
 /** Hop details for a hop the tracer has finished (quotes compared, MPLS labels). */
 export function detailedHop(session: Session, hop: HopResult): HopResult {
+  if (session.meta.mode === 'unprivileged') {
+    // The error queue hands over the ICMP error but not the IP header it quoted: say the quote is unknown.
+    return hop.probes.some((p) => p.reply?.icmpType !== undefined) ? { ...hop, quote: 'unavailable' } : hop;
+  }
   const details = hopDetails(session.options, session.tracer.probesAt(hop.ttl));
   return { ...hop, ...details };
 }

@@ -66,8 +66,11 @@ export interface ProbeResult {
 export interface HopResult {
   ttl: number;
   probes: ProbeResult[];
-  /** How much of our probe this hop's ICMP quotes held (analysis adds it; absent without quotes). */
-  quote?: 'full' | 'partial';
+  /**
+   * How much of our probe this hop's ICMP quotes held (analysis adds it; absent without quotes). 'unavailable':
+   * the unprivileged transport cannot see the quote, so middlebox changes are unknown rather than absent.
+   */
+  quote?: 'full' | 'partial' | 'unavailable';
   /** Fields of the quoted probe that differ from what was sent: rewritten before this hop. */
   changes?: FieldChange[];
   /** RFC 4950 MPLS label stack from the ICMP extensions of this hop's replies. */

@@ -6,7 +6,7 @@ import type { Family } from '../probe/method.js';
 import { describeSocketError } from './errors.js';
 import { loadNative } from './native.js';
 import type { NativeBinding } from './native.js';
-import { IPPROTO_RAW, SO_BINDTODEVICE, SO_RCVBUFFORCE, SOCK_RAW, SOL_SOCKET } from './linux.js';
+import { IPPROTO_RAW, SO_BINDTODEVICE, SO_RCVBUF, SO_RCVBUFFORCE, SOCK_RAW, SOL_SOCKET } from './linux.js';
 
 const NOBODY = 65534;
 /** Receive buffer for raw sockets: a busy host copies all its TCP/UDP to them; a deep buffer keeps replies. */
@@ -30,8 +30,15 @@ export class RawSocketPool {
         const fd = native.socket(family, SOCK_RAW, protocol);
         pool.put(family, protocol, fd);
         if (device) native.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(device + '\0'));
-        // Only a privileged process may exceed rmem_max; later, unprivileged, this would fail.
-        if (protocol !== IPPROTO_RAW) native.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, RAW_RECEIVE_BUFFER);
+        // Only CAP_NET_ADMIN may exceed rmem_max (root has it, a cap_net_raw binary does not): force it now, while
+        // we may, else take what rmem_max allows.
+        if (protocol !== IPPROTO_RAW) {
+          try {
+            native.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, RAW_RECEIVE_BUFFER);
+          } catch {
+            native.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, RAW_RECEIVE_BUFFER);
+          }
+        }
       }
       return pool;
     } catch (error) {

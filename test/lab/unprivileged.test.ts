@@ -1,11 +1,12 @@
 // A normal user (uid 65534 via setpriv) gets the same hops and port states as root, without raw sockets; and a
 // root-started trace gives root up once its sockets are open.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import type { Chain } from '../../src/lab/topology.js';
-import { CLI, fullyAnswered, hopAddresses, runCli, traceJson, withChain } from './harness.js';
+import { CLI, cliForAnyUser, fullyAnswered, hopAddresses, runCli, traceJson, withChain } from './harness.js';
 
 const NOBODY = 65534;
 const asNobody = { asUser: NOBODY };
@@ -26,8 +27,11 @@ test('unprivileged TCP: open, closed, dropped at the server, dropped in the path
       const raw = await traceJson(chain, [server, '443']);
       assert.equal(raw.mode, 'raw');
       assert.deepEqual(hopAddresses(raw), hopAddresses(open));
-      // Time-exceeded replies keep their kernel timestamps and reply TTLs from the error queue.
+      // Time-exceeded replies keep their kernel timestamps and reply TTLs from the error queue; the quote is unknown.
       assert.equal(open.hops[0]!.probes[0]!.reply?.ttl, 64);
+      assert.equal(open.hops[0]!.quote, 'unavailable');
+      assert.equal(open.hops[0]!.changes, undefined);
+      assert.equal(open.hops.at(-1)!.probes[0]!.reply?.ttl, null);
       assert.ok(open.hops.every((h) => h.probes.every((p) => p.rtt !== null && p.rtt > 0 && p.rtt < 50)));
 
       const closed = await traceJson(chain, [server, '444'], asNobody);
@@ -136,5 +140,35 @@ test('started as root (sudo), a trace opens its raw sockets and then runs as the
     const result = JSON.parse(stdout) as { mode: string; hops: { probes: { from: string | null }[] }[] };
     assert.equal(result.mode, 'raw', 'the raw sockets opened as root keep working after the drop');
     assert.deepEqual(result.hops.slice(0, 2).map((h) => h.probes[0]!.from), path(chain, 2, 4));
+  });
+});
+
+test('run from a binary with cap_net_raw (setcap), a trace uses raw sockets and then holds no capabilities', async (t) => {
+  await withChain(t, { routers: 2 }, async (chain) => {
+    const cli = cliForAnyUser();
+    const node = join(dirname(dirname(dirname(cli))), 'portpath-node');
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o755);
+    execFileSync('setcap', ['cap_net_raw+ep', node]);
+    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '-j', 'DROP']);
+    const child = spawn('ip', ['netns', 'exec', chain.client.namespace, 'setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', node, cli, '-n', '--json', '-w', '5,50,50', chain.serverAddress(4), '443'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Wait until the process is the capable node running portpath (setpriv and ip before it hold other sets), then
+    // until its capabilities are gone: node starts with cap_net_raw from the file, only portpath can clear it.
+    const isTracer = () => readFileSync(`/proc/${child.pid!}/cmdline`, 'utf8').includes(cli);
+    for (let i = 0; i < 200 && !isTracer(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    let status = statusOf(child.pid!);
+    for (let i = 0; i < 100 && status.capPrm !== '0000000000000000'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      status = statusOf(child.pid!);
+    }
+    assert.equal(status.capPrm, '0000000000000000');
+    assert.equal(status.capEff, '0000000000000000');
+    assert.equal(await exited, 0);
+    assert.equal((JSON.parse(stdout) as { mode: string }).mode, 'raw');
   });
 });
