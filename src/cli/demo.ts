@@ -8,7 +8,7 @@ import type { Chain } from '../lab/topology.js';
 import { PortpathError } from '../transport/errors.js';
 import type { Output } from './trace-command.js';
 
-const PORTS = { open: 80, closed: 81, dropped: 8443, rejected: 3389 };
+const PORTS = { open: 80, closed: 81, dropped: 8443, rejected: 3389, forged: 443 };
 
 interface Step {
   title: string;
@@ -16,9 +16,21 @@ interface Step {
   explain: string;
 }
 
-function steps(chain: Chain): Step[] {
+function steps(chain: Chain, canForge: boolean): Step[] {
   const server4 = chain.serverAddress(4);
   const server6 = chain.serverAddress(6);
+  const forged: Step[] = canForge
+    ? [
+        {
+          title: `TCP port ${PORTS.forged}: r2 answers for the server with a forged RST`,
+          args: [server4, String(PORTS.forged)],
+          explain:
+            'The port looks [closed] — an RST "from the server" — but the RST comes at TTL 3 while ICMP finds the ' +
+            "server at hop 4, and its IP TTL says it was sent 2 hops away: r2 forged it (reset-in-path). Other " +
+            "tracers would report a closed port on the server.",
+        },
+      ]
+    : [];
   return [
     {
       title: `TCP port ${PORTS.open}: a web server listens there`,
@@ -45,6 +57,7 @@ function steps(chain: Chain): Step[] {
         'Probes that get past r2\'s TTL check draw ICMP "communication administratively prohibited" (!X) from r2 ' +
         "itself, so hop 3 shows r2's address again: [filtered], and who said so.",
     },
+    ...forged,
     {
       title: 'UDP port 53 over IPv6: a DNS server',
       args: ['-U', server6, '53'],
@@ -63,7 +76,8 @@ function hasCommand(chain: Chain, command: string): boolean {
 }
 
 /**
- * r2 drops TCP/8443 and rejects TCP/3389 (ICMP admin-prohibited) toward the server, both families. A real firewall
+ * r2 drops TCP/8443, rejects TCP/3389 (ICMP admin-prohibited) and forges RSTs for TCP/443 toward the server, both
+ * families (the forged RSTs only with a real firewall). A real firewall
  * (nft, else iptables) when the machine has one; else policy routing (blackhole / prohibit routes), which needs
  * only iproute2 but whose rejects the kernel limits to about one a second, so some probes show '*'.
  */
@@ -73,7 +87,8 @@ function installFirewall(chain: Chain): string {
     chain.exec(r2, 'nft', ['-f', '-'], {
       input:
         'table inet demo {\n  chain forward {\n    type filter hook forward priority 0;\n' +
-        `    tcp dport ${PORTS.dropped} drop\n    tcp dport ${PORTS.rejected} reject with icmpx admin-prohibited\n  }\n}\n`,
+        `    tcp dport ${PORTS.dropped} drop\n    tcp dport ${PORTS.rejected} reject with icmpx admin-prohibited\n` +
+        `    tcp dport ${PORTS.forged} reject with tcp reset\n  }\n}\n`,
     });
     return 'nftables';
   }
@@ -81,6 +96,7 @@ function installFirewall(chain: Chain): string {
     for (const [tool, reject] of [['iptables', 'icmp-admin-prohibited'], ['ip6tables', 'icmp6-adm-prohibited']] as const) {
       chain.exec(r2, tool, ['-A', 'FORWARD', '-p', 'tcp', '--dport', String(PORTS.dropped), '-j', 'DROP']);
       chain.exec(r2, tool, ['-A', 'FORWARD', '-p', 'tcp', '--dport', String(PORTS.rejected), '-j', 'REJECT', '--reject-with', reject]);
+      chain.exec(r2, tool, ['-A', 'FORWARD', '-p', 'tcp', '--dport', String(PORTS.forged), '-j', 'REJECT', '--reject-with', 'tcp-reset']);
     }
     return 'iptables';
   }
@@ -120,14 +136,14 @@ export async function demoCommand(_argv: string[], io: Output): Promise<number> 
     // Linux routers answer at most 6 ICMP errors in a burst, then 1 a second, per destination: one trace fits,
     // six back to back do not, so the demo lifts the limit (test/lab keeps it on to prove one trace gets 3/3).
     chain = await buildChain({ routers: 3 });
-    await chain.startServices({ tcp: [PORTS.open, PORTS.dropped, PORTS.rejected], dns: [53] });
+    await chain.startServices({ tcp: [PORTS.open, PORTS.dropped, PORTS.rejected, PORTS.forged], dns: [53] });
     const firewall = installFirewall(chain);
     io.out(
       `Addresses: client ${chain.clientAddress(4)}, routers ${[1, 2, 3].map((i) => chain!.routerAddress(i, 4)).join(', ')}, ` +
         `server ${chain.serverAddress(4)} / ${chain.serverAddress(6)}; r2's firewall: ${firewall}.\n`,
     );
     let n = 0;
-    for (const step of steps(chain)) {
+    for (const step of steps(chain, !firewall.startsWith('policy'))) {
       if (interrupted) break;
       io.out(`\n── ${++n}. ${step.title}\n$ portpath -n ${step.args.join(' ')}\n`);
       await runTrace(chain, step.args);
