@@ -21,34 +21,27 @@ export interface ToolSpec {
   diagnose?(stdout: string): string;
 }
 
-export const portpath: ToolSpec = {
-  label: 'portpath',
-  command: process.execPath,
-  args: (host, port) => [PORTPATH_CLI, '-n', '--json', host, String(port)],
-  parse: parsePortpathJson,
-  isPortpath: true,
-};
+/** portpath's CLI with JSON output and extra options. */
+function portpathTool(label: string, options: string[] = []): ToolSpec {
+  return {
+    label,
+    command: process.execPath,
+    args: (host, port) => [PORTPATH_CLI, '-n', '--json', ...options, host, String(port)],
+    parse: parsePortpathJson,
+    isPortpath: true,
+  };
+}
+
+export const portpath = portpathTool('portpath');
 
 /** portpath without its concurrent control trace (so without the diagnosis's evidence): the overhead baseline. */
-export const portpathNoControl: ToolSpec = {
-  label: 'portpath --control none',
-  command: process.execPath,
-  args: (host, port) => [PORTPATH_CLI, '-n', '--json', '--control', 'none', host, String(port)],
-  parse: parsePortpathJson,
-  isPortpath: true,
-};
+export const portpathNoControl = portpathTool('portpath --control none', ['--control', 'none']);
 
 /**
  * portpath's unprivileged transport (connect() per probe, ICMP from the error queue), forced while root so it runs
  * in the same lab from the same checkout: the transport is what differs, not the user.
  */
-export const portpathUnprivileged: ToolSpec = {
-  label: 'portpath --mode unprivileged',
-  command: process.execPath,
-  args: (host, port) => [PORTPATH_CLI, '-n', '--json', '--mode', 'unprivileged', host, String(port)],
-  parse: parsePortpathJson,
-  isPortpath: true,
-};
+export const portpathUnprivileged = portpathTool('portpath --mode unprivileged', ['--mode', 'unprivileged']);
 
 /** traceroute(8) 2.x, TCP SYN method; defaults otherwise (3 probes, 16 in flight, -w 5,3,10). */
 export const traceroute: ToolSpec = {

@@ -144,7 +144,7 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
         io.out(formatHop(hop, result, names.nameOf) + formatHopDetails(hop, cli.verbose));
       }
       io.out(formatPortState(result));
-      io.out(formatSummary(result));
+      io.out(formatSummary(result, diagnosis.verdict === 'reset-in-path' || diagnosis.verdict === 'terminated-in-path'));
       io.out(formatDiagnosis(diagnosis, cli.verbose));
     }
     return result.interrupted ? EXIT_INTERRUPTED : 0;

@@ -81,13 +81,15 @@ export function formatPortState(result: TraceResult): string {
   return `${subject}: [${state}] (${reason})\n`;
 }
 
-export function formatSummary(result: TraceResult): string {
+/** The summary line; `forged`: the diagnosis found the final answer was given in the destination's name. */
+export function formatSummary(result: TraceResult, forged = false): string {
   const stoppedBy = result.stoppedBy;
   const probes = result.hops.flatMap((h) => h.probes);
   const answered = probes.filter((p) => p.from !== null).length;
   const seconds = (result.durationMs / 1000).toFixed(2);
   const counts = `${probes.length} probes, ${answered} answered, ${seconds} s`;
   if (result.interrupted) return `Interrupted after ${result.hops.length} hops: ${counts}.\n`;
+  if (result.destination.reached && forged) return `Answered in ${result.target.address}'s name at hop ${result.destination.hop} (not by it: see the diagnosis): ${counts}.\n`;
   if (result.destination.reached) return `Reached ${result.target.address} at hop ${result.destination.hop}: ${counts}.\n`;
   const last = lastAnswer(result);
   const why =

@@ -177,3 +177,21 @@ test('rate limiting versus loss: slow re-probes tell them apart', async (t) => {
     assert.ok(lossy.diagnosis.lossy.includes(2));
   });
 });
+
+test('--compare traces TCP, UDP and ICMP side by side; each is diagnosed against the others', async (t) => {
+  await withChain(t, { routers: 3 }, async (chain) => {
+    await chain.startServices({ tcp: [80], dns: [53] });
+    iptables(chain, 2, ['-A', 'FORWARD', '-p', 'tcp', '--dport', '443', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+    const run = await runCli(chain.client.namespace, ['-n', '--json', '--compare', 'tcp:443,udp:53,icmp', chain.serverAddress(4)]);
+    assert.equal(run.code, 0, run.stderr);
+    const { compare } = JSON.parse(run.stdout) as { compare: Diagnosed[] };
+    assert.deepEqual(compare.map((c) => `${c.protocol}/${String(c.port)}`), ['tcp/443', 'udp/53', 'icmp/null']);
+    assert.deepEqual(verdict(compare[0]!), { verdict: 'reset-in-path', hop: 2, by: r(chain, 2) });
+    assert.deepEqual(verdict(compare[1]!), { verdict: 'open', hop: 4, by: chain.serverAddress(4) });
+    assert.deepEqual(verdict(compare[2]!), { verdict: 'reachable', hop: 4, by: chain.serverAddress(4) });
+    const text = await runCli(chain.client.namespace, ['-n', '--compare', 'tcp:443,udp:53,icmp', chain.serverAddress(4)]);
+    const header = text.stdout.split('\n')[1]!;
+    assert.match(header, /^TTL\s+TCP\/443\s+UDP\/53\s+ICMP echo$/);
+    assert.match(text.stdout, /^ {2}4 +\S* +198\.18\.4\.2 [\d.]+ [\d.]+ [\d.]+ +198\.18\.4\.2 /m);
+  });
+});
