@@ -6,11 +6,10 @@ import type { Family } from '../probe/method.js';
 import { describeSocketError } from './errors.js';
 import { loadNative } from './native.js';
 import type { NativeBinding } from './native.js';
-import { IPPROTO_RAW, SO_BINDTODEVICE, SO_RCVBUF, SO_RCVBUFFORCE, SOCK_RAW, SOL_SOCKET } from './linux.js';
+import { IPPROTO_RAW } from './linux.js';
+import { openRawSocket } from './raw-socket.js';
 
 const NOBODY = 65534;
-/** Receive buffer for raw sockets: a busy host copies all its TCP/UDP to them; a deep buffer keeps replies. */
-export const RAW_RECEIVE_BUFFER = 4 << 20;
 
 /** Raw sockets opened while privileged, handed out to transports later. */
 export class RawSocketPool {
@@ -26,20 +25,7 @@ export class RawSocketPool {
     const native = loadNative();
     const pool = new RawSocketPool(native);
     try {
-      for (const { family, protocol } of needs) {
-        const fd = native.socket(family, SOCK_RAW, protocol);
-        pool.put(family, protocol, fd);
-        if (device) native.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(device + '\0'));
-        // Only CAP_NET_ADMIN may exceed rmem_max (root has it, a cap_net_raw binary does not): force it now, while
-        // we may, else take what rmem_max allows.
-        if (protocol !== IPPROTO_RAW) {
-          try {
-            native.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, RAW_RECEIVE_BUFFER);
-          } catch {
-            native.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, RAW_RECEIVE_BUFFER);
-          }
-        }
-      }
+      for (const { family, protocol } of needs) pool.put(family, protocol, openRawSocket(native, family, protocol, device));
       return pool;
     } catch (error) {
       pool.closeAll();

@@ -17,18 +17,14 @@ import {
   IPV6_PKTINFO,
   IPV6_RECVHOPLIMIT,
   IPV6_RECVPKTINFO,
-  SO_BINDTODEVICE,
-  SO_RCVBUF,
-  SO_RCVBUFFORCE,
   SO_TIMESTAMPNS,
-  SOCK_RAW,
   SOL_RAW,
   SOL_SOCKET,
   timespecNs,
 } from './linux.js';
 import { loadNative } from './native.js';
-import { RAW_RECEIVE_BUFFER } from './privileges.js';
 import type { RawSocketPool } from './privileges.js';
+import { openRawSocket } from './raw-socket.js';
 import type { NativeBinding, Poller, ReceivedMessage } from './native.js';
 
 export interface RawTransportOptions {
@@ -107,20 +103,10 @@ export class RawTransport implements Network {
     for (const fd of this.senders.values()) this.native.bind(fd, 6, this.options.source, 0);
   }
 
+  /** A pooled socket opened while still privileged, else one opened now (set up the same way: raw-socket.ts). */
   private socket(protocol: number): number {
-    // Opened earlier, while still privileged (already bound to the device): see privileges.ts.
-    const pooled = this.options.pool?.take(this.options.family, protocol);
-    if (pooled !== undefined) return pooled;
-    const fd = this.native.socket(this.options.family, SOCK_RAW, protocol);
-    if (this.options.interface) {
-      try {
-        this.native.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(this.options.interface + '\0'));
-      } catch (error) {
-        this.native.close(fd);
-        throw error;
-      }
-    }
-    return fd;
+    const { family, interface: device, pool } = this.options;
+    return pool?.take(family, protocol) ?? openRawSocket(this.native, family, protocol, device);
   }
 
   private receiver(ipProtocol: number): number {
@@ -130,13 +116,6 @@ export class RawTransport implements Network {
     });
     this.receivers.push({ fd, ipProtocol, poller });
     this.native.setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
-    // A busy host sends copies of all its TCP/UDP to raw sockets: a deep buffer keeps our replies from being lost.
-    // Only CAP_NET_ADMIN may force it past rmem_max (pooled sockets got it before privileges were dropped).
-    try {
-      this.native.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, RAW_RECEIVE_BUFFER);
-    } catch {
-      this.native.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, RAW_RECEIVE_BUFFER);
-    }
     if (this.options.family === 6) {
       this.native.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
       this.native.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
