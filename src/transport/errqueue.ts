@@ -3,8 +3,8 @@
 // TTL (IP_RECVTTL / IPV6_RECVHOPLIMIT) and the kernel's receive timestamp.
 import { bytesToIpv4, bytesToIpv6 } from '../packet/address.js';
 import type { Family } from '../probe/method.js';
-import type { ControlMessage } from './native.js';
-import { IPPROTO_IP, IPPROTO_IPV6, IPV6_HOPLIMIT, SO_TIMESTAMPNS, SOL_SOCKET, timespecNs } from './linux.js';
+import type { ControlMessage, NativeBinding, ReceivedMessage } from './native.js';
+import { IPPROTO_IP, IPPROTO_IPV6, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, SO_TIMESTAMPNS, SOL_SOCKET, timespecNs } from './linux.js';
 
 export const MSG_ERRQUEUE = 0x2000;
 export const IP_TTL = 2;
@@ -55,4 +55,28 @@ export function readControlMessages(family: Family, cmsgs: ControlMessage[]): Er
     else if (family === 6 && cmsg.level === IPPROTO_IPV6 && cmsg.type === IPV6_HOPLIMIT && cmsg.data.length >= 4) info.replyTtl = cmsg.data.readInt32LE(0);
   }
   return info;
+}
+
+/**
+ * Asks the kernel to queue ICMP errors about this socket's packets (with the reply TTL and a receive timestamp)
+ * on its error queue, instead of only failing the next call.
+ */
+export function enableErrorQueue(native: NativeBinding, fd: number, family: Family): void {
+  if (family === 4) {
+    native.setsockopt(fd, IPPROTO_IP, IP_RECVERR, 1);
+    native.setsockopt(fd, IPPROTO_IP, IP_RECVTTL, 1);
+  } else {
+    native.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, 1);
+    native.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
+  }
+  native.setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
+}
+
+/** recvmsg() that treats a failed receive like an empty queue: the next readiness event tries again. */
+export function receiveOrNull(native: NativeBinding, fd: number, flags: number): ReceivedMessage | null {
+  try {
+    return native.recvmsg(fd, flags);
+  } catch {
+    return null;
+  }
 }

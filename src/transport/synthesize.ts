@@ -4,10 +4,18 @@
 // ICMP quote is the probe as we built it, not as the router saw it, so it proves nothing about middleboxes.
 import { encodeIcmpError } from '../packet/icmp.js';
 import { encodeIcmpv6Error } from '../packet/icmpv6.js';
+import { decodeIpv4 } from '../packet/ipv4.js';
 import { encodeIpv6 } from '../packet/ipv6.js';
 import { encodeTcp } from '../packet/tcp.js';
 import { encodeUdp } from '../packet/udp.js';
 import type { Family, InboundPacket, OutgoingPacket } from '../probe/method.js';
+
+/** The probe's transport-layer bytes: IPv4 probes are whole IP packets, IPv6 probes are built without the header. */
+export function transportBytes(packet: OutgoingPacket): Buffer {
+  if (packet.family === 6) return packet.bytes;
+  const ip = decodeIpv4(packet.bytes);
+  return ip.ok ? Buffer.from(ip.value.payload.buffer, ip.value.payload.byteOffset, ip.value.payload.byteLength) : Buffer.alloc(0);
+}
 
 /** The probe as an IP datagram (IPv6 probes are built without their header). */
 export function probeDatagram(packet: OutgoingPacket, source: string): Buffer {

@@ -2,12 +2,11 @@
 // reserved source port, or a ping socket bound to the trace's echo identifier), the TTL given per packet as a
 // control message, and IP_RECVERR so routers' errors land on the error queue. The kernel computes the checksum;
 // with the same source port or identifier it comes out as the probe method steered it, so the flow stays constant.
-import { decodeIpv4 } from '../packet/ipv4.js';
 import type { Family, InboundPacket, OutgoingPacket } from '../probe/method.js';
-import { IP_RECVERR, IP_RECVTTL, IP_TTL, IPV6_RECVERR, MSG_ERRQUEUE, readControlMessages } from './errqueue.js';
-import { icmpErrorPacket, probeDatagram, udpReplyPacket } from './synthesize.js';
+import { enableErrorQueue, IP_TTL, MSG_ERRQUEUE, readControlMessages, receiveOrNull } from './errqueue.js';
+import { icmpErrorPacket, probeDatagram, transportBytes, udpReplyPacket } from './synthesize.js';
 import type { NativeBinding, Poller, ReceivedMessage } from './native.js';
-import { int32, IPPROTO_IP, IPPROTO_IPV6, IPV6_HOPLIMIT, IPV6_RECVHOPLIMIT, SO_BINDTODEVICE, SO_TIMESTAMPNS, SOCK_DGRAM, SOL_SOCKET } from './linux.js';
+import { int32, IPPROTO_IP, IPPROTO_IPV6, IPV6_HOPLIMIT, SO_BINDTODEVICE, SOCK_DGRAM, SOL_SOCKET } from './linux.js';
 
 export interface DatagramContext {
   native: NativeBinding;
@@ -21,16 +20,6 @@ type Kind = 'udp' | 'icmp';
 
 /** Errors an ICMP message leaves pending on a datagram socket (see send). */
 const PENDING_ERRORS = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'ECONNREFUSED', 'EHOSTDOWN', 'ENOPROTOOPT', 'EPROTO', 'EACCES']);
-
-/** Bytes after the IP header (IPv4 probes are whole packets) and after the UDP header for UDP. */
-function probePayload(family: Family, kind: Kind, packet: OutgoingPacket): Buffer {
-  let l4 = packet.bytes;
-  if (family === 4) {
-    const ip = decodeIpv4(packet.bytes);
-    l4 = ip.ok ? Buffer.from(ip.value.payload) : Buffer.alloc(0);
-  }
-  return kind === 'udp' ? l4.subarray(8) : l4;
-}
 
 export class DatagramProber {
   private readonly poller: Poller;
@@ -49,14 +38,7 @@ export class DatagramProber {
     private readonly fd: number,
   ) {
     const { native, family } = context;
-    if (family === 4) {
-      native.setsockopt(fd, IPPROTO_IP, IP_RECVERR, 1);
-      native.setsockopt(fd, IPPROTO_IP, IP_RECVTTL, 1);
-    } else {
-      native.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, 1);
-      native.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
-    }
-    native.setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
+    enableErrorQueue(native, fd, family);
     this.localPort = native.getsockname(fd).port;
     this.poller = native.poll(fd, () => this.drain());
     this.poller.start(1);
@@ -77,12 +59,10 @@ export class DatagramProber {
 
   send(packet: OutgoingPacket): bigint {
     const { native, family } = this.context;
-    const payload = probePayload(family, this.kind, packet);
-    if (this.kind === 'udp') {
-      const ip = family === 4 ? decodeIpv4(packet.bytes) : null;
-      const l4 = ip?.ok ? ip.value.payload : packet.bytes;
-      this.remotePort = (l4[2]! << 8) | l4[3]!;
-    }
+    // The kernel writes the UDP header (ports, length, checksum) or the ICMP identifier and checksum itself.
+    const l4 = transportBytes(packet);
+    const payload = this.kind === 'udp' ? l4.subarray(8) : l4;
+    if (this.kind === 'udp' && l4.length >= 4) this.remotePort = l4.readUInt16BE(2);
     this.byPayload.set(this.key(payload), packet);
     if (this.kind === 'icmp' && payload.length >= 8) this.bySequence.set(payload.readUInt16BE(6), packet);
     const ttl = family === 4 ? { level: IPPROTO_IP, type: IP_TTL, data: int32(packet.ttl) } : { level: IPPROTO_IPV6, type: IPV6_HOPLIMIT, data: int32(packet.ttl) };
@@ -104,8 +84,8 @@ export class DatagramProber {
 
   private drain(): void {
     const { native } = this.context;
-    for (let message = recv(native, this.fd, MSG_ERRQUEUE); message; message = recv(native, this.fd, MSG_ERRQUEUE)) this.onError(message);
-    for (let message = recv(native, this.fd, 0); message; message = recv(native, this.fd, 0)) this.onDatagram(message);
+    for (let message = receiveOrNull(native, this.fd, MSG_ERRQUEUE); message; message = receiveOrNull(native, this.fd, MSG_ERRQUEUE)) this.onError(message);
+    for (let message = receiveOrNull(native, this.fd, 0); message; message = receiveOrNull(native, this.fd, 0)) this.onDatagram(message);
     // libuv stops a watcher on POLLERR (an error-queue entry); keep listening.
     this.poller.start(1);
   }
@@ -135,13 +115,5 @@ export class DatagramProber {
   close(): void {
     this.poller.close();
     this.context.native.close(this.fd);
-  }
-}
-
-function recv(native: NativeBinding, fd: number, flags: number): ReceivedMessage | null {
-  try {
-    return native.recvmsg(fd, flags);
-  } catch {
-    return null;
   }
 }

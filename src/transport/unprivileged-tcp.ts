@@ -3,14 +3,13 @@
 // and the kernel's timestamp). A completed connect is the SYN-ACK (open; closed at once with an RST), a refused
 // one the RST (closed). The kernel picks each probe's source port, so the flow is constant only in its addresses
 // and destination port (see README).
-import { decodeIpv4 } from '../packet/ipv4.js';
 import { decodeTcp } from '../packet/tcp.js';
 import type { Family, InboundPacket, OutgoingPacket } from '../probe/method.js';
-import { IP_RECVERR, IP_RECVTTL, IP_TTL, IPV6_RECVERR, IPV6_UNICAST_HOPS, MSG_ERRQUEUE, readControlMessages } from './errqueue.js';
+import { enableErrorQueue, IP_TTL, IPV6_UNICAST_HOPS, MSG_ERRQUEUE, readControlMessages, receiveOrNull } from './errqueue.js';
 import type { ReplyStamp } from './synthesize.js';
-import { icmpErrorPacket, probeDatagram, tcpReplyPacket } from './synthesize.js';
+import { icmpErrorPacket, probeDatagram, tcpReplyPacket, transportBytes } from './synthesize.js';
 import type { NativeBinding, Poller } from './native.js';
-import { int32, IPPROTO_IP, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, SO_BINDTODEVICE, SO_ERROR, SO_TIMESTAMPNS, SOCK_STREAM, SOL_SOCKET } from './linux.js';
+import { int32, IPPROTO_IP, IPPROTO_IPV6, SO_BINDTODEVICE, SO_ERROR, SOCK_STREAM, SOL_SOCKET } from './linux.js';
 
 const IPPROTO_TCP = 6;
 const TCP_INFO = 11;
@@ -43,20 +42,13 @@ export class TcpConnectProber {
 
   send(packet: OutgoingPacket): bigint {
     const { native, family, source } = this.context;
-    const probe = decodeProbe(family, packet);
+    const probe = decodeProbe(packet);
     if (!probe) throw new Error('not a TCP probe');
     const fd = native.socket(family, SOCK_STREAM, IPPROTO_TCP);
     try {
-      if (family === 4) {
-        native.setsockopt(fd, IPPROTO_IP, IP_TTL, packet.ttl);
-        native.setsockopt(fd, IPPROTO_IP, IP_RECVERR, 1);
-        native.setsockopt(fd, IPPROTO_IP, IP_RECVTTL, 1);
-      } else {
-        native.setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, packet.ttl);
-        native.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, 1);
-        native.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
-      }
-      native.setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
+      if (family === 4) native.setsockopt(fd, IPPROTO_IP, IP_TTL, packet.ttl);
+      else native.setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, packet.ttl);
+      enableErrorQueue(native, fd, family);
       if (this.context.interface) native.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(this.context.interface + '\0'));
       native.bind(fd, family, source, 0);
       const sentAtNs = native.realtimeNs();
@@ -75,7 +67,7 @@ export class TcpConnectProber {
   private onEvent(socket: ProbeSocket, events: number): void {
     const { native, family, source } = this.context;
     if (!this.sockets.has(socket.packet)) return;
-    const message = tryRecv(native, socket.fd, MSG_ERRQUEUE);
+    const message = receiveOrNull(native, socket.fd, MSG_ERRQUEUE);
     if (message) {
       const info = readControlMessages(family, message.cmsgs);
       if (info.error?.fromIcmp && info.error.offender) {
@@ -133,23 +125,9 @@ export class TcpConnectProber {
   }
 }
 
-function decodeProbe(family: Family, packet: OutgoingPacket): { sourcePort: number; destinationPort: number; seq: number } | null {
-  let l4: Uint8Array = packet.bytes;
-  if (family === 4) {
-    const ip = decodeIpv4(packet.bytes);
-    if (!ip.ok) return null;
-    l4 = ip.value.payload;
-  }
-  const tcp = decodeTcp(l4);
+function decodeProbe(packet: OutgoingPacket): { sourcePort: number; destinationPort: number; seq: number } | null {
+  const tcp = decodeTcp(transportBytes(packet));
   return tcp.ok ? { sourcePort: tcp.value.header.sourcePort, destinationPort: tcp.value.header.destinationPort, seq: tcp.value.header.seq } : null;
-}
-
-function tryRecv(native: NativeBinding, fd: number, flags: number) {
-  try {
-    return native.recvmsg(fd, flags);
-  } catch {
-    return null;
-  }
 }
 
 function tcpRttUs(native: NativeBinding, fd: number): number | null {
