@@ -64,7 +64,7 @@ function openTransport(
     ...common,
     protocol: request.protocol,
     icmpId,
-    ...(request.protocol === 'udp' && reserved ? { udpSocket: reserved.fd } : {}),
+    ...(request.protocol === 'udp' && reserved ? { udpSocket: reserved.detach() } : {}),
   });
   return { transport, mode: 'unprivileged' };
 }
@@ -135,8 +135,7 @@ export function openSession(request: SessionRequest): Session {
       network: transport,
       close() {
         transport.close();
-        // The unprivileged UDP transport took the reserved socket over and has closed it already.
-        if (!(mode === 'unprivileged' && protocol === 'udp')) reserved?.release();
+        reserved?.release();
       },
     };
   } catch (error) {

@@ -35,8 +35,9 @@ export function interfaceOf(address: string): string {
 
 export interface ReservedPort {
   port: number;
-  /** The socket holding the port (the unprivileged UDP transport sends from it). */
-  fd: number;
+  /** Hands the socket holding the port over to its new owner (the unprivileged UDP transport sends from it). */
+  detach(): number;
+  /** Closes the socket, unless it was detached. */
   release(): void;
 }
 
@@ -50,12 +51,18 @@ export function reservePort(family: Family, protocol: 'tcp' | 'udp', source: str
   const fd = native.socket(family, protocol === 'tcp' ? SOCK_STREAM : SOCK_DGRAM, 0);
   try {
     native.bind(fd, family, source, port);
-    let released = false;
-    const release = () => {
-      if (!released) native.close(fd);
-      released = true;
+    let owned = true;
+    return {
+      port: native.getsockname(fd).port,
+      detach: () => {
+        owned = false;
+        return fd;
+      },
+      release: () => {
+        if (owned) native.close(fd);
+        owned = false;
+      },
     };
-    return { port: native.getsockname(fd).port, fd, release };
   } catch (error) {
     native.close(fd);
     throw describeSocketError(error, {});

@@ -14,7 +14,7 @@ export interface UnprivilegedOptions {
   protocol: Protocol;
   source: string;
   interface?: string;
-  /** UDP: the socket holding the trace's reserved source port (the transport takes it over). */
+  /** UDP: the socket holding the trace's reserved source port (the transport takes it over, see open). */
   udpSocket?: number;
   /** ICMP: the echo identifier (the ping socket is bound to it). */
   icmpId: number;
@@ -58,10 +58,13 @@ export class UnprivilegedTransport implements Network {
     }
   }
 
+  /** Owns options.udpSocket from the call on: closes it too when opening fails. */
   static open(options: UnprivilegedOptions): UnprivilegedTransport {
+    const native = loadNative();
     try {
-      return new UnprivilegedTransport(options, loadNative());
+      return new UnprivilegedTransport(options, native);
     } catch (error) {
+      if (options.udpSocket !== undefined) native.close(options.udpSocket);
       if (error instanceof PortpathError) throw error;
       throw describeSocketError(error, { ...(options.interface ? { interface: options.interface } : {}) });
     }
