@@ -3,7 +3,7 @@
 import { diagnose } from '../analyze/diagnose.js';
 import type { Diagnosis } from '../analyze/diagnose.js';
 import type { TraceResult } from '../engine/types.js';
-import { protocolLabel } from '../analyze/path-facts.js';
+import { lastAnswer, protocolLabel } from '../analyze/path-facts.js';
 import { renderJson, withNames } from '../report/json.js';
 import { openSession } from '../session.js';
 import type { Session } from '../session.js';
@@ -54,7 +54,7 @@ export async function compareCommand(cli: CliOptions, target: ResolvedTarget, io
     const diagnoses = results.map((result, i) => diagnose(result, furthest(results.filter((_, j) => j !== i))));
     if (cli.json) {
       const names = new ReverseNames(!cli.numeric);
-      await Promise.all(results.flatMap((r) => r.hops.flatMap((h) => h.probes.flatMap((p) => (p.from ? [names.lookup(p.from)] : [])))));
+      await names.lookupHops(results.flatMap((r) => r.hops));
       names.cancel();
       io.out(renderJson({ compare: results.map((r, i) => ({ ...(cli.numeric ? r : withNames(r, names.names)), diagnosis: diagnoses[i] })) }));
     } else {
@@ -68,6 +68,6 @@ export async function compareCommand(cli: CliOptions, target: ResolvedTarget, io
 
 /** The trace that got furthest: reached the destination, else the highest answering TTL. */
 function furthest(results: TraceResult[]): TraceResult | null {
-  const reach = (r: TraceResult) => (r.destination.reached ? 1000 : Math.max(0, ...r.hops.filter((h) => h.probes.some((p) => p.from)).map((h) => h.ttl)));
+  const reach = (r: TraceResult) => (r.destination.reached ? 1000 : (lastAnswer(r)?.ttl ?? 0));
   return results.reduce<TraceResult | null>((best, r) => (best === null || reach(r) > reach(best) ? r : best), null);
 }

@@ -1,5 +1,6 @@
 // Reverse DNS for hop addresses, started as soon as an address is seen so names are ready when its line prints.
 import { Resolver } from 'node:dns/promises';
+import type { HopResult } from '../engine/types.js';
 
 export class ReverseNames {
   private readonly resolver = new Resolver({ timeout: 1000, tries: 1 });
@@ -20,6 +21,11 @@ export class ReverseNames {
       this.pending.set(address, pending);
     }
     return pending;
+  }
+
+  /** Looks up every responder of these hops; resolves when all are known (or have failed). */
+  async lookupHops(hops: readonly HopResult[]): Promise<void> {
+    await Promise.all(hops.flatMap((hop) => hop.probes.flatMap((p) => (p.from ? [this.lookup(p.from)] : []))));
   }
 
   nameOf = (address: string): string | null => this.names.get(address) ?? null;

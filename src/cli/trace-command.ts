@@ -114,9 +114,9 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
     session.tracer.on('reply', (_probe, reply) => void names.lookup(reply.from));
     session.tracer.on('hop-done', (hop) => {
       if (cli.json) return;
-      const lookups = hop.probes.flatMap((p) => (p.from ? [names.lookup(p.from)] : []));
+      const lookups = names.lookupHops([hop]);
       printing = printing.then(async () => {
-        await Promise.all(lookups);
+        await lookups;
         // The port state is known only at the end; the final hop's line is printed with it (below).
         if (hop.probes.some((p) => p.reply && p.reply.kind !== 'time-exceeded' && p.reply.kind !== 'other-icmp')) return;
         printed.add(hop.ttl);
@@ -133,14 +133,13 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
     const diagnosis = diagnose(result, controlResult);
     await printing;
     if (cli.json) {
-      const everyone = [result, ...(controlResult ? [controlResult] : [])];
-      await Promise.all(everyone.flatMap((r) => r.hops.flatMap((h) => h.probes.flatMap((p) => (p.from ? [names.lookup(p.from)] : [])))));
+      await names.lookupHops([...result.hops, ...(controlResult?.hops ?? [])]);
       const named = (r: TraceResult) => (cli.numeric ? r : withNames(r, names.names));
       io.out(renderJson({ ...named(result), ...(controlResult ? { control: named(controlResult) } : {}), diagnosis }));
     } else {
       for (const hop of result.hops) {
         if (printed.has(hop.ttl)) continue;
-        await Promise.all(hop.probes.flatMap((p) => (p.from ? [names.lookup(p.from)] : [])));
+        await names.lookupHops([hop]);
         io.out(formatHop(hop, result, names.nameOf) + formatHopDetails(hop, cli.verbose));
       }
       io.out(formatPortState(result));

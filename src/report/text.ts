@@ -3,6 +3,7 @@ import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
 import { describeUnreachable, unreachableMark } from './annotations.js';
 import { serviceName } from './services.js';
 import type { TraceMeta } from './trace-meta.js';
+import { lastAnswer } from '../analyze/path-facts.js';
 
 export type NameOf = (address: string) => string | null;
 
@@ -53,15 +54,6 @@ function rttText(probe: ProbeResult, result: Pick<TraceResult, 'destination' | '
 }
 
 const REASONS: Record<string, string> = { 'syn-ack': 'SYN-ACK', rst: 'RST', udp: 'UDP reply', 'echo-reply': 'echo reply' };
-
-function lastAnswer(result: TraceResult): { ttl: number; from: string } | null {
-  for (let i = result.hops.length - 1; i >= 0; i--) {
-    const hop = result.hops[i]!;
-    const probe = hop.probes.find((p) => p.from !== null);
-    if (probe?.from) return { ttl: hop.ttl, from: probe.from };
-  }
-  return null;
-}
 
 /** The port-state line: "Port 443/tcp: [open] (SYN-ACK from 198.18.4.2 at hop 4)". */
 export function formatPortState(result: TraceResult): string {
