@@ -5,7 +5,7 @@ import { parseArgs } from './args.js';
 import type { CliOptions } from './args.js';
 import { addressFamily } from '../packet/address.js';
 import type { Family } from '../probe/method.js';
-import { describeSocketError } from '../transport/errors.js';
+import { noRawPrivilege } from '../transport/errors.js';
 import { dropPrivileges, RawSocketPool, rawSocketNeeds } from '../transport/privileges.js';
 import { EXIT_CODES, PortpathError } from '../transport/errors.js';
 import { traceCommand } from './trace-command.js';
@@ -22,7 +22,7 @@ function openRawSockets(cli: CliOptions): RawSocketPool | null {
   const families: Family[] = cli.family ? [cli.family] : literal ? [literal] : [4, 6];
   const protocols = cli.compare ? cli.compare.map((c) => c.protocol) : [cli.protocol, ...(cli.control ? [cli.control.protocol] : [])];
   const pool = RawSocketPool.tryOpen(rawSocketNeeds(families, protocols), cli.interface ?? undefined);
-  if (!pool && cli.mode === 'raw') throw describeSocketError(Object.assign(new Error('raw socket'), { code: 'EPERM' }), {});
+  if (!pool && cli.mode === 'raw') throw noRawPrivilege();
   return pool;
 }
 

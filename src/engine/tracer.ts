@@ -179,8 +179,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
           if (deadline <= now) {
             probe.status = 'timed-out';
             this.settle(probe);
-          }
-          else nextWake = Math.min(nextWake, deadline);
+          } else nextWake = Math.min(nextWake, deadline);
         }
       }
     }

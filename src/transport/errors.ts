@@ -42,13 +42,18 @@ const NO_PRIVILEGE_HINT =
   'raw sockets need root or CAP_NET_RAW: run it with sudo, or give a dedicated copy of node the capability ' +
   '(sudo cp "$(command -v node)" /usr/local/lib/portpath-node && sudo setcap cap_net_raw+ep /usr/local/lib/portpath-node)';
 
+/** Raw sockets were refused: the sentence says how to get them. */
+export function noRawPrivilege(): PortpathError {
+  return new PortpathError('ERR_NO_PRIVILEGE', `Permission denied: ${NO_PRIVILEGE_HINT}.`);
+}
+
 /** Turns a syscall failure into the sentence a user needs. */
 export function describeSocketError(error: unknown, context: { destination?: string; interface?: string }): PortpathError {
   const code = errnoOf(error);
   switch (code) {
     case 'EPERM':
     case 'EACCES':
-      return new PortpathError('ERR_NO_PRIVILEGE', `Permission denied: ${NO_PRIVILEGE_HINT}.`);
+      return noRawPrivilege();
     case 'ENETUNREACH':
     case 'EHOSTUNREACH':
       return new PortpathError('ERR_NO_ROUTE', `No route to host${context.destination ? ` ${context.destination}` : ''}: this machine has no route to that address.`);
