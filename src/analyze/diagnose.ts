@@ -3,7 +3,7 @@
 // is; where two explanations fit the evidence equally, it says 'unknown' or lowers its confidence, never guesses.
 import type { TraceResult } from '../engine/types.js';
 import { describeUnreachable } from '../report/annotations.js';
-import { compactRanges, finalAnswers, hopLabel, hopsAway, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
+import { compactRanges, finalAnswers, finalReplyTtls, finalSenderDistance, hopLabel, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
 import type { HopAnswer } from './path-facts.js';
 import { pathNotes } from './path-notes.js';
 import type { PathNotes } from './path-notes.js';
@@ -73,7 +73,7 @@ function describeTrace(result: TraceResult, role: string): string {
   const routerText = routers.length > 0 ? `routers answered at TTL ${compactRanges(routers)}` : 'no router answered';
   const d = result.destination;
   if (d.hop !== null && d.by) {
-    const ttls = finalAnswers(result).map((p) => p.reply?.ttl).filter((t): t is number => t !== null && t !== undefined);
+    const ttls = finalReplyTtls(result);
     const ttlText = ttls.length > 0 ? ` (reply IP TTL ${[...new Set(ttls)].join('/')})` : '';
     return `${label}: ${routerText}; final answer ${d.reason} from ${d.by} at TTL ${d.hop}${ttlText}`;
   }
@@ -96,11 +96,9 @@ function destinationAnswer(main: TraceResult, control: TraceResult | null): Find
   const finalHop = d.hop!;
   const label = protocolLabel(main);
   const evidence: string[] = [];
-  const replyTtls = finalAnswers(main).flatMap((p) => (p.reply?.ttl ? [p.reply.ttl] : []));
-  const sender = replyTtls.length > 0 ? Math.min(...replyTtls.map(hopsAway)) : null;
+  const sender = finalSenderDistance(main);
   const realHop = control?.destination.reached && control.destination.by === d.by ? control.destination.hop : null;
-  const controlTtls = control ? finalAnswers(control).flatMap((p) => (p.reply?.ttl ? [p.reply.ttl] : [])) : [];
-  const controlSender = controlTtls.length > 0 ? Math.min(...controlTtls.map(hopsAway)) : null;
+  const controlSender = control ? finalSenderDistance(control) : null;
 
   const beforeDestination = realHop !== null && finalHop < realHop;
   const closerThanDestination = sender !== null && controlSender !== null && sender < controlSender;

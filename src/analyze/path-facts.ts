@@ -37,6 +37,17 @@ export function finalAnswers(result: TraceResult): ProbeResult[] {
   return hopAt(result, hop)?.probes.filter((p) => p.from === by && p.reply !== null) ?? [];
 }
 
+/** The IP TTLs the final answers arrived with (absent when the transport could not see them). */
+export function finalReplyTtls(result: TraceResult): number[] {
+  return finalAnswers(result).flatMap((p) => (p.reply?.ttl ? [p.reply.ttl] : []));
+}
+
+/** How many hops away the final answers were sent from, by their reply TTLs (the nearest); null without TTLs. */
+export function finalSenderDistance(result: TraceResult): number | null {
+  const ttls = finalReplyTtls(result);
+  return ttls.length > 0 ? Math.min(...ttls.map(hopsAway)) : null;
+}
+
 /**
  * How many hops away a reply's sender is, from the IP TTL it arrived with: senders start from 64 (Linux, macOS),
  * 128 (Windows) or 255 (many routers), and every router on the way back takes one off. Assumes a symmetric path,
