@@ -3,7 +3,9 @@
 // is; where two explanations fit the evidence equally, it says 'unknown' or lowers its confidence, never guesses.
 import type { TraceResult } from '../engine/types.js';
 import { describeUnreachable } from '../report/annotations.js';
-import { compactRanges, finalAnswers, finalReplyTtls, finalSenderDistance, hopLabel, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
+import { burstsAreOneTry, pathLoss, silenceAt, triesNeeded } from './evidence.js';
+import type { PathLoss } from './evidence.js';
+import { compactRanges, finalAnswers, finalReplyTtls, finalSenderDistance, hopAt, hopLabel, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
 import type { HopAnswer } from './path-facts.js';
 import { pathNotes } from './path-notes.js';
 import type { PathNotes } from './path-notes.js';
@@ -90,6 +92,11 @@ function controlReach(control: TraceResult | null): string {
   return last ? `; ${label} gets no further than ${hopLabel(last.ttl, last.from)}` : `; ${label} gets no answer either`;
 }
 
+/** The TTLs at or past `ttl` where a router sent the control's probe back as expired: ICMP went further there. */
+function controlExpiredFrom(control: TraceResult | null, ttl: number): number[] {
+  return control ? [...routerTtls(control).keys()].filter((t) => t >= ttl) : [];
+}
+
 /** A TCP answer from the destination's address: genuine, or forged by a device on the path? */
 function destinationAnswer(main: TraceResult, control: TraceResult | null): Finding {
   const d = main.destination;
@@ -97,20 +104,34 @@ function destinationAnswer(main: TraceResult, control: TraceResult | null): Find
   const label = protocolLabel(main);
   const evidence: string[] = [];
   const sender = finalSenderDistance(main);
-  const realHop = control?.destination.reached && control.destination.by === d.by ? control.destination.hop : null;
-  const controlSender = control ? finalSenderDistance(control) : null;
+  const controlReached = control?.destination.reached === true && control.destination.by === d.by;
+  const controlSender = controlReached ? finalSenderDistance(control!) : null;
 
-  const beforeDestination = realHop !== null && finalHop < realHop;
+  // Distance evidence is positive evidence only: a router that expired the control's probe at or past the TTL where
+  // the answer appeared. A control that merely got no answer there proves nothing (a lost probe looks the same).
+  const expired = controlExpiredFrom(control, finalHop);
+  const beforeDestination = expired.length > 0;
   const closerThanDestination = sender !== null && controlSender !== null && sender < controlSender;
+  const sameDistance = sender !== null && controlSender !== null && sender === controlSender;
   const closerThanItsTtl = sender !== null && sender < finalHop;
-  if (beforeDestination) evidence.push(`the ${d.reason} came at TTL ${finalHop}, but ${protocolLabel(control!)} finds the destination at hop ${realHop}`);
+  if (beforeDestination) {
+    evidence.push(`the ${d.reason} came at TTL ${finalHop}, but ${protocolLabel(control!)} probes expired at a router at TTL ${compactRanges(expired)}: the destination is farther for them`);
+  }
   if (closerThanDestination) {
     evidence.push(`its IP TTL says it was sent ${sender} hops away; the destination's own replies come from ${controlSender} hops away`);
-  } else if (closerThanItsTtl) {
+  } else if (closerThanItsTtl && !sameDistance) {
     evidence.push(`its IP TTL says it was sent ${sender} hops away, closer than TTL ${finalHop} where it appeared`);
   }
 
-  const forged = beforeDestination || closerThanDestination;
+  // Two lines of evidence that disagree: the reply TTL says the destination itself sent it. Say the destination's
+  // verdict and why the in-path theory was not taken (a wrong forgery claim is worse than none).
+  const contradicted = beforeDestination && sameDistance;
+  if (contradicted) {
+    evidence.push(
+      `not taken as forged: its IP TTL says it was sent ${sender} hops away, exactly as far as the destination's own replies; the probes expiring farther on may have taken another path`,
+    );
+  }
+  const forged = (beforeDestination || closerThanDestination) && !sameDistance;
   const genuine: Verdict = main.protocol === 'icmp' ? 'reachable' : d.state === 'open' ? 'open' : 'closed';
   // The control's own replies arriving just as short say the return path is short, not that someone forged.
   const explainedByControl = controlSender !== null && sender !== null && controlSender <= sender;
@@ -127,8 +148,10 @@ function destinationAnswer(main: TraceResult, control: TraceResult | null): Find
         evidence,
       };
     }
-    // An echo reply is its own proof; a port answer is confirmed when the control reaches the same host.
-    const confidence: Confidence = main.protocol === 'icmp' || control?.destination.reached ? 'high' : 'medium';
+    // An echo reply is its own proof; a port answer is confirmed when the control reaches the same host; evidence
+    // that disagreed lowers it.
+    const confirmed = main.protocol === 'icmp' || controlReached;
+    const confidence: Confidence = contradicted ? 'medium' : confirmed ? 'high' : 'medium';
     const what = ANSWERS[d.reason] ?? `answers (${d.reason})`;
     return {
       verdict: genuine,
@@ -155,6 +178,7 @@ function destinationAnswer(main: TraceResult, control: TraceResult | null): Find
     verdict: forgery.verdict,
     hop: deviceHop,
     by: device,
+    // Both lines (where the control's probes expired, how far the answer travelled) agreeing: high; one: medium.
     confidence: beforeDestination && closerThanDestination ? 'high' : 'medium',
     explanation: `A device at ${where} ${forgery.how}; ${label} never reaches ${d.by}${controlReach(control)}.`,
     evidence,
@@ -212,8 +236,33 @@ function unreachableAnswer(main: TraceResult, control: TraceResult | null): Find
   };
 }
 
-/** Nothing final came back: find where the silence starts and whether other traffic gets further. */
+/**
+ * Nothing final came back. The verdict rests on where the silence starts, so it is only as sure as that silence:
+ * when the first silent TTL was not tried often enough for the loss measured on this path, confidence drops a step.
+ */
 function silence(main: TraceResult, control: TraceResult | null): Finding {
+  const finding = silenceFinding(main, control);
+  const boundary = (lastAnswer(main)?.ttl ?? main.hops[0]?.ttl ?? 1) + (lastAnswer(main) ? 1 : 0);
+  const hop = hopAt(main, boundary);
+  if (!hop) return finding;
+  const loss = pathLoss([main, control]);
+  const quiet = silenceAt(hop, loss, burstsAreOneTry([main, control]));
+  const tried = `TTL ${boundary} stayed silent for ${quiet.tries} independent ${quiet.tries === 1 ? 'try' : 'tries'}`;
+  if (quiet.settled) {
+    return { ...finding, evidence: [...(finding.evidence ?? []), `${tried}; at the loss measured on this path (${percent(loss)}) a hop that answers would have missed them all with under 1% chance`] };
+  }
+  return {
+    ...finding,
+    confidence: finding.confidence === 'high' ? 'medium' : 'low',
+    evidence: [...(finding.evidence ?? []), `${tried}, too few to rule out loss at the ${percent(loss)} measured on this path (${triesNeeded(loss.rate)} needed)`],
+  };
+}
+
+function percent(loss: PathLoss): string {
+  return `${loss.missed} of ${loss.probes} probes to answering hops unanswered`;
+}
+
+function silenceFinding(main: TraceResult, control: TraceResult | null): Finding {
   const label = protocolLabel(main);
   const last = lastAnswer(main);
   const stops = last ? `${label} gets no answer past ${hopLabel(last.ttl, last.from)}` : `${label} gets no answer from any hop`;

@@ -1,16 +1,24 @@
 // Small facts about one finished trace that the diagnosis reasons with.
 import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
+import { hopsAway } from '../packet/reply-ttl.js';
+
+export { hopsAway };
 
 export interface HopAnswer {
   ttl: number;
   from: string;
 }
 
+/** Every probe sent at this TTL: the trace's own, then the follow-up probes of the confirmation rounds. */
+export function allProbes(hop: Pick<HopResult, 'probes' | 'reprobes'>): ProbeResult[] {
+  return hop.reprobes ? [...hop.probes, ...hop.reprobes] : hop.probes;
+}
+
 /** The highest TTL that got any answer, and who gave it. */
 export function lastAnswer(result: Pick<TraceResult, 'hops'>): HopAnswer | null {
   for (let i = result.hops.length - 1; i >= 0; i--) {
     const hop = result.hops[i]!;
-    const probe = hop.probes.find((p) => p.from !== null);
+    const probe = allProbes(hop).find((p) => p.from !== null);
     if (probe?.from) return { ttl: hop.ttl, from: probe.from };
   }
   return null;
@@ -20,7 +28,7 @@ export function lastAnswer(result: Pick<TraceResult, 'hops'>): HopAnswer | null 
 export function routerTtls(result: Pick<TraceResult, 'hops'>): Map<number, string> {
   const ttls = new Map<number, string>();
   for (const hop of result.hops) {
-    const probe = hop.probes.find((p) => p.reply?.kind === 'time-exceeded' && p.from !== null);
+    const probe = allProbes(hop).find((p) => p.reply?.kind === 'time-exceeded' && p.from !== null);
     if (probe?.from) ttls.set(hop.ttl, probe.from);
   }
   return ttls;
@@ -34,7 +42,8 @@ export function hopAt(result: Pick<TraceResult, 'hops'>, ttl: number): HopResult
 export function finalAnswers(result: TraceResult): ProbeResult[] {
   const { hop, by } = result.destination;
   if (hop === null) return [];
-  return hopAt(result, hop)?.probes.filter((p) => p.from === by && p.reply !== null) ?? [];
+  const at = hopAt(result, hop);
+  return at ? allProbes(at).filter((p) => p.from === by && p.reply !== null) : [];
 }
 
 /** The IP TTLs the final answers arrived with (absent when the transport could not see them). */
@@ -48,15 +57,6 @@ export function finalSenderDistance(result: TraceResult): number | null {
   return ttls.length > 0 ? Math.min(...ttls.map(hopsAway)) : null;
 }
 
-/**
- * How many hops away a reply's sender is, from the IP TTL it arrived with: senders start from 64 (Linux, macOS),
- * 128 (Windows) or 255 (many routers), and every router on the way back takes one off. Assumes a symmetric path,
- * so it is evidence, not proof.
- */
-export function hopsAway(replyTtl: number): number {
-  const initial = [64, 128, 255].find((start) => start >= replyTtl) ?? 255;
-  return initial - replyTtl + 1;
-}
 
 /** "TCP/443", "UDP/53", "ICMP echo". */
 export function protocolLabel(result: Pick<TraceResult, 'protocol' | 'port'>): string {

@@ -13,7 +13,7 @@ import type { ResolvedTarget } from './resolve.js';
 import type { Output } from './trace-command.js';
 import { announceMode, baseRequest, EXIT_INTERRUPTED } from './trace-command.js';
 import type { RawSocketPool } from '../transport/privileges.js';
-import { sessionRequest, startRun } from './trace-run.js';
+import { followUpTimed, sessionRequest, startRun } from './trace-run.js';
 
 const COLUMN = 30;
 
@@ -50,6 +50,7 @@ export async function compareCommand(cli: CliOptions, target: ResolvedTarget, io
     if (!cli.json) io.out(`Comparing ${sessions.map((s) => protocolLabel(s.meta)).join(', ')} to ${target.address}, ${cli.probesPerHop} probes per hop\n`);
     const runs = sessions.map((session) => startRun(session, () => sessions.filter((s) => s !== session), signal));
     const results = await Promise.all(runs.map((run) => run.result));
+    await Promise.all(results.map((result, i) => followUpTimed({ session: sessions[i]!, result }, null, signal)));
     // Each trace is the others' control: the one that gets furthest tells a blocked port from a broken path.
     const diagnoses = results.map((result, i) => diagnose(result, furthest(results.filter((_, j) => j !== i))));
     if (cli.json) {

@@ -15,7 +15,7 @@ import { compareCommand } from './compare-command.js';
 import { ReverseNames } from './names.js';
 import { resolveHost } from './resolve.js';
 import type { ResolvedTarget } from './resolve.js';
-import { detailedHop, sessionRequest, startRun } from './trace-run.js';
+import { detailedHop, followUpTimed, sessionRequest, startRun } from './trace-run.js';
 
 export interface Output {
   out: (text: string) => void;
@@ -130,6 +130,11 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
     const controlRun = control ? startRun(control, others(control), signal) : null;
     const result = await mainRun.result;
     const controlResult: TraceResult | null = controlRun ? await controlRun.result : null;
+    await followUpTimed(
+      { session, result },
+      control && controlResult ? { session: control, result: controlResult } : null,
+      signal,
+    );
     const diagnosis = diagnose(result, controlResult);
     await printing;
     if (cli.json) {

@@ -1,10 +1,11 @@
-// One traced method against one target, start to finish: open the session, run the tracer, recheck partially
-// answered hops, and build the result with per-hop details. The trace command runs the main trace and its control
-// through here; --compare runs several.
+// One traced method against one target: run the tracer and build the result with per-hop details (the follow-up
+// probes, trace/follow-up, come after, once the main trace and its control are both done). The trace command
+// runs the main trace and its control through here; --compare runs several.
 import { hopDetails } from '../analyze/hop-details.js';
 import { systemClock } from '../engine/clock.js';
-import { partiallyAnswered, recheck } from '../engine/recheck.js';
 import type { TraceOutcome } from '../engine/tracer.js';
+import { followUp } from '../trace/follow-up.js';
+import type { FollowUpTrace } from '../trace/follow-up.js';
 import type { HopResult, TraceResult } from '../engine/types.js';
 import type { InboundPacket } from '../probe/method.js';
 import { buildTraceResult } from '../report/json.js';
@@ -26,11 +27,6 @@ export function detailedHop(session: Session, hop: HopResult): HopResult {
   }
   const details = hopDetails(session.options, session.tracer.probesAt(hop.ttl));
   return { ...hop, ...details };
-}
-
-/** Rate limiting applies to ICMP: only hops whose answers were ICMP are worth re-probing slowly. */
-function icmpAnswered(hop: HopResult): boolean {
-  return hop.probes.some((p) => p.reply?.kind === 'time-exceeded' || p.reply?.kind === 'unreachable');
 }
 
 /**
@@ -55,14 +51,6 @@ export function startRun(session: Session, others: () => Session[], signal?: Abo
       signal?.removeEventListener('abort', onAbort);
     }
     const hops = outcome.hops.map((hop) => detailedHop(session, hop));
-    if (!outcome.interrupted) {
-      const partial = partiallyAnswered(hops.filter(icmpAnswered));
-      const causes = await recheck(session.options, partial, session.method, session.network, systemClock, undefined, signal);
-      for (const hop of hops) {
-        const loss = causes.get(hop.ttl);
-        if (loss) hop.loss = loss;
-      }
-    }
     const finished: TraceOutcome = { ...outcome, hops, unmatchedPackets: outcome.unmatchedPackets - foreign, interrupted: outcome.interrupted || signal?.aborted === true };
     return buildTraceResult(session.meta, finished, performance.now() - started);
   })();
@@ -74,4 +62,16 @@ export function startRun(session: Session, others: () => Session[], signal?: Abo
 
 export function sessionRequest(base: Omit<SessionRequest, 'protocol' | 'port' | 'probesPerHop'>, spec: ProbeSpec, probesPerHop: number): SessionRequest {
   return { ...base, protocol: spec.protocol, port: spec.port, probesPerHop };
+}
+
+/** The follow-up probes (trace/follow-up); the time they take counts in each result's duration. */
+export async function followUpTimed(main: FollowUpTrace, control: FollowUpTrace | null, signal?: AbortSignal): Promise<void> {
+  const started = performance.now();
+  await followUp(main, control, systemClock, signal);
+  const extra = performance.now() - started;
+  for (const trace of [main, control]) {
+    if (!trace) continue;
+    trace.result.durationMs = Math.round(trace.result.durationMs + extra);
+    if (signal?.aborted) trace.result.interrupted = true;
+  }
 }

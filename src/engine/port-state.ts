@@ -3,7 +3,7 @@ import type { Family, ProbeReply, Protocol } from '../probe/method.js';
 import type { DestinationResult, PortState } from './types.js';
 
 /** A reply that ends the trace: the destination spoke, or somebody said the destination cannot be reached. */
-export function isFinalReply(reply: ProbeReply): boolean {
+export function isFinalReply(reply: Pick<ProbeReply, 'kind'>): boolean {
   return reply.kind !== 'time-exceeded' && reply.kind !== 'other-icmp';
 }
 

@@ -1,21 +1,28 @@
 // The tracer: a state machine that decides which probe to send when, attributes replies, times probes out and
 // decides when the trace is over. It never touches a socket or the system clock: a Network and a Clock are injected.
 import { EventEmitter } from 'node:events';
-import { MAX_PROBE_ID, MIN_PROBE_ID, UNATTRIBUTED_PROBE } from '../probe/method.js';
+import { UNATTRIBUTED_PROBE } from '../probe/method.js';
 import type { Flow, InboundPacket, OutgoingPacket, ProbeMethod, ProbeReply } from '../probe/method.js';
 import type { Clock } from './clock.js';
 import type { Network } from './network.js';
 import { decideDestination, isFinalReply } from './port-state.js';
-import type { DestinationResult, HopResult, ProbeResult, TraceOptions } from './types.js';
+import { ProbeIds } from './probe-ids.js';
+import { probeResult, rttOf } from './probe-result.js';
+import type { DestinationResult, HopResult, TraceOptions } from './types.js';
 import { waitFor } from './wait-policy.js';
-import { icmpName } from '../packet/icmp.js';
-import { icmpv6Name } from '../packet/icmpv6.js';
 
-/** "time exceeded", "communication administratively prohibited", ... */
-function replyName(family: 4 | 6, reply: ProbeReply): string {
-  const type = reply.icmpType ?? -1;
-  const code = reply.icmpCode ?? 0;
-  return family === 4 ? icmpName(type, code) : icmpv6Name(type, code);
+/** The constant part of every probe of a trace (Paris traceroute). */
+export function flowOf(options: TraceOptions): Flow {
+  return {
+    family: options.family,
+    protocol: options.protocol,
+    source: options.source,
+    destination: options.destination,
+    sourcePort: options.sourcePort,
+    destinationPort: options.port ?? 0,
+    icmpId: options.icmpId,
+    nonce: options.nonce,
+  };
 }
 
 /** held: a repeat probe waiting until its TTL is known not to be past the destination (see confirmRepeats). */
@@ -61,7 +68,6 @@ export class Tracer extends EventEmitter<TracerEvents> {
   private readonly byId = new Map<number, ProbeRecord>();
   /** Largest RTT seen per answering TTL, for the wait policy. */
   private readonly answeredRtts = new Map<number, number>();
-  private nextId: number;
   private highestLaunched: number;
   private lastAnswered: number;
   /** Highest TTL answered by a router (not the destination): the destination is farther than this. */
@@ -80,19 +86,11 @@ export class Tracer extends EventEmitter<TracerEvents> {
     private readonly method: ProbeMethod,
     private readonly network: Network,
     private readonly clock: Clock,
+    /** Shared with the follow-up probes of the same flow (see ProbeIds). */
+    readonly ids: ProbeIds = new ProbeIds(options.nonce),
   ) {
     super();
-    this.flow = {
-      family: options.family,
-      protocol: options.protocol,
-      source: options.source,
-      destination: options.destination,
-      sourcePort: options.sourcePort,
-      destinationPort: options.port ?? 0,
-      icmpId: options.icmpId,
-      nonce: options.nonce,
-    };
-    this.nextId = MIN_PROBE_ID + (options.nonce % 0x4000);
+    this.flow = flowOf(options);
     this.highestLaunched = options.firstTtl - 1;
     this.lastAnswered = options.firstTtl - 1;
     this.lastTransit = options.firstTtl - 1;
@@ -122,7 +120,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
       const probes: ProbeRecord[] = [];
       for (let index = 0; index < this.options.probesPerHop; index++) {
         const probe: ProbeRecord = {
-          id: this.allocateId(),
+          id: this.ids.take(),
           ttl,
           index,
           status: index > 0 && this.options.confirmRepeats ? 'held' : 'queued',
@@ -133,12 +131,6 @@ export class Tracer extends EventEmitter<TracerEvents> {
       }
       this.hops.set(ttl, probes);
     }
-  }
-
-  private allocateId(): number {
-    const id = this.nextId;
-    this.nextId = id >= MAX_PROBE_ID ? MIN_PROBE_ID : id + 1;
-    return id;
   }
 
   /** The highest TTL that still matters: the final hop once known, else the silent-gap horizon. */
@@ -155,10 +147,10 @@ export class Tracer extends EventEmitter<TracerEvents> {
 
     // The window slides with answers and with hops resolved by timeout alike, so silence cannot stall it.
     const progress = Math.max(this.lastAnswered, this.emittedThrough);
+    const now = this.clock.now();
     const launchLimit = Math.min(this.options.maxTtl, this.finalTtl ?? Infinity, progress + this.options.window);
     this.launchUpTo(launchLimit);
 
-    const now = this.clock.now();
     this.releaseRepeats(now);
     let nextWake = Infinity;
     for (const [ttl, probes] of this.hops) {
@@ -244,7 +236,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
     probe.reply = reply;
     probe.status = 'answered';
     this.settle(probe);
-    probe.rttMs = Math.max(0, Number(reply.receivedAtNs - (probe.sentAtNs ?? reply.receivedAtNs)) / 1e6);
+    probe.rttMs = rttOf(probe.sentAtNs, reply);
     this.answeredRtts.set(probe.ttl, Math.max(this.answeredRtts.get(probe.ttl) ?? 0, probe.rttMs));
     this.lastAnswered = Math.max(this.lastAnswered, probe.ttl);
     if (!isFinalReply(reply)) this.lastTransit = Math.max(this.lastTransit, probe.ttl);
@@ -281,21 +273,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
   }
 
   private hopResult(ttl: number): HopResult {
-    const probes: ProbeResult[] = (this.hops.get(ttl) ?? []).map((probe) =>
-      probe.reply
-        ? {
-            from: probe.reply.from,
-            rtt: Math.round((probe.rttMs ?? 0) * 1000) / 1000,
-            reply: {
-              kind: probe.reply.kind,
-              ...(probe.reply.icmpType !== undefined
-                ? { icmpType: probe.reply.icmpType, icmpCode: probe.reply.icmpCode, name: replyName(this.options.family, probe.reply) }
-                : {}),
-              ttl: probe.reply.replyTtl,
-            },
-          }
-        : { from: null, rtt: null, reply: null },
-    );
+    const probes = (this.hops.get(ttl) ?? []).map((probe) => probeResult(this.options.family, probe.reply, probe.rttMs));
     return { ttl, probes };
   }
 

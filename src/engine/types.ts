@@ -75,8 +75,13 @@ export interface HopResult {
   changes?: FieldChange[];
   /** RFC 4950 MPLS label stack from the ICMP extensions of this hop's replies. */
   mpls?: MplsLabel[];
-  /** Why some probes went unanswered, when the hop answered others (see analyze/recheck). */
+  /** Why some probes went unanswered, when the hop answered others (see analyze/loss-cause). */
   loss?: LossCause;
+  /**
+   * Answers to follow-up probes at this TTL, sent after the trace, spaced, where a conclusion hinged on this TTL
+   * (trace/confirm): one lost probe must not decide a verdict. Same shape as `probes`.
+   */
+  reprobes?: ProbeResult[];
 }
 
 export type FieldValue = number | string | boolean;
@@ -89,9 +94,27 @@ export interface FieldChange {
 }
 
 export interface LossCause {
-  /** rate-limit: slow re-probes were all answered; loss: they were lost too. */
-  cause: 'rate-limit' | 'loss';
+  /**
+   * rate-limit: the router answered spaced probes and dropped the tail of a burst (an ICMP budget, not loss);
+   * loss: answers went missing whatever the spacing; unknown: the re-probes cannot tell the two apart.
+   */
+  cause: 'rate-limit' | 'loss' | 'unknown';
+  /** All re-probes of the test (burst + spaced). */
   recheck: { sent: number; answered: number };
+  /** Back-to-back probes: a rate limiter answers at most its budget, then nothing. */
+  burst?: { sent: number; answered: number };
+  /** Probes a little over a second apart: a rate limiter answers each. */
+  spaced?: { sent: number; answered: number };
+  /**
+   * For loss: 'path' when the hops after this one lose about as much (packets are lost on the way to or from it),
+   * 'router' when they lose clearly less (this router's own ICMP goes missing), 'unclear' when the samples are too
+   * few to say.
+   */
+  where?: 'path' | 'router' | 'unclear';
+  /** This hop over the trace and the re-probes: probes sent, answered, and the loss in percent. */
+  sent?: number;
+  answered?: number;
+  lossPct?: number;
 }
 
 export interface DestinationResult {

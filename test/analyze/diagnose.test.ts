@@ -9,6 +9,7 @@ import {
   controlStopping,
   echoReply,
   echoTrace,
+  timeExceeded,
   routerAt,
   routers,
   rst,
@@ -195,7 +196,7 @@ describe('reset-in-path', () => {
   test('RSTs at TTL 3 in the destination\'s name, sent 2 hops away; the control finds the destination at hop 5', () => {
     const d = diagnose(tcpTrace(routers(1, 2), answers(3, rst(SERVER, 63))), controlReaching(5, 60));
     expectDiagnosis(d, { verdict: 'reset-in-path', hop: 2, by: R2, confidence: 'high' }, `hop 2 (${R2}) forges an RST`, `never reaches ${SERVER}`, 'reaches the destination at hop 5');
-    assert.ok(d.evidence.includes('the rst came at TTL 3, but ICMP echo finds the destination at hop 5'));
+    assert.ok(d.evidence.includes('the rst came at TTL 3, but ICMP echo probes expired at a router at TTL 3-4: the destination is farther for them'), d.evidence.join('\n'));
     assert.ok(d.evidence.includes('its IP TTL says it was sent 2 hops away; the destination\'s own replies come from 5 hops away'));
   });
 
@@ -278,5 +279,49 @@ describe('unknown', () => {
     const d = diagnose(tcpTrace(routers(1, 2), silent(3, 5)), control);
     assert.equal(d.verdict, 'unknown');
     assert.doesNotMatch(d.explanation, /3-3/);
+  });
+});
+
+describe('lossy paths: a lost probe is not evidence', () => {
+  // The control's one echo at TTL 4 was lost, so it "reaches the destination at hop 5"; the SYN-ACK came at TTL 4.
+  const lostControl = () => echoTrace(routers(1, 3), silent(4, 4, 1), answers(5, echoReply(SERVER, ttlFrom(4)), 1));
+
+  test('a SYN-ACK at TTL 4 with the destination\'s own reply TTL stays open when the control\'s TTL 4 was lost', () => {
+    const d = diagnose(tcpTrace(routers(1, 3), answers(4, synAck(SERVER, ttlFrom(4)))), lostControl());
+    assert.equal(d.verdict, 'open', d.evidence.join('\n'));
+    assert.equal(d.hop, 4);
+  });
+
+  test('the same for an RST: closed, not reset-in-path', () => {
+    const d = diagnose(tcpTrace(routers(1, 3), answers(4, rst(SERVER, ttlFrom(4)))), lostControl());
+    assert.equal(d.verdict, 'closed', d.evidence.join('\n'));
+  });
+
+  test('evidence that disagrees (control expired past the answer, same reply-TTL distance): the destination\'s verdict, medium, with the reason', () => {
+    const control = echoTrace(routers(1, 4), answers(5, echoReply(SERVER, ttlFrom(4))));
+    const d = diagnose(tcpTrace(routers(1, 3), answers(4, synAck(SERVER, ttlFrom(4)))), control);
+    assert.equal(d.verdict, 'open');
+    assert.equal(d.confidence, 'medium');
+    assert.ok(d.evidence.some((e) => e.startsWith('not taken as forged')), d.evidence.join('\n'));
+  });
+
+  test('a re-probe that finds the hop answering settles it: routers read reprobes too', () => {
+    const control = lostControl();
+    control.hops.find((h) => h.ttl === 4)!.reprobes = [{ from: SERVER, rtt: 1, reply: { kind: 'echo-reply', ttl: ttlFrom(4) } }];
+    const d = diagnose(tcpTrace(routers(1, 3), answers(4, synAck(SERVER, ttlFrom(4)))), control);
+    assert.equal(d.verdict, 'open');
+    assert.equal(d.confidence, 'high');
+  });
+
+  test('filtered-in-path on a lossy path: the first silent TTL must be tried enough, else confidence drops', () => {
+    // 1 in 3 probes lost on answering hops: three silent tries at TTL 3 are not conclusive (needs 5 at that rate).
+    const lossy = (ttl: number) => ({ ...answers(ttl, timeExceeded(routerAt(ttl), ttlFrom(ttl))), probes: [...answers(ttl, timeExceeded(routerAt(ttl), ttlFrom(ttl))).probes.slice(0, 2), { from: null, rtt: null, reply: null }] });
+    const main = tcpTrace(lossy(1), lossy(2), silent(3, 7));
+    const d = diagnose(main, controlReaching());
+    assert.equal(d.verdict, 'filtered-in-path');
+    assert.equal(d.confidence, 'medium');
+    assert.ok(d.evidence.some((e) => /too few to rule out loss/.test(e)), d.evidence.join('\n'));
+    main.hops.find((h) => h.ttl === 3)!.reprobes = Array.from({ length: 4 }, () => ({ from: null, rtt: null, reply: null }));
+    assert.equal(diagnose(main, controlReaching()).confidence, 'high');
   });
 });

@@ -1,0 +1,79 @@
+// How much a missing answer proves on this path. A lost probe looks exactly like a firewall, so silence at a TTL is
+// taken as real only when a hop that does answer would have stayed silent that often with less than a 1% chance,
+// given the loss measured on this very path; until then the TTL is re-probed (trace/confirm).
+import type { HopResult, TraceResult } from '../engine/types.js';
+import { allProbes } from './path-facts.js';
+
+/** The chance we accept of calling a TTL silent when its hop answers but every try was lost. */
+export const SILENCE_ALPHA = 0.01;
+/** Tries at one TTL never go past this: the cost stays a few seconds on the worst path. */
+export const MAX_TRIES = 6;
+
+export interface PathLoss {
+  /** Probes to TTLs known to answer (at least one answer there), over every trace given. */
+  probes: number;
+  missed: number;
+  /** One probe's chance to go unanswered, leaning high on few samples ((missed + 1) / (probes + 2)). */
+  rate: number;
+}
+
+/** Misses among probes to TTLs that answered at least once: those hops do answer, so a miss is loss or a limiter. */
+export function pathLoss(results: readonly (TraceResult | null)[]): PathLoss {
+  let probes = 0;
+  let missed = 0;
+  for (const result of results) {
+    for (const hop of result?.hops ?? []) {
+      const all = allProbes(hop);
+      if (!all.some((p) => p.from !== null)) continue;
+      probes += all.length;
+      missed += all.filter((p) => p.from === null).length;
+    }
+  }
+  return { probes, missed, rate: (missed + 1) / (probes + 2) };
+}
+
+/** How many unanswered tries make a silence real at this loss rate. */
+export function triesNeeded(rate: number, alpha = SILENCE_ALPHA): number {
+  if (rate <= 0) return 1;
+  if (rate >= 1) return MAX_TRIES;
+  return Math.min(MAX_TRIES, Math.max(1, Math.ceil(Math.log(alpha) / Math.log(rate))));
+}
+
+/**
+ * Signs that routers are rate-limiting their ICMP on this path (or their budget was drained by earlier traces): a
+ * hop that answered some probes but not others, a silent TTL below one that answered, or no router answering at
+ * all. Then a burst of probes at one TTL is one try, not several: a limiter drops them all alike.
+ */
+export function burstsAreOneTry(results: readonly (TraceResult | null)[]): boolean {
+  let anyAnswer = false;
+  for (const result of results) {
+    if (!result) continue;
+    let answeredAbove = false;
+    for (let i = result.hops.length - 1; i >= 0; i--) {
+      const probes = result.hops[i]!.probes;
+      const answered = probes.filter((p) => p.from !== null).length;
+      if (answered > 0) anyAnswer = true;
+      if (answered > 0 && answered < probes.length) return true;
+      if (answered === 0 && answeredAbove) return true;
+      if (answered > 0) answeredAbove = true;
+    }
+  }
+  return !anyAnswer;
+}
+
+export interface Silence {
+  /** Independent unanswered tries at this TTL (0 when something answered there). */
+  tries: number;
+  /** Enough tries went unanswered to call it silent at the chosen confidence. */
+  settled: boolean;
+  answered: boolean;
+}
+
+/** Whether a TTL's silence is established, counting the trace's own probes and the re-probes. */
+export function silenceAt(hop: HopResult | undefined, loss: PathLoss, burstOneTry: boolean): Silence {
+  if (!hop) return { tries: 0, settled: false, answered: false };
+  if (allProbes(hop).some((p) => p.from !== null)) return { tries: 0, settled: false, answered: true };
+  const firstPass = burstOneTry ? Math.min(1, hop.probes.length) : hop.probes.length;
+  const tries = firstPass + (hop.reprobes?.length ?? 0);
+  return { tries, settled: tries >= triesNeeded(loss.rate), answered: false };
+}

@@ -1,0 +1,54 @@
+// Which TTLs a verdict hinges on and are not yet established: the run owner re-probes exactly those (spaced, so a
+// rate-limited router can answer) until each has an answer or has stayed silent often enough to call it silent.
+import type { TraceResult } from '../engine/types.js';
+import { burstsAreOneTry, pathLoss, silenceAt } from './evidence.js';
+import { allProbes, hopAt, lastAnswer, routerTtls } from './path-facts.js';
+
+export interface Question {
+  trace: 'main' | 'control';
+  ttl: number;
+  /** Why it matters, for the evidence list and --debug. */
+  why: string;
+}
+
+/** A final answer in the destination's name (SYN-ACK, RST, UDP, echo reply, port unreachable from it). */
+function answeredAsDestination(result: TraceResult): boolean {
+  const d = result.destination;
+  return d.hop !== null && d.by === result.target.address && d.reason !== 'timeout';
+}
+
+/** The control's evidence about TTL `ttl`: positive when a router expired it there or beyond, or it reached the host. */
+function controlSettlesDistance(control: TraceResult, ttl: number): boolean {
+  if ([...routerTtls(control).keys()].some((t) => t >= ttl)) return true;
+  const at = hopAt(control, ttl);
+  return at !== undefined && allProbes(at).some((p) => p.from !== null && p.reply?.kind !== 'time-exceeded');
+}
+
+export function openQuestions(main: TraceResult, control: TraceResult | null): Question[] {
+  const loss = pathLoss([main, control]);
+  const oneTry = burstsAreOneTry([main, control]);
+  const questions: Question[] = [];
+  const ask = (trace: 'main' | 'control', result: TraceResult, ttl: number, why: string) => {
+    if (ttl < 1 || ttl > result.hops.length + (result.hops[0]?.ttl ?? 1) - 1) return;
+    const silence = silenceAt(hopAt(result, ttl), loss, oneTry);
+    if (!silence.answered && !silence.settled) questions.push({ trace, ttl, why });
+  };
+  const d = main.destination;
+  if (answeredAsDestination(main)) {
+    const f = d.hop!;
+    // Is the destination really at f? The control must say so (an answer at f) or refute it (a router at f or past).
+    if (control && !controlSettlesDistance(control, f)) ask('control', control, f, `the ${d.reason} came at TTL ${f}`);
+    // And no closer: an unanswered TTL just below may hide an earlier answer.
+    if (!routerTtls(main).has(f - 1)) ask('main', main, f - 1, `TTL ${f - 1} is silent just before the ${d.reason}`);
+    return questions;
+  }
+  if (d.hop !== null) return questions; // an ICMP error from a router speaks for itself
+  // Silence: where it begins decides the verdict, so the first silent TTL must really be silent…
+  const last = lastAnswer(main)?.ttl ?? 0;
+  ask('main', main, last + 1, `${main.protocol.toUpperCase()} probes get no answer past TTL ${last}`);
+  // …and the control must show (or fail to show) that other traffic gets past it.
+  if (control && !control.destination.reached && !controlSettlesDistance(control, last + 1)) {
+    ask('control', control, last + 1, `the control gets no answer at TTL ${last + 1}`);
+  }
+  return questions;
+}

@@ -1,0 +1,35 @@
+// A model of the routers' ICMP budgets, to time follow-up probes so they are answered rather than eaten by the
+// rate limit: Linux lets a router send a burst of 6 errors to one source, then one a second (icmp_ratelimit),
+// and many hardware routers allow less. Keyed by TTL: the router a probe expires at.
+export const LINUX_ICMP_BURST = 6;
+export const LINUX_ICMP_REFILL_MS = 1000;
+/** A little over the refill, so one token is surely back. */
+const MARGIN_MS = 100;
+
+export class IcmpBudget {
+  private readonly buckets = new Map<number, { tokens: number; atMs: number }>();
+
+  constructor(
+    private readonly burst = LINUX_ICMP_BURST,
+    private readonly refillMs = LINUX_ICMP_REFILL_MS,
+  ) {}
+
+  /** What the router at `ttl` is believed to have left at `atMs` (unknown TTLs start full). */
+  set(ttl: number, tokens: number, atMs: number): void {
+    this.buckets.set(ttl, { tokens: Math.max(0, Math.min(this.burst, tokens)), atMs });
+  }
+
+  private tokensAt(ttl: number, atMs: number): number {
+    const bucket = this.buckets.get(ttl);
+    if (!bucket) return this.burst;
+    return Math.min(this.burst, bucket.tokens + Math.max(0, atMs - bucket.atMs) / this.refillMs);
+  }
+
+  /** The earliest time from `fromMs` on that a probe to `ttl` can expect an answer; spends that token. */
+  take(ttl: number, fromMs: number): number {
+    const tokens = this.tokensAt(ttl, fromMs);
+    const at = tokens >= 1 ? fromMs : fromMs + (1 - tokens) * this.refillMs + MARGIN_MS;
+    this.set(ttl, this.tokensAt(ttl, at) - 1, at);
+    return at;
+  }
+}

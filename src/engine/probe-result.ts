@@ -1,0 +1,32 @@
+// A probe's answer as the result shows it: who, how long, and what the reply was (ICMP named in words).
+import { icmpName } from '../packet/icmp.js';
+import { icmpv6Name } from '../packet/icmpv6.js';
+import type { Family, ProbeReply } from '../probe/method.js';
+import type { ProbeResult } from './types.js';
+
+/** "time exceeded", "communication administratively prohibited", ... */
+function replyName(family: Family, reply: ProbeReply): string {
+  const type = reply.icmpType ?? -1;
+  const code = reply.icmpCode ?? 0;
+  return family === 4 ? icmpName(type, code) : icmpv6Name(type, code);
+}
+
+export const UNANSWERED: ProbeResult = { from: null, rtt: null, reply: null };
+
+export function probeResult(family: Family, reply: ProbeReply | undefined, rttMs: number | undefined): ProbeResult {
+  if (!reply) return { ...UNANSWERED };
+  return {
+    from: reply.from,
+    rtt: Math.round((rttMs ?? 0) * 1000) / 1000,
+    reply: {
+      kind: reply.kind,
+      ...(reply.icmpType !== undefined ? { icmpType: reply.icmpType, icmpCode: reply.icmpCode, name: replyName(family, reply) } : {}),
+      ttl: reply.replyTtl,
+    },
+  };
+}
+
+/** Milliseconds from the send time to the kernel's receive time (never negative). */
+export function rttOf(sentAtNs: bigint | undefined, reply: ProbeReply): number {
+  return Math.max(0, Number(reply.receivedAtNs - (sentAtNs ?? reply.receivedAtNs)) / 1e6);
+}

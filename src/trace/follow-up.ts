@@ -1,0 +1,135 @@
+// After the trace: the follow-up probes that make its conclusions hold on a messy path. Confirmation rounds
+// re-probe the TTLs a verdict hinges on (analyze/questions) until each has an answer or stayed silent often enough
+// for the loss measured on this path; the rate-limit test tells a router's ICMP budget from loss on hops that
+// answered only some probes (analyze/loss-cause). Both are timed by a model of the routers' ICMP budgets, run
+// together, and add seconds only where the path gave a reason.
+import { BURST, BURST_SPACING_MS, classifyLoss, lossWhere, partiallyAnswered, RECHECK_SPACING_MS, SPACED } from '../analyze/loss-cause.js';
+import { openQuestions } from '../analyze/questions.js';
+import type { Question } from '../analyze/questions.js';
+import type { Clock } from '../engine/clock.js';
+import { IcmpBudget, LINUX_ICMP_BURST } from '../engine/icmp-budget.js';
+import { isFinalReply } from '../engine/port-state.js';
+import { fanOut, reprobe } from '../engine/reprober.js';
+import type { ReprobeRequest, Subscribe } from '../engine/reprober.js';
+import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
+import type { Session } from '../session.js';
+
+/** Confirmation rounds at most (each TTL is asked again only while its silence is not established). */
+export const MAX_ROUNDS = 5;
+
+export interface FollowUpTrace {
+  session: Session;
+  result: TraceResult;
+}
+
+interface Channel extends FollowUpTrace {
+  subscribe: Subscribe;
+}
+
+/** How long to wait for a follow-up answer: 3x the slowest answer of the trace, within the trace's own bounds. */
+function replyTimeout(traces: Channel[]): number {
+  const rtts = traces.flatMap((t) => t.result.hops.flatMap((h) => h.probes.flatMap((p) => (p.rtt === null ? [] : [p.rtt]))));
+  const wait = traces[0]!.session.options.wait;
+  const largest = rtts.length > 0 ? Math.max(...rtts) : wait.maxMs / wait.near;
+  return Math.min(wait.maxMs, Math.max(wait.trailingMs / 2, wait.near * largest));
+}
+
+/** What each router has left after the trace, as far as the trace shows: a router that missed answers is spent. */
+function budgetAfter(traces: Channel[], now: number): IcmpBudget {
+  const budget = new IcmpBudget();
+  const ttls = new Set(traces.flatMap((t) => t.result.hops.map((h) => h.ttl)));
+  for (const ttl of ttls) {
+    const probes = traces.flatMap((t) => t.result.hops.find((h) => h.ttl === ttl)?.probes ?? []);
+    const final = probes.some((p) => p.reply && p.reply.kind !== 'time-exceeded' && p.reply.kind !== 'unreachable');
+    if (final) continue; // the destination's own answers (SYN-ACK, echo reply) are not ICMP errors
+    const missed = probes.some((p) => p.from === null);
+    budget.set(ttl, missed ? 0 : LINUX_ICMP_BURST - probes.length, now);
+  }
+  return budget;
+}
+
+function addReprobes(hop: HopResult | undefined, results: ProbeResult[]): void {
+  if (!hop || results.length === 0) return;
+  hop.reprobes = [...(hop.reprobes ?? []), ...results];
+}
+
+/** A final answer found by a follow-up probe at a lower TTL moves the destination's hop there. */
+function refreshDestination(result: TraceResult): void {
+  const d = result.destination;
+  if (d.hop === null || d.by === null) return;
+  for (const hop of result.hops) {
+    if (hop.ttl >= d.hop) break;
+    if ((hop.reprobes ?? []).some((p) => p.from === d.by && p.reply !== null && isFinalReply(p.reply))) {
+      result.destination = { ...d, hop: hop.ttl };
+      return;
+    }
+  }
+}
+
+async function send(channel: Channel, clock: Clock, requests: ReprobeRequest[], timeoutMs: number, signal?: AbortSignal) {
+  const { session } = channel;
+  return reprobe(session.options, session.method, session.network, channel.subscribe, clock, session.tracer.ids, requests, timeoutMs, signal);
+}
+
+async function confirmationRounds(main: Channel, control: Channel | null, budget: IcmpBudget, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  for (let round = 0; round < MAX_ROUNDS && !signal?.aborted; round++) {
+    const questions = openQuestions(main.result, control?.result ?? null);
+    if (questions.length === 0) return;
+    const now = clock.now();
+    const plan = (trace: Question['trace']) =>
+      questions.filter((q) => q.trace === trace).map((q) => ({ ttl: q.ttl, atMs: budget.take(q.ttl, now) - now }));
+    const batches = [
+      { channel: main, requests: plan('main') },
+      ...(control ? [{ channel: control, requests: plan('control') }] : []),
+    ].filter((b) => b.requests.length > 0);
+    const answers = await Promise.all(batches.map((b) => send(b.channel, clock, b.requests, timeoutMs, signal)));
+    batches.forEach((batch, i) => {
+      for (const answer of answers[i]!) {
+        if (answer.sentMs === null) continue;
+        addReprobes(batch.channel.result.hops.find((h) => h.ttl === answer.ttl), [answer.result]);
+      }
+      refreshDestination(batch.channel.result);
+    });
+  }
+}
+
+async function rateLimitTest(main: Channel, budget: IcmpBudget, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const ttls = partiallyAnswered(main.result.hops);
+  if (ttls.length === 0) return;
+  const requests: ReprobeRequest[] = [];
+  const now = clock.now();
+  for (const ttl of ttls) {
+    for (let i = 0; i < BURST; i++) requests.push({ ttl, atMs: i * BURST_SPACING_MS });
+    for (let i = 1; i <= SPACED; i++) requests.push({ ttl, atMs: i * RECHECK_SPACING_MS });
+    budget.set(ttl, 0, now + SPACED * RECHECK_SPACING_MS);
+  }
+  const answers = await send(main, clock, requests, timeoutMs, signal);
+  if (signal?.aborted) return;
+  for (const ttl of ttls) {
+    const mine = answers.filter((a) => a.ttl === ttl);
+    const answered = (a: (typeof mine)[number]) => a.result.from !== null;
+    const verdict = classifyLoss(mine.slice(0, BURST).map(answered), mine.slice(BURST).map(answered));
+    const hop = main.result.hops.find((h) => h.ttl === ttl)!;
+    const sent = hop.probes.length + verdict.recheck.sent;
+    const got = hop.probes.filter((p) => p.from !== null).length + verdict.recheck.answered;
+    hop.loss = {
+      ...verdict,
+      ...(verdict.cause === 'loss' ? { where: lossWhere(main.result.hops, ttl, verdict.recheck) } : {}),
+      sent,
+      answered: got,
+      lossPct: Math.round(((sent - got) / sent) * 1000) / 10,
+    };
+  }
+}
+
+/** Runs the follow-up probes of a finished main trace (and its control); updates the results in place. */
+export async function followUp(main: FollowUpTrace, control: FollowUpTrace | null, clock: Clock, signal?: AbortSignal): Promise<void> {
+  if (main.result.interrupted || signal?.aborted) return;
+  const channels: Channel[] = [main, ...(control ? [control] : [])].map((t) => ({ ...t, subscribe: fanOut(t.session.network) }));
+  const timeoutMs = replyTimeout(channels);
+  const budget = budgetAfter(channels, clock.now());
+  await Promise.all([
+    rateLimitTest(channels[0]!, budget, clock, timeoutMs, signal),
+    confirmationRounds(channels[0]!, channels[1] ?? null, budget, clock, timeoutMs, signal),
+  ]);
+}
