@@ -42,6 +42,12 @@ export interface Diagnosis extends PathNotes {
   evidence: string[];
   explanation: string;
   control: ControlSummary | null;
+  /**
+   * The target address forwards the port to a host behind it (port forwarding, DNAT, an L4 load balancer): it
+   * answered time-exceeded itself at `hop`; `serviceHop` is where the service answered (null when it did not), and
+   * `stops` says whether traffic to the port got past the forwarder when it did not ('behind') — null otherwise.
+   */
+  forwarder: { hop: number; address: string; serviceHop: number | null; stops: 'behind' | null } | null;
 }
 
 type Finding = Pick<Diagnosis, 'verdict' | 'hop' | 'by' | 'confidence' | 'explanation'> & { evidence?: string[] };
@@ -346,6 +352,24 @@ function silenceWithReachableDestination(main: TraceResult, control: TraceResult
   };
 }
 
+/** The lowest TTL at which the target address itself sent our probe back as expired: it forwards it onward. */
+function forwarderOf(main: TraceResult): Diagnosis['forwarder'] {
+  const target = main.target.address;
+  const d = main.destination;
+  const at = [...routerTtls(main)].find(([ttl, from]) => from === target && (d.hop === null || ttl < d.hop));
+  if (!at) return null;
+  const serviceHop = d.hop !== null && d.by === target ? d.hop : null;
+  return { hop: at[0], address: target, serviceHop, stops: serviceHop === null && d.hop === null ? 'behind' : null };
+}
+
+function forwarderText(main: TraceResult, forwarder: NonNullable<Diagnosis['forwarder']>): string {
+  const label = protocolLabel(main);
+  const what = `The target address ${forwarder.address} forwards ${label} at hop ${forwarder.hop} (port forwarding, DNAT or an L4 load balancer)`;
+  if (forwarder.serviceHop !== null) return ` ${what}: the service answers from hop ${forwarder.serviceHop}, behind it.`;
+  if (forwarder.stops === 'behind') return ` ${what}, and traffic to the port stops behind it, not at it.`;
+  return ` ${what}.`;
+}
+
 export function diagnose(main: TraceResult, control: TraceResult | null): Diagnosis {
   const d = main.destination;
   let finding: Finding;
@@ -356,6 +380,8 @@ export function diagnose(main: TraceResult, control: TraceResult | null): Diagno
   } else finding = silence(main, control);
   const evidence = [describeTrace(main, 'trace'), ...(control ? [describeTrace(control, 'control')] : []), ...(finding.evidence ?? [])];
   const notes = pathNotes(main);
+  const forwarder = forwarderOf(main);
+  if (forwarder) finding.explanation += forwarderText(main, forwarder);
   return {
     verdict: finding.verdict,
     hop: finding.hop,
@@ -364,10 +390,12 @@ export function diagnose(main: TraceResult, control: TraceResult | null): Diagno
     evidence: [...evidence, ...notes.evidence],
     explanation: finding.explanation,
     control: controlSummary(control),
+    forwarder,
     middleboxes: notes.middleboxes,
     nat: notes.nat,
     rateLimited: notes.rateLimited,
     lossy: notes.lossy,
     mplsHops: notes.mplsHops,
+    notes: notes.notes,
   };
 }

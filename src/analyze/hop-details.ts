@@ -1,5 +1,5 @@
 // Per-hop details from the probe records: how much of our probe the hop's ICMP errors quoted, which fields of it
-// were rewritten before it got there, and the MPLS labels its replies carried.
+// were rewritten before it got there, and the MPLS labels and RFC 5837 interfaces its replies carried.
 import type { ProbeRecord } from '../engine/tracer.js';
 import type { FieldChange, HopResult } from '../engine/types.js';
 import { encodeIpv6 } from '../packet/ipv6.js';
@@ -14,13 +14,16 @@ function sentDatagram(flow: Pick<Flow, 'family' | 'source' | 'destination'>, rec
   return encodeIpv6({ source: flow.source, destination: flow.destination, nextHeader: packet.ipProtocol, hopLimit: packet.ttl }, packet.bytes);
 }
 
-export function hopDetails(flow: Pick<Flow, 'family' | 'source' | 'destination'>, records: readonly ProbeRecord[]): Pick<HopResult, 'quote' | 'changes' | 'mpls'> {
-  const details: Pick<HopResult, 'quote' | 'changes' | 'mpls'> = {};
+type HopDetails = Pick<HopResult, 'quote' | 'changes' | 'mpls' | 'interfaces'>;
+
+export function hopDetails(flow: Pick<Flow, 'family' | 'source' | 'destination'>, records: readonly ProbeRecord[]): HopDetails {
+  const details: HopDetails = {};
   const changes = new Map<string, FieldChange>();
   for (const record of records) {
     const reply = record.reply;
     if (!reply?.quote) continue;
     if (reply.mpls && reply.mpls.length > 0 && !details.mpls) details.mpls = reply.mpls;
+    if (reply.interfaces && reply.interfaces.length > 0 && !details.interfaces) details.interfaces = reply.interfaces;
     const sent = sentDatagram(flow, record);
     const comparison = sent ? compareQuote(flow.family, sent, reply.quote) : null;
     if (!comparison) continue;

@@ -46,8 +46,10 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   // Silence: where it begins decides the verdict, so the first silent TTL must really be silent…
   const last = lastAnswer(main)?.ttl ?? 0;
   ask('main', main, last + 1, `${main.protocol.toUpperCase()} probes get no answer past TTL ${last}`);
-  // …and the control must show (or fail to show) that other traffic gets past it.
-  if (control && !control.destination.reached && !controlSettlesDistance(control, last + 1)) {
+  // …and the control must show (or fail to show) that other traffic gets past it: a router answering it past the
+  // silence (reaching the destination itself says nothing about the routers in between).
+  const controlHop = control?.destination.reached ? control.destination.hop : null;
+  if (control && (controlHop === null || last + 1 < controlHop) && !controlSettlesDistance(control, last + 1)) {
     ask('control', control, last + 1, `the control gets no answer at TTL ${last + 1}`);
   }
   return questions;

@@ -1,5 +1,6 @@
 // Options in, results out: the engine's public shapes. The result mirrors the JSON contract in DESIGN.md.
 import type { MplsLabel } from '../packet/icmp.js';
+import type { InterfaceInfo } from '../packet/interface-info.js';
 import type { Family, Protocol, ReplyKind } from '../probe/method.js';
 
 export type PortState = 'open' | 'closed' | 'filtered' | 'open|filtered';
@@ -75,6 +76,8 @@ export interface HopResult {
   changes?: FieldChange[];
   /** RFC 4950 MPLS label stack from the ICMP extensions of this hop's replies. */
   mpls?: MplsLabel[];
+  /** RFC 5837 interfaces this hop's replies named (role, ifIndex, address, name, MTU). */
+  interfaces?: InterfaceInfo[];
   /** Why some probes went unanswered, when the hop answered others (see analyze/loss-cause). */
   loss?: LossCause;
   /**

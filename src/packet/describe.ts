@@ -4,6 +4,7 @@ import { hexPrefix } from './bytes.js';
 import { decodeIcmp, icmpName } from './icmp.js';
 import type { IcmpMessage, MplsLabel } from './icmp.js';
 import { decodeIcmpv6, icmpv6Name } from './icmpv6.js';
+import { interfaceInfoText } from './interface-info.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { decodeTcp } from './tcp.js';
@@ -33,7 +34,7 @@ function flagText(header: TcpHeader): string {
 function describeTcp(bytes: Uint8Array): string {
   const decoded = decodeTcp(bytes);
   if (!decoded.ok) return `TCP ${undecodable(bytes)}`;
-  const { header, partial, payload } = decoded.value;
+  const { header, partial, payload, malformed } = decoded.value;
   const parts = [`TCP ${header.sourcePort} > ${header.destinationPort}`];
   if (header.flags) parts.push(`[${flagText(header)}]`);
   parts.push(`seq ${header.seq}`);
@@ -45,7 +46,8 @@ function describeTcp(bytes: Uint8Array): string {
   if (options?.timestamps) parts.push(`TS ${options.timestamps.value}/${options.timestamps.echo}`);
   if (options?.malformed) parts.push(`(bad options: ${options.malformed})`);
   if (payload.length > 0) parts.push(`length ${payload.length}`);
-  if (partial) parts.push('(partial header)');
+  if (malformed) parts.push(`(bad header: ${malformed})`);
+  else if (partial) parts.push('(partial header)');
   return parts.join(' ');
 }
 
@@ -116,6 +118,7 @@ function describeIcmp(family: 4 | 6, bytes: Uint8Array): string {
   let text = parts.join(' ');
   if (m.quote) text += `, quoting ${describeQuote(family, m.quote)}`;
   if (m.extensions?.mpls) text += `, MPLS ${describeMpls(m.extensions.mpls)}`;
+  for (const info of m.extensions?.interfaces ?? []) text += `, interface ${interfaceInfoText(info)}`;
   if (m.extensionError) text += ` (extension: ${m.extensionError})`;
   return text;
 }

@@ -1,8 +1,11 @@
-// ICMP multi-part messages (RFC 4884) and the MPLS label stack object (RFC 4950). Routers inside an MPLS core
-// append the label stack the probe carried when it expired, after the quoted datagram; traceroute shows it per hop.
+// ICMP multi-part messages (RFC 4884), the MPLS label stack object (RFC 4950) and interface information objects
+// (RFC 5837). Routers inside an MPLS core append the label stack the probe carried when it expired, after the quoted
+// datagram, and some routers name the interface it arrived on; traceroute shows both per hop.
 // Everything here reads untrusted bytes: every length is checked, and a fault ends the parse with a message.
 import { u16, u8 } from './bytes.js';
 import { finishChecksum, internetChecksum, onesComplementSum } from './checksum.js';
+import { decodeInterfaceInfo, encodeInterfaceInfo } from './interface-info.js';
+import type { InterfaceInfo } from './interface-info.js';
 
 export const ICMP_EXTENSION_VERSION = 2;
 /** Pre-RFC 4884 senders put the extension after a fixed 128-byte "original datagram" field (RFC 4884 §5). */
@@ -33,6 +36,8 @@ export interface IcmpExtensions {
   /** The labels of every MPLS incoming-stack object, outermost first; absent when there is none or the checksum
    *  is wrong (labels from corrupted bytes would be bogus hops). */
   mpls?: MplsLabel[];
+  /** Every well-formed RFC 5837 interface information object, in order; absent like `mpls` is. */
+  interfaces?: InterfaceInfo[];
 }
 
 export interface ExtensionParse {
@@ -65,6 +70,7 @@ export function decodeExtensionStructure(bytes: Uint8Array): ExtensionParse {
   const checksumValid = u16(bytes, 2) === 0 || internetChecksum(bytes) === 0;
   const objects: IcmpExtensionObject[] = [];
   let mpls: MplsLabel[] | undefined;
+  const interfaces: InterfaceInfo[] = [];
   let error: string | undefined;
   let offset = 4;
   while (offset < bytes.length) {
@@ -88,21 +94,47 @@ export function decodeExtensionStructure(bytes: Uint8Array): ExtensionParse {
       if (labels) mpls = [...(mpls ?? []), ...labels];
       else error ??= `MPLS object of ${object.data.length} bytes is not a whole number of label entries`;
     }
+    if (object.classNum === EXTENSION_CLASS.INTERFACE_INFO) {
+      const info = decodeInterfaceInfo(object.cType, object.data);
+      if (info.ok) interfaces.push(info.value);
+      else error ??= info.error;
+    }
     offset += length;
   }
   if (!error && objects.length === 0) error = 'extension structure has no objects';
   // A bad checksum explains any structural fault after it, so it is named first.
   if (!checksumValid) error = `extension checksum mismatch${error ? `; ${error}` : ''}`;
-  const extensions: IcmpExtensions = { version, checksumValid, objects, ...(mpls && checksumValid ? { mpls } : {}) };
+  const extensions: IcmpExtensions = {
+    version,
+    checksumValid,
+    objects,
+    ...(mpls && checksumValid ? { mpls } : {}),
+    ...(interfaces.length > 0 && checksumValid ? { interfaces } : {}),
+  };
   return { extensions, ...(error ? { error } : {}) };
+}
+
+/**
+ * An extension structure at `offset` that fully checks out: version 2, a non-zero checksum that verifies, and
+ * well-formed objects. Used where the bytes could just as well be more quote or padding, so nothing less is believed.
+ */
+function verifiedExtensionAt(body: Uint8Array, offset: number): IcmpExtensions | null {
+  if (body.length < offset + 8) return null;
+  const candidate = body.subarray(offset);
+  if (u16(candidate, 2) === 0) return null;
+  const parsed = decodeExtensionStructure(candidate);
+  return parsed.extensions && !parsed.error ? parsed.extensions : null;
+}
+
+function allZero(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b === 0);
 }
 
 /**
  * Splits an ICMP error's body (bytes 8..) into the quoted datagram and the extension structure.
  * `lengthBytes` is the RFC 4884 length attribute already multiplied out (x4 for ICMPv4, x8 for ICMPv6); 0 means
  * the sender did not set it, and then an extension is looked for at the fixed compatibility offset 128, accepted
- * only when it fully checks out (version 2, a non-zero correct checksum, well-formed objects) since those bytes
- * are otherwise just more of the quote.
+ * only when it fully checks out since those bytes are otherwise just more of the quote.
  */
 export function splitQuote(body: Uint8Array, lengthBytes: number): QuoteSplit {
   if (lengthBytes > 0) {
@@ -111,17 +143,18 @@ export function splitQuote(body: Uint8Array, lengthBytes: number): QuoteSplit {
     }
     const quote = body.subarray(0, lengthBytes);
     if (lengthBytes === body.length) return { quote };
+    // Some routers set the attribute to the unpadded quote length yet pad the quote to 128 bytes before the
+    // extension, as RFC 4884 asks (seen in the wild: trippy issue #804). The bytes at the attribute's offset are
+    // then zero padding; the structure at 128 is believed on the same terms as a pre-RFC 4884 sender's.
+    if (lengthBytes < COMPAT_QUOTE_LENGTH && allZero(body.subarray(lengthBytes, COMPAT_QUOTE_LENGTH))) {
+      const padded = verifiedExtensionAt(body, COMPAT_QUOTE_LENGTH);
+      if (padded) return { quote, extensions: padded };
+    }
     const parsed = decodeExtensionStructure(body.subarray(lengthBytes));
     return { quote, ...(parsed.extensions ? { extensions: parsed.extensions } : {}), ...(parsed.error ? { extensionError: parsed.error } : {}) };
   }
-  if (body.length >= COMPAT_QUOTE_LENGTH + 8) {
-    const candidate = body.subarray(COMPAT_QUOTE_LENGTH);
-    if (u16(candidate, 2) !== 0) {
-      const parsed = decodeExtensionStructure(candidate);
-      if (parsed.extensions && !parsed.error) return { quote: body.subarray(0, COMPAT_QUOTE_LENGTH), extensions: parsed.extensions };
-    }
-  }
-  return { quote: body };
+  const compat = verifiedExtensionAt(body, COMPAT_QUOTE_LENGTH);
+  return compat ? { quote: body.subarray(0, COMPAT_QUOTE_LENGTH), extensions: compat } : { quote: body };
 }
 
 /** The object for an MPLS label stack (class 1, c-type 1), outermost label first. */
@@ -131,6 +164,12 @@ export function encodeMplsObject(labels: MplsLabel[]): IcmpExtensionObject {
     data.writeUInt32BE(((((l.label & 0xfffff) << 12) | ((l.trafficClass & 7) << 9) | (l.bottomOfStack ? 0x100 : 0) | (l.ttl & 0xff)) >>> 0), i * 4);
   });
   return { classNum: EXTENSION_CLASS.MPLS, cType: MPLS_INCOMING_STACK, data };
+}
+
+/** The object for one interface's information (class 2, the C-Type saying its role and which fields follow). */
+export function encodeInterfaceInfoObject(info: InterfaceInfo): IcmpExtensionObject {
+  const { cType, data } = encodeInterfaceInfo(info);
+  return { classNum: EXTENSION_CLASS.INTERFACE_INFO, cType, data };
 }
 
 /** An extension structure (header with checksum + objects). */

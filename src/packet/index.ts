@@ -6,6 +6,7 @@ export * from './describe.js';
 export * from './extensions.js';
 export * from './icmp.js';
 export * from './icmpv6.js';
+export * from './interface-info.js';
 export * from './ipv4.js';
 export * from './ipv6.js';
 export * from './tcp.js';

@@ -1,6 +1,6 @@
 // TCP segments (RFC 9293). The probe is a SYN; replies are SYN-ACK / RST, and ICMP errors quote the SYN, often only
 // its first 8 bytes (ports + sequence number: exactly where the probe id lives). So decoding needs just 8 bytes and
-// says `partial` when the fixed header is not all there.
+// says `partial` when the fixed header is not all there (or is damaged).
 import { pseudoHeaderSum, onesComplementSum, finishChecksum } from './checksum.js';
 import { u16, u32, u8 } from './bytes.js';
 import { fail, ok } from './decoded.js';
@@ -65,9 +65,11 @@ export interface TcpHeader {
 
 export interface TcpSegment {
   header: TcpHeader;
-  /** The fixed header or the options are cut short: only the fields present were decoded. */
+  /** The fixed header or the options are cut short, or the header is damaged: only the fields present were decoded. */
   partial: boolean;
   payload: Uint8Array;
+  /** Why the header past the first 8 bytes was not believed (a data offset below 5). */
+  malformed?: string;
 }
 
 export interface TcpFields {
@@ -163,7 +165,9 @@ export function decodeTcp(bytes: Uint8Array): Decoded<TcpSegment> {
   if (bytes.length < TCP_HEADER_LENGTH) return ok({ header, partial: true, payload: bytes.subarray(bytes.length) });
   const dataOffset = u8(bytes, 12) >> 4;
   const headerLength = dataOffset * 4;
-  if (headerLength < TCP_HEADER_LENGTH) return fail(`TCP data offset ${dataOffset} is below 5`);
+  // A data offset below 5 makes the rest of the header meaningless, but the ports and sequence number sit at fixed
+  // places before it: a quote damaged there still says which probe it was.
+  if (headerLength < TCP_HEADER_LENGTH) return ok({ header, partial: true, payload: bytes.subarray(bytes.length), malformed: `data offset ${dataOffset} is below 5` });
   const bits = u8(bytes, 13);
   header.ack = u32(bytes, 8);
   header.dataOffset = dataOffset;

@@ -4,6 +4,7 @@
 import { onesComplementSum, pseudoHeaderSum, steeringValue } from '../packet/checksum.js';
 import { encodeIpv4 } from '../packet/ipv4.js';
 import { decodeIcmpError, decodeIcmpOf, IPPROTO_ICMP, IPPROTO_ICMPV6, replyFromIcmpError } from './icmp-error.js';
+import { probeIdFrom } from './method.js';
 import type { Flow, InboundPacket, OutgoingPacket, ProbeMethod, ProbeReply } from './method.js';
 
 const MARKER = Buffer.from('portpath');
@@ -43,9 +44,10 @@ export function createIcmpEchoMethod(): ProbeMethod {
       if (!message) return null;
       const echoReply = flow.family === 4 ? 0 : 129;
       if (message.type === echoReply) {
-        if (packet.from !== flow.destination || message.identifier !== flow.icmpId || message.sequence === undefined) return null;
+        const probeId = probeIdFrom(message.sequence ?? 0);
+        if (packet.from !== flow.destination || message.identifier !== flow.icmpId || probeId === null) return null;
         if (message.body.length < 4 || ((message.body[2]! << 8) | message.body[3]!) !== (flow.nonce & 0xffff)) return null;
-        return { probeId: message.sequence, kind: 'echo-reply', from: packet.from, replyTtl: packet.ttl, receivedAtNs: packet.receivedAtNs };
+        return { probeId, kind: 'echo-reply', from: packet.from, replyTtl: packet.ttl, receivedAtNs: packet.receivedAtNs };
       }
       const error = decodeIcmpError(packet);
       const innerProtocol = flow.family === 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
@@ -53,7 +55,8 @@ export function createIcmpEchoMethod(): ProbeMethod {
       const l4 = error.quoted.l4;
       const echoRequest = flow.family === 4 ? 8 : 128;
       if (l4.length < 8 || l4[0] !== echoRequest || ((l4[4]! << 8) | l4[5]!) !== flow.icmpId) return null;
-      return replyFromIcmpError(packet, error, (l4[6]! << 8) | l4[7]!);
+      const quotedId = probeIdFrom((l4[6]! << 8) | l4[7]!);
+      return quotedId === null ? null : replyFromIcmpError(packet, error, quotedId);
     },
   };
 }

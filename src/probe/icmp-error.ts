@@ -81,6 +81,7 @@ export function replyFromIcmpError(packet: InboundPacket, error: IcmpError, prob
     // A synthetic quote is our own probe: comparing it with what we sent would prove nothing.
     ...(packet.synthetic ? {} : { quote: error.quoted.raw }),
     ...(error.message.extensions?.mpls ? { mpls: error.message.extensions.mpls } : {}),
+    ...(error.message.extensions?.interfaces ? { interfaces: error.message.extensions.interfaces } : {}),
     receivedAtNs: packet.receivedAtNs,
   };
 }

@@ -1,5 +1,6 @@
 // The contract between the engine and a probe method: build the bytes of one probe, and recognise the replies to it.
 import type { MplsLabel } from '../packet/icmp.js';
+import type { InterfaceInfo } from '../packet/interface-info.js';
 
 export type Family = 4 | 6;
 export type Protocol = 'tcp' | 'udp' | 'icmp';
@@ -60,6 +61,8 @@ export interface ProbeReply {
   /** The quoted original datagram of an ICMP error, for middlebox analysis. */
   quote?: Uint8Array;
   mpls?: MplsLabel[];
+  /** RFC 5837: the interfaces the replying router named (the one the probe came in on, usually). */
+  interfaces?: InterfaceInfo[];
   receivedAtNs: bigint;
 }
 
@@ -78,3 +81,12 @@ export const MAX_PROBE_ID = 0xfffe;
 
 /** probe id 0 in a reply: an answer from the destination that does not say which probe it answers (the engine picks). */
 export const UNATTRIBUTED_PROBE = 0;
+
+/**
+ * The probe id a field of a reply carries, or null for values no probe is ever given (0, 0xffff). Those come from
+ * middleboxes (a zeroed UDP checksum) or from other senders' packets, and must not become UNATTRIBUTED_PROBE, which
+ * would hand the reply to whichever probe the engine guesses.
+ */
+export function probeIdFrom(value: number): number | null {
+  return value >= MIN_PROBE_ID && value <= MAX_PROBE_ID ? value : null;
+}

@@ -4,6 +4,7 @@
 import { encodeIpv4 } from '../packet/ipv4.js';
 import { decodeTcp, encodeTcp } from '../packet/tcp.js';
 import { decodeIcmpError, replyFromIcmpError, IPPROTO_TCP } from './icmp-error.js';
+import { probeIdFrom } from './method.js';
 import type { Flow, InboundPacket, OutgoingPacket, ProbeMethod, ProbeReply } from './method.js';
 
 /** A plausible SYN: middleboxes drop odd ones. The MSS option is also what lets MSS clamping show in quotes. */
@@ -16,7 +17,7 @@ export function sequenceFor(flow: Flow, probeId: number): number {
 
 /** The probe id a sequence number carries, or null when its high bits are not this trace's nonce. */
 export function probeIdFromSequence(flow: Flow, seq: number): number | null {
-  return seq >>> 16 === (flow.nonce & 0xffff) ? seq & 0xffff : null;
+  return seq >>> 16 === (flow.nonce & 0xffff) ? probeIdFrom(seq & 0xffff) : null;
 }
 
 export function createTcpSynMethod(): ProbeMethod {
@@ -48,7 +49,8 @@ export function createTcpSynMethod(): ProbeMethod {
       const error = decodeIcmpError(packet);
       if (!error || error.quoted.protocol !== IPPROTO_TCP || error.quoted.destination !== flow.destination) return null;
       // Only the first 8 bytes (ports, sequence) are needed; reading just those also copes with routers that quote
-      // 8 bytes and zero-pad to 128 for an RFC 4884 extension (the padding would read as a bad header).
+      // 8 bytes and zero-pad to 128 for an RFC 4884 extension (the padding would read as a bad header), and with
+      // quotes whose data offset is damaged.
       const inner = decodeTcp(error.quoted.l4.subarray(0, 8));
       if (!inner.ok) return null;
       const { sourcePort, destinationPort, seq } = inner.value.header;

@@ -5,7 +5,7 @@ import { onesComplementSum, pseudoHeaderSum, steeringValue } from '../packet/che
 import { encodeIpv4 } from '../packet/ipv4.js';
 import { decodeUdp } from '../packet/udp.js';
 import { decodeIcmpError, replyFromIcmpError, IPPROTO_UDP } from './icmp-error.js';
-import { UNATTRIBUTED_PROBE } from './method.js';
+import { probeIdFrom, UNATTRIBUTED_PROBE } from './method.js';
 import type { Flow, InboundPacket, OutgoingPacket, ProbeMethod, ProbeReply } from './method.js';
 import { udpPayloadFor } from './udp-payloads.js';
 
@@ -58,7 +58,10 @@ export function createUdpMethod(): ProbeMethod {
       if (!inner.ok) return null;
       const { sourcePort, destinationPort, checksum } = inner.value.header;
       if (sourcePort !== flow.sourcePort || destinationPort !== flow.destinationPort) return null;
-      return replyFromIcmpError(packet, error, checksum);
+      // Middleboxes zero the checksum ("none" is legal over IPv4): then the quote no longer says which probe it was.
+      const probeId = probeIdFrom(checksum);
+      if (probeId === null) return null;
+      return replyFromIcmpError(packet, error, probeId);
     },
   };
 }

@@ -3,6 +3,7 @@
 import type { Diagnosis } from '../analyze/diagnose.js';
 import type { HopResult } from '../engine/types.js';
 import type { MplsLabel } from '../packet/icmp.js';
+import { interfaceInfoText } from '../packet/interface-info.js';
 
 function value(v: number | string | boolean): string {
   return typeof v === 'number' && v > 0xffff ? `0x${v.toString(16)}` : String(v);
@@ -25,10 +26,10 @@ function repliesText(hop: Pick<HopResult, 'probes'>): string {
 }
 
 /**
- * Indented lines under a hop: rewritten fields and MPLS labels (nothing when there is nothing to say); with
- * verbose, also what the answers were and their reply TTLs.
+ * Indented lines under a hop: rewritten fields, MPLS labels and the interfaces the router named (nothing when there
+ * is nothing to say); with verbose, also what the answers were and their reply TTLs.
  */
-export function formatHopDetails(hop: Pick<HopResult, 'changes' | 'mpls' | 'quote' | 'probes'>, verbose = false): string {
+export function formatHopDetails(hop: Pick<HopResult, 'changes' | 'mpls' | 'interfaces' | 'quote' | 'probes'>, verbose = false): string {
   const lines: string[] = [];
   if (verbose) {
     const replies = repliesText(hop);
@@ -38,6 +39,7 @@ export function formatHopDetails(hop: Pick<HopResult, 'changes' | 'mpls' | 'quot
     lines.push(`     quote shows changes: ${hop.changes.map((c) => `${c.field} ${value(c.sent)} -> ${value(c.quoted)}`).join(', ')}`);
   }
   if (hop.mpls && hop.mpls.length > 0) lines.push(`     MPLS labels: ${hop.mpls.map(mplsText).join(' | ')}`);
+  if (hop.interfaces && hop.interfaces.length > 0) lines.push(`     interface: ${hop.interfaces.map(interfaceInfoText).join('; ')}`);
   return lines.map((line) => `${line}\n`).join('');
 }
 
@@ -47,8 +49,7 @@ export function formatDiagnosis(diagnosis: Diagnosis, verbose: boolean): string 
     lines.push(`  A middlebox before hop ${m.hop}${m.by ? ` (${m.by})` : ''} rewrites ${m.field}: ${value(m.sent)} sent, ${value(m.quoted)} seen there.`);
   }
   if (diagnosis.nat) lines.push(`  Address translation shows in the quotes from hop ${diagnosis.nat.hop} on (${diagnosis.nat.fields.join(', ')}).`);
-  if (diagnosis.rateLimited.length > 0) lines.push(`  Hop ${diagnosis.rateLimited.join(', ')}: missing answers are ICMP rate limiting (slow re-probes were answered), not loss.`);
-  if (diagnosis.lossy.length > 0) lines.push(`  Hop ${diagnosis.lossy.join(', ')}: real loss (slow re-probes were lost too).`);
+  for (const note of diagnosis.notes) lines.push(`  ${note}`);
   if (verbose) {
     lines.push('  Evidence:');
     for (const item of diagnosis.evidence) lines.push(`    - ${item}`);

@@ -325,3 +325,25 @@ describe('lossy paths: a lost probe is not evidence', () => {
     assert.equal(diagnose(main, controlReaching()).confidence, 'high');
   });
 });
+
+describe('port forwarding: the target address forwards the port to a host behind it', () => {
+  const FORWARDER = routerAt(4);
+  test('time-exceeded from the target itself at hop 4, the SYN-ACK from hop 5: open, the forwarder named', () => {
+    const main = tcpTrace(routers(1, 3), answers(4, timeExceeded(FORWARDER, ttlFrom(4))), answers(5, synAck(FORWARDER, ttlFrom(5))));
+    main.target.address = FORWARDER;
+    const control = echoTrace(routers(1, 3), answers(4, echoReply(FORWARDER, ttlFrom(4))));
+    control.target.address = FORWARDER;
+    const d = diagnose(main, control);
+    assert.equal(d.verdict, 'open', d.evidence.join('\n'));
+    assert.deepEqual(d.forwarder, { hop: 4, address: FORWARDER, serviceHop: 5, stops: null });
+    assert.match(d.explanation, /forwards TCP\/443 at hop 4 .*the service answers from hop 5, behind it/);
+  });
+
+  test('filtered behind the forwarder: traffic passes it and stops behind it', () => {
+    const main = tcpTrace(routers(1, 3), answers(4, timeExceeded(FORWARDER, ttlFrom(4))), silent(5, 9));
+    main.target.address = FORWARDER;
+    const d = diagnose(main, null);
+    assert.deepEqual(d.forwarder, { hop: 4, address: FORWARDER, serviceHop: null, stops: 'behind' });
+    assert.match(d.explanation, /stops behind it, not at it/);
+  });
+});

@@ -17,7 +17,7 @@ function traceWith(extra: Record<number, Partial<HopResult>>): TraceResult {
 
 describe('pathNotes', () => {
   test('a clean path has nothing to say', () => {
-    assert.deepEqual(pathNotes(traceWith({})), { middleboxes: [], nat: null, rateLimited: [], lossy: [], mplsHops: [], evidence: [] });
+    assert.deepEqual(pathNotes(traceWith({})), { middleboxes: [], nat: null, rateLimited: [], lossy: [], mplsHops: [], notes: [], evidence: [] });
   });
 
   test('a middlebox is placed at the first hop whose quote shows its change, once per field', () => {
@@ -61,16 +61,22 @@ describe('pathNotes', () => {
     const notes = pathNotes(
       traceWith({
         1: { mpls: LABEL },
-        2: { loss: { cause: 'rate-limit', recheck: { sent: 3, answered: 3 } }, mpls: LABEL },
+        2: { loss: { cause: 'rate-limit', recheck: { sent: 12, answered: 5 }, burst: { sent: 10, answered: 3 }, spaced: { sent: 2, answered: 2 }, sent: 15, answered: 7, lossPct: 53.3 }, mpls: LABEL },
         3: { loss: { cause: 'rate-limit', recheck: { sent: 3, answered: 3 } }, mpls: [] },
-        4: { loss: { cause: 'loss', recheck: { sent: 3, answered: 0 } }, mpls: LABEL },
+        4: { loss: { cause: 'loss', recheck: { sent: 12, answered: 6 }, burst: { sent: 10, answered: 5 }, spaced: { sent: 2, answered: 1 }, where: 'router', sent: 15, answered: 8, lossPct: 46.7 }, mpls: LABEL },
       }),
     );
     assert.deepEqual([notes.rateLimited, notes.lossy, notes.mplsHops], [[2, 3], [4], [1, 2, 4]]);
     assert.deepEqual(notes.evidence, [
-      'hop 2-3: missing answers came back when re-probed slowly (ICMP rate limiting, not loss)',
-      'hop 4: answers stayed missing when re-probed slowly (real loss)',
+      'hop 2-3: spaced re-probes were answered and a burst was cut short (ICMP rate limiting, not loss)',
+      'hop 4: answers went missing whatever the spacing (real loss)',
       'MPLS label stacks at hop 1-2,4',
+    ]);
+    assert.deepEqual(notes.notes, [
+      'Hop 2: 8 of 15 probes unanswered (53.3%): ICMP rate limiting, not loss (a burst of 10 got 3 answers, 2 of 2 probes a second apart were answered).',
+      'Hop 3: ICMP rate limiting, not loss (3 of 3 slow re-probes answered).',
+      "Hop 4: 7 of 15 probes unanswered (46.7%): loss (a burst of 10 got 5 answers, 1 of 2 probes a second apart were answered); the hops after it lose clearly less, so it is this router's own ICMP that goes missing.",
+      'Routers at hop 2-3 are rate-limiting their ICMP to this host; a rerun in a few seconds will see more.',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { internetChecksum } from '../../src/packet/checksum.js';
 import { describePacket } from '../../src/packet/describe.js';
 import { encodeIcmpEcho } from '../../src/packet/icmp.js';
 import { encodeIpv4 } from '../../src/packet/ipv4.js';
@@ -52,4 +53,15 @@ test('garbage becomes "undecodable N bytes: hex", never an exception', () => {
   assert.equal(describePacket(6, Buffer.from('0102', 'hex'), { v6Protocol: 6 }), '? > ? TCP undecodable 2 bytes: 0102');
   const cut = describePacket(4, SYN_V4.subarray(0, 30));
   assert.equal(cut, '198.18.1.1 > 198.18.4.2 ttl 1 TCP 40001 > 80 seq 3723434567 (partial header) (truncated)');
+});
+
+test('a TCP data offset below 5: ports and sequence, and why the rest is not shown; a quote so damaged still names its ports', () => {
+  const bad = Buffer.from(SYN_V4);
+  bad[20 + 12] = 0x40;
+  assert.equal(describePacket(4, bad), '198.18.1.1 > 198.18.4.2 ttl 1 TCP 40001 > 80 seq 3723434567 (bad header: data offset 4 is below 5)');
+  const expired = Buffer.from(TIME_EXCEEDED_V4);
+  expired[20 + 8 + 20 + 12] = 0x00; // the router quotes a header damaged before it got there
+  expired.writeUInt16BE(0, 22);
+  expired.writeUInt16BE(internetChecksum(expired.subarray(20)), 22);
+  assert.equal(describePacket(4, expired), '198.18.1.2 > 198.18.1.1 ttl 64 ICMP time exceeded, quoting TCP 198.18.1.1:40001 > 198.18.4.2:80 seq 3723434567');
 });

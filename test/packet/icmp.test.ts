@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { internetChecksum } from '../../src/packet/checksum.js';
-import { decodeExtensionStructure, encodeExtensionStructure, encodeMplsObject, splitQuote } from '../../src/packet/extensions.js';
+import { decodeExtensionStructure, encodeExtensionStructure, encodeInterfaceInfoObject, encodeMplsObject, splitQuote } from '../../src/packet/extensions.js';
 import { decodeIcmp, encodeIcmpEcho, encodeIcmpError, ICMP, ICMP_UNREACH, icmpName } from '../../src/packet/icmp.js';
 import type { IcmpMessage } from '../../src/packet/icmp.js';
 import { decodeIpv4 } from '../../src/packet/ipv4.js';
@@ -107,13 +107,17 @@ test('pre-RFC 4884 senders: extension found at offset 128 when it checks out', (
 test('encodeIcmpError with extensions round-trips, in both layouts', () => {
   const labels = [{ label: 0xfffff, trafficClass: 7, bottomOfStack: true, ttl: 255 }];
   for (const compat of [false, true]) {
-    const bytes = encodeIcmpError({ type: 11, code: 0, quote: SYN_V4, extensions: [encodeMplsObject(labels), { classNum: 2, cType: 9, data: Buffer.from('eth0') }], compat });
+    const bytes = encodeIcmpError({ type: 11, code: 0, quote: SYN_V4, extensions: [encodeMplsObject(labels), encodeInterfaceInfoObject({ role: 'outgoing', name: 'eth0' })], compat });
     assert.equal(internetChecksum(bytes), 0);
     assert.equal(bytes[5], compat ? 0 : 32);
     const m = decoded(bytes);
     assert.deepEqual(m.extensions?.mpls, labels);
     assert.equal(m.extensions?.objects.length, 2);
-    assert.equal(Buffer.from(m.extensions?.objects[1]?.data ?? []).toString(), 'eth0');
+    assert.deepEqual(m.extensions?.interfaces, [{ role: 'outgoing', name: 'eth0' }]);
+    // An object of a class we do not interpret is kept as bytes and does not spoil the rest.
+    const other = decoded(encodeIcmpError({ type: 11, code: 0, quote: SYN_V4, extensions: [{ classNum: 9, cType: 1, data: Buffer.from('eth0') }, encodeMplsObject(labels)], compat }));
+    assert.equal(Buffer.from(other.extensions?.objects[0]?.data ?? []).toString(), 'eth0');
+    assert.deepEqual(other.extensions?.mpls, labels);
   }
   // A quote longer than 128 bytes is padded to a whole number of words and the length attribute follows it.
   const long = encodeIcmpError({ type: 3, code: 3, quote: Buffer.alloc(130, 1), extensions: [encodeMplsObject(labels)] });

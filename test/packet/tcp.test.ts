@@ -88,11 +88,31 @@ test('8 bytes (an RFC 792 quote) decode to ports and sequence, marked partial', 
   assert.equal(cut.header.options?.mss, 1460);
 });
 
-test('structurally impossible segments fail', () => {
+test('fewer than 8 bytes fail', () => {
   assert.equal(decodeTcp(new Uint8Array(7)).ok, false);
-  const bad = Buffer.from(SYN_V4.subarray(20));
-  bad[12] = 0x40; // data offset 4
-  assert.equal(decodeTcp(bad).ok, false);
+});
+
+test('a data offset below 5 keeps the ports and sequence, says why the rest is not read, and never throws', () => {
+  for (const offset of [0, 1, 4]) {
+    const bad = Buffer.from(SYN_V4.subarray(20));
+    bad[12] = (offset << 4) | (bad[12]! & 0x0f);
+    const { header, partial, payload, malformed } = decoded(bad);
+    assert.deepEqual(header, { sourcePort: 40001, destinationPort: 80, seq: 0xddef1a47 });
+    assert.equal(partial, true);
+    assert.equal(payload.length, 0);
+    assert.equal(malformed, `data offset ${offset} is below 5`);
+  }
+});
+
+test('a data offset past the bytes there: partial, options read as far as they go', () => {
+  const cut = Buffer.from(SYN_V4.subarray(20, 48)); // 8 of the 20 option bytes
+  cut[12] = 0xf0 | (cut[12]! & 0x0f); // data offset 15: 60 bytes of header promised
+  const { header, partial, payload, malformed } = decoded(cut);
+  assert.equal(partial, true);
+  assert.equal(malformed, undefined);
+  assert.deepEqual([header.sourcePort, header.seq, header.dataOffset, header.headerLength], [40001, 0xddef1a47, 15, 60]);
+  assert.equal(header.options?.mss, 1460);
+  assert.equal(payload.length, 0);
 });
 
 test('malformed options stop the parse with a reason, keeping what came before', () => {

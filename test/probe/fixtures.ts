@@ -24,9 +24,21 @@ export function inbound(flow: Flow, from: string, ipProtocol: number, payload: U
   return { family: flow.family, from, to: flow.source, ttl, ipProtocol, payload, receivedAtNs: 123n };
 }
 
-/** What a router sends: time exceeded (or another error) quoting the first bytes of the datagram. */
-export function icmpErrorFor(flow: Flow, probe: OutgoingPacket, from: string, kind: 'time-exceeded' | 'unreachable', code = 0, quoteBytes = 28): InboundPacket {
-  const datagram = wireDatagram(flow, probe);
+/**
+ * What a router sends: time exceeded (or another error) quoting the first bytes of the datagram — as `edit` left
+ * them, for middleboxes that changed the probe on its way (the IP header comes first, 20 or 40 bytes).
+ */
+export function icmpErrorFor(
+  flow: Flow,
+  probe: OutgoingPacket,
+  from: string,
+  kind: 'time-exceeded' | 'unreachable',
+  code = 0,
+  quoteBytes = 28,
+  edit?: (datagram: Buffer) => void,
+): InboundPacket {
+  const datagram = Buffer.from(wireDatagram(flow, probe));
+  edit?.(datagram);
   if (flow.family === 4) {
     const quote = datagram.subarray(0, Math.min(datagram.length, quoteBytes));
     return inbound(flow, from, 1, encodeIcmpError({ type: kind === 'time-exceeded' ? 11 : 3, code, quote }));

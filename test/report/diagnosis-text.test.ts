@@ -1,4 +1,5 @@
-// The diagnosis and per-hop detail lines as printed, and RFC 4950 MPLS labels from the wire bytes to the text.
+// The diagnosis and per-hop detail lines as printed, and RFC 4950 MPLS labels and RFC 5837 interfaces from the wire
+// bytes to the text.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Diagnosis } from '../../src/analyze/diagnose.js';
@@ -6,9 +7,11 @@ import { hopDetails } from '../../src/analyze/hop-details.js';
 import type { ProbeRecord } from '../../src/engine/tracer.js';
 import type { HopResult, ProbeResult } from '../../src/engine/types.js';
 import { internetChecksum } from '../../src/packet/checksum.js';
-import { encodeMplsObject } from '../../src/packet/extensions.js';
+import { encodeInterfaceInfoObject, encodeMplsObject } from '../../src/packet/extensions.js';
+import type { IcmpExtensionObject } from '../../src/packet/extensions.js';
 import { encodeIcmpError } from '../../src/packet/icmp.js';
 import type { MplsLabel } from '../../src/packet/icmp.js';
+import type { InterfaceInfo } from '../../src/packet/interface-info.js';
 import { encodeIcmpv6Error } from '../../src/packet/icmpv6.js';
 import { createProbeMethod } from '../../src/probe/index.js';
 import type { Family } from '../../src/probe/method.js';
@@ -48,6 +51,18 @@ describe('formatHopDetails', () => {
     assert.equal(formatHopDetails(hop({ mpls })), '     MPLS labels: 16005 (TC 0, S 0, TTL 1) | 24001 (TC 5, S 1, TTL 254)\n');
   });
 
+  test('interfaces the router named: one line, each as role, name, then ifIndex, address, MTU', () => {
+    const interfaces: InterfaceInfo[] = [
+      { role: 'incoming', ifIndex: 3, address: '198.18.2.2', name: 'eth0', mtu: 1500 },
+      { role: 'outgoing', name: 'eth1' },
+    ];
+    assert.equal(formatHopDetails(hop({ interfaces: interfaces.slice(0, 1) })), '     interface: incoming eth0 (ifIndex 3, 198.18.2.2, MTU 1500)\n');
+    assert.equal(formatHopDetails(hop({ interfaces })), '     interface: incoming eth0 (ifIndex 3, 198.18.2.2, MTU 1500); outgoing eth1\n');
+    assert.equal(formatHopDetails(hop({ interfaces: [] })), '');
+    const mpls: MplsLabel[] = [{ label: 16005, trafficClass: 0, bottomOfStack: true, ttl: 1 }];
+    assert.equal(formatHopDetails(hop({ mpls, interfaces: [{ role: 'incoming', ifIndex: 7 }] })), '     MPLS labels: 16005 (TC 0, S 1, TTL 1)\n     interface: incoming (ifIndex 7)\n');
+  });
+
   test('verbose: what the answers were, their reply TTLs and how much was quoted, before the rest', () => {
     const probes = [expired(62), expired(62), expired(61), silentProbe];
     const text = formatHopDetails(hop({ probes, quote: 'partial', changes: [{ field: 'ip.dscp', sent: 0, quoted: 46 }] }), true);
@@ -64,6 +79,7 @@ const DIAGNOSIS: Diagnosis = {
   evidence: ['trace TCP/443: routers answered at TTL 1-4; final answer syn-ack from 198.18.5.2 at TTL 5 (reply IP TTL 60)', 'MPLS label stacks at hop 2'],
   explanation: 'TCP/443 is open: the destination 198.18.5.2 answers with SYN-ACK at hop 5.',
   control: null,
+  forwarder: null,
   middleboxes: [
     { field: 'tcp.mss', hop: 3, by: '198.18.3.2', sent: 1460, quoted: 1360 },
     { field: 'tcp.seq', hop: 4, by: null, sent: 0x5a5a0001, quoted: 0x12340001 },
@@ -72,6 +88,7 @@ const DIAGNOSIS: Diagnosis = {
   rateLimited: [2, 3],
   lossy: [4],
   mplsHops: [2],
+  notes: ['Hop 2: 1 of 15 probes unanswered (6.7%): ICMP rate limiting, not loss (a burst of 10 got 6 answers, 2 of 2 probes a second apart were answered).'],
 };
 
 describe('formatDiagnosis', () => {
@@ -81,8 +98,7 @@ describe('formatDiagnosis', () => {
     '  A middlebox before hop 3 (198.18.3.2) rewrites tcp.mss: 1460 sent, 1360 seen there.\n' +
     '  A middlebox before hop 4 rewrites tcp.seq: 0x5a5a0001 sent, 0x12340001 seen there.\n' +
     '  Address translation shows in the quotes from hop 4 on (tcp.seq).\n' +
-    '  Hop 2, 3: missing answers are ICMP rate limiting (slow re-probes were answered), not loss.\n' +
-    '  Hop 4: real loss (slow re-probes were lost too).\n';
+    '  Hop 2: 1 of 15 probes unanswered (6.7%): ICMP rate limiting, not loss (a burst of 10 got 6 answers, 2 of 2 probes a second apart were answered).\n';
 
   test('verdict, explanation, middleboxes, NAT, rate limiting and loss', () => {
     assert.equal(formatDiagnosis(DIAGNOSIS, false), summary);
@@ -96,7 +112,7 @@ describe('formatDiagnosis', () => {
   });
 
   test('a plain diagnosis is two lines', () => {
-    const plain: Diagnosis = { ...DIAGNOSIS, verdict: 'unknown', confidence: 'low', explanation: 'No answer.', middleboxes: [], nat: null, rateLimited: [], lossy: [] };
+    const plain: Diagnosis = { ...DIAGNOSIS, verdict: 'unknown', confidence: 'low', explanation: 'No answer.', middleboxes: [], nat: null, rateLimited: [], lossy: [], notes: [] };
     assert.equal(formatDiagnosis(plain, false), 'Diagnosis: unknown (low confidence)\n  No answer.\n');
   });
 });
@@ -106,20 +122,22 @@ const LABELS: MplsLabel[] = [
   { label: 24001, trafficClass: 5, bottomOfStack: true, ttl: 1 },
 ];
 
-/** A router's time-exceeded for a real TCP SYN probe, with the label stack as an RFC 4950 extension. */
-function mplsTimeExceeded(family: Family, compat: boolean) {
+const ETH0: InterfaceInfo = { role: 'incoming', ifIndex: 3, address: '198.18.2.2', name: 'eth0', mtu: 1500 };
+
+/** A router's time-exceeded for a real TCP SYN probe, with extension objects (by default the label stack, RFC 4950). */
+function routerTimeExceeded(family: Family, compat: boolean, objects: IcmpExtensionObject[] = [encodeMplsObject(LABELS)]) {
   const flow = flowFor(family, 'tcp');
   const method = createProbeMethod('tcp');
   const packet = method.build(flow, 3, 501);
-  const fields = { type: family === 4 ? 11 : 3, code: 0, quote: wireDatagram(flow, packet), extensions: [encodeMplsObject(LABELS)], compat };
+  const fields = { type: family === 4 ? 11 : 3, code: 0, quote: wireDatagram(flow, packet), extensions: objects, compat };
   const { router } = ADDRESSES[family];
   const icmp = family === 4 ? encodeIcmpError(fields) : encodeIcmpv6Error(fields, router, flow.source);
   return { flow, method, packet, icmp, router };
 }
 
 /** Matched by the probe method, kept as the tracer keeps it, through hopDetails: the hop as the report gets it. */
-function reportedHop(family: Family, compat: boolean, corrupt?: (icmp: Buffer) => void): HopResult {
-  const { flow, method, packet, icmp, router } = mplsTimeExceeded(family, compat);
+function reportedHop(family: Family, compat: boolean, corrupt?: (icmp: Buffer) => void, objects?: IcmpExtensionObject[]): HopResult {
+  const { flow, method, packet, icmp, router } = routerTimeExceeded(family, compat, objects);
   corrupt?.(icmp);
   const reply = method.match(inbound(flow, router, family === 4 ? 1 : 58, icmp, 62), flow);
   assert.ok(reply, 'the time-exceeded matches its probe');
@@ -161,5 +179,40 @@ describe('MPLS from the wire to the text', () => {
     const reply = method.match(inbound(flow, ADDRESSES[4].router, 1, icmp, 62), flow);
     assert.equal(reply?.probeId, 502);
     assert.deepEqual(reply?.mpls, LABELS);
+  });
+});
+
+describe('RFC 5837 interfaces from the wire to the text', () => {
+  for (const family of [4, 6] as const) {
+    for (const compat of [false, true]) {
+      test(`IPv${family}, ${compat ? 'pre-RFC 4884 layout (offset 128)' : 'RFC 4884 length attribute'}: the interface decodes, attaches to the hop and prints`, () => {
+        const hop = reportedHop(family, compat, undefined, [encodeInterfaceInfoObject(ETH0), encodeMplsObject(LABELS)]);
+        assert.deepEqual(hop.interfaces, [ETH0]);
+        assert.deepEqual(hop.mpls, LABELS);
+        assert.deepEqual(hop.changes, []);
+        assert.equal(formatHopDetails(hop), '     MPLS labels: 16005 (TC 0, S 0, TTL 1) | 24001 (TC 5, S 1, TTL 1)\n     interface: incoming eth0 (ifIndex 3, 198.18.2.2, MTU 1500)\n');
+      });
+    }
+  }
+
+  test('the length attribute giving the unpadded quote, the structure at 128: still shown', () => {
+    const hop = reportedHop(4, false, (icmp) => {
+      icmp[5] = 44 / 4; // the 44-byte SYN (IP, TCP, MSS option), though it is padded to 128 before the extension
+      icmp.writeUInt16BE(0, 2);
+      icmp.writeUInt16BE(internetChecksum(icmp), 2);
+    }, [encodeInterfaceInfoObject(ETH0)]);
+    assert.deepEqual(hop.interfaces, [ETH0]);
+    assert.equal(hop.quote, 'full');
+    assert.equal(formatHopDetails(hop), '     interface: incoming eth0 (ifIndex 3, 198.18.2.2, MTU 1500)\n');
+  });
+
+  test('a bad extension checksum: no interface line', () => {
+    const hop = reportedHop(4, false, (icmp) => {
+      icmp.writeUInt8(icmp.readUInt8(icmp.length - 1) ^ 0x01, icmp.length - 1); // the MTU
+      icmp.writeUInt16BE(0, 2);
+      icmp.writeUInt16BE(internetChecksum(icmp), 2);
+    }, [encodeInterfaceInfoObject(ETH0)]);
+    assert.equal(hop.interfaces, undefined);
+    assert.equal(formatHopDetails(hop), '');
   });
 });
