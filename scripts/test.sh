@@ -20,6 +20,6 @@ fi
 [ -f build/Release/portpath.node ] || npm run install
 npx --no-install tsc -p tsconfig.json
 npx --no-install eslint .
-node --test dist/test/packet dist/test/probe dist/test/engine dist/test/analyze dist/test/report dist/test/cli dist/test/transport
+node --test dist/test/packet dist/test/probe dist/test/engine dist/test/analyze dist/test/report dist/test/cli dist/test/transport dist/test/lab-model
 # Lab tests: one at a time (each builds its own namespaces; routers' ICMP rate limits are per-namespace anyway).
 node --test --test-concurrency=1 dist/test/lab

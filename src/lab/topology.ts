@@ -1,6 +1,7 @@
 // Builds a chain of real Linux network stacks: client — r1 — … — rN — server, one network namespace each, joined
-// by veth pairs (or by delay links when latency is wanted). Routers forward IPv4 and IPv6; every address comes from
-// the lab ranges (see addressing.ts) and routes only cover those ranges, so nothing can leak off the machine.
+// by veth pairs, or by delay links (a seeded userspace wire over two TUNs) where a link should be a bad path. Routers
+// forward IPv4 and IPv6; every address comes from the lab ranges (see addressing.ts) and routes only cover those
+// ranges, so nothing can leak off the machine.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,17 +12,35 @@ import type { RunOptions } from './exec.js';
 import { interfaceName, namespaceName, roleOf } from './names.js';
 import { registerLab, sweepStaleLabs, unregisterLab } from './cleanup.js';
 import { startHelper } from './helper-process.js';
+import { formatImpairment } from './impairment.js';
+import { checkLinkImpairments, linkSeed, linkWire } from './link-impairments.js';
+import type { LinkImpairment, LinkWire } from './link-impairments.js';
+
+export type { LinkImpairment } from './link-impairments.js';
 
 export interface ChainOptions {
   routers: number;
   /** Give every link an IPv6 /64 too (default true). */
   ipv6?: boolean;
-  /** One-way delay per link in ms; > 0 replaces the veth pairs by delay links (TUN + userspace forwarder). */
+  /** One-way delay on every link in ms; > 0 replaces the veth pairs by delay links (TUN + userspace forwarder). */
   delayMs?: number;
-  /** Fraction of packets a delay link drops (0..1), only with delayMs. */
+  /** Fraction of packets every link drops each way (0..1); makes every link a delay link, even at 0 ms. */
   lossRate?: number;
-  /** Keep Linux's default ICMP rate limits (default false: tests not about rate limiting turn them off). */
-  icmpRateLimit?: boolean;
+  /**
+   * A bad path on chosen links, by link number (link k joins node k-1 and node k; 1..routers+1), over the
+   * chain-wide delayMs and lossRate. Any impairment makes that link a delay link; the others stay veth pairs.
+   */
+  links?: Record<number, LinkImpairment>;
+  /**
+   * Seed of every random decision of the wires (default 1): link k uses seed * 1000 + k; the same seed makes
+   * the same drops, jitter and reorderings for the same packets, so a failing run replays.
+   */
+  seed?: number;
+  /**
+   * Keep Linux's default ICMP rate limits: true on every node, or a list of router indexes (1..routers) that keep
+   * them (default false: tests not about rate limiting turn them off).
+   */
+  icmpRateLimit?: boolean | number[];
 }
 
 export interface LabNode {
@@ -76,7 +95,9 @@ function sysctls(node: LabNode, routers: number, options: ChainOptions): string[
   ];
   const isRouter = node.index > 0 && node.index <= routers;
   if (isRouter) settings.push('net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1');
-  if (!options.icmpRateLimit) settings.push('net.ipv4.icmp_ratelimit=0', 'net.ipv6.icmp.ratelimit=0');
+  const limit = options.icmpRateLimit;
+  const keepsRateLimit = limit === true || (Array.isArray(limit) && isRouter && limit.includes(node.index));
+  if (!keepsRateLimit) settings.push('net.ipv4.icmp_ratelimit=0', 'net.ipv6.icmp.ratelimit=0');
   return settings;
 }
 
@@ -103,14 +124,36 @@ function addressingScript(node: LabNode, links: number, ipv6: boolean): string[]
   return lines;
 }
 
-export async function buildChain(options: ChainOptions): Promise<Chain> {
+/** Throws a RangeError for options that cannot describe a chain, before anything is built. */
+function checkOptions(options: ChainOptions): void {
   if (!Number.isInteger(options.routers) || options.routers < 0 || options.routers > 200) {
     throw new RangeError(`a lab chain has 0..200 routers, got ${options.routers}`);
   }
+  checkLinkImpairments(options.links, options.routers + 1);
+  const seed = options.seed ?? 1;
+  if (!Number.isSafeInteger(seed) || seed < 0 || !Number.isSafeInteger(linkSeed(seed, options.routers + 1))) {
+    throw new RangeError(`a lab seed is an integer ≥ 0 below 2^53 / 1000, got ${seed}`);
+  }
+  if (Array.isArray(options.icmpRateLimit)) {
+    for (const router of options.icmpRateLimit) {
+      if (!Number.isInteger(router) || router < 1 || router > options.routers) {
+        throw new RangeError(`icmpRateLimit names router ${router}, but the chain has routers 1..${options.routers}`);
+      }
+    }
+  }
+}
+
+export async function buildChain(options: ChainOptions): Promise<Chain> {
+  checkOptions(options);
   sweepStaleLabs();
   const lab = ++labCounter;
   const links = options.routers + 1;
   const ipv6 = options.ipv6 ?? true;
+  const seed = options.seed ?? 1;
+  // Indexed by link number (0 unused); undefined for a link that is a plain veth pair.
+  const wires = Array.from({ length: links + 1 }, (_, link) =>
+    link > 0 ? linkWire(options, options.links?.[link], link) : undefined,
+  );
   const nodes: LabNode[] = Array.from({ length: links + 1 }, (_, index) => {
     const role = roleOf(index, options.routers);
     return { role, index, namespace: namespaceName(process.pid, lab, role) };
@@ -170,17 +213,9 @@ export async function buildChain(options: ChainOptions): Promise<Chain> {
     for (let link = 1; link <= links; link++) {
       const left = nodes[link - 1]!;
       const right = nodes[link]!;
-      if (options.delayMs && options.delayMs > 0) {
-        // The forwarder opens both TUNs inside the left namespace; the right one then moves to its own.
-        const child = chain.spawn(left, process.execPath, [
-          here('./delay-link.js'),
-          '--left', interfaceName(link, 'left'),
-          '--right', interfaceName(link, 'right'),
-          '--delay', String(options.delayMs),
-          '--loss', String(options.lossRate ?? 0),
-          '--seed', String(link),
-        ]);
-        await startHelper(child, `delay link ${link}`);
+      const wire = wires[link];
+      if (wire) {
+        await startDelayLink(chain, link, wire, linkSeed(seed, link));
         run('ip', ['-n', left.namespace, 'link', 'set', interfaceName(link, 'right'), 'netns', right.namespace]);
       } else {
         run('ip', ['link', 'add', interfaceName(link, 'left'), 'netns', left.namespace, 'type', 'veth',
@@ -191,12 +226,26 @@ export async function buildChain(options: ChainOptions): Promise<Chain> {
       run('ip', ['-n', node.namespace, '-batch', '-'], { input: addressingScript(node, links, ipv6).join('\n') + '\n' });
     }
     await waitForLinks(nodes);
-    if (ipv6 && !(options.delayMs && options.delayMs > 0)) seedIpv6Neighbours(nodes);
+    // Only veth links have neighbours to seed: a TUN carries bare IP packets, with no ARP or ND.
+    if (ipv6) seedIpv6Neighbours(nodes, wires.flatMap((wire, link) => (link > 0 && !wire ? [link] : [])));
   } catch (error) {
     await destroy();
     throw error;
   }
   return chain;
+}
+
+/** Starts link `link`'s wire; it opens both TUNs inside the left namespace, and the caller moves the right one. */
+async function startDelayLink(chain: Chain, link: number, wire: LinkWire, seed: number): Promise<void> {
+  const child = chain.spawn(chain.nodes[link - 1]!, process.execPath, [
+    here('./delay-link.js'),
+    '--left', interfaceName(link, 'left'),
+    '--right', interfaceName(link, 'right'),
+    '--to-right', formatImpairment(wire.toServer),
+    '--to-left', formatImpairment(wire.toClient),
+    '--seed', String(seed),
+  ]);
+  await startHelper(child, `delay link ${link}`);
 }
 
 function macAddress(node: LabNode, device: string): string {
@@ -205,12 +254,12 @@ function macAddress(node: LabNode, device: string): string {
 }
 
 /**
- * Tells both ends of every veth link their IPv6 neighbour, as a STALE entry the kernel re-verifies by itself.
+ * Tells both ends of each veth link in `links` their IPv6 neighbour, as a STALE entry the kernel re-verifies by itself.
  * Without it the first neighbour solicitation on a fresh link is often answered only on the retry, one second
  * later (a lab artefact, not path behaviour); IPv4 keeps real first-contact ARP.
  */
-function seedIpv6Neighbours(nodes: LabNode[]): void {
-  for (let link = 1; link < nodes.length; link++) {
+function seedIpv6Neighbours(nodes: LabNode[], links: number[]): void {
+  for (const link of links) {
     const left = nodes[link - 1]!;
     const right = nodes[link]!;
     const ends = [
