@@ -1,7 +1,7 @@
 // The diagnosis on a bad path: seeded loss and jitter on the wires, Linux's default ICMP rate limits on every
 // router, and traces run back to back (so budgets are partly spent). Every verdict must hold, and a port the real
 // server answered must never be blamed on a device in the path. The seed is printed with every failure; replay
-// with PORTPATH_LAB_SEED=<seed>. (The long sweep with many seeds per loss level is `npm run bench -- --only sweep`.)
+// with PORTPATH_LAB_SEED=<seed>.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Diagnosis } from '../../src/analyze/diagnose.js';
