@@ -36,7 +36,7 @@ function lossNote(hop: HopResult, loss: LossCause): string {
   const counts = loss.sent !== undefined ? `${(loss.sent ?? 0) - (loss.answered ?? 0)} of ${loss.sent} probes unanswered (${loss.lossPct ?? 0}%)` : '';
   const test =
     loss.burst && loss.spaced
-      ? `a burst of ${loss.burst.sent} got ${loss.burst.answered} answers, ${loss.spaced.answered} of ${loss.spaced.sent} probes a second apart were answered`
+      ? `a burst of ${loss.burst.sent} got ${loss.burst.answered} answer${loss.burst.answered === 1 ? '' : 's'}, ${loss.spaced.answered} of ${loss.spaced.sent} probes a second apart were answered`
       : `${loss.recheck.answered} of ${loss.recheck.sent} slow re-probes answered`;
   const cause =
     loss.cause === 'rate-limit'
