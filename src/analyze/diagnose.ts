@@ -5,7 +5,7 @@ import type { TraceResult } from '../engine/types.js';
 import { describeUnreachable } from '../report/annotations.js';
 import { burstsAreOneTry, pathLoss, silenceAt, triesNeeded } from './evidence.js';
 import type { PathLoss } from './evidence.js';
-import { compactRanges, finalAnswers, finalReplyTtls, finalSenderDistance, hopAt, hopLabel, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
+import { compactRanges, expiredFrom, finalAnswers, finalReplyTtls, finalSenderDistance, hopAt, hopLabel, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
 import type { HopAnswer } from './path-facts.js';
 import { pathNotes } from './path-notes.js';
 import type { PathNotes } from './path-notes.js';
@@ -98,11 +98,6 @@ function controlReach(control: TraceResult | null): string {
   return last ? `; ${label} gets no further than ${hopLabel(last.ttl, last.from)}` : `; ${label} gets no answer either`;
 }
 
-/** The TTLs at or past `ttl` where a router sent the control's probe back as expired: ICMP went further there. */
-function controlExpiredFrom(control: TraceResult | null, ttl: number): number[] {
-  return control ? [...routerTtls(control).keys()].filter((t) => t >= ttl) : [];
-}
-
 /** A TCP answer from the destination's address: genuine, or forged by a device on the path? */
 function destinationAnswer(main: TraceResult, control: TraceResult | null): Finding {
   const d = main.destination;
@@ -115,7 +110,7 @@ function destinationAnswer(main: TraceResult, control: TraceResult | null): Find
 
   // Distance evidence is positive evidence only: a router that expired the control's probe at or past the TTL where
   // the answer appeared. A control that merely got no answer there proves nothing (a lost probe looks the same).
-  const expired = controlExpiredFrom(control, finalHop);
+  const expired = expiredFrom(control, finalHop);
   const beforeDestination = expired.length > 0;
   const closerThanDestination = sender !== null && controlSender !== null && sender < controlSender;
   const sameDistance = sender !== null && controlSender !== null && sender === controlSender;
@@ -248,7 +243,8 @@ function unreachableAnswer(main: TraceResult, control: TraceResult | null): Find
  */
 function silence(main: TraceResult, control: TraceResult | null): Finding {
   const finding = silenceFinding(main, control);
-  const boundary = (lastAnswer(main)?.ttl ?? main.hops[0]?.ttl ?? 1) + (lastAnswer(main) ? 1 : 0);
+  const last = lastAnswer(main);
+  const boundary = last ? last.ttl + 1 : (main.hops[0]?.ttl ?? 1);
   const hop = hopAt(main, boundary);
   if (!hop) return finding;
   const loss = pathLoss([main, control]);

@@ -17,18 +17,22 @@ export interface PathLoss {
   rate: number;
 }
 
-/** Misses among probes to TTLs that answered at least once: those hops do answer, so a miss is loss or a limiter. */
-export function pathLoss(results: readonly (TraceResult | null)[]): PathLoss {
+/** Probes and misses at the hops that answered at least once: those hops do answer, so a miss is loss or a limiter. */
+export function answeringHopCounts(hops: readonly HopResult[]): { probes: number; missed: number } {
   let probes = 0;
   let missed = 0;
-  for (const result of results) {
-    for (const hop of result?.hops ?? []) {
-      const all = allProbes(hop);
-      if (!all.some((p) => p.from !== null)) continue;
-      probes += all.length;
-      missed += all.filter((p) => p.from === null).length;
-    }
+  for (const hop of hops) {
+    const all = allProbes(hop);
+    if (!all.some((p) => p.from !== null)) continue;
+    probes += all.length;
+    missed += all.filter((p) => p.from === null).length;
   }
+  return { probes, missed };
+}
+
+/** The loss measured over every trace given (see answeringHopCounts). */
+export function pathLoss(results: readonly (TraceResult | null)[]): PathLoss {
+  const { probes, missed } = answeringHopCounts(results.flatMap((result) => result?.hops ?? []));
   return { probes, missed, rate: (missed + 1) / (probes + 2) };
 }
 

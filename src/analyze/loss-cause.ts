@@ -7,6 +7,7 @@
 // bucket in every start state, this calls rate limiting right in 100% of cases on a clean path and 96% (of the
 // cases it decides) at 10% path loss, and never calls real loss rate limiting more than 1% of the time.
 import type { HopResult, LossCause } from '../engine/types.js';
+import { answeringHopCounts } from './evidence.js';
 import { allProbes } from './path-facts.js';
 
 /** Back-to-back probes per tested hop: more than Linux's burst of 6, so a limiter's cut shows. */
@@ -63,15 +64,7 @@ export function lossWhere(hops: readonly HopResult[], ttl: number, extra: { sent
   const own = allProbes(hop);
   const sent = own.length + extra.sent;
   const missed = own.filter((p) => p.from === null).length + extra.sent - extra.answered;
-  let laterSent = 0;
-  let laterMissed = 0;
-  for (const later of hops) {
-    if (later.ttl <= ttl) continue;
-    const probes = allProbes(later);
-    if (!probes.some((p) => p.from !== null)) continue;
-    laterSent += probes.length;
-    laterMissed += probes.filter((p) => p.from === null).length;
-  }
+  const { probes: laterSent, missed: laterMissed } = answeringHopCounts(hops.filter((later) => later.ttl > ttl));
   if (laterSent < 6 || sent === 0) return 'unclear';
   const laterRate = (laterMissed + 1) / (laterSent + 2);
   // One-sided binomial tail: this many misses here, if this hop lost no more than the later ones.

@@ -34,6 +34,11 @@ export function routerTtls(result: Pick<TraceResult, 'hops'>): Map<number, strin
   return ttls;
 }
 
+/** TTLs at or past `ttl` where a router sent the probe back as expired: the trace's probes went further there. */
+export function expiredFrom(result: Pick<TraceResult, 'hops'> | null, ttl: number): number[] {
+  return result ? [...routerTtls(result).keys()].filter((t) => t >= ttl) : [];
+}
+
 export function hopAt(result: Pick<TraceResult, 'hops'>, ttl: number): HopResult | undefined {
   return result.hops.find((h) => h.ttl === ttl);
 }

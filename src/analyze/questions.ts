@@ -2,7 +2,7 @@
 // rate-limited router can answer) until each has an answer or has stayed silent often enough to call it silent.
 import type { TraceResult } from '../engine/types.js';
 import { burstsAreOneTry, pathLoss, silenceAt } from './evidence.js';
-import { allProbes, hopAt, lastAnswer, routerTtls } from './path-facts.js';
+import { allProbes, expiredFrom, hopAt, lastAnswer, routerTtls } from './path-facts.js';
 
 export interface Question {
   trace: 'main' | 'control';
@@ -19,7 +19,7 @@ function answeredAsDestination(result: TraceResult): boolean {
 
 /** The control's evidence about TTL `ttl`: positive when a router expired it there or beyond, or it reached the host. */
 function controlSettlesDistance(control: TraceResult, ttl: number): boolean {
-  if ([...routerTtls(control).keys()].some((t) => t >= ttl)) return true;
+  if (expiredFrom(control, ttl).length > 0) return true;
   const at = hopAt(control, ttl);
   return at !== undefined && allProbes(at).some((p) => p.from !== null && p.reply?.kind !== 'time-exceeded');
 }
@@ -29,8 +29,9 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   const oneTry = burstsAreOneTry([main, control]);
   const questions: Question[] = [];
   const ask = (trace: 'main' | 'control', result: TraceResult, ttl: number, why: string) => {
-    if (ttl < 1 || ttl > result.hops.length + (result.hops[0]?.ttl ?? 1) - 1) return;
-    const silence = silenceAt(hopAt(result, ttl), loss, oneTry);
+    const hop = hopAt(result, ttl);
+    if (!hop) return; // never probed (below the first TTL, past the last)
+    const silence = silenceAt(hop, loss, oneTry);
     if (!silence.answered && !silence.settled) questions.push({ trace, ttl, why });
   };
   const d = main.destination;

@@ -11,7 +11,7 @@ function replyName(family: Family, reply: ProbeReply): string {
   return family === 4 ? icmpName(type, code) : icmpv6Name(type, code);
 }
 
-export const UNANSWERED: ProbeResult = { from: null, rtt: null, reply: null };
+const UNANSWERED: ProbeResult = { from: null, rtt: null, reply: null };
 
 export function probeResult(family: Family, reply: ProbeReply | undefined, rttMs: number | undefined): ProbeResult {
   if (!reply) return { ...UNANSWERED };
