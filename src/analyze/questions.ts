@@ -37,8 +37,11 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   const d = main.destination;
   if (answeredAsDestination(main)) {
     const f = d.hop!;
-    // Is the destination really at f? The control must say so (an answer at f) or refute it (a router at f or past).
-    if (control && !controlSettlesDistance(control, f)) ask('control', control, f, `the ${d.reason} came at TTL ${f}`);
+    // Is the destination really at f? The control must say so (an answer at f) or refute it (a router at f or past);
+    // and if it was forged, the router at f is the one to name, so a silent control at f is asked again either way.
+    if (control && (!controlSettlesDistance(control, f) || !hopAt(control, f)?.probes.some((p) => p.from !== null))) {
+      ask('control', control, f, `the ${d.reason} came at TTL ${f}`);
+    }
     // And no closer: an unanswered TTL just below may hide an earlier answer.
     if (!routerTtls(main).has(f - 1)) ask('main', main, f - 1, `TTL ${f - 1} is silent just before the ${d.reason}`);
     return questions;
