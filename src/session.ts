@@ -86,11 +86,14 @@ export function openSession(request: SessionRequest): Session {
   const routeOptions = { ...(request.interface ? { interface: request.interface } : {}), ...(request.source ? { source: request.source } : {}) };
   const source = routeSource(family, address, routeOptions);
   const reserved: ReservedPort | null = protocol === 'icmp' ? null : reservePort(family, protocol, source, request.sourcePort ?? 0);
+  let distance: ReservedPort | null = null;
   try {
     const method = createProbeMethod(protocol);
     const icmpId = randomInt(1, 0xffff);
     const { transport, mode } = openTransport(request, source, method, icmpId, reserved);
     const nonce = randomInt(1, 0xffff);
+    // Raw TCP only: the unprivileged transport's connect() probes cannot choose their source port.
+    if (protocol === 'tcp' && mode === 'raw') distance = reservePort(family, 'tcp', source, 0);
     const options: TraceOptions = {
       family,
       protocol,
@@ -110,6 +113,7 @@ export function openSession(request: SessionRequest): Session {
       window: protocol === 'udp' ? 3 : 8,
       probeSpacingMs: 5,
       confirmRepeats: protocol === 'udp',
+      ...(distance ? { distancePort: distance.port } : {}),
     };
     const tracer = new Tracer(options, method, transport, systemClock);
     const meta: TraceMeta = {
@@ -136,10 +140,12 @@ export function openSession(request: SessionRequest): Session {
       close() {
         transport.close();
         reserved?.release();
+        distance?.release();
       },
     };
   } catch (error) {
     reserved?.release();
+    distance?.release();
     throw error;
   }
 }

@@ -369,7 +369,17 @@ function forwarderText(main: TraceResult, forwarder: NonNullable<Diagnosis['forw
 export function diagnose(main: TraceResult, control: TraceResult | null): Diagnosis {
   const d = main.destination;
   let finding: Finding;
-  if (d.hop !== null && d.by !== null && d.reason !== 'timeout' && !d.reason.startsWith('icmp')) finding = destinationAnswer(main, control);
+  if (d.doubt) {
+    // The answers that set the state may be our own doing: say so rather than claim a closed port.
+    finding = {
+      verdict: 'unknown',
+      hop: d.hop,
+      by: d.by,
+      confidence: 'low',
+      explanation: `${protocolLabel(main)}: the destination ${d.by ?? ''} answered at hop ${d.hop ?? '?'} with ${d.reason}, but ${d.doubt}; run again.`,
+      evidence: [d.doubt],
+    };
+  } else if (d.hop !== null && d.by !== null && d.reason !== 'timeout' && !d.reason.startsWith('icmp')) finding = destinationAnswer(main, control);
   else if (d.hop !== null && d.by !== null && d.reason.startsWith('icmp')) {
     // A port unreachable from the destination is a plain 'closed' (UDP).
     finding = d.by === main.target.address && d.state === 'closed' ? destinationAnswer(main, control) : unreachableAnswer(main, control);

@@ -10,6 +10,7 @@ import { ProbeIds } from './probe-ids.js';
 import { probeResult, rttOf } from './probe-result.js';
 import type { DestinationResult, HopResult, TraceOptions } from './types.js';
 import { waitFor } from './wait-policy.js';
+import { hopsAway } from '../packet/reply-ttl.js';
 
 /** The constant part of every probe of a trace (Paris traceroute). */
 export function flowOf(options: TraceOptions): Flow {
@@ -25,10 +26,14 @@ export function flowOf(options: TraceOptions): Flow {
   };
 }
 
+/** How long a server may hold a half-open connection from a SYN whose SYN-ACK was lost (two SYN-ACK retransmits). */
+const HALF_OPEN_MS = 3000;
+
 /** held: a repeat probe waiting until its TTL is known not to be past the destination (see confirmRepeats). */
 export type ProbeStatus = 'held' | 'queued' | 'sent' | 'answered' | 'timed-out';
 
 export interface ProbeRecord {
+  /** Given when the probe is sent (0 before; see ProbeIds). */
   id: number;
   ttl: number;
   /** 0-based position among the probes of its hop. */
@@ -64,6 +69,8 @@ export interface TracerEvents {
 
 export class Tracer extends EventEmitter<TracerEvents> {
   private readonly flow: Flow;
+  /** The distance probe's flow and state (options.distancePort). */
+  private readonly distance: { flow: Flow; probe: ProbeRecord; hops: number | null } | null;
   private readonly hops = new Map<number, ProbeRecord[]>();
   private readonly byId = new Map<number, ProbeRecord>();
   /** Largest RTT seen per answering TTL, for the wait policy. */
@@ -91,6 +98,14 @@ export class Tracer extends EventEmitter<TracerEvents> {
   ) {
     super();
     this.flow = flowOf(options);
+    this.distance =
+      options.distancePort !== undefined && options.maxTtl > options.firstTtl + options.window - 1
+        ? {
+            flow: { ...this.flow, sourcePort: options.distancePort },
+            probe: { id: this.ids.take(), ttl: options.maxTtl, index: -1, status: 'queued', dueMs: 0 },
+            hops: null,
+          }
+        : null;
     this.highestLaunched = options.firstTtl - 1;
     this.lastAnswered = options.firstTtl - 1;
     this.lastTransit = options.firstTtl - 1;
@@ -104,6 +119,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
       this.rejectDone = reject;
     });
     this.network.onPacket((packet) => this.onPacket(packet));
+    if (this.distance && !this.sendDistanceProbe()) return done;
     this.step();
     return done;
   }
@@ -120,14 +136,13 @@ export class Tracer extends EventEmitter<TracerEvents> {
       const probes: ProbeRecord[] = [];
       for (let index = 0; index < this.options.probesPerHop; index++) {
         const probe: ProbeRecord = {
-          id: this.ids.take(),
+          id: 0,
           ttl,
           index,
           status: index > 0 && this.options.confirmRepeats ? 'held' : 'queued',
           dueMs: now + index * this.options.probeSpacingMs,
         };
         probes.push(probe);
-        this.byId.set(probe.id, probe);
       }
       this.hops.set(ttl, probes);
     }
@@ -148,7 +163,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
     // The window slides with answers and with hops resolved by timeout alike, so silence cannot stall it.
     const progress = Math.max(this.lastAnswered, this.emittedThrough);
     const now = this.clock.now();
-    const launchLimit = Math.min(this.options.maxTtl, this.finalTtl ?? Infinity, progress + this.options.window);
+    const launchLimit = Math.min(this.options.maxTtl, this.finalTtl ?? Infinity, progress + this.options.window, this.distanceLimit(now));
     this.launchUpTo(launchLimit);
 
     this.releaseRepeats(now);
@@ -181,9 +196,69 @@ export class Tracer extends EventEmitter<TracerEvents> {
       this.finish(this.finalTtl !== null ? 'final-reply' : this.horizon() >= this.options.maxTtl ? 'max-ttl' : 'gap-limit');
       return;
     }
+    // (An unresolved first window has probe deadlines of its own that wake the tracer.)
+    if (this.distance?.probe.status === 'sent' && this.distanceDeadline() !== Infinity) nextWake = Math.min(nextWake, this.distanceDeadline());
     if (nextWake !== Infinity) this.cancelTimer = this.clock.setTimer(nextWake - now, () => this.step());
     // Nothing left to send or wait for, yet the finish rule did not fire: end rather than hang (a safety net).
     else this.finish(this.finalTtl !== null ? 'final-reply' : 'gap-limit');
+  }
+
+  private sendDistanceProbe(): boolean {
+    const { flow, probe } = this.distance!;
+    try {
+      probe.packet = this.method.build(flow, probe.ttl, probe.id);
+      probe.sentAtMs = this.clock.now();
+      probe.sentAtNs = this.network.send(probe.packet);
+      probe.status = 'sent';
+      return true;
+    } catch (error) {
+      this.finished = true;
+      this.rejectDone(error);
+      return false;
+    }
+  }
+
+  /**
+   * While the distance probe is out, the window does not slide past its first placement; once the destination
+   * answered it, no TTL past the distance its reply TTL tells is probed. That distance assumes a symmetric path, so
+   * the limit goes as soon as a router answers at or past it, or the TTL there stays silent.
+   */
+  private distanceLimit(now: number): number {
+    const distance = this.distance;
+    if (!distance) return Infinity;
+    if (distance.probe.status === 'sent') {
+      if (now < this.distanceDeadline()) return this.options.firstTtl + this.options.window - 1;
+      distance.probe.status = 'timed-out';
+      this.settle(distance.probe);
+    }
+    const hops = distance.hops;
+    if (hops === null || this.lastTransit >= hops || (this.isHopResolved(hops) && this.finalTtl === null)) return Infinity;
+    return Math.max(hops, this.options.firstTtl);
+  }
+
+  /**
+   * The distance probe is given up once every hop of the first window is resolved and the path's RTTs say its
+   * answer is overdue (NEAR times the largest; before the window is resolved the largest RTT is not known yet).
+   */
+  private distanceDeadline(): number {
+    const probe = this.distance!.probe;
+    for (let ttl = this.options.firstTtl; ttl < this.options.firstTtl + this.options.window; ttl++) {
+      if (!this.isHopResolved(ttl)) return Infinity;
+    }
+    const largest = Math.max(-1, ...this.answeredRtts.values());
+    const wait = this.options.wait;
+    const ms = largest < 0 ? wait.maxMs : Math.min(wait.maxMs, Math.max(wait.minMs, wait.near * largest));
+    return (probe.sentAtMs ?? this.clock.now()) + ms;
+  }
+
+  private onDistanceReply(reply: ProbeReply): void {
+    const distance = this.distance!;
+    distance.probe.reply = reply;
+    distance.probe.status = 'answered';
+    this.settle(distance.probe);
+    const fromDestination = reply.from === this.options.destination && isFinalReply(reply) && reply.kind !== 'unreachable';
+    if (fromDestination && reply.replyTtl !== null) distance.hops = hopsAway(reply.replyTtl);
+    this.step();
   }
 
   /**
@@ -209,6 +284,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
 
   private send(probe: ProbeRecord): boolean {
     try {
+      probe.id = this.ids.take();
+      this.byId.set(probe.id, probe);
       const packet = this.method.build(this.flow, probe.ttl, probe.id);
       probe.packet = packet;
       probe.sentAtMs = this.clock.now();
@@ -225,9 +302,14 @@ export class Tracer extends EventEmitter<TracerEvents> {
 
   private onPacket(packet: InboundPacket): void {
     if (this.finished) return;
+    const distance = this.distance;
+    if (distance?.probe.status === 'sent') {
+      const answer = this.method.match(packet, distance.flow);
+      if (answer?.probeId === distance.probe.id) return this.onDistanceReply(answer);
+    }
     const reply = this.method.match(packet, this.flow);
     const probe = reply ? (reply.probeId === UNATTRIBUTED_PROBE ? this.guessProbe() : this.byId.get(reply.probeId)) : undefined;
-    if (!reply || !probe || probe.status === 'queued' || probe.status === 'held') {
+    if (!reply || !probe) {
       this.unmatched++;
       this.emit('unmatched', packet);
       return;
@@ -277,6 +359,28 @@ export class Tracer extends EventEmitter<TracerEvents> {
     return { ttl, probes };
   }
 
+  /**
+   * RSTs that may answer our own earlier SYN rather than say the port is closed: all our SYNs share one flow, so a
+   * SYN whose SYN-ACK was lost leaves a half-open connection at the server, and the next SYN of the flow to arrive
+   * within its receive window is answered with an RST (which also clears that connection). The server keeps such a
+   * connection until a retransmitted SYN-ACK reaches us (1 s, then 3 s on Linux), so an RST is suspect when the
+   * last probe sent before it that reached at least as far, within HALF_OPEN_MS, got no answer; after an RST the
+   * server holds nothing, so an RST that follows an RST is sound.
+   */
+  private collisionSuspects(finals: ProbeRecord[]): Set<ProbeRecord> {
+    const suspects = new Set<ProbeRecord>();
+    if (this.options.protocol !== 'tcp' || this.finalTtl === null) return suspects;
+    const reaching = [...this.byId.values()].filter((p) => p.ttl >= this.finalTtl! && p.sentAtMs !== undefined);
+    for (const rst of finals) {
+      if (rst.reply?.kind !== 'rst' || rst.sentAtMs === undefined) continue;
+      const since = rst.sentAtMs - HALF_OPEN_MS;
+      const before = reaching.filter((p) => p.sentAtMs! < rst.sentAtMs! && p.sentAtMs! >= since);
+      const last = before.reduce<ProbeRecord | undefined>((a, p) => (a === undefined || p.sentAtMs! >= a.sentAtMs! ? p : a), undefined);
+      if (last && !last.reply) suspects.add(rst);
+    }
+    return suspects;
+  }
+
   /** Whether a packet answers one of this trace's probes (lets traces sharing a host tell their packets apart). */
   claims(packet: InboundPacket): boolean {
     return this.method.match(packet, this.flow) !== null;
@@ -294,22 +398,25 @@ export class Tracer extends EventEmitter<TracerEvents> {
   private finish(stoppedBy: TraceOutcome['stoppedBy']): void {
     this.finished = true;
     for (const probe of this.byId.values()) if (probe.status === 'sent') this.settle(probe);
+    if (this.distance?.probe.status === 'sent') this.settle(this.distance.probe);
     this.cancelTimer?.();
     this.cancelTimer = null;
     const last = stoppedBy === 'interrupted' ? Math.min(this.horizon(), this.highestLaunched) : this.horizon();
     const hops: HopResult[] = [];
     for (let ttl = this.options.firstTtl; ttl <= last; ttl++) if (this.hops.has(ttl)) hops.push(this.hopResult(ttl));
-    const finalReplies =
-      this.finalTtl === null
-        ? []
-        : (this.hops.get(this.finalTtl) ?? []).flatMap((p) => (p.reply && isFinalReply(p.reply) ? [p.reply] : []));
-    const destination = decideDestination(
-      this.options.protocol,
-      this.options.family,
-      this.options.destination,
-      this.finalTtl,
-      finalReplies,
-    );
+    const finalProbes = this.finalTtl === null ? [] : (this.hops.get(this.finalTtl) ?? []).filter((p) => p.reply && isFinalReply(p.reply));
+    const suspects = this.collisionSuspects(finalProbes);
+    // Answers that may be our own collisions do not decide the state while a sound answer exists.
+    const sound = finalProbes.filter((p) => !suspects.has(p));
+    const deciding = (sound.length > 0 ? sound : finalProbes).map((p) => p.reply!);
+    // The distance probe went on a flow of its own, where no half-open connection of ours can be: its answer settles
+    // a doubt about the others.
+    const distanceAnswer = this.distance?.probe.reply;
+    const settled = sound.length === 0 && suspects.size > 0 && distanceAnswer?.from === this.options.destination && isFinalReply(distanceAnswer);
+    const destination = decideDestination(this.options.protocol, this.options.family, this.options.destination, this.finalTtl, settled ? [distanceAnswer] : deciding);
+    if (!settled && sound.length === 0 && suspects.size > 0 && destination.state === 'closed') {
+      destination.doubt = `every RST came right after a SYN of ours that got no answer: the server may have been resetting our own half-open connection (its SYN-ACK lost), not refusing the port`;
+    }
     const outcome: TraceOutcome = {
       hops,
       destination,

@@ -44,6 +44,13 @@ export interface TraceOptions {
    * destination answers with rate-limited ICMP (UDP), so speculative probes cannot use up its ICMP budget.
    */
   confirmRepeats: boolean;
+  /**
+   * A second reserved source port for one probe at maxTtl sent first: the destination's answer to it tells its
+   * distance (reply TTL), and no TTL past that distance is then probed — every SYN past the destination is one
+   * more connection attempt in the server's logs. Its own port keeps the half-open connection it makes at the
+   * server apart from the trace's flow, whose SYNs would otherwise meet it and draw resets.
+   */
+  distancePort?: number;
 }
 
 export interface ReplyInfo {
@@ -128,6 +135,11 @@ export interface DestinationResult {
   reason: string;
   /** Who sent the reply the state rests on (the destination, or e.g. a router's ICMP unreachable). */
   by: string | null;
+  /**
+   * Why the state may be wrong, when the trace itself gives a reason (absent otherwise): e.g. every RST came right
+   * after a SYN of ours that got no answer, so each may be the server resetting our own half-open connection.
+   */
+  doubt?: string;
 }
 
 export interface TraceResult {

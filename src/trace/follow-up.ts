@@ -8,7 +8,7 @@ import { openQuestions } from '../analyze/questions.js';
 import type { Question } from '../analyze/questions.js';
 import type { Clock } from '../engine/clock.js';
 import { IcmpBudget, LINUX_ICMP_BURST } from '../engine/icmp-budget.js';
-import { isFinalReply } from '../engine/port-state.js';
+import { decideDestination, isFinalReply } from '../engine/port-state.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
 import type { ReprobeRequest, Subscribe } from '../engine/reprober.js';
 import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
@@ -53,16 +53,26 @@ function addReprobes(hop: HopResult | undefined, results: ProbeResult[]): void {
   hop.reprobes = [...(hop.reprobes ?? []), ...results];
 }
 
-/** A final answer found by a follow-up probe at a lower TTL moves the destination's hop there. */
+/**
+ * A final answer found by a follow-up probe at a lower TTL moves the destination's hop there; one found where the
+ * trace had none at all (its answers lost) sets it. Not an RST then: it may reset a half-open connection of ours.
+ */
 function refreshDestination(result: TraceResult): void {
   const d = result.destination;
-  if (d.hop === null || d.by === null) return;
   for (const hop of result.hops) {
-    if (hop.ttl >= d.hop) break;
-    if ((hop.reprobes ?? []).some((p) => p.from === d.by && p.reply !== null && isFinalReply(p.reply))) {
+    if (d.hop !== null && hop.ttl >= d.hop) break;
+    const finals = (hop.reprobes ?? []).filter((p) => p.from !== null && p.reply !== null && isFinalReply(p.reply));
+    if (d.hop !== null) {
+      // The destination answers closer than the trace saw: same answer, its hop moves.
+      if (!finals.some((p) => p.from === d.by)) continue;
       result.destination = { ...d, hop: hop.ttl };
       return;
     }
+    const usable = finals.filter((p) => p.reply!.kind !== 'rst');
+    if (usable.length === 0) continue;
+    const replies = usable.map((p) => ({ probeId: 0, kind: p.reply!.kind, from: p.from!, replyTtl: p.reply!.ttl, icmpType: p.reply!.icmpType, icmpCode: p.reply!.icmpCode, receivedAtNs: 0n }));
+    result.destination = decideDestination(result.protocol, result.target.family, result.target.address, hop.ttl, replies);
+    return;
   }
 }
 

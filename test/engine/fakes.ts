@@ -127,10 +127,13 @@ export class FakeNetwork implements Network {
 
     const hops = [...this.path.hops, this.path.destination];
     let hop: FakeHop | undefined;
+    /** How many hops away the answering hop is: its reply arrives with 64 less that. */
+    let distance = 0;
     for (let i = 0; i < hops.length; i++) {
       const candidate = hops[i]!;
       if (i + 1 === ttl || i === hops.length - 1) {
         hop = candidate;
+        distance = i + 1;
         break;
       }
       if (candidate.dropsForward) return toNs(sentAt);
@@ -149,7 +152,7 @@ export class FakeNetwork implements Network {
         family: 4,
         from,
         to: '198.18.1.1',
-        ttl: 64 - ttl,
+        ttl: 65 - distance,
         ipProtocol: 6,
         payload,
         receivedAtNs: toNs(this.clock.now()),

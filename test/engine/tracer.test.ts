@@ -224,3 +224,45 @@ test('a window smaller than the silent-gap limit still slides over silent hops a
   assert.equal(outcome.hops.length, 1 + 5);
   assert.equal(outcome.destination.state, 'open|filtered');
 });
+
+test('distance probe: the destination 13 hops away answers the probe at maxTtl, and no SYN goes past hop 13', async () => {
+  const path: FakePath = {
+    hops: Array.from({ length: 12 }, (_, i) => router(i + 1, 2 * (i + 1))),
+    destination: { address: '198.18.99.2', rtt: 26, reply: SYN_ACK },
+  };
+  const polite = await trace(path, { destination: '198.18.99.2', distancePort: 40001 });
+  assert.equal(polite.outcome.destination.hop, 13);
+  assert.deepEqual(polite.outcome.hops.map((h) => h.probes.filter((p) => p.from).length), Array(13).fill(3));
+  // One probe at maxTtl (30), then nothing past the destination's hop.
+  assert.deepEqual(polite.network.sent.filter((p) => p.ttl > 13).map((p) => p.ttl), [30]);
+  // Without it the window slides past the destination before its answer is back.
+  const eager = await trace(path, { destination: '198.18.99.2' });
+  assert.ok(eager.network.sent.filter((p) => p.ttl > 13).length > 3, `${eager.network.sent.filter((p) => p.ttl > 13).length}`);
+});
+
+test('distance probe unanswered (a filtered port): the trace goes on as without it', async () => {
+  const path: FakePath = {
+    hops: [...Array.from({ length: 9 }, (_, i) => router(i + 1, 2 * (i + 1))), { ...router(10, 20), dropsForward: true }],
+    destination: { address: '198.18.99.2', rtt: 26, reply: SYN_ACK },
+  };
+  const { outcome } = await trace(path, { destination: '198.18.99.2', distancePort: 40001 });
+  assert.equal(outcome.destination.reached, false);
+  assert.equal(outcome.stoppedBy, 'gap-limit');
+  assert.deepEqual(outcome.hops.slice(0, 10).map((h) => h.probes[0]!.from), Array.from({ length: 10 }, (_, i) => `198.18.${i + 1}.2`));
+});
+
+test('RSTs that may reset our own half-open connection do not make a closed port: doubt, not a verdict', async () => {
+  // Long path (RTT 40 ms, probes 5 ms apart): the first SYN's SYN-ACK is lost; the server resets the next SYN.
+  const collided = await trace({ hops: [router(1, 10)], destination: { address: '198.18.9.2', rtt: 40, reply: { kind: 'rst' }, answers: [1] } });
+  assert.equal(collided.outcome.destination.state, 'closed');
+  assert.match(collided.outcome.destination.doubt ?? '', /half-open connection/);
+  // An RST after an RST is sound: a closed port that lost only its first SYN.
+  const closed = await trace({ hops: [router(1, 10)], destination: { address: '198.18.9.2', rtt: 40, reply: { kind: 'rst' }, answers: [1, 2] } });
+  assert.equal(closed.outcome.destination.doubt, undefined);
+  // A short path too: the server holds the half-open connection until its SYN-ACK retransmit, not for one RTT.
+  const short = await trace({ hops: [router(1, 1)], destination: { address: '198.18.9.2', rtt: 2, reply: { kind: 'rst' }, answers: [1] } });
+  assert.match(short.outcome.destination.doubt ?? '', /half-open connection/);
+  // Every SYN answered with RST: closed, no doubt.
+  const plain = await trace({ hops: [router(1, 1)], destination: { address: '198.18.9.2', rtt: 2, reply: { kind: 'rst' } } });
+  assert.equal(plain.outcome.destination.doubt, undefined);
+});
