@@ -7,7 +7,8 @@
 //
 // Options: --verbose (raw output of peers whose output could not be parsed), --timeout S (per tool, default 120),
 // --cooldown S (pause between tool runs, default 6), --repeat N (runs of each quick tool, median kept; default 3),
-// --only a,b,rtt,rss,overhead (a subset of the phases; overhead measures both scenarios, --repeat runs per side).
+// --only a,b,rtt,rss,overhead,long (a subset of the phases; overhead measures both scenarios, --repeat runs per
+// side; long builds a lab of its own, 20 routers at 2 ms per link).
 import { parseArgs } from 'node:util';
 import { buildChain } from '../src/lab/topology.js';
 import type { Chain } from '../src/lab/topology.js';
@@ -25,14 +26,16 @@ import { describeAccuracy, describeOutcome, measureAccuracy } from './rtt-accura
 import type { AccuracyOutcome } from './rtt-accuracy.js';
 import { rawOutput, runTool } from './run-tool.js';
 import type { RunSettings, ToolRun } from './run-tool.js';
-import { applyRules, pathDifferences, scenarioA, scenarioB } from './scenarios.js';
+import { applyRules, pathDifferences, scenarioA, scenarioB, scenarioLong } from './scenarios.js';
 import type { Scenario, ScenarioOutcome } from './scenarios.js';
 import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead, targetUnprivileged } from './targets.js';
 
 const ROUTERS = 6;
 const DELAY_MS = 5;
 
-const PARTS = ['a', 'b', 'rtt', 'rss', 'overhead'] as const;
+const PARTS = ['a', 'b', 'rtt', 'rss', 'overhead', 'long'] as const;
+const LONG_ROUTERS = 20;
+const LONG_DELAY_MS = 2;
 /** Only runs quicker than this are repeated (see measuredRun). */
 const REPEAT_BELOW_SECONDS = 5;
 type Part = (typeof PARTS)[number];
@@ -226,7 +229,28 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
     if (parts.has('overhead')) overheadB = await runOverhead(chain, scenarioB, settings);
     applyRules(chain, scenarioB, '-D');
   }
-  printTargets(chain, parts, { a, b, overheadA, overheadB, accuracy, rss });
+  const long = parts.has('long') ? await runLongPath(settings) : null;
+  printTargets(chain, parts, { a, b, overheadA, overheadB, accuracy, rss, long });
+}
+
+/** The long-path scenario on a lab of its own, torn down after. */
+async function runLongPath(settings: Settings): Promise<ScenarioOutcome | null> {
+  let chain: Chain;
+  try {
+    chain = await buildChain({ routers: LONG_ROUTERS, delayMs: LONG_DELAY_MS, icmpRateLimit: true, ipv6: false });
+  } catch (error) {
+    out(`Long path: could not build its lab: ${(error as Error).message}`);
+    return null;
+  }
+  try {
+    await chain.startServices({ tcp: [scenarioLong.port] });
+    applyRules(chain, scenarioLong, '-A');
+    const outcome = await runScenario(chain, scenarioLong, settings);
+    printScenario(chain, outcome, settings);
+    return outcome;
+  } finally {
+    await chain.destroy();
+  }
 }
 
 async function runOverhead(chain: Chain, scenario: Scenario, settings: Settings): Promise<OverheadOutcome> {
@@ -261,9 +285,10 @@ interface Measured {
   overheadB: OverheadOutcome | null;
   accuracy: AccuracyOutcome | null;
   rss: PeakRss | null;
+  long: ScenarioOutcome | null;
 }
 
-function printTargets(chain: Chain, parts: ReadonlySet<Part>, { a, b, overheadA, overheadB, accuracy, rss }: Measured): void {
+function printTargets(chain: Chain, parts: ReadonlySet<Part>, { a, b, overheadA, overheadB, accuracy, rss, long }: Measured): void {
   out();
   out('Targets:');
   const skipped = (what: string): void => out(`  SKIP ${what}: not run (--only)`);
@@ -275,6 +300,10 @@ function printTargets(chain: Chain, parts: ReadonlySet<Part>, { a, b, overheadA,
     const tb = targetB(chain, b);
     out(`  ${verdict(tb.pass)} ${tb.line}`);
   } else skipped('(b)');
+  if (long) {
+    const tl = targetA(long);
+    out(`  ${verdict(tl.pass)} ${tl.line}`);
+  } else skipped('(long)');
   for (const outcome of [a, b]) {
     if (!outcome) continue;
     const tu = targetUnprivileged(outcome);

@@ -3,7 +3,7 @@ import type { Chain, LabNode } from '../src/lab/topology.js';
 import type { ToolRun } from './run-tool.js';
 
 export interface Scenario {
-  key: 'a' | 'b';
+  key: 'a' | 'b' | 'long';
   title: string;
   port: number;
   /** iptables rules (without -A/-D), each on one router. */
@@ -43,6 +43,16 @@ export const scenarioB: Scenario = {
   // The TCP trace stops after router 3 while the ICMP control gets through to the server: filtered in the path,
   // last seen at router 3.
   expectedDiagnosis: (chain) => ({ verdict: 'filtered-in-path', hop: 3, by: chain.routerAddress(3, 4) }),
+};
+
+/** An Internet-length path (its own lab: 20 routers, 2 ms per link, ~90 ms deep), open port, one silent router. */
+export const scenarioLong: Scenario = {
+  key: 'long',
+  title: 'long path (21 hops), open port, hop 9 silent',
+  port: 80,
+  rules: (chain) => [{ node: chain.routers[8]!, rule: ['OUTPUT', '-p', 'icmp', '--icmp-type', 'time-exceeded', '-j', 'DROP'] }],
+  expectedPath: (chain) => [...routerPath(chain).map((a, i) => (i === 8 ? null : a)), chain.serverAddress(4)],
+  expectedDiagnosis: (chain) => ({ verdict: 'open', hop: chain.routers.length + 1, by: chain.serverAddress(4) }),
 };
 
 export interface ScenarioOutcome {

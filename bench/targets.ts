@@ -14,7 +14,7 @@ export interface Verdict {
   line: string;
 }
 
-/** Target (a): portpath answered 3/3 on every hop that answered, found the port open, and beat the fastest peer. */
+/** Target (a), and the long path's: portpath answered 3/3 on every hop that answered, found the port open, and beat the fastest peer. */
 export function targetA(outcome: ScenarioOutcome): Verdict {
   const pp = outcome.portpath;
   const answering = pp.trace?.hops.filter((h) => h.answered > 0) ?? [];
@@ -27,7 +27,7 @@ export function targetA(outcome: ScenarioOutcome): Verdict {
     : `incomplete (${pp.status}; ${partial.map((h) => `hop ${h.ttl} ${h.answered}/${h.sent}`).join(', ') || 'no partial hops'}; port ${state})`;
   return {
     pass: complete && fast,
-    line: `(a) complete and ≥${TARGETS.speedupA}x faster than the fastest peer: ${completeness}; ${speed(outcome)}`,
+    line: `(${outcome.scenario.key}) complete and ≥${TARGETS.speedupA}x faster than the fastest peer: ${completeness}; ${speed(outcome)}`,
   };
 }
 
