@@ -197,7 +197,13 @@ export class Tracer extends EventEmitter<TracerEvents> {
       return;
     }
     // (An unresolved first window has probe deadlines of its own that wake the tracer.)
-    if (this.distance?.probe.status === 'sent' && this.distanceDeadline() !== Infinity) nextWake = Math.min(nextWake, this.distanceDeadline());
+    if (this.distance?.probe.status === 'sent') {
+      if (this.distanceDeadline() !== Infinity) nextWake = Math.min(nextWake, this.distanceDeadline());
+      // The pending limit grows with time: wake when it reaches the next TTL past what is launched.
+      const perHop = this.msPerHop();
+      const pending = this.pendingDistanceLimit(now);
+      if (perHop !== null && pending === launchLimit) nextWake = Math.min(nextWake, (this.distance.probe.sentAtMs ?? now) + (pending + 1) * perHop);
+    }
     if (nextWake !== Infinity) this.cancelTimer = this.clock.setTimer(nextWake - now, () => this.step());
     // Nothing left to send or wait for, yet the finish rule did not fire: end rather than hang (a safety net).
     else this.finish(this.finalTtl !== null ? 'final-reply' : 'gap-limit');
@@ -227,13 +233,34 @@ export class Tracer extends EventEmitter<TracerEvents> {
     const distance = this.distance;
     if (!distance) return Infinity;
     if (distance.probe.status === 'sent') {
-      if (now < this.distanceDeadline()) return this.options.firstTtl + this.options.window - 1;
+      if (now < this.distanceDeadline()) return this.pendingDistanceLimit(now);
       distance.probe.status = 'timed-out';
       this.settle(distance.probe);
     }
     const hops = distance.hops;
     if (hops === null || this.lastTransit >= hops || (this.isHopResolved(hops) && this.finalTtl === null)) return Infinity;
     return Math.max(hops, this.options.firstTtl);
+  }
+
+  /**
+   * While the distance probe is out: its answer takes longer than the time already waited, so the destination is
+   * farther than any TTL whose round trip (extrapolated from the farthest hop that answered, assuming RTT grows with
+   * the hop count) is shorter than that. The window may slide that far, and no farther than its first placement
+   * otherwise; on a long path it slides almost as fast as without the probe.
+   */
+  private pendingDistanceLimit(now: number): number {
+    const first = this.options.firstTtl + this.options.window - 1;
+    const perHop = this.msPerHop();
+    if (perHop === null) return first;
+    return Math.max(first, Math.floor((now - (this.distance!.probe.sentAtMs ?? now)) / perHop));
+  }
+
+  /** RTT per TTL of the farthest hop that answered (ms), or null before any answer. */
+  private msPerHop(): number | null {
+    let farthest = -1;
+    for (const ttl of this.answeredRtts.keys()) farthest = Math.max(farthest, ttl);
+    if (farthest < 1) return null;
+    return Math.max(this.answeredRtts.get(farthest)! / farthest, 0.05);
   }
 
   /**
