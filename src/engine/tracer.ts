@@ -75,6 +75,9 @@ export class Tracer extends EventEmitter<TracerEvents> {
   private readonly byId = new Map<number, ProbeRecord>();
   /** Largest RTT seen per answering TTL, for the wait policy. */
   private readonly answeredRtts = new Map<number, number>();
+  /** Smallest RTT seen per answering TTL: with the largest, the spread (jitter) the waits allow for. */
+  private readonly fastestRtts = new Map<number, number>();
+  private jitterMs = 0;
   private highestLaunched: number;
   private lastAnswered: number;
   /** Highest TTL answered by a router (not the destination): the destination is farther than this. */
@@ -182,7 +185,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
           }
         }
         if (probe.status === 'sent' && waitedFor) {
-          const deadline = (probe.sentAtMs ?? now) + waitFor(ttl, this.answeredRtts, this.options.wait);
+          const deadline = (probe.sentAtMs ?? now) + waitFor(ttl, this.answeredRtts, this.options.wait, this.jitterMs);
           if (deadline <= now) {
             probe.status = 'timed-out';
             this.settle(probe);
@@ -347,6 +350,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
     this.settle(probe);
     probe.rttMs = rttOf(probe.sentAtNs, reply);
     this.answeredRtts.set(probe.ttl, Math.max(this.answeredRtts.get(probe.ttl) ?? 0, probe.rttMs));
+    this.fastestRtts.set(probe.ttl, Math.min(this.fastestRtts.get(probe.ttl) ?? Infinity, probe.rttMs));
+    this.jitterMs = Math.max(this.jitterMs, this.answeredRtts.get(probe.ttl)! - this.fastestRtts.get(probe.ttl)!);
     this.lastAnswered = Math.max(this.lastAnswered, probe.ttl);
     if (!isFinalReply(reply)) this.lastTransit = Math.max(this.lastTransit, probe.ttl);
     if (isFinalReply(reply) && (this.finalTtl === null || probe.ttl < this.finalTtl)) this.finalTtl = probe.ttl;
@@ -391,8 +396,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
    * SYN whose SYN-ACK was lost leaves a half-open connection at the server, and the next SYN of the flow to arrive
    * within its receive window is answered with an RST (which also clears that connection). The server keeps such a
    * connection until a retransmitted SYN-ACK reaches us (1 s, then 3 s on Linux), so an RST is suspect when the
-   * last probe sent before it that reached at least as far, within HALF_OPEN_MS, got no answer; after an RST the
-   * server holds nothing, so an RST that follows an RST is sound.
+   * last probe sent before it that reached at least as far, within HALF_OPEN_MS, got anything but an RST; after an
+   * RST the server holds nothing, so an RST that follows an RST is sound.
    */
   private collisionSuspects(finals: ProbeRecord[]): Set<ProbeRecord> {
     const suspects = new Set<ProbeRecord>();
@@ -403,7 +408,9 @@ export class Tracer extends EventEmitter<TracerEvents> {
       const since = rst.sentAtMs - HALF_OPEN_MS;
       const before = reaching.filter((p) => p.sentAtMs! < rst.sentAtMs! && p.sentAtMs! >= since);
       const last = before.reduce<ProbeRecord | undefined>((a, p) => (a === undefined || p.sentAtMs! >= a.sentAtMs! ? p : a), undefined);
-      if (last && !last.reply) suspects.add(rst);
+      // Only an RST just before proves the server held nothing; silence or a SYN-ACK (at whatever TTL) may have
+      // left a half-open connection there.
+      if (last && last.reply?.kind !== 'rst') suspects.add(rst);
     }
     return suspects;
   }
@@ -411,6 +418,20 @@ export class Tracer extends EventEmitter<TracerEvents> {
   /** Whether a packet answers one of this trace's probes (lets traces sharing a host tell their packets apart). */
   claims(packet: InboundPacket): boolean {
     return this.method.match(packet, this.flow) !== null;
+  }
+
+  /**
+   * After the trace: an answer to one of its probes that came after that probe's wait ran out (a jittery path).
+   * Recorded on the probe; returns it, or null when the packet answers nothing still open.
+   */
+  acceptLate(packet: InboundPacket): ProbeRecord | null {
+    const reply = this.method.match(packet, this.flow);
+    const probe = reply ? this.byId.get(reply.probeId) : undefined;
+    if (!reply || !probe || probe.reply || probe.status !== 'timed-out') return null;
+    probe.reply = reply;
+    probe.status = 'answered';
+    probe.rttMs = rttOf(probe.sentAtNs, reply);
+    return probe;
   }
 
   /** The probe records of one hop (for reporters that want more than the result). */

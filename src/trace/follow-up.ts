@@ -11,6 +11,7 @@ import { IcmpBudget, LINUX_ICMP_BURST } from '../engine/icmp-budget.js';
 import { decideDestination, isFinalReply } from '../engine/port-state.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
 import type { ReprobeRequest, Subscribe } from '../engine/reprober.js';
+import { probeResult } from '../engine/probe-result.js';
 import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
 import type { Session } from '../session.js';
 
@@ -132,11 +133,34 @@ async function rateLimitTest(main: Channel, budget: IcmpBudget, clock: Clock, ti
   }
 }
 
+/**
+ * A hop that missed answers may only have been slow: on a jittery path an answer can come after its probe's wait.
+ * Before anything is re-probed, late answers get one more reply timeout to arrive; each fills its probe's place.
+ */
+async function lateAnswers(channels: Channel[], clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const unsubscribes = channels.map(({ session, result, subscribe }) =>
+    subscribe((packet) => {
+      const probe = session.tracer.acceptLate(packet);
+      const hop = probe ? result.hops.find((h) => h.ttl === probe.ttl) : undefined;
+      if (probe && hop && hop.probes[probe.index]) hop.probes[probe.index] = probeResult(result.target.family, probe.reply, probe.rttMs);
+    }),
+  );
+  await new Promise<void>((resolve) => {
+    const cancel = clock.setTimer(timeoutMs, resolve);
+    signal?.addEventListener('abort', () => (cancel(), resolve()), { once: true });
+  });
+  for (const unsubscribe of unsubscribes) unsubscribe();
+}
+
 /** Runs the follow-up probes of a finished main trace (and its control); updates the results in place. */
 export async function followUp(main: FollowUpTrace, control: FollowUpTrace | null, clock: Clock, signal?: AbortSignal): Promise<void> {
   if (main.result.interrupted || signal?.aborted) return;
   const channels: Channel[] = [main, ...(control ? [control] : [])].map((t) => ({ ...t, subscribe: fanOut(t.session.network) }));
   const timeoutMs = replyTimeout(channels);
+  // Only where a hop answered some probes and missed others: a hop silent throughout is a silent router, not a slow one.
+  const partial = (h: HopResult) => h.probes.some((p) => p.from === null) && h.probes.some((p) => p.from !== null);
+  if (channels.some((c) => c.result.hops.some(partial))) await lateAnswers(channels, clock, timeoutMs, signal);
+  if (signal?.aborted) return;
   const budget = budgetAfter(channels, clock.now());
   await Promise.all([
     rateLimitTest(channels[0]!, budget, clock, timeoutMs, signal),

@@ -26,3 +26,10 @@ test('never above the maximum', () => {
   assert.equal(waitFor(2, new Map([[2, 5000]]), wait), 3000);
   assert.equal(waitFor(9, new Map([[2, 5000]]), wait), 3000);
 });
+
+test('jitter: once answers of one hop were seen 55 ms apart, a probe is waited for its RTT plus twice that', () => {
+  assert.equal(waitFor(2, new Map([[2, 5]]), wait, 55), 115);
+  assert.equal(waitFor(2, new Map([[3, 5]]), wait, 55), 115);
+  // A steady path keeps the tight waits.
+  assert.equal(waitFor(2, new Map([[2, 40]]), wait, 1), 120);
+});

@@ -79,3 +79,19 @@ test('port forwarding: the target address forwards the port to the host behind i
     assert.match(result.diagnosis.explanation, /forwards TCP\/8080 at hop 3 .*answers from hop 4, behind it/);
   });
 });
+
+test(`a link whose RTT jumps from 5 to 60 ms: late answers are not called lost, and the trace stays quick (seed ${SEED})`, async (t) => {
+  await withChain(t, { routers: 4, ipv6: false, seed: SEED, links: { 3: { delayMs: 2, spikeMs: 55, spikeRate: 0.3 } } }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    for (let run = 0; run < 3; run++) {
+      const started = performance.now();
+      const result = await diagnosed(chain, [chain.serverAddress(4), '443']);
+      const ms = performance.now() - started;
+      const missed = result.hops.flatMap((h) => h.probes.filter((p) => p.from === null).map(() => h.ttl));
+      assert.deepEqual(missed, [], `seed ${SEED}: answers called lost at TTL ${missed.join(',')}`);
+      assert.ok(!IN_PATH.has(result.diagnosis.verdict), `seed ${SEED}: ${result.diagnosis.verdict}`);
+      // No slow re-probing (that takes over 2 s) for answers that were only late.
+      assert.ok(ms < 2000, `seed ${SEED}: ${Math.round(ms)} ms`);
+    }
+  });
+});
