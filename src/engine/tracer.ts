@@ -331,7 +331,11 @@ export class Tracer extends EventEmitter<TracerEvents> {
   }
 
   private onPacket(packet: InboundPacket): void {
-    if (this.finished) return;
+    if (this.finished) {
+      // Until the follow-up stage takes the network over, late answers are kept for it (see acceptLate).
+      this.acceptLate(packet);
+      return;
+    }
     const distance = this.distance;
     if (distance?.probe.status === 'sent') {
       const answer = this.method.match(packet, distance.flow);

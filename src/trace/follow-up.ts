@@ -4,6 +4,7 @@
 // answered only some probes (analyze/loss-cause). Both are timed by a model of the routers' ICMP budgets, run
 // together, and add seconds only where the path gave a reason.
 import { BURST, BURST_SPACING_MS, classifyLoss, lossWhere, partiallyAnswered, RECHECK_SPACING_MS, SPACED } from '../analyze/loss-cause.js';
+import { allProbes } from '../analyze/path-facts.js';
 import { openQuestions } from '../analyze/questions.js';
 import type { Question } from '../analyze/questions.js';
 import type { Clock } from '../engine/clock.js';
@@ -55,24 +56,26 @@ function addReprobes(hop: HopResult | undefined, results: ProbeResult[]): void {
 }
 
 /**
- * A final answer found by a follow-up probe at a lower TTL moves the destination's hop there; one found where the
- * trace had none at all (its answers lost) sets it. Not an RST then: it may reset a half-open connection of ours.
+ * A final answer found later (a follow-up probe, or a late answer) at a lower TTL moves the destination's hop there,
+ * and the TTLs past it leave the hop list (they were past the destination); one found where the trace had none at
+ * all (its answers lost) sets it. Not an RST then: it may reset a half-open connection of ours.
  */
 function refreshDestination(result: TraceResult): void {
   const d = result.destination;
   for (const hop of result.hops) {
     if (d.hop !== null && hop.ttl >= d.hop) break;
-    const finals = (hop.reprobes ?? []).filter((p) => p.from !== null && p.reply !== null && isFinalReply(p.reply));
+    const finals = allProbes(hop).filter((p) => p.from !== null && p.reply !== null && isFinalReply(p.reply));
     if (d.hop !== null) {
-      // The destination answers closer than the trace saw: same answer, its hop moves.
       if (!finals.some((p) => p.from === d.by)) continue;
       result.destination = { ...d, hop: hop.ttl };
+      result.hops = result.hops.filter((h) => h.ttl <= hop.ttl);
       return;
     }
     const usable = finals.filter((p) => p.reply!.kind !== 'rst');
     if (usable.length === 0) continue;
     const replies = usable.map((p) => ({ probeId: 0, kind: p.reply!.kind, from: p.from!, replyTtl: p.reply!.ttl, icmpType: p.reply!.icmpType, icmpCode: p.reply!.icmpCode, receivedAtNs: 0n }));
     result.destination = decideDestination(result.protocol, result.target.family, result.target.address, hop.ttl, replies);
+    result.hops = result.hops.filter((h) => h.ttl <= hop.ttl);
     return;
   }
 }
@@ -138,18 +141,21 @@ async function rateLimitTest(main: Channel, budget: IcmpBudget, clock: Clock, ti
  * Before anything is re-probed, late answers get one more reply timeout to arrive; each fills its probe's place.
  */
 async function lateAnswers(channels: Channel[], clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const unsubscribes = channels.map(({ session, result, subscribe }) =>
-    subscribe((packet) => {
-      const probe = session.tracer.acceptLate(packet);
-      const hop = probe ? result.hops.find((h) => h.ttl === probe.ttl) : undefined;
-      if (probe && hop && hop.probes[probe.index]) hop.probes[probe.index] = probeResult(result.target.family, probe.reply, probe.rttMs);
-    }),
-  );
+  const unsubscribes = channels.map(({ session, subscribe }) => subscribe((packet) => void session.tracer.acceptLate(packet)));
   await new Promise<void>((resolve) => {
     const cancel = clock.setTimer(timeoutMs, resolve);
     signal?.addEventListener('abort', () => (cancel(), resolve()), { once: true });
   });
   for (const unsubscribe of unsubscribes) unsubscribe();
+  // Answers that came after the trace ended, while waiting here or before (the tracer kept them), fill their places.
+  for (const { session, result } of channels) {
+    for (const hop of result.hops) {
+      session.tracer.probesAt(hop.ttl).forEach((probe, index) => {
+        if (hop.probes[index]?.from === null && probe.reply) hop.probes[index] = probeResult(result.target.family, probe.reply, probe.rttMs);
+      });
+    }
+    refreshDestination(result);
+  }
 }
 
 /** Runs the follow-up probes of a finished main trace (and its control); updates the results in place. */
