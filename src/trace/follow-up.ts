@@ -1,4 +1,5 @@
-// After the trace: the follow-up probes that make its conclusions hold on a messy path. Confirmation rounds
+// After the trace: what makes its conclusions hold on a messy path. First, where a hop missed some answers, late
+// answers get a moment to arrive (a jittery path is not a lossy one). Then the follow-up probes: confirmation rounds
 // re-probe the TTLs a verdict hinges on (analyze/questions) until each has an answer or stayed silent often enough
 // for the loss measured on this path; the rate-limit test tells a router's ICMP budget from loss on hops that
 // answered only some probes (analyze/loss-cause). Both are timed by a model of the routers' ICMP budgets, run
