@@ -213,23 +213,12 @@ export class Tracer extends EventEmitter<TracerEvents> {
   }
 
   private sendDistanceProbe(): boolean {
-    const { flow, probe } = this.distance!;
-    try {
-      probe.packet = this.method.build(flow, probe.ttl, probe.id);
-      probe.sentAtMs = this.clock.now();
-      probe.sentAtNs = this.network.send(probe.packet);
-      probe.status = 'sent';
-      return true;
-    } catch (error) {
-      this.finished = true;
-      this.rejectDone(error);
-      return false;
-    }
+    return this.transmit(this.distance!.probe, this.distance!.flow);
   }
 
   /**
-   * While the distance probe is out, the window does not slide past its first placement; once the destination
-   * answered it, no TTL past the distance its reply TTL tells is probed. That distance assumes a symmetric path, so
+   * While the distance probe is out, the window slides no farther than pendingDistanceLimit allows; once the
+   * destination answered it, no TTL past the distance its reply TTL tells is probed. That distance assumes a symmetric path, so
    * the limit goes as soon as a router answers at or past it, or the TTL there stays silent.
    */
   private distanceLimit(now: number): number {
@@ -313,15 +302,20 @@ export class Tracer extends EventEmitter<TracerEvents> {
   }
 
   private send(probe: ProbeRecord): boolean {
+    probe.id = this.ids.take();
+    this.byId.set(probe.id, probe);
+    if (!this.transmit(probe, this.flow)) return false;
+    this.emit('probe-sent', probe);
+    return true;
+  }
+
+  /** Builds and sends one probe on `flow`; a send failure ends the trace with that error (and returns false). */
+  private transmit(probe: ProbeRecord, flow: Flow): boolean {
     try {
-      probe.id = this.ids.take();
-      this.byId.set(probe.id, probe);
-      const packet = this.method.build(this.flow, probe.ttl, probe.id);
-      probe.packet = packet;
+      probe.packet = this.method.build(flow, probe.ttl, probe.id);
       probe.sentAtMs = this.clock.now();
-      probe.sentAtNs = this.network.send(packet);
+      probe.sentAtNs = this.network.send(probe.packet);
       probe.status = 'sent';
-      this.emit('probe-sent', probe);
       return true;
     } catch (error) {
       this.finished = true;
