@@ -458,7 +458,11 @@ export class Tracer extends EventEmitter<TracerEvents> {
     // The distance probe went on a flow of its own, where no half-open connection of ours can be: its answer settles
     // a doubt about the others.
     const distanceAnswer = this.distance?.probe.reply;
-    const settled = sound.length === 0 && suspects.size > 0 && distanceAnswer?.from === this.options.destination && isFinalReply(distanceAnswer);
+    const fromDestination = distanceAnswer?.from === this.options.destination && isFinalReply(distanceAnswer);
+    // A SYN-ACK on that fresh flow proves a listener whatever RSTs the shared flow drew (our own collisions can
+    // only ever produce RSTs, never a SYN-ACK).
+    const openByDistance = fromDestination && distanceAnswer.kind === 'syn-ack' && !deciding.some((r) => r.kind === 'syn-ack') && deciding.some((r) => r.kind === 'rst');
+    const settled = fromDestination && ((sound.length === 0 && suspects.size > 0) || openByDistance);
     const destination = decideDestination(this.options.protocol, this.options.family, this.options.destination, this.finalTtl, settled ? [distanceAnswer] : deciding);
     if (!settled && sound.length === 0 && suspects.size > 0 && destination.state === 'closed') {
       destination.doubt = `every RST came right after a SYN of ours that got no answer: the server may have been resetting our own half-open connection (its SYN-ACK lost), not refusing the port`;
