@@ -18,8 +18,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 [ -f build/Release/portpath.node ] || npm run install
-npx --no-install tsc -p tsconfig.json
+npm run build --silent
 npx --no-install eslint .
-node --test dist/test/packet dist/test/probe dist/test/engine dist/test/analyze dist/test/report dist/test/cli dist/test/transport dist/test/lab-model
+node --test dist/test/packet dist/test/probe dist/test/engine dist/test/analyze dist/test/report dist/test/cli dist/test/transport dist/test/lab-model dist/test/trace
 # Lab tests: one at a time (each builds its own namespaces; routers' ICMP rate limits are per-namespace anyway).
 node --test --test-concurrency=1 dist/test/lab

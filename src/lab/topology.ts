@@ -82,6 +82,7 @@ export interface Chain {
 
 let labCounter = 0;
 
+// Paths go through ../lab/ so they hold both from this module and from the bundled CLI (dist/src/cli/main.js).
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
 function sysctls(node: LabNode, routers: number, options: ChainOptions): string[] {
@@ -195,7 +196,7 @@ export async function buildChain(options: ChainOptions): Promise<Chain> {
       return child;
     },
     startServices: async (spec, node) => {
-      const args = [here('./services.js')];
+      const args = [here('../lab/services.js')];
       if (spec.tcp?.length) args.push('--tcp', spec.tcp.join(','));
       if (spec.udpEcho?.length) args.push('--udp-echo', spec.udpEcho.join(','));
       if (spec.dns?.length) args.push('--dns', spec.dns.join(','));
@@ -238,7 +239,7 @@ export async function buildChain(options: ChainOptions): Promise<Chain> {
 /** Starts link `link`'s wire; it opens both TUNs inside the left namespace, and the caller moves the right one. */
 async function startDelayLink(chain: Chain, link: number, wire: LinkWire, seed: number): Promise<void> {
   const child = chain.spawn(chain.nodes[link - 1]!, process.execPath, [
-    here('./delay-link.js'),
+    here('../lab/delay-link.js'),
     '--left', interfaceName(link, 'left'),
     '--right', interfaceName(link, 'right'),
     '--to-right', formatImpairment(wire.toServer),
