@@ -9,7 +9,12 @@
 //
 // Options: --runs N (seeds per loss level, default 100), --loss 0,2,5,10,20 (percent each way per lossy link),
 // --seed S (first seed, default 1), --peer-runs N (seeds per level on which traceroute -T and tcptraceroute run
-// too, default 10: a filtered port costs each of them seconds per hop).
+// too, default 10: a filtered port costs each of them seconds per hop), --parallel N (labs at once, default 3: a
+// trace mostly waits, so labs side by side do not slow each other; each has its own namespaces and wire),
+// --keep DIR (writes the JSON of every miss there, named by loss, seed and scenario, to read why), --scenarios
+// open,closed,… (a subset, by the names in the table).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildChain } from '../src/lab/topology.js';
 import type { Chain } from '../src/lab/topology.js';
@@ -78,10 +83,19 @@ function count(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
-async function portpath(chain: Chain, port: number): Promise<{ result: PortpathResult | null; seconds: number }> {
+async function portpath(chain: Chain, port: number): Promise<{ result: PortpathResult | null; seconds: number; json: string }> {
   const run = await runInNode(chain, chain.client, process.execPath, [PORTPATH_CLI, '-n', '--json', chain.serverAddress(4), String(port)], 120);
   const parsed = parsePortpathJson(run.stdout);
-  return { result: parsed.ok ? (parsed.result ?? null) : null, seconds: run.seconds };
+  return { result: parsed.ok ? (parsed.result ?? null) : null, seconds: run.seconds, json: run.stdout };
+}
+
+/** Runs `work` on each item, at most `limit` at once. */
+async function pooled<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async (): Promise<void> => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
 }
 
 /** What a peer says about the port: tcptraceroute's [open]/[closed] mark, or whether traceroute -T got to the server. */
@@ -121,6 +135,9 @@ async function main(): Promise<void> {
       loss: { type: 'string', default: '0,2,5,10,20' },
       seed: { type: 'string', default: '1' },
       'peer-runs': { type: 'string', default: '10' },
+      parallel: { type: 'string', default: '3' },
+      keep: { type: 'string' },
+      scenarios: { type: 'string' },
     },
   });
   const runs = Number(values.runs);
@@ -129,23 +146,34 @@ async function main(): Promise<void> {
   if (!Number.isInteger(runs) || runs < 1 || levels.some((l) => !(l >= 0 && l < 100))) throw new Error('--runs N ≥ 1, --loss a list of percents');
   const peerRuns = Number(values['peer-runs']);
   const withPeers = peerRuns > 0;
+  const parallel = Number(values.parallel);
+  const keep = values.keep;
+  if (keep) mkdirSync(keep, { recursive: true });
+  const chosen = values.scenarios ? values.scenarios.split(',').map((n) => n.trim()) : Object.keys(SCENARIOS);
+  const unknownScenario = chosen.find((n) => !(n in SCENARIOS));
+  if (unknownScenario) throw new Error(`--scenarios takes a comma list of ${Object.keys(SCENARIOS).join(', ')}; not ${unknownScenario}`);
+  const scenarios = Object.entries(SCENARIOS).filter(([name]) => chosen.includes(name));
   out(`Sweep: ${runs} seeds per loss level (peers on the first ${Math.min(peerRuns, runs)}); loss ${levels.join(', ')}% each way on links 2 and 5; first seed ${firstSeed}; jitter 0-10 ms on link 3; ICMP rate limits on.`);
   const rows: string[][] = [];
   const peerRows: string[][] = [];
   const rateLimitCalls = new Map<string, number>();
   for (const lossPct of levels) {
-    const tallies = new Map<string, Tally>(Object.keys(SCENARIOS).map((name) => [name, { runs: 0, right: 0, falseInPath: 0, unknown: 0, seconds: [], wrong: [], peers: new Map() }]));
-    for (let i = 0; i < runs; i++) {
+    const tallies = new Map<string, Tally>(scenarios.map(([name]) => name).map((name) => [name, { runs: 0, right: 0, falseInPath: 0, unknown: 0, seconds: [], wrong: [], peers: new Map() }]));
+    const seeds = Array.from({ length: runs }, (_, i) => i);
+    await pooled(seeds, parallel, async (i) => {
       const seed = firstSeed + i;
       const chain = await lab(seed, lossPct, true);
       try {
-        for (const [name, want] of Object.entries(SCENARIOS)) {
+        for (const [name, want] of scenarios) {
           const tally = tallies.get(name)!;
-          const { result, seconds } = await portpath(chain, want.port);
+          const { result, seconds, json } = await portpath(chain, want.port);
           tally.runs++;
           tally.seconds.push(seconds);
           if (isRight(result, want, chain)) tally.right++;
-          else tally.wrong.push(`seed ${seed}: ${result?.diagnosis ? `${result.diagnosis.verdict}@${result.diagnosis.hop}` : 'no result'}`);
+          else {
+            tally.wrong.push(`seed ${seed}: ${result?.diagnosis ? `${result.diagnosis.verdict}@${result.diagnosis.hop}` : 'no result'}`);
+            if (keep) writeFileSync(join(keep, `loss${lossPct}-seed${seed}-${name.replace(/ /g, '-')}.json`), json);
+          }
           if (result?.diagnosis?.verdict === 'unknown') tally.unknown++;
           if (want.at === 'server' && want.truth !== 'filtered' && IN_PATH.has(result?.diagnosis?.verdict ?? '')) tally.falseInPath++;
           if (lossPct === 0) lossCalls(result, rateLimitCalls);
@@ -160,7 +188,7 @@ async function main(): Promise<void> {
         await chain.destroy();
       }
       process.stderr.write(`  … loss ${lossPct}%: seed ${seed} done\n`);
-    }
+    });
     for (const [name, t] of tallies) {
       rows.push([`${lossPct}%`, name, `${t.right}/${t.runs} (${((100 * t.right) / t.runs).toFixed(1)}%)`, String(t.falseInPath), String(t.unknown), `${median(t.seconds).toFixed(2)} s`, t.wrong.slice(0, 3).join('; ')]);
       if (withPeers) {
@@ -179,14 +207,14 @@ async function main(): Promise<void> {
   // limit, every partial hop is loss.
   const lossCallsNoLimit = new Map<string, number>();
   const lossRuns = Math.max(1, Math.ceil(runs / 4));
-  for (let i = 0; i < lossRuns; i++) {
+  await pooled(Array.from({ length: lossRuns }, (_, i) => i), parallel, async (i) => {
     const chain = await lab(firstSeed + 10_000 + i, 10, false);
     try {
-      for (const want of Object.values(SCENARIOS)) lossCalls((await portpath(chain, want.port)).result, lossCallsNoLimit);
+      for (const [, want] of scenarios) lossCalls((await portpath(chain, want.port)).result, lossCallsNoLimit);
     } finally {
       await chain.destroy();
     }
-  }
+  });
   const say = (m: Map<string, number>) => `rate-limit ${m.get('rate-limit') ?? 0}, loss ${m.get('loss') ?? 0}, unknown ${m.get('unknown') ?? 0}`;
   out();
   out(`Rate-limit test, rate limits on and no loss (truth: rate-limit): ${say(rateLimitCalls)}`);
