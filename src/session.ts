@@ -76,6 +76,12 @@ export interface Session {
   /** The probe method and network the tracer uses, for follow-up probing (rate-limit rechecks). */
   method: ProbeMethod;
   network: Network;
+  /**
+   * Options for probes on a flow no probe of ours has used (raw TCP: a newly reserved source port), so their answers
+   * cannot be collisions with our own half-open connections; the unprivileged transport makes every probe such a
+   * flow. Release it when done.
+   */
+  freshFlow(): { options: TraceOptions; release(): void };
   close(): void;
 }
 
@@ -137,6 +143,11 @@ export function openSession(request: SessionRequest): Session {
       tracer,
       method,
       network: transport,
+      freshFlow() {
+        if (protocol !== 'tcp' || mode !== 'raw') return { options, release: () => {} };
+        const port = reservePort(family, 'tcp', source, 0);
+        return { options: { ...options, sourcePort: port.port }, release: () => port.release() };
+      },
       close() {
         transport.close();
         reserved?.release();

@@ -2,13 +2,15 @@
 // rate-limited router can answer) until each has an answer or has stayed silent often enough to call it silent.
 import type { TraceResult } from '../engine/types.js';
 import { burstsAreOneTry, pathLoss, silenceAt } from './evidence.js';
-import { allProbes, expiredFrom, hopAt, lastAnswer, routerTtls } from './path-facts.js';
+import { allProbes, expiredFrom, finalSenderDistance, hopAt, lastAnswer, routerTtls } from './path-facts.js';
 
 export interface Question {
   trace: 'main' | 'control';
   ttl: number;
   /** Why it matters, for the evidence list and --debug. */
   why: string;
+  /** Ask on a flow no probe of ours has used, so the answer cannot be a collision with our own half-open connection. */
+  freshFlow?: boolean;
 }
 
 /** A final answer in the destination's name (SYN-ACK, RST, UDP, echo reply, port unreachable from it). */
@@ -37,13 +39,29 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   const d = main.destination;
   if (answeredAsDestination(main)) {
     const f = d.hop!;
+    // RSTs that may have reset our own half-open connections: the port's state itself is the question, and a SYN on
+    // a flow of its own answers it (a SYN-ACK or an RST there is no collision).
+    if (d.doubt) questions.push({ trace: 'main', ttl: f, why: `the ${d.reason}s at TTL ${f} may answer our own half-open connections`, freshFlow: true });
     // Is the destination really at f? The control must say so (an answer at f) or refute it (a router at f or past);
     // and if it was forged, the router at f is the one to name, so a silent control at f is asked again either way.
     if (control && (!controlSettlesDistance(control, f) || !hopAt(control, f)?.probes.some((p) => p.from !== null))) {
       ask('control', control, f, `the ${d.reason} came at TTL ${f}`);
     }
     // And no closer: an unanswered TTL just below may hide an earlier answer.
-    if (!routerTtls(main).has(f - 1)) ask('main', main, f - 1, `TTL ${f - 1} is silent just before the ${d.reason}`);
+    const routers = routerTtls(main);
+    if (!routers.has(f - 1)) ask('main', main, f - 1, `TTL ${f - 1} is silent just before the ${d.reason}`);
+    // When the answers' reply TTL says their sender is nearer than f, the TTLs between lost their answers on the
+    // way (the last links carry more loss than the routers' answers show), so they are asked again however
+    // settled their silence looks; the rounds' limit bounds it when the return path is only longer than the way
+    // there.
+    const distance = finalSenderDistance(main);
+    for (let ttl = Math.max(1, distance ?? f); ttl < f; ttl++) {
+      const hop = hopAt(main, ttl);
+      const asked = questions.some((q) => q.trace === 'main' && q.ttl === ttl);
+      if (hop && !asked && !allProbes(hop).some((p) => p.from !== null)) {
+        questions.push({ trace: 'main', ttl, why: `the ${d.reason}'s reply TTL puts its sender at hop ${distance}, nearer than TTL ${f}` });
+      }
+    }
     return questions;
   }
   if (d.hop !== null) return questions; // an ICMP error from a router speaks for itself

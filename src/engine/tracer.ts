@@ -391,24 +391,25 @@ export class Tracer extends EventEmitter<TracerEvents> {
 
   /**
    * RSTs that may answer our own earlier SYN rather than say the port is closed: all our SYNs share one flow, so a
-   * SYN whose SYN-ACK was lost leaves a half-open connection at the server, and the next SYN of the flow to arrive
-   * within its receive window is answered with an RST (which also clears that connection). The server keeps such a
-   * connection until a retransmitted SYN-ACK reaches us (1 s, then 3 s on Linux), so an RST is suspect when the
-   * last probe sent before it that reached at least as far, within HALF_OPEN_MS, got anything but an RST; after an
-   * RST the server holds nothing, so an RST that follows an RST is sound.
+   * SYN whose SYN-ACK was lost leaves a half-open connection at the server, and a later SYN of the flow arriving
+   * within its receive window is answered with an RST (which also clears that connection). A closed port never
+   * holds a connection, so every SYN that reaches it draws an RST; an RST is therefore sound only when every other
+   * SYN that reached that far within HALF_OPEN_MS of it (before or after: a jittery path reorders probes sent close
+   * together, so send order says nothing about arrival order) also drew an RST. The server keeps a half-open
+   * connection until its retransmitted SYN-ACK reaches us (1 s, then 3 s on Linux). Probes still in flight when the
+   * trace ends say nothing either way.
    */
   private collisionSuspects(finals: ProbeRecord[]): Set<ProbeRecord> {
     const suspects = new Set<ProbeRecord>();
     if (this.options.protocol !== 'tcp' || this.finalTtl === null) return suspects;
-    const reaching = [...this.byId.values()].filter((p) => p.ttl >= this.finalTtl! && p.sentAtMs !== undefined);
+    const settled = [...this.byId.values()].filter(
+      (p) => p.ttl >= this.finalTtl! && p.sentAtMs !== undefined && (p.status === 'answered' || p.status === 'timed-out'),
+    );
     for (const rst of finals) {
       if (rst.reply?.kind !== 'rst' || rst.sentAtMs === undefined) continue;
-      const since = rst.sentAtMs - HALF_OPEN_MS;
-      const before = reaching.filter((p) => p.sentAtMs! < rst.sentAtMs! && p.sentAtMs! >= since);
-      const last = before.reduce<ProbeRecord | undefined>((a, p) => (a === undefined || p.sentAtMs! >= a.sentAtMs! ? p : a), undefined);
-      // Only an RST just before proves the server held nothing; silence or a SYN-ACK (at whatever TTL) may have
-      // left a half-open connection there.
-      if (last && last.reply?.kind !== 'rst') suspects.add(rst);
+      const near = settled.filter((p) => p !== rst && Math.abs(p.sentAtMs! - rst.sentAtMs!) <= HALF_OPEN_MS);
+      // Silence or a SYN-ACK (at whatever TTL) may have left a half-open connection there.
+      if (near.some((p) => p.reply?.kind !== 'rst')) suspects.add(rst);
     }
     return suspects;
   }
@@ -465,7 +466,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
     const settled = fromDestination && ((sound.length === 0 && suspects.size > 0) || openByDistance);
     const destination = decideDestination(this.options.protocol, this.options.family, this.options.destination, this.finalTtl, settled ? [distanceAnswer] : deciding);
     if (!settled && sound.length === 0 && suspects.size > 0 && destination.state === 'closed') {
-      destination.doubt = `every RST came right after a SYN of ours that got no answer: the server may have been resetting our own half-open connection (its SYN-ACK lost), not refusing the port`;
+      destination.doubt = `SYNs of ours that reached the server went unanswered around every RST: the server may have been resetting our own half-open connection (its SYN-ACK lost), not refusing the port`;
     }
     const outcome: TraceOutcome = {
       hops,

@@ -12,7 +12,7 @@ import type { Clock } from '../engine/clock.js';
 import { IcmpBudget, LINUX_ICMP_BURST } from '../engine/icmp-budget.js';
 import { decideDestination, isFinalReply } from '../engine/port-state.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
-import type { ReprobeRequest, Subscribe } from '../engine/reprober.js';
+import type { ReprobeAnswer, ReprobeRequest, Subscribe } from '../engine/reprober.js';
 import { probeResult } from '../engine/probe-result.js';
 import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
 import type { Session } from '../session.js';
@@ -81,9 +81,36 @@ function refreshDestination(result: TraceResult): void {
   }
 }
 
-async function send(channel: Channel, clock: Clock, requests: ReprobeRequest[], timeoutMs: number, signal?: AbortSignal) {
+/**
+ * A port state in doubt (every RST may have reset a half-open connection of ours) is settled by answers that cannot
+ * be collisions: a SYN-ACK from the destination proves a listener (a collision only ever draws an RST), wherever it
+ * came (a late answer to a trace probe, a follow-up); an RST to a SYN on a flow of its own (`fresh`) proves a
+ * closed port.
+ */
+export function settleDoubt(result: TraceResult, fresh: readonly ProbeResult[] = []): void {
+  const d = result.destination;
+  if (!d.doubt || d.hop === null) return;
+  const from = (p: ProbeResult, kind: string) => p.from === d.by && p.reply?.kind === kind;
+  const synAck = result.hops.some((h) => h.ttl >= d.hop! && allProbes(h).some((p) => from(p, 'syn-ack')));
+  if (!synAck && !fresh.some((p) => from(p, 'rst'))) return;
+  const { doubt: _settled, ...rest } = d;
+  result.destination = synAck ? { ...rest, state: 'open', reason: 'syn-ack' } : rest;
+}
+
+async function send(channel: Channel, clock: Clock, requests: ReprobeRequest[], timeoutMs: number, signal?: AbortSignal, options = channel.session.options) {
   const { session } = channel;
-  return reprobe(session.options, session.method, session.network, channel.subscribe, clock, session.tracer.ids, requests, timeoutMs, signal);
+  return reprobe(options, session.method, session.network, channel.subscribe, clock, session.tracer.ids, requests, timeoutMs, signal);
+}
+
+/** Follow-up probes on a flow of their own (see Session.freshFlow). */
+async function sendFresh(channel: Channel, clock: Clock, requests: ReprobeRequest[], timeoutMs: number, signal?: AbortSignal) {
+  if (requests.length === 0) return [];
+  const flow = channel.session.freshFlow();
+  try {
+    return await send(channel, clock, requests, timeoutMs, signal, flow.options);
+  } finally {
+    flow.release();
+  }
 }
 
 async function confirmationRounds(main: Channel, control: Channel | null, budget: IcmpBudget, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -91,20 +118,25 @@ async function confirmationRounds(main: Channel, control: Channel | null, budget
     const questions = openQuestions(main.result, control?.result ?? null);
     if (questions.length === 0) return;
     const now = clock.now();
-    const plan = (trace: Question['trace']) =>
-      questions.filter((q) => q.trace === trace).map((q) => ({ ttl: q.ttl, atMs: budget.take(q.ttl, now) - now }));
+    const plan = (trace: Question['trace'], fresh: boolean) =>
+      questions.filter((q) => q.trace === trace && Boolean(q.freshFlow) === fresh).map((q) => ({ ttl: q.ttl, atMs: budget.take(q.ttl, now) - now }));
     const batches = [
-      { channel: main, requests: plan('main') },
-      ...(control ? [{ channel: control, requests: plan('control') }] : []),
+      { channel: main, requests: plan('main', false) },
+      ...(control ? [{ channel: control, requests: plan('control', false) }] : []),
     ].filter((b) => b.requests.length > 0);
-    const answers = await Promise.all(batches.map((b) => send(b.channel, clock, b.requests, timeoutMs, signal)));
-    batches.forEach((batch, i) => {
-      for (const answer of answers[i]!) {
-        if (answer.sentMs === null) continue;
-        addReprobes(batch.channel.result.hops.find((h) => h.ttl === answer.ttl), [answer.result]);
+    const [answers, fresh] = await Promise.all([
+      Promise.all(batches.map((b) => send(b.channel, clock, b.requests, timeoutMs, signal))),
+      sendFresh(main, clock, plan('main', true), timeoutMs, signal),
+    ]);
+    const record = (channel: Channel, batch: ReprobeAnswer[]) => {
+      for (const answer of batch) {
+        if (answer.sentMs !== null) addReprobes(channel.result.hops.find((h) => h.ttl === answer.ttl), [answer.result]);
       }
-      refreshDestination(batch.channel.result);
-    });
+      refreshDestination(channel.result);
+    };
+    batches.forEach((batch, i) => record(batch.channel, answers[i]!));
+    record(main, fresh);
+    for (const channel of [main, control]) if (channel) settleDoubt(channel.result, channel === main ? fresh.map((a) => a.result) : []);
   }
 }
 
@@ -156,6 +188,7 @@ async function lateAnswers(channels: Channel[], clock: Clock, timeoutMs: number,
       });
     }
     refreshDestination(result);
+    settleDoubt(result);
   }
 }
 
