@@ -116,7 +116,9 @@ export function openSession(request: SessionRequest): Session {
       gapLimit: 5,
       // A UDP destination answers with rate-limited ICMP: probe fewer TTLs ahead and repeat only confirmed hops,
       // so at most window + probesPerHop - 1 probes reach it (Linux allows a burst of 6).
-      window: protocol === 'udp' ? 3 : 8,
+      // Echo requests past the destination only draw more echo replies, which routers and hosts do not rate-limit
+      // and servers do not log: ICMP looks twice as far ahead, so a silent hop holds a long path back less.
+      window: protocol === 'udp' ? 3 : protocol === 'icmp' ? 16 : 8,
       probeSpacingMs: 5,
       confirmRepeats: protocol === 'udp',
       ...(distance ? { distancePort: distance.port } : {}),

@@ -25,6 +25,9 @@ export interface Output {
 /** Exit status 130 after Ctrl-C, as shells expect; 0 when the trace ran to its end, whatever the port state. */
 export const EXIT_INTERRUPTED = 130;
 
+/** --debug lines carry seconds since the process started its first trace, like tcpdump's relative times. */
+const debugStart = performance.now();
+
 /** A control trace is cheap: one probe per hop is enough to see how far it gets. */
 const CONTROL_PROBES_PER_HOP = 1;
 
@@ -51,7 +54,7 @@ export function baseRequest(
       ? {
           packetLog: (direction, family, bytes, info) =>
             io.err(
-              `${direction === 'send' ? '>' : '<'} ${describePacket(family, bytes, {
+              `${((performance.now() - debugStart) / 1000).toFixed(6)} ${direction === 'send' ? '>' : '<'} ${describePacket(family, bytes, {
                 v6Source: direction === 'send' ? getSource() : info.peer,
                 v6Destination: direction === 'send' ? info.peer : getSource(),
                 v6Protocol: info.ipProtocol,

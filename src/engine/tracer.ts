@@ -166,7 +166,12 @@ export class Tracer extends EventEmitter<TracerEvents> {
     // The window slides with answers and with hops resolved by timeout alike, so silence cannot stall it.
     const progress = Math.max(this.lastAnswered, this.emittedThrough);
     const now = this.clock.now();
-    const launchLimit = Math.min(this.options.maxTtl, this.finalTtl ?? Infinity, progress + this.options.window, this.distanceLimit(now));
+    const distanceLimit = this.distanceLimit(now);
+    // Once the destination's distance is known, every TTL up to it goes out at once (none of them reaches past it),
+    // so a silent hop holding the window back no longer delays the far hops of a long path.
+    const distanceKnown = this.distance?.hops != null && distanceLimit !== Infinity;
+    const windowLimit = distanceKnown ? Infinity : progress + this.options.window;
+    const launchLimit = Math.min(this.options.maxTtl, this.finalTtl ?? Infinity, windowLimit, distanceLimit);
     this.launchUpTo(launchLimit);
 
     this.releaseRepeats(now);
