@@ -26,6 +26,21 @@ function controlSettlesDistance(control: TraceResult, ttl: number): boolean {
   return at !== undefined && allProbes(at).some((p) => p.from !== null && p.reply?.kind !== 'time-exceeded');
 }
 
+/** The silent TTLs between where the destination's answers came and where their reply TTL says it is. */
+function nearerThanAnswered(trace: Question['trace'], result: TraceResult): Question[] {
+  const { hop: f, reason } = result.destination;
+  const distance = finalSenderDistance(result);
+  if (distance === null || f === null || distance >= f) return [];
+  const questions: Question[] = [];
+  for (let ttl = Math.max(1, distance); ttl < f; ttl++) {
+    const hop = hopAt(result, ttl);
+    if (hop && !allProbes(hop).some((p) => p.from !== null)) {
+      questions.push({ trace, ttl, why: `the ${reason}'s reply TTL puts its sender at hop ${distance}, nearer than TTL ${f}` });
+    }
+  }
+  return questions;
+}
+
 export function openQuestions(main: TraceResult, control: TraceResult | null): Question[] {
   const loss = pathLoss([main, control]);
   const oneTry = burstsAreOneTry([main, control]);
@@ -34,8 +49,16 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
     const hop = hopAt(result, ttl);
     if (!hop) return; // never probed (below the first TTL, past the last)
     const silence = silenceAt(hop, loss, oneTry);
-    if (!silence.answered && !silence.settled) questions.push({ trace, ttl, why });
+    const asked = questions.some((q) => q.trace === trace && q.ttl === ttl);
+    if (!asked && !silence.answered && !silence.settled) questions.push({ trace, ttl, why });
   };
+  // Whichever trace reached the destination: when its answers' reply TTL says the sender is nearer than the TTL
+  // they came at, the TTLs between lost their answers on the way (the last links can carry loss the routers'
+  // answers never show), so they are asked again however settled their silence looks; the rounds' limit bounds it
+  // when the return path is only longer than the way there.
+  for (const [trace, result] of [['main', main], ['control', control]] as const) {
+    if (result && answeredAsDestination(result)) questions.push(...nearerThanAnswered(trace, result));
+  }
   const d = main.destination;
   if (answeredAsDestination(main)) {
     const f = d.hop!;
@@ -48,20 +71,7 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
       ask('control', control, f, `the ${d.reason} came at TTL ${f}`);
     }
     // And no closer: an unanswered TTL just below may hide an earlier answer.
-    const routers = routerTtls(main);
-    if (!routers.has(f - 1)) ask('main', main, f - 1, `TTL ${f - 1} is silent just before the ${d.reason}`);
-    // When the answers' reply TTL says their sender is nearer than f, the TTLs between lost their answers on the
-    // way (the last links carry more loss than the routers' answers show), so they are asked again however
-    // settled their silence looks; the rounds' limit bounds it when the return path is only longer than the way
-    // there.
-    const distance = finalSenderDistance(main);
-    for (let ttl = Math.max(1, distance ?? f); ttl < f; ttl++) {
-      const hop = hopAt(main, ttl);
-      const asked = questions.some((q) => q.trace === 'main' && q.ttl === ttl);
-      if (hop && !asked && !allProbes(hop).some((p) => p.from !== null)) {
-        questions.push({ trace: 'main', ttl, why: `the ${d.reason}'s reply TTL puts its sender at hop ${distance}, nearer than TTL ${f}` });
-      }
-    }
+    if (!routerTtls(main).has(f - 1)) ask('main', main, f - 1, `TTL ${f - 1} is silent just before the ${d.reason}`);
     return questions;
   }
   if (d.hop !== null) return questions; // an ICMP error from a router speaks for itself

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openQuestions } from '../../src/analyze/questions.js';
-import { answers, controlReaching, routers, silent, synAck, tcpTrace, ttlFrom } from './fixtures.js';
+import { answers, controlReaching, echoReply, echoTrace, routers, SERVER, silent, synAck, tcpTrace, ttlFrom } from './fixtures.js';
 
 const asked = (questions: ReturnType<typeof openQuestions>) => questions.map((q) => `${q.trace}@${q.ttl}`).sort();
 
@@ -25,5 +25,13 @@ describe('openQuestions', () => {
       openQuestions(main, controlReaching(5)).filter((q) => q.trace === 'main' && q.ttl !== 4),
       [],
     );
+  });
+
+  test("the control's echo reply at TTL 6 from 5 hops away asks the control's silent TTL 5 again", () => {
+    // The main trace stops after hop 4 (a port dropped at the server); where the control places the destination
+    // decides between 'filtered at the destination' and 'a silent router, then the destination'.
+    const main = tcpTrace(routers(1, 4), silent(5, 9));
+    const control = echoTrace(routers(1, 4), silent(5), answers(6, echoReply(SERVER, ttlFrom(5)), 1));
+    assert.ok(asked(openQuestions(main, control)).includes('control@5'));
   });
 });
