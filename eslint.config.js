@@ -13,4 +13,11 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // Plain JavaScript run by Node: build scripts, the dependency rules, the examples.
+    files: ['**/*.cjs', '**/*.mjs'],
+    languageOptions: {
+      globals: { module: 'readonly', require: 'readonly', process: 'readonly', console: 'readonly', URL: 'readonly', AbortController: 'readonly', setTimeout: 'readonly' },
+    },
+  },
 );

@@ -2,7 +2,7 @@
 // — the main trace to the port and a control trace (ICMP echo by default) to the same host — and says how sure it
 // is; where two explanations fit the evidence equally, it says 'unknown' or lowers its confidence, never guesses.
 import type { TraceResult } from '../engine/types.js';
-import { describeUnreachable } from '../report/annotations.js';
+import { describeUnreachable, parseReason, unreachableClass } from '../packet/icmp-meaning.js';
 import { burstsAreOneTry, pathLoss, silenceAt, triesNeeded } from './evidence.js';
 import type { PathLoss } from './evidence.js';
 import { compactRanges, expiredFrom, finalAnswers, finalReplyTtls, finalSenderDistance, hopAt, hopLabel, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
@@ -61,8 +61,6 @@ const ANSWERS: Record<string, string> = {
   'icmpv6-1/4': 'answers with ICMPv6 port unreachable',
 };
 
-const ADMIN_CODES = { 4: [9, 10, 13], 6: [1, 5, 6] } as const;
-const NO_ROUTE_CODES = { 4: [0, 1, 6, 7, 11, 12], 6: [0, 3] } as const;
 
 function controlSummary(control: TraceResult | null): ControlSummary | null {
   if (!control) return null;
@@ -217,7 +215,7 @@ function unreachableAnswer(main: TraceResult, control: TraceResult | null): Find
     };
   }
   const controlPassed = control !== null && (control.destination.reached || (lastAnswer(control)?.ttl ?? 0) > d.hop!);
-  if ((NO_ROUTE_CODES[family] as readonly number[]).includes(code) && !controlPassed) {
+  if (unreachableClass(family, code) === 'no-route' && !controlPassed) {
     return {
       verdict: 'no-route',
       hop: d.hop,
@@ -227,7 +225,7 @@ function unreachableAnswer(main: TraceResult, control: TraceResult | null): Find
       explanation: `${hopLabel(d.hop!, d.by)} has no route onward and says so with ${what}${controlReach(control)}: the path itself is broken.`,
     };
   }
-  const admin = (ADMIN_CODES[family] as readonly number[]).includes(code);
+  const admin = unreachableClass(family, code) === 'admin';
   return {
     verdict: 'rejected-in-path',
     hop: d.hop,
@@ -368,6 +366,7 @@ function forwarderText(main: TraceResult, forwarder: NonNullable<Diagnosis['forw
 
 export function diagnose(main: TraceResult, control: TraceResult | null): Diagnosis {
   const d = main.destination;
+  const reason = parseReason(d.reason);
   let finding: Finding;
   if (d.doubt) {
     // The answers that set the state may be our own doing: say so rather than claim a closed port.
@@ -379,8 +378,8 @@ export function diagnose(main: TraceResult, control: TraceResult | null): Diagno
       explanation: `${protocolLabel(main)}: the destination ${d.by ?? ''} answered at hop ${d.hop ?? '?'} with ${d.reason}, but ${d.doubt}; run again.`,
       evidence: [d.doubt],
     };
-  } else if (d.hop !== null && d.by !== null && d.reason !== 'timeout' && !d.reason.startsWith('icmp')) finding = destinationAnswer(main, control);
-  else if (d.hop !== null && d.by !== null && d.reason.startsWith('icmp')) {
+  } else if (d.hop !== null && d.by !== null && reason.kind !== 'timeout' && reason.kind !== 'icmp') finding = destinationAnswer(main, control);
+  else if (d.hop !== null && d.by !== null && reason.kind === 'icmp') {
     // A port unreachable from the destination is a plain 'closed' (UDP).
     finding = d.by === main.target.address && d.state === 'closed' ? destinationAnswer(main, control) : unreachableAnswer(main, control);
   } else finding = silence(main, control);

@@ -5,6 +5,8 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Family, Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
 import { addressFamily } from '../packet/address.js';
+import type { ProbeSpec } from '../trace/session.js';
+import { DEFAULT_PORTS } from '../trace/trace.js';
 
 export interface CliOptions {
   host: string;
@@ -30,13 +32,8 @@ export interface CliOptions {
   compare: ProbeSpec[] | null;
 }
 
-/** A probe method and its port: tcp:443, udp:53, icmp. */
-export interface ProbeSpec {
-  protocol: Protocol;
-  port: number | null;
-}
+export type { ProbeSpec };
 
-export const DEFAULT_PORTS: Record<Protocol, number | null> = { tcp: 80, udp: 53, icmp: null };
 
 function usage(message: string): PortpathError {
   return new PortpathError('ERR_USAGE', message);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { buildChain } from '../lab/topology.js';
 import type { Chain } from '../lab/topology.js';
 import { PortpathError } from '../transport/errors.js';
-import type { Output } from './trace-command.js';
+import type { Output } from './common.js';
 
 const PORTS = { open: 80, closed: 81, dropped: 8443, rejected: 3389, forged: 443 };
 

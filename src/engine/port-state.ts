@@ -1,5 +1,6 @@
 // The destination's port state, by nmap's rules (which users already know).
 import type { Family, ProbeReply, Protocol } from '../probe/method.js';
+import { icmpReason, isPortUnreachable } from '../packet/icmp-meaning.js';
 import type { DestinationResult, PortState } from './types.js';
 
 /** A reply that ends the trace: the destination spoke, or somebody said the destination cannot be reached. */
@@ -7,20 +8,12 @@ export function isFinalReply(reply: Pick<ProbeReply, 'kind'>): boolean {
   return reply.kind !== 'time-exceeded' && reply.kind !== 'other-icmp';
 }
 
-/** "icmp-3/13" for IPv4, "icmpv6-1/1" for IPv6. */
-export function icmpReason(family: Family, type: number | undefined, code: number | undefined): string {
-  return `${family === 4 ? 'icmp' : 'icmpv6'}-${type ?? '?'}/${code ?? '?'}`;
-}
-
-function isPortUnreachable(family: Family, reply: ProbeReply): boolean {
-  return family === 4 ? reply.icmpType === 3 && reply.icmpCode === 3 : reply.icmpType === 1 && reply.icmpCode === 4;
-}
 
 function unreachableState(protocol: Protocol, family: Family, reply: ProbeReply, destination: string): PortState | null {
   if (protocol === 'icmp') return null;
   // Only the destination's own port-unreachable proves a closed UDP port; every other unreachable (nmap's 3/0,1,2,
   // 3,9,10,13 and their IPv6 twins, or a router's port-unreachable) means something stood in the way: filtered.
-  if (protocol === 'udp' && isPortUnreachable(family, reply) && reply.from === destination) return 'closed';
+  if (protocol === 'udp' && isPortUnreachable(family, reply.icmpType, reply.icmpCode) && reply.from === destination) return 'closed';
   return 'filtered';
 }
 

@@ -1,8 +1,8 @@
 // The human output, tcptraceroute-style: a header, one line per hop as soon as it is done, the port state, a summary.
 import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
-import { describeUnreachable, unreachableMark } from './annotations.js';
+import { describeUnreachable, unreachableMark } from '../packet/icmp-meaning.js';
 import { serviceName } from './services.js';
-import type { TraceMeta } from './trace-meta.js';
+import type { TraceMeta } from '../trace/meta.js';
 import { lastAnswer } from '../analyze/path-facts.js';
 
 export type NameOf = (address: string) => string | null;
@@ -49,7 +49,7 @@ export function formatHop(hop: HopResult, result: Pick<TraceResult, 'destination
 }
 
 function rttText(probe: ProbeResult, result: Pick<TraceResult, 'destination' | 'target'>, isFinal: boolean): string {
-  const mark = unreachableMark(result.target.family, probe.reply, isFinal && probe.from === result.target.address);
+  const mark = probe.reply?.kind === 'unreachable' ? unreachableMark(result.target.family, probe.reply.icmpCode, isFinal && probe.from === result.target.address) : '';
   return `${(probe.rtt ?? 0).toFixed(3)} ms${mark ? ` ${mark}` : ''}`;
 }
 

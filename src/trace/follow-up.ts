@@ -15,7 +15,7 @@ import { fanOut, reprobe } from '../engine/reprober.js';
 import type { ReprobeAnswer, ReprobeRequest, Subscribe } from '../engine/reprober.js';
 import { probeResult } from '../engine/probe-result.js';
 import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
-import type { Session } from '../session.js';
+import type { Session } from './session.js';
 
 /** Confirmation rounds at most (each TTL is asked again only while its silence is not established). */
 export const MAX_ROUNDS = 5;

@@ -1,6 +1,7 @@
 // The privileged transport: raw sockets (root or CAP_NET_RAW). IPv4 probes are whole IP packets (IP_HDRINCL), so
 // TTL, IP ID and DSCP are ours; IPv6 probes are upper-layer bytes with the hop limit in a per-packet cmsg.
 // Replies come from raw receive sockets with kernel receive timestamps (SO_TIMESTAMPNS).
+import type { PacketLog } from './packet-log.js';
 import { decodeIpv4 } from '../packet/ipv4.js';
 import { bytesToIpv6 } from '../packet/address.js';
 import type { Network } from '../engine/network.js';
@@ -37,7 +38,7 @@ export interface RawTransportOptions {
   /** Raw sockets opened before privileges were dropped; without it (or when it runs out) sockets are opened here. */
   pool?: RawSocketPool;
   /** Called with every packet sent and received (the --debug log). */
-  trace?: (direction: 'send' | 'recv', family: Family, bytes: Uint8Array, info: { ipProtocol: number; peer: string; ttl: number | null }) => void;
+  trace?: PacketLog;
 }
 
 interface ReceiveSocket {
@@ -129,7 +130,7 @@ export class RawTransport implements Network {
   }
 
   send(packet: OutgoingPacket): bigint {
-    this.options.trace?.('send', packet.family, packet.bytes, { ipProtocol: packet.ipProtocol, peer: packet.destination, ttl: packet.ttl });
+    this.options.trace?.('send', packet.family, packet.bytes, { ipProtocol: packet.ipProtocol, peer: packet.destination, source: this.options.source, ttl: packet.ttl });
     if (packet.family === 4) return this.native.sendto(this.senders.get(0)!, packet.bytes, 4, packet.destination, 0);
     const fd = this.senders.get(packet.ipProtocol);
     if (fd === undefined) throw new Error(`no IPv6 socket for protocol ${packet.ipProtocol}`);
@@ -152,6 +153,7 @@ export class RawTransport implements Network {
       this.options.trace?.('recv', packet.family, this.options.family === 4 ? message.data : packet.payload, {
         ipProtocol: packet.ipProtocol,
         peer: packet.from,
+        source: this.options.source,
         ttl: packet.ttl,
       });
       this.handler?.(packet);

@@ -1,6 +1,7 @@
 // The transport for a normal user: no raw sockets, only what Linux lets anyone open — TCP connect() per probe,
 // a UDP socket, a ping socket — each with IP_RECVERR so routers' ICMP errors come back on the error queue.
 // Replies are handed to the engine as the packets the raw transport would have seen (see synthesize.ts).
+import type { PacketLog } from './packet-log.js';
 import type { Network } from '../engine/network.js';
 import type { Family, InboundPacket, OutgoingPacket, Protocol } from '../probe/method.js';
 import { describeSocketError, errnoOf, PortpathError } from './errors.js';
@@ -18,7 +19,7 @@ export interface UnprivilegedOptions {
   udpSocket?: number;
   /** ICMP: the echo identifier (the ping socket is bound to it). */
   icmpId: number;
-  trace?: (direction: 'send' | 'recv', family: Family, bytes: Uint8Array, info: { ipProtocol: number; peer: string; ttl: number | null }) => void;
+  trace?: PacketLog;
 }
 
 const PING_HINT =
@@ -75,7 +76,7 @@ export class UnprivilegedTransport implements Network {
   }
 
   send(packet: OutgoingPacket): bigint {
-    this.options.trace?.('send', packet.family, packet.bytes, { ipProtocol: packet.ipProtocol, peer: packet.destination, ttl: packet.ttl });
+    this.options.trace?.('send', packet.family, packet.bytes, { ipProtocol: packet.ipProtocol, peer: packet.destination, source: this.options.source, ttl: packet.ttl });
     return this.prober.send(packet);
   }
 
@@ -85,7 +86,7 @@ export class UnprivilegedTransport implements Network {
 
   private deliver(packet: InboundPacket): void {
     if (this.closed) return;
-    this.options.trace?.('recv', packet.family, packet.payload, { ipProtocol: packet.ipProtocol, peer: packet.from, ttl: packet.ttl });
+    this.options.trace?.('recv', packet.family, packet.payload, { ipProtocol: packet.ipProtocol, peer: packet.from, source: this.options.source, ttl: packet.ttl });
     this.handler?.(packet);
   }
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Diagnosis, Verdict } from '../../src/analyze/diagnose.js';
-import { formatComparison } from '../../src/cli/compare-command.js';
+import { formatComparison } from '../../src/report/comparison.js';
 import type { HopResult } from '../../src/engine/types.js';
 import { answers, echoReply, echoTrace, routers, silent, synAck, tcpTrace, trace, udpTrace } from '../analyze/fixtures.js';
 

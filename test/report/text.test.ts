@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HopResult, ProbeResult, TraceResult } from '../../src/engine/types.js';
-import { buildTraceResult, renderJson, withNames } from '../../src/report/json.js';
+import { renderJson, withNames } from '../../src/report/json.js';
+import { buildTraceResult } from '../../src/trace/result.js';
 import { formatHeader, formatHop, formatPortState, formatSummary } from '../../src/report/text.js';
-import type { TraceMeta } from '../../src/report/trace-meta.js';
+import type { TraceMeta } from '../../src/trace/meta.js';
 
 const meta: TraceMeta = {
   host: 'web.example',

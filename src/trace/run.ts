@@ -4,14 +4,13 @@
 import { hopDetails } from '../analyze/hop-details.js';
 import { systemClock } from '../engine/clock.js';
 import type { TraceOutcome } from '../engine/tracer.js';
-import { followUp } from '../trace/follow-up.js';
-import type { FollowUpTrace } from '../trace/follow-up.js';
+import { followUp } from './follow-up.js';
+import type { FollowUpTrace } from './follow-up.js';
 import type { HopResult, TraceResult } from '../engine/types.js';
 import type { InboundPacket } from '../probe/method.js';
-import { buildTraceResult } from '../report/json.js';
+import { buildTraceResult } from './result.js';
 import { describeSocketError, PortpathError } from '../transport/errors.js';
-import type { Session, SessionRequest } from '../session.js';
-import type { ProbeSpec } from './args.js';
+import type { ProbeSpec, Session, SessionRequest } from './session.js';
 
 export interface TraceRun {
   session: Session;

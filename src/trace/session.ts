@@ -1,20 +1,26 @@
 // Sets one trace up on the real network: target address, source address and interface, a reserved source port,
 // the raw transport and the tracer. The CLI and the library API both start traces through here.
 import { randomInt } from 'node:crypto';
-import { systemClock } from './engine/clock.js';
-import { Tracer } from './engine/tracer.js';
-import type { TraceOptions, WaitOptions } from './engine/types.js';
-import { createProbeMethod } from './probe/index.js';
-import type { Network } from './engine/network.js';
-import type { Family, ProbeMethod, Protocol } from './probe/method.js';
-import type { TraceMeta } from './report/trace-meta.js';
-import { interfaceOf, reservePort, routeSource } from './transport/local.js';
-import type { ReservedPort } from './transport/local.js';
-import { PortpathError } from './transport/errors.js';
-import type { RawSocketPool } from './transport/privileges.js';
-import { RawTransport } from './transport/raw.js';
-import { UnprivilegedTransport } from './transport/unprivileged.js';
-import type { RawTransportOptions } from './transport/raw.js';
+import { systemClock } from '../engine/clock.js';
+import { Tracer } from '../engine/tracer.js';
+import type { TraceOptions, WaitOptions } from '../engine/types.js';
+import { createProbeMethod } from '../probe/index.js';
+import type { Network } from '../engine/network.js';
+import type { Family, ProbeMethod, Protocol } from '../probe/method.js';
+import type { TraceMeta } from './meta.js';
+import { interfaceOf, reservePort, routeSource } from '../transport/local.js';
+import type { ReservedPort } from '../transport/local.js';
+import { PortpathError } from '../transport/errors.js';
+import type { RawSocketPool } from '../transport/privileges.js';
+import { RawTransport } from '../transport/raw.js';
+import { UnprivilegedTransport } from '../transport/unprivileged.js';
+import type { RawTransportOptions } from '../transport/raw.js';
+
+/** A probe method and its port: tcp:443, udp:53, icmp. */
+export interface ProbeSpec {
+  protocol: Protocol;
+  port: number | null;
+}
 
 export interface SessionRequest {
   host: string;

@@ -1,4 +1,4 @@
-// What the CLI knows about a trace besides the engine's outcome: names, addresses, limits.
+// What a run knows about a trace besides the engine's outcome: names, addresses, limits, the transport used.
 import type { Family, Protocol } from '../probe/method.js';
 
 export interface TraceMeta {
