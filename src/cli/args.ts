@@ -6,7 +6,7 @@ import type { Family, Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
 import { addressFamily } from '../packet/address.js';
 import type { ProbeSpec } from '../trace/session.js';
-import { DEFAULT_PORTS } from '../trace/trace.js';
+import { DEFAULT_PORTS, parseInteger, parseMethod } from '../trace/method-spec.js';
 
 export interface CliOptions {
   host: string;
@@ -40,39 +40,21 @@ function usage(message: string): PortpathError {
 }
 
 function integer(name: string, min: number, max: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw usage(`${name} must be a whole number from ${min} to ${max}, not '${value}'.`);
-    const n = Number(value);
-    if (n < min || n > max) throw usage(`${name} must be from ${min} to ${max}, not ${n}.`);
-    return n;
-  };
+  return (value: string): number => parseInteger(name, min, max, value);
 }
 
 export const parsePort = (value: string): number => integer('The port', 1, 65535)(value);
-
-/** "tcp:443", "udp:53", "udp" (default port), "icmp". */
-export function parseProbeSpec(text: string, option: string): ProbeSpec {
-  const [name, port, extra] = text.trim().toLowerCase().split(':');
-  if (extra !== undefined || (name !== 'tcp' && name !== 'udp' && name !== 'icmp')) {
-    throw usage(`${option} takes tcp:PORT, udp:PORT or icmp, not '${text}'.`);
-  }
-  if (name === 'icmp') {
-    if (port !== undefined) throw usage(`${option}: ICMP echo has no port ('${text}').`);
-    return { protocol: 'icmp', port: null };
-  }
-  return { protocol: name, port: port === undefined || port === '' ? DEFAULT_PORTS[name] : parsePort(port) };
-}
 
 function parseControl(text: string | undefined, protocol: Protocol): ProbeSpec | null {
   // ICMP echo is the control for port traces; an ICMP trace is its own control unless another is asked for.
   if (text === undefined) return protocol === 'icmp' ? null : { protocol: 'icmp', port: null };
   if (text.trim().toLowerCase() === 'none') return null;
-  return parseProbeSpec(text, '--control');
+  return parseMethod(text, '--control');
 }
 
 function parseCompare(text: string | undefined): ProbeSpec[] | null {
   if (text === undefined) return null;
-  const specs = text.split(',').filter((part) => part.trim() !== '').map((part) => parseProbeSpec(part, '--compare'));
+  const specs = text.split(',').filter((part) => part.trim() !== '').map((part) => parseMethod(part, '--compare'));
   if (specs.length < 2) throw usage(`--compare wants at least two methods, e.g. tcp:443,udp:53,icmp, not '${text}'.`);
   if (specs.length > 6) throw usage('--compare takes at most 6 methods.');
   return specs;

@@ -421,7 +421,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
 
   /** Whether a packet answers one of this trace's probes (lets traces sharing a host tell their packets apart). */
   claims(packet: InboundPacket): boolean {
-    return this.method.match(packet, this.flow) !== null;
+    return this.method.match(packet, this.flow) !== null || (this.distance !== null && this.method.match(packet, this.distance.flow) !== null);
   }
 
   /**

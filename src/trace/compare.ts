@@ -39,7 +39,7 @@ export async function runCompare(
       onEvent?.(i, { type: 'start', meta: session.meta, control: null });
       session.tracer.on('hop-done', (hop) => onEvent?.(i, { type: 'hop', trace: 'main', hop }));
     });
-    const runs = sessions.map((session) => startRun(session, () => sessions.filter((s) => s !== session), options.signal));
+    const runs = sessions.map((session) => startRun(session, options.signal));
     const results = await Promise.all(runs.map((run) => run.result));
     if (options.followUp !== false) await Promise.all(results.map((result, i) => followUpTimed({ session: sessions[i]!, result }, null, options.signal)));
     return { compare: results.map((result, i) => ({ ...result, diagnosis: diagnose(result, furthest(results.filter((_, j) => j !== i))) })) };

@@ -10,6 +10,7 @@ import type { HopResult, TraceResult } from '../engine/types.js';
 import type { InboundPacket } from '../probe/method.js';
 import { buildTraceResult } from './result.js';
 import { describeSocketError, PortpathError } from '../transport/errors.js';
+import { recentSessions } from './session.js';
 import type { ProbeSpec, Session, SessionRequest } from './session.js';
 
 export interface TraceRun {
@@ -29,13 +30,16 @@ export function detailedHop(session: Session, hop: HopResult): HopResult {
 }
 
 /**
- * Runs the session's trace. `others` are traces running at the same time on this host: their packets also reach
- * our sockets, and are not counted as unmatched here.
+ * Runs the session's trace. Every other session of this process (a trace and its control, --compare, runs started
+ * independently through the library) sees this one's packets on its raw sockets and the other way round: a packet
+ * another session owns (or owned moments ago) is not counted as this one's unmatched packet.
  */
-export function startRun(session: Session, others: () => Session[], signal?: AbortSignal): TraceRun {
+export function startRun(session: Session, signal?: AbortSignal): TraceRun {
   let foreign = 0;
   session.tracer.on('unmatched', (packet: InboundPacket) => {
-    if (others().some((other) => other.tracer.claims(packet))) foreign++;
+    for (const other of recentSessions()) {
+      if (other !== session && other.claims(packet)) return void foreign++;
+    }
   });
   const started = performance.now();
   const result = (async () => {

@@ -9,13 +9,12 @@ import { PortpathError } from '../transport/errors.js';
 import type { RawSocketPool } from '../transport/privileges.js';
 import type { PacketLog } from '../transport/packet-log.js';
 import type { TraceMeta } from './meta.js';
+import { DEFAULT_PORTS } from './method-spec.js';
 import { resolveHost } from './resolve.js';
 import { detailedHop, followUpTimed, sessionRequest, startRun } from './run.js';
 import { openSession } from './session.js';
 import type { ProbeSpec, Session, SessionRequest, TransportMode } from './session.js';
 
-/** The usual port of each method when none is given (TCP 80, UDP 53; ICMP has none). */
-export const DEFAULT_PORTS: Record<Protocol, number | null> = { tcp: 80, udp: 53, icmp: null };
 
 /** What a run may be told; everything has a default. */
 export interface RunOptions {
@@ -160,9 +159,8 @@ export async function runTrace(target: string, options: RunOptions = {}, onEvent
     emit({ type: 'start', meta: session.meta, control: control?.meta ?? null });
     relay(session, 'main', emit);
     if (control) relay(control, 'control', emit);
-    const others = (self: Session) => () => sessions.filter((s) => s !== self);
-    const mainRun = startRun(session, others(session), options.signal);
-    const controlRun = control ? startRun(control, others(control), options.signal) : null;
+    const mainRun = startRun(session, options.signal);
+    const controlRun = control ? startRun(control, options.signal) : null;
     const result = await mainRun.result;
     const controlResult = controlRun ? await controlRun.result : null;
     if (options.followUp !== false) {

@@ -1,0 +1,19 @@
+// portpath as a library: `import { trace } from 'portpath'`. Everything public is exported from here; docs/api.md
+// describes it. The library never prints, exits, handles signals or drops privileges on its own.
+export { compare, openRawSockets, trace, traceEvents } from './trace/api.js';
+export { DEFAULT_PORTS, parseMethod } from './trace/method-spec.js';
+export type { RawSocketRequest } from './trace/api.js';
+export type { CompareOptions, CompareReport, ComparedTrace } from './trace/compare.js';
+export type { RunOptions as TraceOptions, TraceEvent, TraceReport, TraceRole } from './trace/trace.js';
+export type { TraceMeta } from './trace/meta.js';
+export type { ProbeSpec, TransportMode } from './trace/session.js';
+export { diagnose } from './analyze/diagnose.js';
+export type { Confidence, Diagnosis, Verdict } from './analyze/diagnose.js';
+export { parseReason } from './packet/icmp-meaning.js';
+export type { Reason } from './packet/icmp-meaning.js';
+export type { DestinationResult, HopResult, PortState, ProbeResult, TraceResult, WaitOptions } from './engine/types.js';
+export type { Family, Protocol, ProbeReply, ReplyKind } from './probe/method.js';
+export { EXIT_CODES, PortpathError } from './transport/errors.js';
+export type { PortpathErrorCode } from './transport/errors.js';
+export { dropPrivileges, RawSocketPool } from './transport/privileges.js';
+export type { DroppedTo } from './transport/privileges.js';

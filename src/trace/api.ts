@@ -1,0 +1,92 @@
+// The library's entry points over the run owner: a promise for the whole run, an async iterator of its events for
+// live displays, several methods compared, and the raw sockets a program opens before giving up root.
+import type { Family, Protocol } from '../probe/method.js';
+import { RawSocketPool, rawSocketNeeds } from '../transport/privileges.js';
+import { runCompare } from './compare.js';
+import type { CompareOptions, CompareReport } from './compare.js';
+import type { ProbeSpec } from './session.js';
+import { parseMethod } from './method-spec.js';
+import { runTrace } from './trace.js';
+import type { RunOptions, TraceEvent, TraceReport } from './trace.js';
+
+/** Traces the path to `target` (a host name or an address) and its port; resolves with the diagnosed report. */
+export function trace(target: string, options: RunOptions = {}): Promise<TraceReport> {
+  return runTrace(target, options);
+}
+
+/**
+ * The same run as `trace`, as a stream of events (`for await`): 'start', then 'probe', 'reply' and 'hop' as they
+ * happen, 'follow-up' when re-probing begins, and 'result' last with the report. Leaving the loop early stops
+ * the run and closes its sockets; a failure of the run is thrown from the loop.
+ */
+export function traceEvents(target: string, options: RunOptions = {}): AsyncIterableIterator<TraceEvent> {
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const queue: TraceEvent[] = [];
+  let wake: (() => void) | null = null;
+  let finished = false;
+  let failure: { error: unknown } | null = null;
+  const run = runTrace(target, { ...options, signal }, (event) => {
+    queue.push(event);
+    wake?.();
+  });
+  run.then(
+    () => {
+      finished = true;
+      wake?.();
+    },
+    (error: unknown) => {
+      failure = { error };
+      finished = true;
+      wake?.();
+    },
+  );
+  return {
+    async next(): Promise<IteratorResult<TraceEvent>> {
+      for (;;) {
+        const event = queue.shift();
+        if (event) return { value: event, done: false };
+        if (finished) {
+          const failed = failure as { error: unknown } | null;
+          failure = null;
+          if (failed) throw failed.error;
+          return { value: undefined, done: true };
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+    },
+    async return(): Promise<IteratorResult<TraceEvent>> {
+      stop.abort();
+      await run.catch(() => undefined);
+      queue.length = 0;
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/** Traces several methods ("tcp:443", { protocol: 'udp', port: 53 }, "icmp") to one target at once, each the others' control. */
+export function compare(target: string, methods: readonly (string | ProbeSpec)[], options: CompareOptions = {}): Promise<CompareReport> {
+  return runCompare(target, methods.map((m) => (typeof m === 'string' ? parseMethod(m, 'compare') : m)), options);
+}
+
+export interface RawSocketRequest {
+  /** Address families the runs will use (default both). */
+  families?: Family[];
+  /** Probe methods, controls included (default all three). */
+  protocols?: Protocol[];
+  /** Bind the sockets to this interface. */
+  interface?: string;
+}
+
+/**
+ * Opens the raw sockets one run may need, while the process still may (root or CAP_NET_RAW), so it can call
+ * dropPrivileges() before anything else and pass the pool as `options.pool`. Null when raw sockets are not
+ * permitted (the run then uses unprivileged sockets in 'auto' mode). A pool serves one run.
+ */
+export function openRawSockets(request: RawSocketRequest = {}): RawSocketPool | null {
+  return RawSocketPool.tryOpen(rawSocketNeeds(request.families ?? [4, 6], request.protocols ?? ['tcp', 'udp', 'icmp']), request.interface);
+}
