@@ -1,12 +1,17 @@
 // The engine's only view of the wire: send a probe, get packets back. Raw sockets, the unprivileged transport,
 // the TUN simulator and the unit tests' fake all implement this.
-import type { InboundPacket, OutgoingPacket } from '../probe/method.js';
+import type { Flow, InboundPacket, OutgoingPacket } from '../probe/method.js';
 
 export interface Network {
   /** Sends one probe; returns its send time (CLOCK_REALTIME ns, the clock replies are stamped with). Throws SendError. */
   send(packet: OutgoingPacket): bigint;
   /** Registers the single consumer of received packets. */
   onPacket(handler: (packet: InboundPacket) => void): void;
+  /**
+   * Optional: packets of this flow are wanted here. A transport shared by many traces (one set of raw sockets per
+   * process) hands each packet only to the traces whose flows it belongs to; the others deliver everything.
+   */
+  listen?(flow: Flow): void;
   /** Optional: the tracer is done with this probe (answered or timed out); per-probe resources can go. */
   settle?(packet: OutgoingPacket): void;
   close(): void;

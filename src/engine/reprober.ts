@@ -68,6 +68,7 @@ export function reprobe(
   signal?: AbortSignal,
 ): Promise<ReprobeAnswer[]> {
   const flow = flowOf(options);
+  network.listen?.(flow);
   const start = clock.now();
   const pending: Pending[] = requests.map((request) => ({ request, id: 0, sentMs: null, done: false }));
   const byId = new Map<number, Pending>();

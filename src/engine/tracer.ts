@@ -121,6 +121,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
       this.resolveDone = resolve;
       this.rejectDone = reject;
     });
+    this.network.listen?.(this.flow);
+    if (this.distance) this.network.listen?.(this.distance.flow);
     this.network.onPacket((packet) => this.onPacket(packet));
     if (this.distance && !this.sendDistanceProbe()) return done;
     this.step();
@@ -417,11 +419,6 @@ export class Tracer extends EventEmitter<TracerEvents> {
       if (near.some((p) => p.reply?.kind !== 'rst')) suspects.add(rst);
     }
     return suspects;
-  }
-
-  /** Whether a packet answers one of this trace's probes (lets traces sharing a host tell their packets apart). */
-  claims(packet: InboundPacket): boolean {
-    return this.method.match(packet, this.flow) !== null || (this.distance !== null && this.method.match(packet, this.distance.flow) !== null);
   }
 
   /**

@@ -98,7 +98,9 @@ function sysctls(node: LabNode, routers: number, options: ChainOptions): string[
   if (isRouter) settings.push('net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1');
   const limit = options.icmpRateLimit;
   const keepsRateLimit = limit === true || (Array.isArray(limit) && isRouter && limit.includes(node.index));
-  if (!keepsRateLimit) settings.push('net.ipv4.icmp_ratelimit=0', 'net.ipv6.icmp.ratelimit=0');
+  // Off means off: the per-destination limits, and the host-wide budget (1000/s, burst 50) that many traces at once
+  // through one router would otherwise meet.
+  if (!keepsRateLimit) settings.push('net.ipv4.icmp_ratelimit=0', 'net.ipv6.icmp.ratelimit=0', 'net.ipv4.icmp_msgs_per_sec=100000', 'net.ipv4.icmp_msgs_burst=10000');
   return settings;
 }
 

@@ -7,10 +7,8 @@ import type { TraceOutcome } from '../engine/tracer.js';
 import { followUp } from './follow-up.js';
 import type { FollowUpTrace } from './follow-up.js';
 import type { HopResult, TraceResult } from '../engine/types.js';
-import type { InboundPacket } from '../probe/method.js';
 import { buildTraceResult } from './result.js';
 import { describeSocketError, PortpathError } from '../transport/errors.js';
-import { recentSessions } from './session.js';
 import type { ProbeSpec, Session, SessionRequest } from './session.js';
 
 export interface TraceRun {
@@ -30,17 +28,10 @@ export function detailedHop(session: Session, hop: HopResult): HopResult {
 }
 
 /**
- * Runs the session's trace. Every other session of this process (a trace and its control, --compare, runs started
- * independently through the library) sees this one's packets on its raw sockets and the other way round: a packet
- * another session owns (or owned moments ago) is not counted as this one's unmatched packet.
+ * Runs the session's trace. (Traces of one process share raw sockets, and each packet reaches only the traces whose
+ * flows it belongs to: transport/raw.ts.)
  */
 export function startRun(session: Session, signal?: AbortSignal): TraceRun {
-  let foreign = 0;
-  session.tracer.on('unmatched', (packet: InboundPacket) => {
-    for (const other of recentSessions()) {
-      if (other !== session && other.claims(packet)) return void foreign++;
-    }
-  });
   const started = performance.now();
   const result = (async () => {
     const onAbort = () => session.tracer.interrupt();
@@ -54,7 +45,7 @@ export function startRun(session: Session, signal?: AbortSignal): TraceRun {
       signal?.removeEventListener('abort', onAbort);
     }
     const hops = outcome.hops.map((hop) => detailedHop(session, hop));
-    const finished: TraceOutcome = { ...outcome, hops, unmatchedPackets: outcome.unmatchedPackets - foreign, interrupted: outcome.interrupted || signal?.aborted === true };
+    const finished: TraceOutcome = { ...outcome, hops, interrupted: outcome.interrupted || signal?.aborted === true };
     return buildTraceResult(session.meta, finished, performance.now() - started);
   })();
   // Marked handled now: a control trace may fail while the main one is still being awaited; its error is

@@ -2,11 +2,11 @@
 // the raw transport and the tracer. The CLI and the library API both start traces through here.
 import { randomInt } from 'node:crypto';
 import { systemClock } from '../engine/clock.js';
-import { flowOf, Tracer } from '../engine/tracer.js';
+import { Tracer } from '../engine/tracer.js';
 import type { TraceOptions, WaitOptions } from '../engine/types.js';
 import { createProbeMethod } from '../probe/index.js';
 import type { Network } from '../engine/network.js';
-import type { Family, Flow, InboundPacket, ProbeMethod, Protocol } from '../probe/method.js';
+import type { Family, ProbeMethod, Protocol } from '../probe/method.js';
 import type { TraceMeta } from './meta.js';
 import { interfaceOf, reservePort, routeSource } from '../transport/local.js';
 import type { ReservedPort } from '../transport/local.js';
@@ -88,26 +88,10 @@ export interface Session {
    * flow. Release it when done.
    */
   freshFlow(): { options: TraceOptions; release(): void };
-  /** Whether a packet answers a probe of this session: the trace's, its distance probe's, a fresh flow's. */
-  claims(packet: InboundPacket): boolean;
   close(): void;
 }
 
 export const DEFAULT_WAIT: WaitOptions = { maxMs: 3000, here: 3, near: 3, minMs: 50, trailingMs: 500 };
-
-const open = new Set<Session>();
-const closedAt = new Map<Session, number>();
-/** How long a closed session's packets are still recognised: answers to its last probes can come after it ended. */
-const LATE_ANSWER_MS = 10_000;
-
-/**
- * The sessions of this process whose packets may still arrive: the open ones, and those closed in the last
- * LATE_ANSWER_MS (see startRun: they tell each other's packets apart).
- */
-export function recentSessions(now = performance.now()): Session[] {
-  for (const [session, at] of closedAt) if (now - at > LATE_ANSWER_MS) closedAt.delete(session);
-  return [...open, ...closedAt.keys()];
-}
 
 export function openSession(request: SessionRequest): Session {
   const { family, protocol, address } = request;
@@ -146,8 +130,6 @@ export function openSession(request: SessionRequest): Session {
       ...(distance ? { distancePort: distance.port } : {}),
     };
     const tracer = new Tracer(options, method, transport, systemClock);
-    // Flows of follow-up probes on ports of their own (kept after release: their answers can still arrive).
-    const freshFlows: Flow[] = [];
     const meta: TraceMeta = {
       host: request.host,
       address,
@@ -163,7 +145,7 @@ export function openSession(request: SessionRequest): Session {
       mode,
       startedAt: new Date(),
     };
-    const session: Session = {
+    return {
       meta,
       options,
       tracer,
@@ -172,20 +154,14 @@ export function openSession(request: SessionRequest): Session {
       freshFlow() {
         if (protocol !== 'tcp' || mode !== 'raw') return { options, release: () => {} };
         const port = reservePort(family, 'tcp', source, 0);
-        const fresh = flowOf({ ...options, sourcePort: port.port });
-        freshFlows.push(fresh);
         return { options: { ...options, sourcePort: port.port }, release: () => port.release() };
       },
-      claims: (packet) => tracer.claims(packet) || freshFlows.some((flow) => method.match(packet, flow) !== null),
       close() {
-        if (open.delete(session)) closedAt.set(session, performance.now());
         transport.close();
         reserved?.release();
         distance?.release();
       },
     };
-    open.add(session);
-    return session;
   } catch (error) {
     reserved?.release();
     distance?.release();

@@ -6,8 +6,7 @@ import type { Family } from '../probe/method.js';
 import { describeSocketError } from './errors.js';
 import { loadNative } from './native.js';
 import type { NativeBinding } from './native.js';
-import { IPPROTO_RAW } from './linux.js';
-import { openRawSocket } from './raw-socket.js';
+import { openRawSocket, rawSocketsFor } from './raw-socket.js';
 
 const NOBODY = 65534;
 
@@ -51,18 +50,17 @@ export class RawSocketPool {
   }
 }
 
-/** The raw sockets a set of traces needs: per family, IPv4 a sending socket plus ICMP and the probe protocol; IPv6 ICMPv6 and the probe protocol. */
+/** The raw sockets a set of traces needs (each once: traces of a process share them; see rawSocketsFor). */
 export function rawSocketNeeds(families: Family[], protocols: ('tcp' | 'udp' | 'icmp')[]): { family: Family; protocol: number }[] {
   const number = { tcp: 6, udp: 17, icmp: 0 } as const;
-  const needs: { family: Family; protocol: number }[] = [];
+  const needs = new Map<string, { family: Family; protocol: number }>();
   for (const family of families) {
     for (const protocol of protocols) {
-      if (family === 4) needs.push({ family, protocol: IPPROTO_RAW }, { family, protocol: 1 });
-      else needs.push({ family, protocol: 58 });
-      if (protocol !== 'icmp') needs.push({ family, protocol: number[protocol] });
+      const ipProtocol = protocol === 'icmp' ? (family === 4 ? 1 : 58) : number[protocol];
+      for (const socket of rawSocketsFor(family, ipProtocol)) needs.set(`${family}/${socket}`, { family, protocol: socket });
     }
   }
-  return needs;
+  return [...needs.values()];
 }
 
 export interface DroppedTo {

@@ -26,3 +26,12 @@ export function openRawSocket(native: NativeBinding, family: Family, protocol: n
     throw error;
   }
 }
+
+/**
+ * The raw sockets probes of one IP protocol need — the one plan both the privileged pool (opened before dropping
+ * root) and the transport follow. IPv4: the IP_HDRINCL sender, the ICMP receiver and the protocol's receiver. IPv6:
+ * the ICMPv6 socket and the protocol's socket, each sending and receiving.
+ */
+export function rawSocketsFor(family: Family, ipProtocol: number): number[] {
+  return family === 4 ? [IPPROTO_RAW, 1, ...(ipProtocol !== 1 ? [ipProtocol] : [])] : [58, ...(ipProtocol !== 58 ? [ipProtocol] : [])];
+}

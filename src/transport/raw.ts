@@ -5,7 +5,8 @@ import type { PacketLog } from './packet-log.js';
 import { decodeIpv4 } from '../packet/ipv4.js';
 import { bytesToIpv6 } from '../packet/address.js';
 import type { Network } from '../engine/network.js';
-import type { Family, InboundPacket, OutgoingPacket } from '../probe/method.js';
+import { flowKey, packetFlowKey } from '../probe/flow-key.js';
+import type { Family, Flow, InboundPacket, OutgoingPacket } from '../probe/method.js';
 import { describeSocketError } from './errors.js';
 import {
   ICMP6_FILTER,
@@ -25,7 +26,7 @@ import {
 } from './linux.js';
 import { loadNative } from './native.js';
 import type { RawSocketPool } from './privileges.js';
-import { openRawSocket } from './raw-socket.js';
+import { openRawSocket, rawSocketsFor } from './raw-socket.js';
 import type { NativeBinding, Poller, ReceivedMessage } from './native.js';
 
 export interface RawTransportOptions {
@@ -63,55 +64,64 @@ function icmp6Filter(): Buffer {
   return filter;
 }
 
-export class RawTransport implements Network {
+/**
+ * One set of raw sockets per (family, source address, interface) in the process, shared by every trace using it:
+ * each packet is read once, keyed by the flow it belongs to (probe/flow-key), and handed only to the traces that
+ * listen on that flow, so a thousand probes in flight cost one read and one map lookup per reply, not one per trace.
+ * Opened with the first trace, closed with the last.
+ */
+class RawHub {
+  private static readonly hubs = new Map<string, RawHub>();
   private readonly native: NativeBinding;
   private readonly receivers: ReceiveSocket[] = [];
   /** IPv4: one IP_HDRINCL socket. IPv6: one socket per upper protocol, which also receives that protocol. */
   private readonly senders = new Map<number, number>();
-  private handler: ((packet: InboundPacket) => void) | null = null;
-  private closed = false;
+  /** The protocols of the sockets open (IPPROTO_RAW for the IPv4 sender). */
+  private readonly opened = new Set<number>();
+  private readonly views = new Set<RawTransport>();
+  private readonly byKey = new Map<string, Set<RawTransport>>();
+  /** Packets that belong to no listening trace (other programs' traffic, answers to traces already closed). */
+  strays = 0;
 
-  private constructor(private readonly options: RawTransportOptions) {
+  private constructor(
+    private readonly key: string,
+    private readonly options: Pick<RawTransportOptions, 'family' | 'source' | 'interface'>,
+  ) {
     this.native = loadNative();
   }
 
-  /** Opens every socket the trace needs; throws a PortpathError (no privilege, no such interface...). */
-  static open(options: RawTransportOptions): RawTransport {
-    const transport = new RawTransport(options);
-    try {
-      transport.openSockets();
-    } catch (error) {
-      transport.close();
-      throw describeSocketError(error, { interface: options.interface });
+  static acquire(options: RawTransportOptions): RawHub {
+    const key = `${options.family}|${options.source}|${options.interface ?? ''}`;
+    let hub = RawHub.hubs.get(key);
+    if (!hub) {
+      hub = new RawHub(key, options);
+      RawHub.hubs.set(key, hub);
     }
-    return transport;
+    return hub;
   }
 
-  private openSockets(): void {
-    const { family, ipProtocol } = this.options;
-    if (family === 4) {
-      const sender = this.socket(IPPROTO_RAW);
-      this.senders.set(0, sender);
-      const icmp = this.receiver(1);
-      this.native.setsockopt(icmp, SOL_RAW, ICMP_FILTER, icmpFilter());
-      if (ipProtocol !== 1) this.receiver(ipProtocol);
-      return;
+  /** Opens what probes of `ipProtocol` need and this hub does not have yet (sockets from the pool first). */
+  ensure(ipProtocol: number, pool?: RawSocketPool): void {
+    const { family, source } = this.options;
+    for (const protocol of rawSocketsFor(family, ipProtocol)) {
+      if (this.opened.has(protocol)) continue;
+      const fd = pool?.take(family, protocol) ?? openRawSocket(this.native, family, protocol, this.options.interface);
+      this.opened.add(protocol);
+      if (protocol === IPPROTO_RAW) {
+        this.senders.set(0, fd); // IPv4: sends every protocol, receives nothing
+        continue;
+      }
+      this.receiver(fd, protocol);
+      if (protocol === 1) this.native.setsockopt(fd, SOL_RAW, ICMP_FILTER, icmpFilter());
+      if (protocol === 58) this.native.setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, icmp6Filter());
+      if (family === 6) {
+        this.native.bind(fd, 6, source, 0);
+        this.senders.set(protocol, fd);
+      }
     }
-    const icmp = this.receiver(58);
-    this.native.setsockopt(icmp, IPPROTO_ICMPV6, ICMP6_FILTER, icmp6Filter());
-    this.senders.set(58, icmp);
-    if (ipProtocol !== 58) this.senders.set(ipProtocol, this.receiver(ipProtocol));
-    for (const fd of this.senders.values()) this.native.bind(fd, 6, this.options.source, 0);
   }
 
-  /** A pooled socket opened while still privileged, else one opened now (set up the same way: raw-socket.ts). */
-  private socket(protocol: number): number {
-    const { family, interface: device, pool } = this.options;
-    return pool?.take(family, protocol) ?? openRawSocket(this.native, family, protocol, device);
-  }
-
-  private receiver(ipProtocol: number): number {
-    const fd = this.socket(ipProtocol);
+  private receiver(fd: number, ipProtocol: number): number {
     const poller = this.native.poll(fd, (status) => {
       if (status === 0) this.drain(fd, ipProtocol);
     });
@@ -125,12 +135,24 @@ export class RawTransport implements Network {
     return fd;
   }
 
-  onPacket(handler: (packet: InboundPacket) => void): void {
-    this.handler = handler;
+  attach(view: RawTransport): void {
+    this.views.add(view);
+  }
+
+  listen(view: RawTransport, key: string): void {
+    const owners = this.byKey.get(key) ?? new Set<RawTransport>();
+    owners.add(view);
+    this.byKey.set(key, owners);
+  }
+
+  /** A trace is done with the sockets; the last one out closes them. */
+  detach(view: RawTransport): void {
+    this.views.delete(view);
+    for (const [key, owners] of this.byKey) if (owners.delete(view) && owners.size === 0) this.byKey.delete(key);
+    if (this.views.size === 0) this.close();
   }
 
   send(packet: OutgoingPacket): bigint {
-    this.options.trace?.('send', packet.family, packet.bytes, { ipProtocol: packet.ipProtocol, peer: packet.destination, source: this.options.source, ttl: packet.ttl });
     if (packet.family === 4) return this.native.sendto(this.senders.get(0)!, packet.bytes, 4, packet.destination, 0);
     const fd = this.senders.get(packet.ipProtocol);
     if (fd === undefined) throw new Error(`no IPv6 socket for protocol ${packet.ipProtocol}`);
@@ -145,47 +167,103 @@ export class RawTransport implements Network {
       try {
         message = this.native.recvmsg(fd, 0);
       } catch {
-        return; // a transient receive error must not end the trace; the next readable event retries
+        return; // a transient receive error must not end the traces; the next readable event retries
       }
-      if (!message || this.closed) return;
-      const packet = this.toInbound(message, ipProtocol);
+      if (!message || this.views.size === 0) return;
+      const packet = toInbound(this.native, this.options.family, message, ipProtocol);
       if (!packet) continue;
-      this.options.trace?.('recv', packet.family, this.options.family === 4 ? message.data : packet.payload, {
-        ipProtocol: packet.ipProtocol,
-        peer: packet.from,
-        source: this.options.source,
-        ttl: packet.ttl,
-      });
-      this.handler?.(packet);
+      const key = packetFlowKey(packet);
+      const owners = key === null ? undefined : this.byKey.get(key);
+      if (!owners) {
+        this.strays++;
+        continue;
+      }
+      const logged = this.options.family === 4 ? message.data : packet.payload;
+      // Usually one owner; several only when traces drew the same ICMP identifier (their nonces tell them apart).
+      for (const view of [...owners]) view.deliver(packet, logged);
     }
   }
 
-  private toInbound(message: ReceivedMessage, ipProtocol: number): InboundPacket | null {
-    let receivedAtNs: bigint | null = null;
-    let hopLimit: number | null = null;
-    let to = '';
-    for (const cmsg of message.cmsgs) {
-      if (cmsg.level === SOL_SOCKET && cmsg.type === SO_TIMESTAMPNS) receivedAtNs = timespecNs(cmsg.data);
-      else if (cmsg.level === IPPROTO_IPV6 && cmsg.type === IPV6_HOPLIMIT && cmsg.data.length >= 4) hopLimit = cmsg.data.readInt32LE(0);
-      else if (cmsg.level === IPPROTO_IPV6 && cmsg.type === IPV6_PKTINFO && cmsg.data.length >= 16) to = bytesToIpv6(cmsg.data, 0);
+  private close(): void {
+    RawHub.hubs.delete(this.key);
+    for (const receiver of this.receivers) receiver.poller.close();
+    const fds = new Set([...this.receivers.map((r) => r.fd), ...this.senders.values()]);
+    for (const fd of fds) this.native.close(fd);
+    this.receivers.length = 0;
+    this.senders.clear();
+    this.opened.clear();
+  }
+}
+
+/** One trace's view of its hub: sends through it, and receives the packets of the flows it listens on. */
+export class RawTransport implements Network {
+  private handler: ((packet: InboundPacket) => void) | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly options: RawTransportOptions,
+    private readonly hub: RawHub,
+  ) {}
+
+  /** Joins (or opens) the process's raw sockets for this family and source; throws a PortpathError. */
+  static open(options: RawTransportOptions): RawTransport {
+    const hub = RawHub.acquire(options);
+    const transport = new RawTransport(options, hub);
+    hub.attach(transport);
+    try {
+      hub.ensure(options.ipProtocol, options.pool);
+    } catch (error) {
+      hub.detach(transport);
+      throw describeSocketError(error, { interface: options.interface });
     }
-    receivedAtNs ??= this.native.realtimeNs();
-    if (this.options.family === 6) {
-      return { family: 6, from: message.address, to, ttl: hopLimit, ipProtocol, payload: message.data, receivedAtNs };
-    }
-    // IPv4 raw sockets deliver the IP header too: it carries the reply TTL the diagnosis needs.
-    const decoded = decodeIpv4(message.data);
-    if (!decoded.ok) return null;
-    const { header, payload } = decoded.value;
-    return { family: 4, from: header.source, to: header.destination, ttl: header.ttl, ipProtocol: header.protocol, payload, receivedAtNs };
+    return transport;
+  }
+
+  onPacket(handler: (packet: InboundPacket) => void): void {
+    this.handler = handler;
+  }
+
+  listen(flow: Flow): void {
+    if (!this.closed) this.hub.listen(this, flowKey(flow));
+  }
+
+  send(packet: OutgoingPacket): bigint {
+    this.options.trace?.('send', packet.family, packet.bytes, { ipProtocol: packet.ipProtocol, peer: packet.destination, source: this.options.source, ttl: packet.ttl });
+    return this.hub.send(packet);
+  }
+
+  /** From the hub: a packet of one of our flows. */
+  deliver(packet: InboundPacket, logged: Uint8Array): void {
+    if (this.closed) return;
+    this.options.trace?.('recv', packet.family, logged, { ipProtocol: packet.ipProtocol, peer: packet.from, source: this.options.source, ttl: packet.ttl });
+    this.handler?.(packet);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.handler = null;
-    for (const receiver of this.receivers) receiver.poller.close();
-    const fds = new Set([...this.receivers.map((r) => r.fd), ...this.senders.values()]);
-    for (const fd of fds) this.native.close(fd);
+    this.hub.detach(this);
   }
+}
+
+/** A received message as the engine sees it: upper-layer bytes, addresses, reply TTL, kernel timestamp. */
+function toInbound(native: NativeBinding, family: Family, message: ReceivedMessage, ipProtocol: number): InboundPacket | null {
+  let receivedAtNs: bigint | null = null;
+  let hopLimit: number | null = null;
+  let to = '';
+  for (const cmsg of message.cmsgs) {
+    if (cmsg.level === SOL_SOCKET && cmsg.type === SO_TIMESTAMPNS) receivedAtNs = timespecNs(cmsg.data);
+    else if (cmsg.level === IPPROTO_IPV6 && cmsg.type === IPV6_HOPLIMIT && cmsg.data.length >= 4) hopLimit = cmsg.data.readInt32LE(0);
+    else if (cmsg.level === IPPROTO_IPV6 && cmsg.type === IPV6_PKTINFO && cmsg.data.length >= 16) to = bytesToIpv6(cmsg.data, 0);
+  }
+  receivedAtNs ??= native.realtimeNs();
+  if (family === 6) {
+    return { family: 6, from: message.address, to, ttl: hopLimit, ipProtocol, payload: message.data, receivedAtNs };
+  }
+  // IPv4 raw sockets deliver the IP header too: it carries the reply TTL the diagnosis needs.
+  const decoded = decodeIpv4(message.data);
+  if (!decoded.ok) return null;
+  const { header, payload } = decoded.value;
+  return { family: 4, from: header.source, to: header.destination, ttl: header.ttl, ipProtocol: header.protocol, payload, receivedAtNs };
 }
