@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeIpv4 } from '../../src/packet/ipv4.js';
 import { decodeIcmpError, replyFromIcmpError } from '../../src/probe/icmp-error.js';
+import { flowKey, packetFlowKey } from '../../src/probe/flow-key.js';
 import { createProbeMethod } from '../../src/probe/index.js';
 import type { Family, Flow, InboundPacket, Protocol } from '../../src/probe/method.js';
 import * as real from '../packet/real-captures.js';
@@ -129,6 +130,24 @@ describe('real ICMP errors are attributed to the probe they quote', () => {
       for (const other of otherTraces(c.flow)) assert.equal(method.match(c.packet, other), null, `taken by ${JSON.stringify(other)}`);
     });
   }
+});
+
+describe('the shared raw sockets hand each real answer to the trace whose flow it belongs to', () => {
+  for (const [name, c] of Object.entries(cases)) {
+    test(name, () => {
+      assert.equal(packetFlowKey(c.packet), flowKey(c.flow));
+      for (const other of otherTraces(c.flow).filter((o) => o.sourcePort !== c.flow.sourcePort || o.icmpId !== c.flow.icmpId)) {
+        assert.notEqual(packetFlowKey(c.packet), flowKey(other));
+      }
+    });
+  }
+  test('garbage and strangers belong to no flow', () => {
+    const junk = (ipProtocol: number, payload: number[]): InboundPacket => ({ family: 4, from: '198.18.9.9', to: '', ttl: 60, ipProtocol, payload: Uint8Array.from(payload), receivedAtNs: 1n });
+    assert.equal(packetFlowKey(junk(6, [1, 2, 3])), null);
+    assert.equal(packetFlowKey(junk(1, [11, 0, 0, 0, 0, 0, 0, 0, 0x45])), null);
+    assert.equal(packetFlowKey(junk(1, [8, 0, 0, 0, 0, 1, 0, 1])), null, 'an echo request is not an answer');
+    assert.equal(packetFlowKey(junk(47, [0, 0, 0, 0])), null);
+  });
 });
 
 describe('MPLS labels and interfaces travel with the reply', () => {
