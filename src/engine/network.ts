@@ -2,7 +2,17 @@
 // the TUN simulator and the unit tests' fake all implement this.
 import type { Flow, InboundPacket, OutgoingPacket } from '../probe/method.js';
 
+/** What a transport can see and do, so callers ask it instead of checking which transport runs. */
+export interface TransportAbilities {
+  /** ICMP errors arrive with the router's quote of our probe (the unprivileged error queue gives only the error). */
+  quotes: boolean;
+  /** Probes leave from the source port we choose (connect() probes get one from the kernel each). */
+  choosesSourcePort: boolean;
+}
+
 export interface Network {
+  /** Absent: everything (a raw transport, the lab's simulators, the tests' fakes). */
+  readonly abilities?: TransportAbilities;
   /** Sends one probe; returns its send time (CLOCK_REALTIME ns, the clock replies are stamped with). Throws SendError. */
   send(packet: OutgoingPacket): bigint;
   /** Registers the single consumer of received packets. */

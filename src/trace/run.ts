@@ -19,7 +19,7 @@ export interface TraceRun {
 
 /** Hop details for a hop the tracer has finished (quotes compared, MPLS labels). */
 export function detailedHop(session: Session, hop: HopResult): HopResult {
-  if (session.meta.mode === 'unprivileged') {
+  if (session.network.abilities?.quotes === false) {
     // The error queue hands over the ICMP error but not the IP header it quoted: say the quote is unknown.
     return hop.probes.some((p) => p.reply?.icmpType !== undefined) ? { ...hop, quote: 'unavailable' } : hop;
   }

@@ -104,8 +104,9 @@ export function openSession(request: SessionRequest): Session {
     const icmpId = randomInt(1, 0xffff);
     const { transport, mode } = openTransport(request, source, method, icmpId, reserved);
     const nonce = randomInt(1, 0xffff);
-    // Raw TCP only: the unprivileged transport's connect() probes cannot choose their source port.
-    if (protocol === 'tcp' && mode === 'raw') distance = reservePort(family, 'tcp', source, 0);
+    // TCP whose probes leave from a port we choose: connect() probes each get a fresh one anyway.
+    const ownPorts = transport.abilities?.choosesSourcePort !== false;
+    if (protocol === 'tcp' && ownPorts) distance = reservePort(family, 'tcp', source, 0);
     const options: TraceOptions = {
       family,
       protocol,
@@ -152,7 +153,7 @@ export function openSession(request: SessionRequest): Session {
       method,
       network: transport,
       freshFlow() {
-        if (protocol !== 'tcp' || mode !== 'raw') return { options, release: () => {} };
+        if (protocol !== 'tcp' || !ownPorts) return { options, release: () => {} };
         const port = reservePort(family, 'tcp', source, 0);
         return { options: { ...options, sourcePort: port.port }, release: () => port.release() };
       },

@@ -4,7 +4,7 @@
 import type { PacketLog } from './packet-log.js';
 import { decodeIpv4 } from '../packet/ipv4.js';
 import { bytesToIpv6 } from '../packet/address.js';
-import type { Network } from '../engine/network.js';
+import type { Network, TransportAbilities } from '../engine/network.js';
 import { flowKey, packetFlowKey } from '../probe/flow-key.js';
 import type { Family, Flow, InboundPacket, OutgoingPacket } from '../probe/method.js';
 import { describeSocketError } from './errors.js';
@@ -197,6 +197,7 @@ class RawHub {
 
 /** One trace's view of its hub: sends through it, and receives the packets of the flows it listens on. */
 export class RawTransport implements Network {
+  readonly abilities: TransportAbilities = { quotes: true, choosesSourcePort: true };
   private handler: ((packet: InboundPacket) => void) | null = null;
   private closed = false;
 

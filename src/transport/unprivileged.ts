@@ -2,7 +2,7 @@
 // a UDP socket, a ping socket — each with IP_RECVERR so routers' ICMP errors come back on the error queue.
 // Replies are handed to the engine as the packets the raw transport would have seen (see synthesize.ts).
 import type { PacketLog } from './packet-log.js';
-import type { Network } from '../engine/network.js';
+import type { Network, TransportAbilities } from '../engine/network.js';
 import type { Family, InboundPacket, OutgoingPacket, Protocol } from '../probe/method.js';
 import { describeSocketError, errnoOf, PortpathError } from './errors.js';
 import { loadNative } from './native.js';
@@ -27,6 +27,7 @@ const PING_HINT =
   "run sudo sysctl -w net.ipv4.ping_group_range='0 2147483647' (IPv6 uses the same setting), use -T or -U, or run with sudo.";
 
 export class UnprivilegedTransport implements Network {
+  readonly abilities: TransportAbilities;
   private handler: ((packet: InboundPacket) => void) | null = null;
   private readonly prober: TcpConnectProber | DatagramProber;
   private closed = false;
@@ -35,6 +36,8 @@ export class UnprivilegedTransport implements Network {
     private readonly options: UnprivilegedOptions,
     native: NativeBinding,
   ) {
+    // Datagram probes leave from the reserved socket's port; each TCP connect() gets its own from the kernel.
+    this.abilities = { quotes: false, choosesSourcePort: options.protocol !== 'tcp' };
     const context = {
       native,
       family: options.family,

@@ -1,0 +1,70 @@
+// The command line: dispatch, and turn every error into one sentence and an exit code. No stack traces for users.
+import { CommanderError } from 'commander';
+import { parseArgs } from './args.js';
+import type { CliOptions } from './args.js';
+import { addressFamily } from '../packet/address.js';
+import type { Family } from '../probe/method.js';
+import { noRawPrivilege } from '../transport/errors.js';
+import { dropPrivileges, RawSocketPool, rawSocketNeeds } from '../transport/privileges.js';
+import { EXIT_CODES, PortpathError } from '../transport/errors.js';
+import { traceCommand } from './trace-command.js';
+
+const io = {
+  out: (text: string) => void process.stdout.write(text),
+  err: (text: string) => void process.stderr.write(text),
+};
+
+/** Before anything else touches the outside world: the raw sockets every trace of this run may need. */
+function openRawSockets(cli: CliOptions): RawSocketPool | null {
+  if (cli.mode === 'unprivileged') return null;
+  const literal = addressFamily(cli.host);
+  const families: Family[] = cli.family ? [cli.family] : literal ? [literal] : [4, 6];
+  const protocols = cli.compare ? cli.compare.map((c) => c.protocol) : [cli.protocol, ...(cli.control ? [cli.control.protocol] : [])];
+  const pool = RawSocketPool.tryOpen(rawSocketNeeds(families, protocols), cli.interface ?? undefined);
+  if (!pool && cli.mode === 'raw') throw noRawPrivilege();
+  return pool;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'demo') {
+    const { demoCommand } = await import('./demo.js');
+    return demoCommand(argv.slice(1), io);
+  }
+  let options;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    // Help and version: commander has already printed them to stdout.
+    if (error instanceof CommanderError) return 0;
+    throw error;
+  }
+  const controller = new AbortController();
+  // First Ctrl-C: stop and print what was traced so far. A second one exits at once. One listener for both: removing
+  // the last SIGINT listener restores the default action, and a signal landing in that gap would kill us silently.
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    if (interrupts++ === 0) controller.abort();
+    else process.exit(130);
+  });
+  const pool = openRawSockets(options);
+  dropPrivileges();
+  return traceCommand(options, io, controller.signal, pool ?? undefined);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof PortpathError) {
+      io.err(`portpath: ${error.message}\n`);
+      process.exitCode = EXIT_CODES[error.code];
+    } else {
+      // A bug, not a user mistake: say so in one line; PORTPATH_DEBUG=1 shows the stack.
+      const message = error instanceof Error ? error.message : String(error);
+      io.err(`portpath: internal error: ${message}\n`);
+      if (process.env.PORTPATH_DEBUG) io.err(`${(error as Error)?.stack ?? ''}\n`);
+      process.exitCode = 70;
+    }
+  },
+);
