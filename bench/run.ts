@@ -7,7 +7,7 @@
 //
 // Options: --verbose (raw output of peers whose output could not be parsed), --timeout S (per tool, default 120),
 // --cooldown S (pause between tool runs, default 6), --repeat N (runs of each quick tool, median kept; default 3),
-// --only a,b,rtt,rss,overhead,long (a subset of the phases; overhead measures both scenarios, --repeat runs per
+// --only a,b,rtt,rss,overhead,long,many (a subset of the phases; overhead measures both scenarios, --repeat runs per
 // side; long builds a lab of its own, 20 routers at 2 ms per link).
 import { parseArgs } from 'node:util';
 import { buildChain } from '../src/lab/topology.js';
@@ -15,6 +15,7 @@ import type { Chain } from '../src/lab/topology.js';
 import { interfaceName } from '../src/lab/names.js';
 import { sleep } from './exec.js';
 import { describeControl, describeDiagnosis, diagnosisRight, reprobedHops } from './diagnosis.js';
+import { measureMany } from './many.js';
 import { describeOverhead, measureOverhead } from './overhead.js';
 import type { OverheadOutcome } from './overhead.js';
 import { PORTPATH_CLI, portpath, toolsFor } from './peers.js';
@@ -33,7 +34,7 @@ import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead, targetUnpri
 const ROUTERS = 6;
 const DELAY_MS = 5;
 
-const PARTS = ['a', 'b', 'rtt', 'rss', 'overhead', 'long'] as const;
+const PARTS = ['a', 'b', 'rtt', 'rss', 'overhead', 'long', 'many'] as const;
 const LONG_ROUTERS = 20;
 const LONG_DELAY_MS = 2;
 /** Only runs quicker than this are repeated (see measuredRun). */
@@ -230,6 +231,7 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
     applyRules(chain, scenarioB, '-D');
   }
   const long = parts.has('long') ? await runLongPath(settings) : null;
+  if (parts.has('many')) await runMany(settings);
   printTargets(chain, parts, { a, b, overheadA, overheadB, accuracy, rss, long });
 }
 
@@ -250,6 +252,20 @@ async function runLongPath(settings: Settings): Promise<ScenarioOutcome | null> 
     return outcome;
   } finally {
     await chain.destroy();
+  }
+}
+
+/** The library under load: 50 traces at once in one process (bench/many.ts). */
+async function runMany(settings: Settings): Promise<void> {
+  out();
+  progress('(many) 50 traces at once through the library');
+  try {
+    const m = await measureMany(settings.timeoutSeconds);
+    out(`Many traces (library, one process): ${m.traces} traces with their controls, ${m.probes} probes, ${m.replies} answers in ${(m.wallMs / 1000).toFixed(2)} s;`);
+    out(`  peak probes in flight (sent, not yet answered): ${m.peakInFlight}; CPU per answer, everything included: ${m.cpuUsPerReply.toFixed(0)} µs;`);
+    out(`  peak RSS ${m.rssMib.toFixed(1)} MiB; first probe ${m.firstProbeMs.toFixed(0)} ms after process start; verdicts wrong: ${m.wrong} of ${m.traces}`);
+  } catch (error) {
+    out(`Many traces: not measured (${(error as Error).message})`);
   }
 }
 
