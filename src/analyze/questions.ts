@@ -84,5 +84,43 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   if (control && (controlHop === null || last + 1 < controlHop) && !controlSettlesDistance(control, last + 1)) {
     ask('control', control, last + 1, `the control gets no answer at TTL ${last + 1}`);
   }
+  if (control) questions.push(...drainedBudgetQuestions(main, control, last + 1, questions));
+  return questions;
+}
+
+/** Follow-up probes a TTL has had already. */
+const reprobed = (result: TraceResult, ttl: number): number => hopAt(result, ttl)?.reprobes?.length ?? 0;
+/** Spaced tries given to a router whose silence looks like a spent ICMP budget. */
+const BUDGET_RETRIES = 2;
+
+/**
+ * Silence that looks like spent ICMP budgets rather than a filter (previous runs, or the control's probes taking the
+ * router's last token), asked again a couple of times, spaced by the budget model:
+ * - routers answered the control at TTLs where they answered our probes nothing, before the boundary (or from the
+ *   very first hop): then the control's router at the boundary may also have had a token our probes did not;
+ * - the boundary router answers neither trace while the control goes on past it: a router out of tokens, or one
+ *   that never answers; either way its silence says nothing about the port until it has been asked again.
+ * On a clean path with a filter neither holds (our probes got every router's answer up to the filter).
+ */
+function drainedBudgetQuestions(main: TraceResult, control: TraceResult, boundary: number, asked: Question[]): Question[] {
+  const answeredAt = (result: TraceResult, ttl: number) => {
+    const hop = hopAt(result, ttl);
+    return hop !== undefined && allProbes(hop).some((p) => p.from !== null);
+  };
+  const controlRouters = routerTtls(control);
+  // The trace's own probes, not the follow-ups: a race lost then is what makes the later silence suspect.
+  const tracedAt = (ttl: number) => hopAt(main, ttl)?.probes.some((p) => p.from !== null) ?? false;
+  const lostRace = [...controlRouters.keys()].some((ttl) => ttl < boundary && !tracedAt(ttl)) || (boundary === main.hops[0]?.ttl && controlRouters.has(boundary));
+  const controlGoesOn = control.destination.reached || [...controlRouters.keys()].some((ttl) => ttl > boundary);
+  const silentToBoth = hopAt(control, boundary) !== undefined && !answeredAt(control, boundary) && controlGoesOn;
+  const questions: Question[] = [];
+  const add = (trace: Question['trace'], result: TraceResult, why: string) => {
+    const already = asked.some((q) => q.trace === trace && q.ttl === boundary);
+    if (!already && hopAt(result, boundary) && !answeredAt(result, boundary) && reprobed(result, boundary) < BUDGET_RETRIES) {
+      questions.push({ trace, ttl: boundary, why });
+    }
+  };
+  if ((lostRace && controlRouters.has(boundary)) || silentToBoth) add('main', main, `TTL ${boundary}'s router may have spent its ICMP budget`);
+  if (silentToBoth) add('control', control, `TTL ${boundary}'s router answers neither trace, yet the control goes on past it`);
   return questions;
 }

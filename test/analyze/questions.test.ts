@@ -34,4 +34,24 @@ describe('openQuestions', () => {
     const control = echoTrace(routers(1, 4), silent(5), answers(6, echoReply(SERVER, ttlFrom(5)), 1));
     assert.ok(asked(openQuestions(main, control)).includes('control@5'));
   });
+
+  test('spent ICMP budgets: our probes got no router at all while the control got every one: TTL 1 is asked again', () => {
+    const main = tcpTrace(silent(1, 5));
+    assert.ok(asked(openQuestions(main, controlReaching(5))).includes('main@1'));
+  });
+
+  test('a clean filter (every router answered us up to it) asks nothing about budgets', () => {
+    const main = tcpTrace(routers(1, 3), silent(4, 8));
+    assert.deepEqual(openQuestions(main, controlReaching(5)), []);
+  });
+
+  test('a boundary router silent to both traces while the control goes on: both asked, at most twice', () => {
+    const main = tcpTrace(routers(1, 3), silent(4, 8));
+    const control = echoTrace(routers(1, 3), silent(4), answers(5, echoReply(SERVER, ttlFrom(5)), 1));
+    assert.deepEqual(asked(openQuestions(main, control)).filter((q) => q.endsWith('@4')), ['control@4', 'main@4']);
+    const lost = { from: null, rtt: null, reply: null };
+    main.hops.find((h) => h.ttl === 4)!.reprobes = [lost, lost];
+    control.hops.find((h) => h.ttl === 4)!.reprobes = [lost, lost];
+    assert.deepEqual(asked(openQuestions(main, control)).filter((q) => q.endsWith('@4')), []);
+  });
 });
