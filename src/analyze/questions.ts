@@ -99,7 +99,8 @@ const BUDGET_RETRIES = 2;
  * - routers answered the control at TTLs where they answered our probes nothing, before the boundary (or from the
  *   very first hop): then the control's router at the boundary may also have had a token our probes did not;
  * - the boundary router answers neither trace while the control goes on past it: a router out of tokens, or one
- *   that never answers; either way its silence says nothing about the port until it has been asked again.
+ *   that never answers; either way its silence says nothing about the port until it has been asked again;
+ * - the boundary router answered the control only on a spaced follow-up, not its trace probe.
  * On a clean path with a filter neither holds (our probes got every router's answer up to the filter).
  */
 function drainedBudgetQuestions(main: TraceResult, control: TraceResult, boundary: number, asked: Question[]): Question[] {
@@ -113,6 +114,9 @@ function drainedBudgetQuestions(main: TraceResult, control: TraceResult, boundar
   const lostRace = [...controlRouters.keys()].some((ttl) => ttl < boundary && !tracedAt(ttl)) || (boundary === main.hops[0]?.ttl && controlRouters.has(boundary));
   const controlGoesOn = control.destination.reached || [...controlRouters.keys()].some((ttl) => ttl > boundary);
   const silentToBoth = hopAt(control, boundary) !== undefined && !answeredAt(control, boundary) && controlGoesOn;
+  // The boundary router ignored the control's trace probe and answered only a spaced follow-up: out of tokens then.
+  const controlHop = hopAt(control, boundary);
+  const answeredLate = controlHop !== undefined && !controlHop.probes.some((p) => p.from !== null) && (controlHop.reprobes ?? []).some((p) => p.from !== null);
   const questions: Question[] = [];
   const add = (trace: Question['trace'], result: TraceResult, why: string) => {
     const already = asked.some((q) => q.trace === trace && q.ttl === boundary);
@@ -120,7 +124,7 @@ function drainedBudgetQuestions(main: TraceResult, control: TraceResult, boundar
       questions.push({ trace, ttl: boundary, why });
     }
   };
-  if ((lostRace && controlRouters.has(boundary)) || silentToBoth) add('main', main, `TTL ${boundary}'s router may have spent its ICMP budget`);
+  if ((lostRace && controlRouters.has(boundary)) || silentToBoth || answeredLate) add('main', main, `TTL ${boundary}'s router may have spent its ICMP budget`);
   if (silentToBoth) add('control', control, `TTL ${boundary}'s router answers neither trace, yet the control goes on past it`);
   return questions;
 }

@@ -54,4 +54,13 @@ describe('openQuestions', () => {
     control.hops.find((h) => h.ttl === 4)!.reprobes = [lost, lost];
     assert.deepEqual(asked(openQuestions(main, control)).filter((q) => q.endsWith('@4')), []);
   });
+
+  test("a boundary router that answered the control only on a follow-up: our silence there is asked again", () => {
+    const main = tcpTrace(routers(1, 2), silent(3, 7));
+    const control = echoTrace(routers(1, 2), silent(3, 4), answers(5, echoReply(SERVER, ttlFrom(5)), 1));
+    const lost = { from: null, rtt: null, reply: null };
+    main.hops.find((h) => h.ttl === 3)!.reprobes = [lost];
+    control.hops.find((h) => h.ttl === 3)!.reprobes = [{ from: '198.18.3.2', rtt: 3, reply: { kind: 'time-exceeded', ttl: ttlFrom(3) } }];
+    assert.ok(asked(openQuestions(main, control)).includes('main@3'));
+  });
 });
