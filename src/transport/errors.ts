@@ -67,3 +67,24 @@ export function describeSocketError(error: unknown, context: { destination?: str
       return new PortpathError('ERR_NATIVE', `Socket error: ${error instanceof Error ? error.message : String(error)}.`);
   }
 }
+
+/**
+ * A probe the kernel would not send. The sockets are open by then, so EPERM here is not a missing privilege: a
+ * local firewall's OUTPUT rules refused the packet (netfilter answers a dropped local packet with EPERM).
+ */
+export function describeSendError(error: unknown, destination: string): PortpathError {
+  if (error instanceof PortpathError) return error;
+  const code = errnoOf(error);
+  switch (code) {
+    case 'EPERM':
+    case 'EACCES':
+      return new PortpathError('ERR_SEND', `The kernel refused to send a probe to ${destination} (${code}): a firewall on this machine (its OUTPUT rules) blocks it.`);
+    case 'ENOBUFS':
+    case 'EAGAIN':
+      return new PortpathError('ERR_SEND', `The kernel could not queue a probe to ${destination} (${code}): this machine's send buffers are full.`);
+    case 'EMSGSIZE':
+      return new PortpathError('ERR_SEND', `A probe to ${destination} is larger than the path allows (EMSGSIZE).`);
+    default:
+      return describeSocketError(error, { destination });
+  }
+}

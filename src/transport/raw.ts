@@ -7,7 +7,7 @@ import { bytesToIpv6 } from '../packet/address.js';
 import type { Network, TransportAbilities } from '../engine/network.js';
 import { flowKey, packetFlowKey } from '../probe/flow-key.js';
 import type { Family, Flow, InboundPacket, OutgoingPacket } from '../probe/method.js';
-import { describeSocketError } from './errors.js';
+import { describeSendError, describeSocketError } from './errors.js';
 import {
   ICMP6_FILTER,
   ICMP_FILTER,
@@ -230,7 +230,11 @@ export class RawTransport implements Network {
 
   send(packet: OutgoingPacket): bigint {
     this.options.trace?.('send', packet.family, packet.bytes, { ipProtocol: packet.ipProtocol, peer: packet.destination, source: this.options.source, ttl: packet.ttl });
-    return this.hub.send(packet);
+    try {
+      return this.hub.send(packet);
+    } catch (error) {
+      throw describeSendError(error, packet.destination);
+    }
   }
 
   /** From the hub: a packet of one of our flows. */

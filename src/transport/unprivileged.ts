@@ -4,7 +4,7 @@
 import type { PacketLog } from './packet-log.js';
 import type { Network, TransportAbilities } from '../engine/network.js';
 import type { Family, InboundPacket, OutgoingPacket, Protocol } from '../probe/method.js';
-import { describeSocketError, errnoOf, PortpathError } from './errors.js';
+import { describeSendError, describeSocketError, errnoOf, PortpathError } from './errors.js';
 import { loadNative } from './native.js';
 import type { NativeBinding } from './native.js';
 import { DatagramProber } from './unprivileged-datagram.js';
@@ -80,7 +80,11 @@ export class UnprivilegedTransport implements Network {
 
   send(packet: OutgoingPacket): bigint {
     this.options.trace?.('send', packet.family, packet.bytes, { ipProtocol: packet.ipProtocol, peer: packet.destination, source: this.options.source, ttl: packet.ttl });
-    return this.prober.send(packet);
+    try {
+      return this.prober.send(packet);
+    } catch (error) {
+      throw describeSendError(error, packet.destination);
+    }
   }
 
   settle(packet: OutgoingPacket): void {

@@ -51,6 +51,22 @@ test('unknown host, missing interface, unconfigured source, no route, no privile
   });
 });
 
+test("a local firewall refusing our raw probes (OUTPUT DROP) is named as such, not as missing privileges", async (t) => {
+  await withChain(t, { routers: 1 }, async (chain) => {
+    chain.exec(chain.client, 'iptables', ['-A', 'OUTPUT', '-p', 'tcp', '--dport', '9', '-j', 'DROP']);
+    // Raw sockets get EPERM from sendto at once. (A connect() probe in unprivileged mode learns it only later, as
+    // its socket's error; that mode reports the probes as unanswered.)
+    for (const mode of ['raw']) {
+      const run = await runCli(chain.client.namespace, ['-n', '--mode', mode, chain.serverAddress(4), '9']);
+      // The sockets opened fine and the header is out; the first probe is what fails.
+      assert.equal(run.code, 7, `${mode}: exit ${run.code}: ${run.stderr}`);
+      assert.match(run.stderr, /^portpath: The kernel refused to send a probe .*firewall on this machine \(its OUTPUT rules\)/);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.doesNotMatch(run.stderr, /sudo|CAP_NET_RAW|\n\s+at /);
+    }
+  });
+});
+
 test('garbage arriving at the sockets during a trace is ignored', async (t) => {
   await withChain(t, { routers: 2 }, async (chain) => {
     await chain.startServices({ tcp: [80] });
