@@ -17,6 +17,9 @@ export interface ManyOutcome {
   replies: number;
   peakInFlight: number;
   cpuUsPerReply: number;
+  /** Packets the shared sockets handed to traces, and the mean time from reading one to the end of its handling. */
+  handled: number;
+  handlingUsPerPacket: number;
   wallMs: number;
   firstProbeMs: number;
   rssMib: number;
@@ -24,9 +27,11 @@ export interface ManyOutcome {
 }
 
 const INDEX = pathToFileURL(new URL('../src/index.js', import.meta.url).pathname).href;
+const RAW = pathToFileURL(new URL('../src/transport/raw.js', import.meta.url).pathname).href;
 
 function script(targets: { family: number; protocol: string; port: number | null; target: string }[]): string {
   return `import { traceEvents } from '${INDEX}';
+import { hubStats } from '${RAW}';
 const jobs = ${JSON.stringify(targets)};
 const cpu = process.cpuUsage();
 const started = performance.now();
@@ -39,7 +44,7 @@ const reports = await Promise.all(jobs.map(async (j) => {
   }
 }));
 const used = process.cpuUsage(cpu);
-console.log(JSON.stringify({ probes, replies, peak, cpuUs: used.user + used.system, wallMs: performance.now() - started, firstProbeMs: firstProbe,
+console.log(JSON.stringify({ probes, replies, peak, handled: hubStats.packets, handlingNs: Number(hubStats.handlingNs), cpuUs: used.user + used.system, wallMs: performance.now() - started, firstProbeMs: firstProbe,
   outcomes: reports.map((r) => ({ state: r.destination.state, verdict: r.diagnosis.verdict })) }));
 `;
 }
@@ -68,7 +73,7 @@ export async function measureMany(timeoutSeconds: number): Promise<ManyOutcome> 
     const rss = await peakRss(chain, process.execPath, [file], timeoutSeconds);
     // peakRss keeps stdout to itself: run again for the figures (same lab, same load).
     const run = await runInNode(chain, chain.client, process.execPath, [file], timeoutSeconds);
-    const figures = JSON.parse(run.stdout) as { probes: number; replies: number; peak: number; cpuUs: number; wallMs: number; firstProbeMs: number; outcomes: { verdict: string }[] };
+    const figures = JSON.parse(run.stdout) as { probes: number; replies: number; peak: number; handled: number; handlingNs: number; cpuUs: number; wallMs: number; firstProbeMs: number; outcomes: { verdict: string }[] };
     const wrong = figures.outcomes.filter((o, i) => o.verdict !== jobs[i]!.want).length;
     return {
       traces: jobs.length,
@@ -76,6 +81,8 @@ export async function measureMany(timeoutSeconds: number): Promise<ManyOutcome> 
       replies: figures.replies,
       peakInFlight: figures.peak,
       cpuUsPerReply: figures.cpuUs / Math.max(1, figures.replies),
+      handled: figures.handled,
+      handlingUsPerPacket: figures.handlingNs / 1000 / Math.max(1, figures.handled),
       wallMs: figures.wallMs,
       firstProbeMs: figures.firstProbeMs,
       rssMib: rss.mib,

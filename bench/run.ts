@@ -262,7 +262,8 @@ async function runMany(settings: Settings): Promise<void> {
   try {
     const m = await measureMany(settings.timeoutSeconds);
     out(`Many traces (library, one process): ${m.traces} traces with their controls, ${m.probes} probes, ${m.replies} answers in ${(m.wallMs / 1000).toFixed(2)} s;`);
-    out(`  peak probes in flight (sent, not yet answered): ${m.peakInFlight}; CPU per answer, everything included: ${m.cpuUsPerReply.toFixed(0)} µs;`);
+    out(`  peak probes in flight (sent, not yet answered): ${m.peakInFlight}; reading to handled, per packet through the shared sockets: ${m.handlingUsPerPacket.toFixed(1)} µs (${m.handled} packets);`);
+    out(`  CPU per answer, everything included (probe building, timers, follow-ups, diagnoses): ${m.cpuUsPerReply.toFixed(0)} µs;`);
     out(`  peak RSS ${m.rssMib.toFixed(1)} MiB; first probe ${m.firstProbeMs.toFixed(0)} ms after process start; verdicts wrong: ${m.wrong} of ${m.traces}`);
   } catch (error) {
     out(`Many traces: not measured (${(error as Error).message})`);

@@ -65,6 +65,12 @@ function icmp6Filter(): Buffer {
 }
 
 /**
+ * Packets the raw sockets handed to traces in this process, and the time spent from reading each to the end of its
+ * trace's handling (finding the flow, matching the probe, the tracer's bookkeeping): for the benchmark.
+ */
+export const hubStats = { packets: 0, handlingNs: 0n };
+
+/**
  * One set of raw sockets per (family, source address, interface) in the process, shared by every trace using it:
  * each packet is read once, keyed by the flow it belongs to (probe/flow-key), and handed only to the traces that
  * listen on that flow, so a thousand probes in flight cost one read and one map lookup per reply, not one per trace.
@@ -172,6 +178,7 @@ class RawHub {
       if (!message || this.views.size === 0) return;
       const packet = toInbound(this.native, this.options.family, message, ipProtocol);
       if (!packet) continue;
+      const started = process.hrtime.bigint();
       const key = packetFlowKey(packet);
       const owners = key === null ? undefined : this.byKey.get(key);
       if (!owners) {
@@ -181,6 +188,8 @@ class RawHub {
       const logged = this.options.family === 4 ? message.data : packet.payload;
       // Usually one owner; several only when traces drew the same ICMP identifier (their nonces tell them apart).
       for (const view of [...owners]) view.deliver(packet, logged);
+      hubStats.packets++;
+      hubStats.handlingNs += process.hrtime.bigint() - started;
     }
   }
 
