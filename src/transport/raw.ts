@@ -70,6 +70,9 @@ function icmp6Filter(): Buffer {
  */
 export const hubStats = { packets: 0, handlingNs: 0n };
 
+/** Packets read from one socket per readiness event before the event loop gets a turn. */
+const MAX_READS_PER_EVENT = 256;
+
 /**
  * One set of raw sockets per (family, source address, interface) in the process, shared by every trace using it:
  * each packet is read once, keyed by the flow it belongs to (probe/flow-key), and handed only to the traces that
@@ -168,7 +171,9 @@ class RawHub {
   }
 
   private drain(fd: number, ipProtocol: number): void {
-    for (;;) {
+    // Bounded: on a busy host the raw TCP socket sees all of its traffic, and draining it to the end would keep
+    // timers and the other sockets waiting; the poller fires again while packets are left.
+    for (let read = 0; read < MAX_READS_PER_EVENT; read++) {
       let message: ReceivedMessage | null;
       try {
         message = this.native.recvmsg(fd, 0);
