@@ -9,7 +9,8 @@ export type PortpathErrorCode =
   | 'ERR_BAD_SOURCE'
   | 'ERR_FAMILY'
   | 'ERR_SEND'
-  | 'ERR_NATIVE';
+  | 'ERR_NATIVE'
+  | 'ERR_PRIVILEGE_DROP';
 
 /** Exit codes, one per kind of failure, so scripts can tell them apart. */
 export const EXIT_CODES: Record<PortpathErrorCode, number> = {
@@ -22,6 +23,7 @@ export const EXIT_CODES: Record<PortpathErrorCode, number> = {
   ERR_BAD_SOURCE: 6,
   ERR_SEND: 7,
   ERR_NATIVE: 8,
+  ERR_PRIVILEGE_DROP: 9,
 };
 
 export class PortpathError extends Error {

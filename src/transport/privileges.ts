@@ -3,7 +3,7 @@
 // capabilities — before it resolves names, reads anything or prints. The sockets stay open and usable.
 import { readFileSync } from 'node:fs';
 import type { Family } from '../probe/method.js';
-import { describeSocketError } from './errors.js';
+import { describeSocketError, PortpathError } from './errors.js';
 import { loadNative } from './native.js';
 import type { NativeBinding } from './native.js';
 import { openRawSocket, rawSocketsFor } from './raw-socket.js';
@@ -79,13 +79,44 @@ export function dropPrivileges(env: NodeJS.ProcessEnv = process.env): DroppedTo 
     process.setgroups?.([]);
     process.setgid?.(gid);
     process.setuid?.(uid);
+    verifyDropped({ uid, gid });
     return { uid, gid };
   }
   if (hasCapabilities()) {
     loadNative().clearCapabilities();
+    verifyDropped(null);
     return { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 };
   }
   return null;
+}
+
+/**
+ * The drop, checked from the kernel's own account (/proc/self/status) rather than trusted: every user and group id
+ * (real, effective, saved, filesystem) is the one asked for, no supplementary groups, and no capability is left
+ * permitted or effective. Going on with root half-kept would be worse than stopping, so a failed check throws.
+ */
+function verifyDropped(to: DroppedTo | null, status = readFileSync('/proc/self/status', 'utf8')): void {
+  const problems = droppedProblems(status, to);
+  if (problems.length > 0) {
+    throw new PortpathError('ERR_PRIVILEGE_DROP', `Could not give up root's privileges (${problems.join('; ')}): stopping rather than tracing with them.`);
+  }
+}
+
+/** What in a /proc/<pid>/status text says privileges are still held (empty: none). */
+export function droppedProblems(status: string, to: DroppedTo | null): string[] {
+  const problems: string[] = [];
+  const ids = (field: string) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/.exec(new RegExp(`^${field}:(.*)$`, 'm').exec(status)?.[1] ?? '')?.slice(1).map(Number);
+  const caps = (field: string) => BigInt(`0x${new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? 'ffffffff'}`);
+  if (to) {
+    const uids = ids('Uid');
+    const gids = ids('Gid');
+    if (!uids || uids.some((id) => id !== to.uid)) problems.push(`user ids ${uids?.join('/') ?? '?'}, wanted ${to.uid}`);
+    if (!gids || gids.some((id) => id !== to.gid)) problems.push(`group ids ${gids?.join('/') ?? '?'}, wanted ${to.gid}`);
+    const groups = /^Groups:(.*)$/m.exec(status)?.[1]?.trim();
+    if (groups) problems.push(`supplementary groups ${groups}`);
+  }
+  for (const field of ['CapPrm', 'CapEff', 'CapAmb']) if (caps(field) !== 0n) problems.push(`${field} ${caps(field).toString(16)}`);
+  return problems;
 }
 
 function positive(text: string | undefined): number | undefined {
