@@ -4,6 +4,7 @@ import { describeUnreachable, unreachableMark } from '../packet/icmp-meaning.js'
 import { serviceName } from './services.js';
 import type { TraceMeta } from '../trace/meta.js';
 import { lastAnswer } from '../analyze/path-facts.js';
+import { safeText } from './safe-text.js';
 
 export type NameOf = (address: string) => string | null;
 
@@ -25,7 +26,7 @@ export function formatHeader(meta: TraceMeta): string {
 
 function hostLabel(address: string, nameOf: NameOf): string {
   const name = nameOf(address);
-  return name ? `${name} (${address})` : address;
+  return name ? `${safeText(name)} (${address})` : address;
 }
 
 /** " 3  198.18.3.2  1.234 ms  1.101 ms *": a new responder is named before its RTTs, like traceroute. */

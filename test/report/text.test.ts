@@ -96,3 +96,12 @@ test('JSON is the documented contract, and names are added only when resolved', 
   const named = withNames(r, new Map([['198.18.1.2', 'r1.lab']]));
   assert.equal((named.hops[0]!.probes[0] as ProbeResult & { name?: string }).name, 'r1.lab');
 });
+
+test('names from reverse DNS reach the terminal with control characters escaped', () => {
+  const hop: HopResult = { ttl: 2, probes: [{ from: '198.18.2.2', rtt: 1.5, reply: { kind: 'time-exceeded', ttl: 63 } }] };
+  const pending = { target: { host: '198.18.4.2', address: '198.18.4.2', family: 4 as const }, destination: { reached: false, hop: null, state: null, reason: '', by: null } };
+  const line = formatHop(hop, pending, () => 'evil\u001b[2J\u0007\u009b31m\u202eexample.net');
+  // eslint-disable-next-line no-control-regex -- no control character may be left
+  assert.doesNotMatch(line, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+  assert.match(line, /evil\\x1b\[2J\\x07\\x9b31m\\u\{202e\}example\.net \(198\.18\.2\.2\)/);
+});
