@@ -80,6 +80,10 @@ export function pathNotes(result: TraceResult): PathNotes {
     );
   }
 
+  if ((result.receiveDrops ?? 0) > 0) {
+    notes.push(`This host dropped ${result.receiveDrops} packets at portpath's own sockets (their receive buffers were full: a busy host); answers missing here may have been lost there, not by the routers.`);
+  }
+
   const evidence: string[] = [];
   for (const m of middleboxes) {
     evidence.push(`${m.field} was ${String(m.sent)} when sent, ${String(m.quoted)} in the quote from hop ${m.hop}: rewritten before hop ${m.hop}`);

@@ -22,6 +22,8 @@ export interface Network {
    * process) hands each packet only to the traces whose flows it belongs to; the others deliver everything.
    */
   listen?(flow: Flow): void;
+  /** Optional: packets the kernel dropped at our sockets (full receive buffers) since this network opened. */
+  receiveDrops?(): number;
   /** Optional: the tracer is done with this probe (answered or timed out); per-probe resources can go. */
   settle?(packet: OutgoingPacket): void;
   close(): void;

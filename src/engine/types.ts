@@ -156,6 +156,11 @@ export interface TraceResult {
   durationMs: number;
   /** Packets that arrived on our sockets but matched none of this trace's probes. */
   unmatchedPackets: number;
+  /**
+   * Packets the kernel dropped at our own receive sockets during the trace (their buffers were full: a busy host).
+   * Answers lost there are ours, not the routers'. Absent when the transport cannot count them.
+   */
+  receiveDrops?: number;
   /** True when the trace was interrupted (Ctrl-C) before it finished. */
   interrupted: boolean;
   /** Why the trace ended: a final answer, too many silent hops in a row, the TTL limit, or Ctrl-C. */

@@ -46,7 +46,9 @@ export function startRun(session: Session, signal?: AbortSignal): TraceRun {
     }
     const hops = outcome.hops.map((hop) => detailedHop(session, hop));
     const finished: TraceOutcome = { ...outcome, hops, interrupted: outcome.interrupted || signal?.aborted === true };
-    return buildTraceResult(session.meta, finished, performance.now() - started);
+    const result = buildTraceResult(session.meta, finished, performance.now() - started);
+    const drops = session.network.receiveDrops?.();
+    return drops === undefined ? result : { ...result, receiveDrops: drops };
   })();
   // Marked handled now: a control trace may fail while the main one is still being awaited; its error is
   // rethrown where it is awaited, not reported by Node as unhandled.

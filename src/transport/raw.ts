@@ -19,6 +19,7 @@ import {
   IPV6_PKTINFO,
   IPV6_RECVHOPLIMIT,
   IPV6_RECVPKTINFO,
+  SO_RXQ_OVFL,
   SO_TIMESTAMPNS,
   SOL_RAW,
   SOL_SOCKET,
@@ -91,6 +92,8 @@ class RawHub {
   private readonly byKey = new Map<string, Set<RawTransport>>();
   /** Packets that belong to no listening trace (other programs' traffic, answers to traces already closed). */
   strays = 0;
+  /** Per receiving socket, the kernel's running count of packets it dropped there (SO_RXQ_OVFL). */
+  private readonly dropped = new Map<number, number>();
 
   private constructor(
     private readonly key: string,
@@ -136,6 +139,7 @@ class RawHub {
     });
     this.receivers.push({ fd, ipProtocol, poller });
     this.native.setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
+    this.native.setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
     if (this.options.family === 6) {
       this.native.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
       this.native.setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
@@ -146,6 +150,13 @@ class RawHub {
 
   attach(view: RawTransport): void {
     this.views.add(view);
+  }
+
+  /** The kernel's drops at all of this hub's sockets so far. */
+  drops(): number {
+    let total = 0;
+    for (const count of this.dropped.values()) total += count;
+    return total;
   }
 
   listen(view: RawTransport, key: string): void {
@@ -181,6 +192,9 @@ class RawHub {
         return; // a transient receive error must not end the traces; the next readable event retries
       }
       if (!message || this.views.size === 0) return;
+      for (const cmsg of message.cmsgs) {
+        if (cmsg.level === SOL_SOCKET && cmsg.type === SO_RXQ_OVFL && cmsg.data.length >= 4) this.dropped.set(fd, cmsg.data.readUInt32LE(0));
+      }
       const packet = toInbound(this.native, this.options.family, message, ipProtocol);
       if (!packet) continue;
       const started = process.hrtime.bigint();
@@ -214,11 +228,18 @@ export class RawTransport implements Network {
   readonly abilities: TransportAbilities = { quotes: true, choosesSourcePort: true };
   private handler: ((packet: InboundPacket) => void) | null = null;
   private closed = false;
+  private readonly dropsBefore: number;
 
   private constructor(
     private readonly options: RawTransportOptions,
     private readonly hub: RawHub,
-  ) {}
+  ) {
+    this.dropsBefore = hub.drops();
+  }
+
+  receiveDrops(): number {
+    return this.hub.drops() - this.dropsBefore;
+  }
 
   /** Joins (or opens) the process's raw sockets for this family and source; throws a PortpathError. */
   static open(options: RawTransportOptions): RawTransport {

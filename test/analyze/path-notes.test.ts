@@ -87,6 +87,15 @@ describe('pathNotes', () => {
   });
 });
 
+describe('receive drops', () => {
+  test('packets our own sockets dropped get a note, so missing answers are not laid on the routers alone', () => {
+    const result = tcpTrace(routers(1, 4), answers(5, synAck()));
+    assert.ok(!pathNotes(result).notes.some((n) => /dropped .* at portpath's own sockets/.test(n)));
+    result.receiveDrops = 1234;
+    assert.ok(pathNotes(result).notes.some((n) => /dropped 1234 packets at portpath's own sockets/.test(n)));
+  });
+});
+
 describe('path facts', () => {
   test('compactRanges: sorted, deduplicated runs', () => {
     assert.equal(compactRanges([1, 2, 3, 5]), '1-3,5');

@@ -96,6 +96,7 @@ interface Outcome {
   hop: number | null;
   hops: string[][];
   unmatched: number;
+  drops: number | undefined;
 }
 
 test('50 traces at once from one process (TCP open/closed/dropped, UDP, ICMP; IPv4 and IPv6): each gets its own answers, and only those', async (t) => {
@@ -122,7 +123,7 @@ test('50 traces at once from one process (TCP open/closed/dropped, UDP, ICMP; IP
         `const jobs = ${JSON.stringify(jobs.map((j) => ({ ...j, target: chain.serverAddress(j.family as 4 | 6) })))};`,
         'const reports = await Promise.all(jobs.map((j) => trace(j.target, { protocol: j.protocol, port: j.port, mode: "raw" })));',
         'console.log(JSON.stringify(reports.map((r, i) => ({ i, protocol: r.protocol, family: r.target.family, port: r.port, state: r.destination.state,',
-        '  verdict: r.diagnosis.verdict, hop: r.diagnosis.hop, hops: r.hops.map((h) => h.probes.map((p) => p.from ?? "*")), unmatched: r.unmatchedPackets }))));',
+        '  verdict: r.diagnosis.verdict, hop: r.diagnosis.hop, hops: r.hops.map((h) => h.probes.map((p) => p.from ?? "*")), unmatched: r.unmatchedPackets, drops: r.receiveDrops }))));',
       ].join('\n'),
     );
     const started = performance.now();
@@ -147,6 +148,7 @@ test('50 traces at once from one process (TCP open/closed/dropped, UDP, ICMP; IP
       const path = job.port === 8443 ? routers.slice(0, 2) : [...routers, server];
       assert.deepEqual(o.hops.slice(0, path.length), path.map((a) => [a, a, a]), label);
       assert.equal(o.unmatched, 0, `${label}: packets of its flows that answered none of its probes`);
+      assert.equal(o.drops, 0, `${label}: packets the kernel dropped at our sockets`);
     }
     t.diagnostic(`50 traces (100 with their controls) in one process: ${seconds.toFixed(1)} s`);
   });
