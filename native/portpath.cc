@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -239,6 +240,29 @@ napi_value SetSockOpt(napi_env env, napi_callback_info info) {
   if (setsockopt(fd, level, name, value, static_cast<socklen_t>(length)) < 0) {
     return throw_errno(env, "setsockopt", errno);
   }
+  return undefined(env);
+}
+
+// Attaches a classic BPF program (SO_ATTACH_FILTER): `program` holds struct sock_filter entries (8 bytes each,
+// host byte order), assembled in TypeScript (src/packet/bpf.ts). The kernel checks the program itself.
+napi_value AttachFilter(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd = 0;
+  void* bytes = nullptr;
+  size_t length = 0;
+  if (!get_args(env, info, argv) || !get_int(env, argv[0], "fd must be a number", &fd) ||
+      !get_bytes(env, argv[1], "program must be a Buffer", &bytes, &length)) {
+    return nullptr;
+  }
+  if (length == 0 || length % sizeof(sock_filter) != 0 || length / sizeof(sock_filter) > BPF_MAXINSNS) {
+    return throw_errno(env, "setsockopt", EINVAL);
+  }
+  std::vector<sock_filter> program(length / sizeof(sock_filter));
+  memcpy(program.data(), bytes, length);
+  sock_fprog fprog{};
+  fprog.len = static_cast<unsigned short>(program.size());
+  fprog.filter = program.data();
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) < 0) return throw_errno(env, "setsockopt", errno);
   return undefined(env);
 }
 
@@ -752,6 +776,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"socket", nullptr, Socket, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setsockopt", nullptr, SetSockOpt, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"attachFilter", nullptr, AttachFilter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"getsockoptInt", nullptr, GetSockOptInt, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"getsockoptBuffer", nullptr, GetSockOptBuffer, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"clearCapabilities", nullptr, ClearCapabilities, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

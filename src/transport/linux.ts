@@ -10,6 +10,8 @@ export const SO_RCVBUFFORCE = 33;
 export const SO_TIMESTAMPNS = 35;
 /** Each received message then carries the socket's count of packets the kernel dropped for a full buffer. */
 export const SO_RXQ_OVFL = 40;
+/** Once set, the socket's filter can be neither removed nor replaced. */
+export const SO_LOCK_FILTER = 44;
 export const SO_ERROR = 4;
 
 export const IPPROTO_IP = 0;

@@ -59,6 +59,8 @@ export interface NativeBinding {
   poll(fd: number, cb: (status: number, events: number) => void): Poller;
   close(fd: number): void;
   /** clock_gettime(CLOCK_REALTIME) in nanoseconds. */
+  /** SO_ATTACH_FILTER with a classic BPF program (8-byte struct sock_filter entries, host byte order). */
+  attachFilter(fd: number, program: Buffer): void;
   realtimeNs(): bigint;
 }
 

@@ -2,6 +2,7 @@
 // TTL, IP ID and DSCP are ours; IPv6 probes are upper-layer bytes with the hop limit in a per-packet cmsg.
 // Replies come from raw receive sockets with kernel receive timestamps (SO_TIMESTAMPNS).
 import type { PacketLog } from './packet-log.js';
+import { encodeBpf } from '../packet/bpf.js';
 import { decodeIpv4 } from '../packet/ipv4.js';
 import { bytesToIpv6 } from '../packet/address.js';
 import type { Network, TransportAbilities } from '../engine/network.js';
@@ -19,6 +20,7 @@ import {
   IPV6_PKTINFO,
   IPV6_RECVHOPLIMIT,
   IPV6_RECVPKTINFO,
+  SO_LOCK_FILTER,
   SO_RXQ_OVFL,
   SO_TIMESTAMPNS,
   SOL_RAW,
@@ -28,6 +30,7 @@ import {
 import { loadNative } from './native.js';
 import type { RawSocketPool } from './privileges.js';
 import { openRawSocket, rawSocketsFor } from './raw-socket.js';
+import { tcpAnswersFilter } from './socket-filters.js';
 import type { NativeBinding, Poller, ReceivedMessage } from './native.js';
 
 export interface RawTransportOptions {
@@ -124,6 +127,11 @@ class RawHub {
         continue;
       }
       this.receiver(fd, protocol);
+      if (protocol === 6) {
+        // Only SYN-ACKs and RSTs leave the kernel (socket-filters.ts); locked, so nothing later can widen it.
+        this.native.attachFilter(fd, encodeBpf(tcpAnswersFilter(family)));
+        this.native.setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, 1);
+      }
       if (protocol === 1) this.native.setsockopt(fd, SOL_RAW, ICMP_FILTER, icmpFilter());
       if (protocol === 58) this.native.setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, icmp6Filter());
       if (family === 6) {
