@@ -30,7 +30,7 @@ import {
 import { loadNative } from './native.js';
 import type { RawSocketPool } from './privileges.js';
 import { openRawSocket, rawSocketsFor } from './raw-socket.js';
-import { tcpAnswersFilter } from './socket-filters.js';
+import { tcpAnswersFilter, udpToPortsFilter } from './socket-filters.js';
 import type { NativeBinding, Poller, ReceivedMessage } from './native.js';
 
 export interface RawTransportOptions {
@@ -95,6 +95,8 @@ class RawHub {
   private readonly byKey = new Map<string, Set<RawTransport>>();
   /** Packets that belong to no listening trace (other programs' traffic, answers to traces already closed). */
   strays = 0;
+  /** The UDP receive socket, whose filter follows the ports traces listen on. */
+  private udpSocket: number | null = null;
   /** Per receiving socket, the kernel's running count of packets it dropped there (SO_RXQ_OVFL). */
   private readonly dropped = new Map<number, number>();
 
@@ -131,6 +133,10 @@ class RawHub {
         // Only SYN-ACKs and RSTs leave the kernel (socket-filters.ts); locked, so nothing later can widen it.
         this.native.attachFilter(fd, encodeBpf(tcpAnswersFilter(family)));
         this.native.setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, 1);
+      }
+      if (protocol === 17) {
+        this.udpSocket = fd;
+        this.filterUdp();
       }
       if (protocol === 1) this.native.setsockopt(fd, SOL_RAW, ICMP_FILTER, icmpFilter());
       if (protocol === 58) this.native.setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, icmp6Filter());
@@ -169,15 +175,31 @@ class RawHub {
 
   listen(view: RawTransport, key: string): void {
     const owners = this.byKey.get(key) ?? new Set<RawTransport>();
+    const fresh = owners.size === 0;
     owners.add(view);
     this.byKey.set(key, owners);
+    if (fresh && key.startsWith('udp:')) this.filterUdp();
+  }
+
+  /** Lets the kernel pass to the UDP socket only datagrams to the ports traces listen on now. */
+  private filterUdp(): void {
+    if (this.udpSocket === null) return;
+    const ports = [...this.byKey.keys()].filter((key) => key.startsWith('udp:')).map((key) => Number(key.slice(4)));
+    this.native.attachFilter(this.udpSocket, encodeBpf(udpToPortsFilter(this.options.family, ports)));
   }
 
   /** A trace is done with the sockets; the last one out closes them. */
   detach(view: RawTransport): void {
     this.views.delete(view);
-    for (const [key, owners] of this.byKey) if (owners.delete(view) && owners.size === 0) this.byKey.delete(key);
+    let udpChanged = false;
+    for (const [key, owners] of this.byKey) {
+      if (owners.delete(view) && owners.size === 0) {
+        this.byKey.delete(key);
+        udpChanged ||= key.startsWith('udp:');
+      }
+    }
     if (this.views.size === 0) this.close();
+    else if (udpChanged) this.filterUdp();
   }
 
   send(packet: OutgoingPacket): bigint {
@@ -228,6 +250,7 @@ class RawHub {
     this.receivers.length = 0;
     this.senders.clear();
     this.opened.clear();
+    this.udpSocket = null;
   }
 }
 

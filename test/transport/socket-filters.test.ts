@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeBpf, runBpf } from '../../src/packet/bpf.js';
 import { int, mulberry32, randomBytes } from '../../src/lab/seeded-random.js';
-import { tcpAnswersFilter } from '../../src/transport/socket-filters.js';
+import { tcpAnswersFilter, udpToPortsFilter } from '../../src/transport/socket-filters.js';
 import * as real from '../packet/real-captures.js';
 
 const v4 = tcpAnswersFilter(4);
@@ -47,4 +47,22 @@ test('the program bytes are struct sock_filter entries', () => {
   assert.equal(bytes.length, v6.length * 8);
   // ldb [13]: BPF_LD|BPF_B|BPF_ABS = 0x30, k = 13.
   assert.deepEqual([...bytes.subarray(0, 8)], [0x30, 0, 0, 0, 13, 0, 0, 0]);
+});
+
+test('UDP: datagrams to the ports our traces listen on pass, others stay in the kernel; no ports, nothing passes', () => {
+  const udp = (dstPort: number) => Buffer.from([0x00, 0x35, dstPort >> 8, dstPort & 0xff, 0, 12, 0, 0, 1, 2, 3, 4]);
+  const ipv4 = (payload: Buffer, ihl = 5) => {
+    const header = Buffer.alloc(ihl * 4);
+    header[0] = 0x40 | ihl;
+    return Buffer.concat([header, payload]);
+  };
+  const ports = [40123, 33434, 51000];
+  for (const family of [4, 6] as const) {
+    const program = udpToPortsFilter(family, ports);
+    const wrap = (datagram: Buffer) => (family === 4 ? ipv4(datagram, 6) : datagram);
+    for (const port of ports) assert.ok(runBpf(program, wrap(udp(port))) > 0, `IPv${family} port ${port}`);
+    for (const port of [53, 40124, 0, 65535]) assert.equal(runBpf(program, wrap(udp(port))), 0, `IPv${family} port ${port}`);
+    assert.equal(runBpf(udpToPortsFilter(family, []), wrap(udp(40123))), 0);
+  }
+  assert.ok(runBpf(udpToPortsFilter(4, Array.from({ length: 300 }, (_, i) => 1000 + i)), ipv4(udp(9))) > 0, 'too many ports: all pass');
 });
