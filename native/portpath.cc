@@ -287,6 +287,12 @@ napi_value GetSockOptBuffer(napi_env env, napi_callback_info info) {
 
 // Drops every capability (effective, permitted, inheritable, ambient): after the sockets are open, a binary given
 // cap_net_raw by setcap keeps nothing it could misuse.
+// PR_SET_NO_NEW_PRIVS: no exec from here on can grant privileges (setuid bits, file capabilities).
+napi_value SetNoNewPrivs(napi_env env, napi_callback_info) {
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return throw_errno(env, "prctl", errno);
+  return undefined(env);
+}
+
 napi_value ClearCapabilities(napi_env env, napi_callback_info) {
   __user_cap_header_struct header{};
   header.version = _LINUX_CAPABILITY_VERSION_3;
@@ -780,6 +786,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"getsockoptInt", nullptr, GetSockOptInt, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"getsockoptBuffer", nullptr, GetSockOptBuffer, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"clearCapabilities", nullptr, ClearCapabilities, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setNoNewPrivs", nullptr, SetNoNewPrivs, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"bind", nullptr, Bind, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"connect", nullptr, Connect, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"getsockname", nullptr, GetSockName, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

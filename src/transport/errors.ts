@@ -41,8 +41,8 @@ export function errnoOf(error: unknown): string | undefined {
 }
 
 const NO_PRIVILEGE_HINT =
-  'raw sockets need root or CAP_NET_RAW: run it with sudo, or give a dedicated copy of node the capability ' +
-  '(sudo cp "$(command -v node)" /usr/local/lib/portpath-node && sudo setcap cap_net_raw+ep /usr/local/lib/portpath-node)';
+  'raw sockets need root or CAP_NET_RAW: run it with sudo, or give the capability to a copy of node that only a ' +
+  "group you choose may run (see the README's Privileges section), or use --mode unprivileged";
 
 /** Raw sockets were refused: the sentence says how to get them. */
 export function noRawPrivilege(): PortpathError {

@@ -61,6 +61,8 @@ export interface NativeBinding {
   /** clock_gettime(CLOCK_REALTIME) in nanoseconds. */
   /** SO_ATTACH_FILTER with a classic BPF program (8-byte struct sock_filter entries, host byte order). */
   attachFilter(fd: number, program: Buffer): void;
+  /** prctl(PR_SET_NO_NEW_PRIVS, 1): no later exec can gain privileges. */
+  setNoNewPrivs(): void;
   realtimeNs(): bigint;
 }
 

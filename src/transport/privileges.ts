@@ -73,17 +73,24 @@ export interface DroppedTo {
  * process is afterwards, or null when there was nothing to drop.
  */
 export function dropPrivileges(env: NodeJS.ProcessEnv = process.env): DroppedTo | null {
-  if (process.getuid?.() === 0) {
-    const uid = positive(env.SUDO_UID) ?? NOBODY;
-    const gid = positive(env.SUDO_GID) ?? NOBODY;
+  const realRoot = process.getuid?.() === 0;
+  const effectiveRoot = process.geteuid?.() === 0;
+  if (realRoot || effectiveRoot) {
+    // sudo: the invoking user (SUDO_UID/SUDO_GID, trusted only when the real user is root), else nobody. A
+    // setuid-root copy (effective root, real user not): back to that real user.
+    const uid = realRoot ? (positive(env.SUDO_UID) ?? NOBODY) : process.getuid!();
+    const gid = realRoot ? (positive(env.SUDO_GID) ?? NOBODY) : process.getgid!();
     process.setgroups?.([]);
     process.setgid?.(gid);
     process.setuid?.(uid);
+    loadNative().setNoNewPrivs();
     verifyDropped({ uid, gid });
     return { uid, gid };
   }
   if (hasCapabilities()) {
-    loadNative().clearCapabilities();
+    const native = loadNative();
+    native.clearCapabilities();
+    native.setNoNewPrivs();
     verifyDropped(null);
     return { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 };
   }
@@ -92,11 +99,25 @@ export function dropPrivileges(env: NodeJS.ProcessEnv = process.env): DroppedTo 
 
 /**
  * The drop, checked from the kernel's own account (/proc/self/status) rather than trusted: every user and group id
- * (real, effective, saved, filesystem) is the one asked for, no supplementary groups, and no capability is left
- * permitted or effective. Going on with root half-kept would be worse than stopping, so a failed check throws.
+ * (real, effective, saved, filesystem) is the one asked for, no supplementary groups, no capability left permitted,
+ * effective or ambient, NoNewPrivs set, and setuid(0) refused. Going on with root half-kept would be worse than
+ * stopping, so a failed check throws (an unreadable /proc counts as failed).
  */
-function verifyDropped(to: DroppedTo | null, status = readFileSync('/proc/self/status', 'utf8')): void {
+function verifyDropped(to: DroppedTo | null): void {
+  let status = '';
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    // unreadable: droppedProblems fails closed on an empty text
+  }
   const problems = droppedProblems(status, to);
+  // And root must not come back.
+  try {
+    process.setuid?.(0);
+    problems.push('setuid(0) succeeded');
+  } catch {
+    // EPERM: as it should be
+  }
   if (problems.length > 0) {
     throw new PortpathError('ERR_PRIVILEGE_DROP', `Could not give up root's privileges (${problems.join('; ')}): stopping rather than tracing with them.`);
   }
@@ -116,6 +137,7 @@ export function droppedProblems(status: string, to: DroppedTo | null): string[] 
     if (groups) problems.push(`supplementary groups ${groups}`);
   }
   for (const field of ['CapPrm', 'CapEff', 'CapAmb']) if (caps(field) !== 0n) problems.push(`${field} ${caps(field).toString(16)}`);
+  if (/^NoNewPrivs:\s*(\d+)$/m.exec(status)?.[1] !== '1') problems.push('NoNewPrivs not set');
   return problems;
 }
 

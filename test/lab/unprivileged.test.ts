@@ -109,10 +109,10 @@ test('--mode raw without privileges fails with the sudo/setcap sentence; auto go
   });
 });
 
-function statusOf(pid: number): { uid: string; gid: string; capEff: string; capPrm: string } {
+function statusOf(pid: number): { uid: string; gid: string; capEff: string; capPrm: string; noNewPrivs: string } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? '';
-  return { uid: field('Uid'), gid: field('Gid'), capEff: field('CapEff'), capPrm: field('CapPrm') };
+  return { uid: field('Uid'), gid: field('Gid'), capEff: field('CapEff'), capPrm: field('CapPrm'), noNewPrivs: field('NoNewPrivs') };
 }
 
 test('started as root (sudo), a trace opens its raw sockets and then runs as the invoking user, with no capabilities', async (t) => {
@@ -136,6 +136,7 @@ test('started as root (sudo), a trace opens its raw sockets and then runs as the
     assert.equal(status.gid, '4343\t4343\t4343\t4343');
     assert.equal(status.capEff, '0000000000000000');
     assert.equal(status.capPrm, '0000000000000000');
+    assert.equal(status.noNewPrivs, '1');
     assert.equal(await exited, 0);
     const result = JSON.parse(stdout) as { mode: string; hops: { probes: { from: string | null }[] }[] };
     assert.equal(result.mode, 'raw', 'the raw sockets opened as root keep working after the drop');
@@ -168,7 +169,40 @@ test('run from a binary with cap_net_raw (setcap), a trace uses raw sockets and 
     }
     assert.equal(status.capPrm, '0000000000000000');
     assert.equal(status.capEff, '0000000000000000');
+    assert.equal(status.noNewPrivs, '1');
     assert.equal(await exited, 0);
+    assert.equal((JSON.parse(stdout) as { mode: string }).mode, 'raw');
+  });
+});
+
+test('run from a setuid-root copy of node by an ordinary user, a trace uses raw sockets and then is that user again', async (t) => {
+  await withChain(t, { routers: 2 }, async (chain) => {
+    const cli = cliForAnyUser();
+    const node = join(dirname(dirname(dirname(cli))), 'portpath-node-suid');
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o4755);
+    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '-j', 'DROP']);
+    // A SUDO_UID in the environment must not be trusted: the real user is not root.
+    const child = spawn('ip', ['netns', 'exec', chain.client.namespace, 'setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', node, cli, '-n', '--json', '-w', '5,50,50', chain.serverAddress(4), '443'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SUDO_UID: '0', SUDO_GID: '0' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const isTracer = () => readFileSync(`/proc/${child.pid!}/cmdline`, 'utf8').includes(cli);
+    for (let i = 0; i < 200 && !isTracer(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    let status = statusOf(child.pid!);
+    for (let i = 0; i < 100 && status.noNewPrivs !== '1'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      status = statusOf(child.pid!);
+    }
+    assert.equal(status.uid, `${NOBODY}\t${NOBODY}\t${NOBODY}\t${NOBODY}`);
+    assert.equal(status.capEff, '0000000000000000');
+    assert.equal(status.capPrm, '0000000000000000');
+    assert.equal(await exited, 0, stderr);
     assert.equal((JSON.parse(stdout) as { mode: string }).mode, 'raw');
   });
 });
