@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { buildChain } from '../src/lab/topology.js';
 import type { Chain } from '../src/lab/topology.js';
 import { interfaceName } from '../src/lab/names.js';
-import { sleep } from './exec.js';
+import { runInNode, sleep } from './exec.js';
 import { describeControl, describeDiagnosis, diagnosisRight, reprobedHops } from './diagnosis.js';
 import { measureMany } from './many.js';
 import { describeOverhead, measureOverhead } from './overhead.js';
@@ -207,6 +207,7 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
     if (parts.has('a')) {
       a = await runScenario(chain, scenarioA, settings);
       printScenario(chain, a, settings);
+      await firstProbe(chain, settings);
     }
     if (parts.has('overhead')) overheadA = await runOverhead(chain, scenarioA, settings);
     if (parts.has('rtt')) {
@@ -253,6 +254,15 @@ async function runLongPath(settings: Settings): Promise<ScenarioOutcome | null> 
   } finally {
     await chain.destroy();
   }
+}
+
+/** The CLI's time from process start to its first probe: --debug stamps each packet with seconds since start. */
+async function firstProbe(chain: Chain, settings: Settings): Promise<void> {
+  await pause(settings);
+  const run = await runInNode(chain, chain.client, process.execPath, [PORTPATH_CLI, '-n', '-d', chain.serverAddress(4), String(scenarioA.port)], settings.timeoutSeconds);
+  const first = /^(\d+\.\d+) > /m.exec(run.stderr);
+  const node = await runInNode(chain, chain.client, process.execPath, ['-e', '0'], settings.timeoutSeconds);
+  out(first ? `portpath's first probe: ${(Number(first[1]) * 1000).toFixed(0)} ms after its process started (node -e 0 takes ${(node.seconds * 1000).toFixed(0)} ms here, wall)` : 'first probe: not seen in --debug output');
 }
 
 /** The library under load: 50 traces at once in one process (bench/many.ts). */

@@ -14,8 +14,6 @@ export interface Output {
 /** Exit status 130 after Ctrl-C, as shells expect; 0 when the trace ran to its end, whatever the port state. */
 export const EXIT_INTERRUPTED = 130;
 
-/** --debug lines carry seconds since the process started its first trace, like tcpdump's relative times. */
-const debugStart = performance.now();
 
 /** One line on stderr when auto mode had to go without raw sockets. */
 export function announceMode(cli: CliOptions, traces: Pick<TraceMeta, 'mode'>[], io: Output): void {
@@ -24,12 +22,15 @@ export function announceMode(cli: CliOptions, traces: Pick<TraceMeta, 'mode'>[],
   }
 }
 
-/** --debug: every packet on stderr, tcpdump-like (IPv6 raw sockets give no IP header, so our address fills it in). */
+/**
+ * --debug: every packet on stderr, tcpdump-like, stamped with seconds since the process started (IPv6 raw sockets
+ * give no IP header, so our address fills it in).
+ */
 function packetLog(io: Output): NonNullable<RunOptions['packetLog']> {
   return (direction, family, bytes, info) => {
     const { source } = info;
     io.err(
-      `${((performance.now() - debugStart) / 1000).toFixed(6)} ${direction === 'send' ? '>' : '<'} ${describePacket(family, bytes, {
+      `${(performance.now() / 1000).toFixed(6)} ${direction === 'send' ? '>' : '<'} ${describePacket(family, bytes, {
         v6Source: direction === 'send' ? source : info.peer,
         v6Destination: direction === 'send' ? info.peer : source,
         v6Protocol: info.ipProtocol,

@@ -29,7 +29,7 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
       void names.lookup(event.reply.from);
     } else if (event.type === 'hop' && event.trace === 'main' && !cli.json && target) {
       const { hop } = event;
-      const pending = { target, destination: { reached: false, hop: null, state: null, reason: '', by: null } };
+      const pending = { target, destination: { reached: false, hop: null, state: null, reason: 'timeout' as const, by: null } };
       const lookups = names.lookupHops([hop]);
       printing = printing.then(async () => {
         await lookups;

@@ -1,4 +1,5 @@
 // Options in, results out: the engine's public shapes. The result mirrors the JSON contract in DESIGN.md.
+import type { IcmpReason } from '../packet/icmp-meaning.js';
 import type { MplsLabel } from '../packet/icmp.js';
 import type { InterfaceInfo } from '../packet/interface-info.js';
 import type { Family, Protocol, ReplyKind } from '../probe/method.js';
@@ -127,12 +128,17 @@ export interface LossCause {
   lossPct?: number;
 }
 
+/**
+ * What decided the destination, as the JSON result spells it: the answer's kind, 'timeout' for silence, or an ICMP
+ * error as "icmp-TYPE/CODE" (IPv4) / "icmpv6-TYPE/CODE" (IPv6). parseReason (packet/icmp-meaning) reads it.
+ */
+export type DestinationReason = 'syn-ack' | 'rst' | 'udp' | 'echo-reply' | 'timeout' | IcmpReason;
+
 export interface DestinationResult {
   reached: boolean;
   hop: number | null;
   state: PortState | null;
-  /** syn-ack | rst | udp | echo-reply | icmp-T/C | timeout */
-  reason: string;
+  reason: DestinationReason;
   /** Who sent the reply the state rests on (the destination, or e.g. a router's ICMP unreachable). */
   by: string | null;
   /**

@@ -43,8 +43,11 @@ export function describeUnreachable(family: Family, type: number | undefined, co
   return `${family === 4 ? 'ICMP' : 'ICMPv6'} ${type ?? '?'}/${code ?? '?'}${name ? ` (${name})` : ''}`;
 }
 
+/** "icmp-3/13", "icmpv6-1/1" ('?' for a type or code the transport could not see). */
+export type IcmpReason = `${'icmp' | 'icmpv6'}-${number | '?'}/${number | '?'}`;
+
 /** The JSON result's reason for an ICMP answer: "icmp-3/13" for IPv4, "icmpv6-1/1" for IPv6. */
-export function icmpReason(family: Family, type: number | undefined, code: number | undefined): string {
+export function icmpReason(family: Family, type: number | undefined, code: number | undefined): IcmpReason {
   return `${family === 4 ? 'icmp' : 'icmpv6'}-${type ?? '?'}/${code ?? '?'}`;
 }
 

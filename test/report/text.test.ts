@@ -99,7 +99,7 @@ test('JSON is the documented contract, and names are added only when resolved', 
 
 test('names from reverse DNS reach the terminal with control characters escaped', () => {
   const hop: HopResult = { ttl: 2, probes: [{ from: '198.18.2.2', rtt: 1.5, reply: { kind: 'time-exceeded', ttl: 63 } }] };
-  const pending = { target: { host: '198.18.4.2', address: '198.18.4.2', family: 4 as const }, destination: { reached: false, hop: null, state: null, reason: '', by: null } };
+  const pending = { target: { host: '198.18.4.2', address: '198.18.4.2', family: 4 as const }, destination: { reached: false, hop: null, state: null, reason: 'timeout' as const, by: null } };
   const line = formatHop(hop, pending, () => 'evil\u001b[2J\u0007\u009b31m\u202eexample.net');
   // eslint-disable-next-line no-control-regex -- no control character may be left
   assert.doesNotMatch(line, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
