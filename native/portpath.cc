@@ -24,6 +24,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include <climits>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -98,9 +100,19 @@ napi_valuetype type_of(napi_env env, napi_value value) {
   return type;
 }
 
+// A whole 32-bit number, or a RangeError: napi_get_value_int32 alone would turn NaN into 0 (stdin, as an fd) and
+// wrap values past 32 bits into some other descriptor or length.
 bool get_int(napi_env env, napi_value value, const char* what, int32_t* out) {
   if (type_of(env, value) != napi_number) return throw_type(env, what);
-  return napi_get_value_int32(env, value, out) == napi_ok;
+  double number = 0;
+  if (napi_get_value_double(env, value, &number) != napi_ok) return false;
+  if (!std::isfinite(number) || std::trunc(number) != number || number < INT32_MIN || number > INT32_MAX) {
+    std::string message = std::string("The argument ") + what + ", a whole 32-bit number; got " + std::to_string(number);
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message.c_str());
+    return false;
+  }
+  *out = static_cast<int32_t>(number);
+  return true;
 }
 
 bool get_family(napi_env env, napi_value value, int* out) {

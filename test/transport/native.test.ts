@@ -81,3 +81,14 @@ test('realtimeNs follows the wall clock', () => {
   const diffMs = Number(native.realtimeNs() / 1_000_000n) - Date.now();
   assert.ok(Math.abs(diffMs) < 50, `${diffMs} ms`);
 });
+
+test('numbers that are not whole 32-bit values are refused before they become descriptors or lengths', () => {
+  for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 2 ** 40, -(2 ** 40), 1.5]) {
+    assert.throws(() => native.close(bad), RangeError, String(bad));
+    assert.throws(() => native.setsockopt(bad, SOL_SOCKET, SO_RCVBUF, 1), RangeError, String(bad));
+    assert.throws(() => native.socket(4, bad, IPPROTO_UDP), RangeError, String(bad));
+  }
+  // A wrong type is a TypeError; a well-formed but unknown descriptor is the kernel's EBADF.
+  assert.throws(() => native.close('3' as unknown as number), TypeError);
+  assert.throws(() => native.close(-1), (error: Error & { code?: string }) => error.code === 'EBADF');
+});
