@@ -7,7 +7,7 @@
 //
 // Options: --verbose (raw output of peers whose output could not be parsed), --timeout S (per tool, default 120),
 // --cooldown S (pause between tool runs, default 6), --repeat N (runs of each quick tool, median kept; default 3),
-// --only a,b,rtt,rss,overhead,long,many (a subset of the phases; overhead measures both scenarios, --repeat runs per
+// --only a,b,rtt,rss,overhead,long,many,flood (a subset of the phases; overhead measures both scenarios, --repeat runs per
 // side; long builds a lab of its own, 20 routers at 2 ms per link).
 import { parseArgs } from 'node:util';
 import { buildChain } from '../src/lab/topology.js';
@@ -15,6 +15,7 @@ import type { Chain } from '../src/lab/topology.js';
 import { interfaceName } from '../src/lab/names.js';
 import { runInNode, sleep } from './exec.js';
 import { describeControl, describeDiagnosis, diagnosisRight, reprobedHops } from './diagnosis.js';
+import { measureFlood } from './flood.js';
 import { measureMany } from './many.js';
 import { describeOverhead, measureOverhead } from './overhead.js';
 import type { OverheadOutcome } from './overhead.js';
@@ -34,7 +35,7 @@ import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead, targetUnpri
 const ROUTERS = 6;
 const DELAY_MS = 5;
 
-const PARTS = ['a', 'b', 'rtt', 'rss', 'overhead', 'long', 'many'] as const;
+const PARTS = ['a', 'b', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood'] as const;
 const LONG_ROUTERS = 20;
 const LONG_DELAY_MS = 2;
 /** Only runs quicker than this are repeated (see measuredRun). */
@@ -233,6 +234,7 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
   }
   const long = parts.has('long') ? await runLongPath(settings) : null;
   if (parts.has('many')) await runMany(settings);
+  if (parts.has('flood')) await runFlood();
   printTargets(chain, parts, { a, b, overheadA, overheadB, accuracy, rss, long });
 }
 
@@ -263,6 +265,19 @@ async function firstProbe(chain: Chain, settings: Settings): Promise<void> {
   const first = /^(\d+\.\d+) > /m.exec(run.stderr);
   const node = await runInNode(chain, chain.client, process.execPath, ['-e', '0'], settings.timeoutSeconds);
   out(first ? `portpath's first probe: ${(Number(first[1]) * 1000).toFixed(0)} ms after its process started (node -e 0 takes ${(node.seconds * 1000).toFixed(0)} ms here, wall)` : 'first probe: not seen in --debug output');
+}
+
+/** A busy host: unrelated SYNs flood the client while portpath and traceroute -T trace (bench/flood.ts). */
+async function runFlood(): Promise<void> {
+  out();
+  progress('(flood) tracing while unrelated SYNs flood the client');
+  try {
+    const rows = await measureFlood();
+    out('Busy host: unrelated TCP SYNs flood the client (hping3) while each tool traces an open port 4 hops away');
+    out(table(['SYN flood', 'tool', 'wall s', 'CPU s', 'every hop 3/3'], rows.map((r) => [r.rate, r.tool, r.wall.toFixed(2), r.cpu.toFixed(2), r.complete ? 'yes' : 'NO'])));
+  } catch (error) {
+    out(`Busy host: not measured (${(error as Error).message})`);
+  }
 }
 
 /** The library under load: 50 traces at once in one process (bench/many.ts). */
