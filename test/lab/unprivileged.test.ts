@@ -144,6 +144,33 @@ test('started as root (sudo), a trace opens its raw sockets and then runs as the
   });
 });
 
+test('started as root with the no_setuid_fixup securebit (setuid keeps capabilities): still none left after the drop', async (t) => {
+  await withChain(t, { routers: 2 }, async (chain) => {
+    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '-j', 'DROP']);
+    const child = spawn('ip', ['netns', 'exec', chain.client.namespace, 'setpriv', '--securebits', '+no_setuid_fixup', process.execPath, CLI, '-n', '--json', '-w', '5,50,50', chain.serverAddress(4), '443'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SUDO_UID: '4242', SUDO_GID: '4343' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const isTracer = () => readFileSync(`/proc/${child.pid!}/cmdline`, 'utf8').includes(CLI);
+    for (let i = 0; i < 200 && !isTracer(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    let status = statusOf(child.pid!);
+    for (let i = 0; i < 100 && status.noNewPrivs !== '1'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      status = statusOf(child.pid!);
+    }
+    assert.equal(status.uid, '4242\t4242\t4242\t4242');
+    assert.equal(status.capPrm, '0000000000000000');
+    assert.equal(status.capEff, '0000000000000000');
+    assert.equal(await exited, 0, stderr);
+    assert.equal((JSON.parse(stdout) as { mode: string }).mode, 'raw');
+  });
+});
+
 test('run from a binary with cap_net_raw (setcap), a trace uses raw sockets and then holds no capabilities', async (t) => {
   await withChain(t, { routers: 2 }, async (chain) => {
     const cli = cliForAnyUser();
