@@ -102,9 +102,9 @@ export function dropPrivileges(env: NodeJS.ProcessEnv = process.env): DroppedTo 
 
 /**
  * The drop, checked from the kernel's own account (/proc/self/status) rather than trusted: every user and group id
- * (real, effective, saved, filesystem) is the one asked for, no supplementary groups, no capability left permitted,
- * effective or ambient, and NoNewPrivs set (so setuid(0) cannot succeed). Going on with root half-kept would be worse than
- * stopping, so a failed check throws (an unreadable /proc counts as failed).
+ * (real, effective, saved, filesystem) is the one asked for (none is 0, so setuid(0) cannot succeed), no
+ * supplementary groups, no capability left permitted, effective or ambient, and NoNewPrivs set. Going on with root
+ * half-kept would be worse than stopping, so a failed check throws (an unreadable /proc counts as failed).
  */
 function verifyDropped(to: DroppedTo | null): void {
   let status = '';
