@@ -72,6 +72,9 @@ export class Tracer extends EventEmitter<TracerEvents> {
   /** The distance probe's flow and state (options.distancePort). */
   private readonly distance: { flow: Flow; probe: ProbeRecord; hops: number | null } | null;
   private readonly hops = new Map<number, ProbeRecord[]>();
+  /** Inside network.send: packets delivered meanwhile wait (see defer). */
+  private transmitting = false;
+  private readonly deferred: InboundPacket[] = [];
   private readonly byId = new Map<number, ProbeRecord>();
   /** Largest RTT seen per answering TTL, for the wait policy. */
   private readonly answeredRtts = new Map<number, number>();
@@ -123,7 +126,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
     });
     this.network.listen?.(this.flow);
     if (this.distance) this.network.listen?.(this.distance.flow);
-    this.network.onPacket((packet) => this.onPacket(packet));
+    this.network.onPacket((packet) => (this.transmitting ? this.defer(packet) : this.onPacket(packet)));
     if (this.distance && !this.sendDistanceProbe()) return done;
     this.step();
     return done;
@@ -318,6 +321,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
 
   /** Builds and sends one probe on `flow`; a send failure ends the trace with that error (and returns false). */
   private transmit(probe: ProbeRecord, flow: Flow): boolean {
+    this.transmitting = true;
     try {
       probe.packet = this.method.build(flow, probe.ttl, probe.id);
       probe.sentAtMs = this.clock.now();
@@ -328,6 +332,22 @@ export class Tracer extends EventEmitter<TracerEvents> {
       this.finished = true;
       this.rejectDone(error);
       return false;
+    } finally {
+      this.transmitting = false;
+    }
+  }
+
+  /**
+   * A packet the transport handed over while we were inside its send (the unprivileged datagram socket reads its
+   * error queue there): handled once the current step is over, so the state machine is never re-entered half-way
+   * (it would see this probe still queued and send it twice).
+   */
+  private defer(packet: InboundPacket): void {
+    this.deferred.push(packet);
+    if (this.deferred.length === 1) {
+      this.clock.setTimer(0, () => {
+        for (const waiting of this.deferred.splice(0)) this.onPacket(waiting);
+      });
     }
   }
 

@@ -62,6 +62,11 @@ export interface FakeHop {
 
 /** Destination behaviour: the last hop of the path. */
 export interface FakePath {
+  /**
+   * Answers wait for the next send() and are delivered inside it, before it returns (as the unprivileged datagram
+   * transport does when it reads its error queue before sending); a timer delivers the last ones.
+   */
+  answerDuringSend?: boolean;
   hops: FakeHop[];
   destination: FakeHop & { reply: { kind: ReplyKind; icmpType?: number; icmpCode?: number } };
 }
@@ -117,7 +122,14 @@ export class FakeNetwork implements Network {
     this.handler?.(packet);
   }
 
+  private held: (() => void)[] = [];
+
+  private flushHeld(): void {
+    for (const fn of this.held.splice(0)) fn();
+  }
+
   send(packet: OutgoingPacket): bigint {
+    if (this.path.answerDuringSend) this.flushHeld();
     const ttl = packet.bytes.readUInt16BE(0);
     const id = packet.bytes.readUInt16BE(2);
     const index = this.counts.get(ttl) ?? 0;
@@ -147,7 +159,12 @@ export class FakeNetwork implements Network {
     payload.writeUInt16BE(id, 2);
     payload.writeUInt8(reply.icmpCode ?? 0, 4);
     const from = hop.address;
-    this.clock.setTimer(hop.rtt, () =>
+    const deliver = (fn: () => void) => {
+      if (!this.path.answerDuringSend) return void this.clock.setTimer(hop.rtt, fn);
+      this.held.push(fn);
+      this.clock.setTimer(hop.rtt + 1, () => this.flushHeld());
+    };
+    deliver(() =>
       this.handler?.({
         family: 4,
         from,

@@ -268,3 +268,16 @@ test('RSTs that may reset our own half-open connection do not make a closed port
   const plain = await trace({ hops: [router(1, 1)], destination: { address: '198.18.9.2', rtt: 2, reply: { kind: 'rst' } } });
   assert.equal(plain.outcome.destination.doubt, undefined);
 });
+
+test('answers handed over inside send (an error queue read there) never make a probe go out twice', async () => {
+  const { outcome, network } = await trace({
+    answerDuringSend: true,
+    hops: [router(1, 0), router(2, 0), router(3, 0)],
+    destination: { address: '198.18.9.2', rtt: 0, reply: SYN_ACK },
+  });
+  assert.equal(outcome.destination.state, 'open');
+  const perTtl = new Map<number, number>();
+  for (const s of network.sent) perTtl.set(s.ttl, (perTtl.get(s.ttl) ?? 0) + 1);
+  for (const ttl of [1, 2, 3, 4]) assert.equal(perTtl.get(ttl), 3, `TTL ${ttl}: ${perTtl.get(ttl)} probes`);
+  assert.equal(new Set(network.sent.map((s) => s.id)).size, network.sent.length, 'every probe id sent once');
+});
