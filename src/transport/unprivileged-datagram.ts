@@ -41,7 +41,13 @@ export class DatagramProber {
     enableErrorQueue(native, fd, family);
     this.localPort = native.getsockname(fd).port;
     this.poller = native.poll(fd, () => this.drain());
-    this.poller.start(1);
+    try {
+      this.poller.start(1);
+    } catch (error) {
+      // The watcher goes; the socket stays its owner's to close (the caller that opened it).
+      this.poller.close();
+      throw error;
+    }
   }
 
   /** Opens a ping socket (SOCK_DGRAM, IPPROTO_ICMP/ICMPV6) bound to the echo identifier; throws EACCES when ping_group_range forbids it. */

@@ -58,7 +58,12 @@ export class UnprivilegedTransport implements Network {
         if (code === 'EACCES' || code === 'EPERM') throw new PortpathError('ERR_NO_PRIVILEGE', PING_HINT);
         throw error;
       }
-      this.prober = new DatagramProber(context, 'icmp', fd);
+      try {
+        this.prober = new DatagramProber(context, 'icmp', fd);
+      } catch (error) {
+        native.close(fd);
+        throw error;
+      }
     }
   }
 
