@@ -115,29 +115,43 @@ function statusOf(pid: number): { uid: string; gid: string; capEff: string; capP
   return { uid: field('Uid'), gid: field('Gid'), capEff: field('CapEff'), capPrm: field('CapPrm'), noNewPrivs: field('NoNewPrivs') };
 }
 
+/**
+ * Starts a trace in the client namespace (`launcher`: what runs node, e.g. setpriv …), waits until the process is
+ * node running portpath and has finished dropping its privileges (NoNewPrivs is the drop's last step), and returns
+ * its /proc status then, and its end.
+ */
+async function traceAndWatch(chain: Chain, launcher: string[], cli: string, env: Record<string, string> = {}) {
+  // Everything past r2 is dropped, so the trace waits long enough to be looked at while it runs.
+  chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '-j', 'DROP']);
+  const child = spawn('ip', ['netns', 'exec', chain.client.namespace, ...launcher, cli, '-n', '--json', '-w', '5,50,50', chain.serverAddress(4), '443'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const ended = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  // `ip netns exec` and setpriv exec in place: the child's pid becomes node's, running portpath.
+  const isTracer = () => readFileSync(`/proc/${child.pid!}/cmdline`, 'utf8').includes(cli);
+  for (let i = 0; i < 200 && !isTracer(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  let status = statusOf(child.pid!);
+  for (let i = 0; i < 100 && status.noNewPrivs !== '1'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    status = statusOf(child.pid!);
+  }
+  return { status, ended };
+}
+
+const NO_CAPS = '0000000000000000';
+const ids = (id: number) => `${id}\t${id}\t${id}\t${id}`;
+
 test('started as root (sudo), a trace opens its raw sockets and then runs as the invoking user, with no capabilities', async (t) => {
   await withChain(t, { routers: 2 }, async (chain) => {
-    // Everything past r2 is dropped, so the trace waits long enough to be looked at while it runs.
-    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '-j', 'DROP']);
-    const child = spawn('ip', ['netns', 'exec', chain.client.namespace, process.execPath, CLI, '-n', '--json', '-w', '5,50,50', chain.serverAddress(4), '443'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SUDO_UID: '4242', SUDO_GID: '4343' },
-    });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    // `ip netns exec` execs node in place: the child's pid is the tracer's. Wait until it has dropped root.
-    let status = statusOf(child.pid!);
-    for (let i = 0; i < 100 && !status.uid.startsWith('4242'); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      status = statusOf(child.pid!);
-    }
-    assert.equal(status.uid, '4242\t4242\t4242\t4242');
-    assert.equal(status.gid, '4343\t4343\t4343\t4343');
-    assert.equal(status.capEff, '0000000000000000');
-    assert.equal(status.capPrm, '0000000000000000');
-    assert.equal(status.noNewPrivs, '1');
-    assert.equal(await exited, 0);
+    const { status, ended } = await traceAndWatch(chain, [process.execPath], CLI, { SUDO_UID: '4242', SUDO_GID: '4343' });
+    assert.deepEqual(status, { uid: ids(4242), gid: ids(4343), capEff: NO_CAPS, capPrm: NO_CAPS, noNewPrivs: '1' });
+    const { code, stdout, stderr } = await ended;
+    assert.equal(code, 0, stderr);
     const result = JSON.parse(stdout) as { mode: string; hops: { probes: { from: string | null }[] }[] };
     assert.equal(result.mode, 'raw', 'the raw sockets opened as root keep working after the drop');
     assert.deepEqual(result.hops.slice(0, 2).map((h) => h.probes[0]!.from), path(chain, 2, 4));
@@ -146,58 +160,35 @@ test('started as root (sudo), a trace opens its raw sockets and then runs as the
 
 test('started as root with the no_setuid_fixup securebit (setuid keeps capabilities): still none left after the drop', async (t) => {
   await withChain(t, { routers: 2 }, async (chain) => {
-    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '-j', 'DROP']);
-    const child = spawn('ip', ['netns', 'exec', chain.client.namespace, 'setpriv', '--securebits', '+no_setuid_fixup', process.execPath, CLI, '-n', '--json', '-w', '5,50,50', chain.serverAddress(4), '443'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SUDO_UID: '4242', SUDO_GID: '4343' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const isTracer = () => readFileSync(`/proc/${child.pid!}/cmdline`, 'utf8').includes(CLI);
-    for (let i = 0; i < 200 && !isTracer(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    let status = statusOf(child.pid!);
-    for (let i = 0; i < 100 && status.noNewPrivs !== '1'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      status = statusOf(child.pid!);
-    }
-    assert.equal(status.uid, '4242\t4242\t4242\t4242');
-    assert.equal(status.capPrm, '0000000000000000');
-    assert.equal(status.capEff, '0000000000000000');
-    assert.equal(await exited, 0, stderr);
+    const launcher = ['setpriv', '--securebits', '+no_setuid_fixup', process.execPath];
+    const { status, ended } = await traceAndWatch(chain, launcher, CLI, { SUDO_UID: '4242', SUDO_GID: '4343' });
+    assert.deepEqual(status, { uid: ids(4242), gid: ids(4343), capEff: NO_CAPS, capPrm: NO_CAPS, noNewPrivs: '1' });
+    const { code, stdout, stderr } = await ended;
+    assert.equal(code, 0, stderr);
     assert.equal((JSON.parse(stdout) as { mode: string }).mode, 'raw');
   });
 });
 
+/** A copy of node beside the any-user CLI, with `mode`; returns its path. */
+function nodeCopy(cli: string, name: string, mode: number): string {
+  const node = join(dirname(dirname(dirname(cli))), name);
+  copyFileSync(process.execPath, node);
+  chmodSync(node, mode);
+  return node;
+}
+
+const setprivNobody = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'];
+
 test('run from a binary with cap_net_raw (setcap), a trace uses raw sockets and then holds no capabilities', async (t) => {
   await withChain(t, { routers: 2 }, async (chain) => {
     const cli = cliForAnyUser();
-    const node = join(dirname(dirname(dirname(cli))), 'portpath-node');
-    copyFileSync(process.execPath, node);
-    chmodSync(node, 0o755);
+    const node = nodeCopy(cli, 'portpath-node', 0o755);
     execFileSync('setcap', ['cap_net_raw+ep', node]);
-    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '-j', 'DROP']);
-    const child = spawn('ip', ['netns', 'exec', chain.client.namespace, 'setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', node, cli, '-n', '--json', '-w', '5,50,50', chain.serverAddress(4), '443'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    // Wait until the process is the capable node running portpath (setpriv and ip before it hold other sets), then
-    // until its capabilities are gone: node starts with cap_net_raw from the file, only portpath can clear it.
-    const isTracer = () => readFileSync(`/proc/${child.pid!}/cmdline`, 'utf8').includes(cli);
-    for (let i = 0; i < 200 && !isTracer(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    let status = statusOf(child.pid!);
-    for (let i = 0; i < 100 && status.capPrm !== '0000000000000000'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      status = statusOf(child.pid!);
-    }
-    assert.equal(status.capPrm, '0000000000000000');
-    assert.equal(status.capEff, '0000000000000000');
-    assert.equal(status.noNewPrivs, '1');
-    assert.equal(await exited, 0);
+    // node starts with cap_net_raw from the file; only portpath can clear it.
+    const { status, ended } = await traceAndWatch(chain, [...setprivNobody, node], cli);
+    assert.deepEqual(status, { uid: ids(NOBODY), gid: ids(NOBODY), capEff: NO_CAPS, capPrm: NO_CAPS, noNewPrivs: '1' });
+    const { code, stdout, stderr } = await ended;
+    assert.equal(code, 0, stderr);
     assert.equal((JSON.parse(stdout) as { mode: string }).mode, 'raw');
   });
 });
@@ -205,31 +196,12 @@ test('run from a binary with cap_net_raw (setcap), a trace uses raw sockets and 
 test('run from a setuid-root copy of node by an ordinary user, a trace uses raw sockets and then is that user again', async (t) => {
   await withChain(t, { routers: 2 }, async (chain) => {
     const cli = cliForAnyUser();
-    const node = join(dirname(dirname(dirname(cli))), 'portpath-node-suid');
-    copyFileSync(process.execPath, node);
-    chmodSync(node, 0o4755);
-    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '-j', 'DROP']);
+    const node = nodeCopy(cli, 'portpath-node-suid', 0o4755);
     // A SUDO_UID in the environment must not be trusted: the real user is not root.
-    const child = spawn('ip', ['netns', 'exec', chain.client.namespace, 'setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', node, cli, '-n', '--json', '-w', '5,50,50', chain.serverAddress(4), '443'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SUDO_UID: '0', SUDO_GID: '0' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const isTracer = () => readFileSync(`/proc/${child.pid!}/cmdline`, 'utf8').includes(cli);
-    for (let i = 0; i < 200 && !isTracer(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    let status = statusOf(child.pid!);
-    for (let i = 0; i < 100 && status.noNewPrivs !== '1'; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      status = statusOf(child.pid!);
-    }
-    assert.equal(status.uid, `${NOBODY}\t${NOBODY}\t${NOBODY}\t${NOBODY}`);
-    assert.equal(status.capEff, '0000000000000000');
-    assert.equal(status.capPrm, '0000000000000000');
-    assert.equal(await exited, 0, stderr);
+    const { status, ended } = await traceAndWatch(chain, [...setprivNobody, node], cli, { SUDO_UID: '0', SUDO_GID: '0' });
+    assert.deepEqual(status, { uid: ids(NOBODY), gid: ids(NOBODY), capEff: NO_CAPS, capPrm: NO_CAPS, noNewPrivs: '1' });
+    const { code, stdout, stderr } = await ended;
+    assert.equal(code, 0, stderr);
     assert.equal((JSON.parse(stdout) as { mode: string }).mode, 'raw');
   });
 });
