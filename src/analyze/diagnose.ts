@@ -61,7 +61,6 @@ const ANSWERS: Record<string, string> = {
   'icmpv6-1/4': 'answers with ICMPv6 port unreachable',
 };
 
-
 function controlSummary(control: TraceResult | null): ControlSummary | null {
   if (!control) return null;
   return {

@@ -8,7 +8,6 @@ export function isFinalReply(reply: Pick<ProbeReply, 'kind'>): boolean {
   return reply.kind !== 'time-exceeded' && reply.kind !== 'other-icmp';
 }
 
-
 function unreachableState(protocol: Protocol, family: Family, reply: ProbeReply, destination: string): PortState | null {
   if (protocol === 'icmp') return null;
   // Only the destination's own port-unreachable proves a closed UDP port; every other unreachable (nmap's 3/0,1,2,

@@ -58,11 +58,11 @@ export interface NativeBinding {
   /** uv_poll watcher on fd; cb(status, events): status 0 or a negative libuv error. Starts stopped. */
   poll(fd: number, cb: (status: number, events: number) => void): Poller;
   close(fd: number): void;
-  /** clock_gettime(CLOCK_REALTIME) in nanoseconds. */
   /** SO_ATTACH_FILTER with a classic BPF program (8-byte struct sock_filter entries, host byte order). */
   attachFilter(fd: number, program: Buffer): void;
   /** prctl(PR_SET_NO_NEW_PRIVS, 1): no later exec can gain privileges. */
   setNoNewPrivs(): void;
+  /** clock_gettime(CLOCK_REALTIME) in nanoseconds. */
   realtimeNs(): bigint;
 }
 

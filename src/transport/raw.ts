@@ -93,8 +93,6 @@ class RawHub {
   private readonly opened = new Set<number>();
   private readonly views = new Set<RawTransport>();
   private readonly byKey = new Map<string, Set<RawTransport>>();
-  /** Packets that belong to no listening trace (other programs' traffic, answers to traces already closed). */
-  strays = 0;
   /** The UDP receive socket, whose filter follows the ports traces listen on. */
   private udpSocket: number | null = null;
   /** Per receiving socket, the kernel's running count of packets it dropped there (SO_RXQ_OVFL). */
@@ -230,10 +228,8 @@ class RawHub {
       const started = process.hrtime.bigint();
       const key = packetFlowKey(packet);
       const owners = key === null ? undefined : this.byKey.get(key);
-      if (!owners) {
-        this.strays++;
-        continue;
-      }
+      // No listening trace: other programs' traffic, or answers to traces already closed.
+      if (!owners) continue;
       const logged = this.options.family === 4 ? message.data : packet.payload;
       // Usually one owner; several only when traces drew the same ICMP identifier (their nonces tell them apart).
       for (const view of [...owners]) view.deliver(packet, logged);
