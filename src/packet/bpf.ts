@@ -66,26 +66,12 @@ export function runBpf(program: readonly BpfInstruction[], packet: Uint8Array): 
     const byteAt = (at: number) => (at < packet.length ? packet[at]! : null);
     const halfAt = (at: number) => (at + 1 < packet.length ? (packet[at]! << 8) | packet[at + 1]! : null);
     switch (code) {
-      case LD | B | ABS: {
-        const v = byteAt(k);
-        if (v === null) return 0;
-        a = v;
-        break;
-      }
-      case LD | H | ABS: {
-        const v = halfAt(k);
-        if (v === null) return 0;
-        a = v;
-        break;
-      }
-      case LD | B | IND: {
-        const v = byteAt(x + k);
-        if (v === null) return 0;
-        a = v;
-        break;
-      }
+      case LD | B | ABS:
+      case LD | H | ABS:
+      case LD | B | IND:
       case LD | H | IND: {
-        const v = halfAt(x + k);
+        const at = (code & IND) !== 0 ? x + k : k;
+        const v = (code & H) !== 0 ? halfAt(at) : byteAt(at);
         if (v === null) return 0;
         a = v;
         break;
