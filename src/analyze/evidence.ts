@@ -2,7 +2,7 @@
 // taken as real only when a hop that does answer would have stayed silent that often with less than a 1% chance,
 // given the loss measured on this very path; until then the TTL is re-probed (trace/confirm).
 import type { HopResult, TraceResult } from '../engine/types.js';
-import { allProbes } from './path-facts.js';
+import { allProbes, isAnswered } from './path-facts.js';
 
 /** The chance we accept of calling a TTL silent when its hop answers but every try was lost. */
 export const SILENCE_ALPHA = 0.01;
@@ -76,7 +76,7 @@ export interface Silence {
 /** Whether a TTL's silence is established, counting the trace's own probes and the re-probes. */
 export function silenceAt(hop: HopResult | undefined, loss: PathLoss, burstOneTry: boolean): Silence {
   if (!hop) return { tries: 0, settled: false, answered: false };
-  if (allProbes(hop).some((p) => p.from !== null)) return { tries: 0, settled: false, answered: true };
+  if (isAnswered(hop)) return { tries: 0, settled: false, answered: true };
   const firstPass = burstOneTry ? Math.min(1, hop.probes.length) : hop.probes.length;
   const tries = firstPass + (hop.reprobes?.length ?? 0);
   return { tries, settled: tries >= triesNeeded(loss.rate), answered: false };

@@ -14,6 +14,11 @@ export function allProbes(hop: Pick<HopResult, 'probes' | 'reprobes'>): ProbeRes
   return hop.reprobes ? [...hop.probes, ...hop.reprobes] : hop.probes;
 }
 
+/** Whether anyone answered at this TTL, to the trace's own probes or to a follow-up. */
+export function isAnswered(hop: Pick<HopResult, 'probes' | 'reprobes'> | undefined): boolean {
+  return hop !== undefined && allProbes(hop).some((p) => p.from !== null);
+}
+
 /** The highest TTL that got any answer, and who gave it. */
 export function lastAnswer(result: Pick<TraceResult, 'hops'>): HopAnswer | null {
   for (let i = result.hops.length - 1; i >= 0; i--) {

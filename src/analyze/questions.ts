@@ -2,7 +2,7 @@
 // rate-limited router can answer) until each has an answer or has stayed silent often enough to call it silent.
 import type { TraceResult } from '../engine/types.js';
 import { burstsAreOneTry, pathLoss, silenceAt } from './evidence.js';
-import { allProbes, expiredFrom, finalSenderDistance, hopAt, lastAnswer, routerTtls } from './path-facts.js';
+import { allProbes, expiredFrom, finalSenderDistance, hopAt, isAnswered, lastAnswer, routerTtls } from './path-facts.js';
 
 export interface Question {
   trace: 'main' | 'control';
@@ -34,7 +34,7 @@ function nearerThanAnswered(trace: Question['trace'], result: TraceResult): Ques
   const questions: Question[] = [];
   for (let ttl = Math.max(1, distance); ttl < f; ttl++) {
     const hop = hopAt(result, ttl);
-    if (hop && !allProbes(hop).some((p) => p.from !== null)) {
+    if (hop && !isAnswered(hop)) {
       questions.push({ trace, ttl, why: `the ${reason}'s reply TTL puts its sender at hop ${distance}, nearer than TTL ${f}` });
     }
   }
@@ -104,18 +104,15 @@ const BUDGET_RETRIES = 2;
  * On a clean path with a filter neither holds (our probes got every router's answer up to the filter).
  */
 function drainedBudgetQuestions(main: TraceResult, control: TraceResult, boundary: number, asked: Question[]): Question[] {
-  const answeredAt = (result: TraceResult, ttl: number) => {
-    const hop = hopAt(result, ttl);
-    return hop !== undefined && allProbes(hop).some((p) => p.from !== null);
-  };
+  const answeredAt = (result: TraceResult, ttl: number) => isAnswered(hopAt(result, ttl));
   const controlRouters = routerTtls(control);
   // The trace's own probes, not the follow-ups: a race lost then is what makes the later silence suspect.
   const tracedAt = (ttl: number) => hopAt(main, ttl)?.probes.some((p) => p.from !== null) ?? false;
   const lostRace = [...controlRouters.keys()].some((ttl) => ttl < boundary && !tracedAt(ttl)) || (boundary === main.hops[0]?.ttl && controlRouters.has(boundary));
   const controlGoesOn = control.destination.reached || [...controlRouters.keys()].some((ttl) => ttl > boundary);
-  const silentToBoth = hopAt(control, boundary) !== undefined && !answeredAt(control, boundary) && controlGoesOn;
-  // The boundary router ignored the control's trace probe and answered only a spaced follow-up: out of tokens then.
   const controlHop = hopAt(control, boundary);
+  const silentToBoth = controlHop !== undefined && !isAnswered(controlHop) && controlGoesOn;
+  // The boundary router ignored the control's trace probe and answered only a spaced follow-up: out of tokens then.
   const answeredLate = controlHop !== undefined && !controlHop.probes.some((p) => p.from !== null) && (controlHop.reprobes ?? []).some((p) => p.from !== null);
   const questions: Question[] = [];
   const add = (trace: Question['trace'], result: TraceResult, why: string) => {
