@@ -4,9 +4,10 @@ import { parseArgs } from './args.js';
 import type { CliOptions } from './args.js';
 import { addressFamily } from '../packet/address.js';
 import type { Family } from '../probe/method.js';
-import { noRawPrivilege } from '../transport/errors.js';
-import { dropPrivileges, RawSocketPool, rawSocketNeeds } from '../transport/privileges.js';
-import { EXIT_CODES, PortpathError } from '../transport/errors.js';
+import { EXIT_CODES, noRawPrivilege, PortpathError } from '../transport/errors.js';
+import { dropPrivileges } from '../transport/privileges.js';
+import type { RawSocketPool } from '../transport/privileges.js';
+import { openRawSockets as openPool } from '../trace/api.js';
 import { traceCommand } from './trace-command.js';
 
 const io = {
@@ -20,7 +21,7 @@ function openRawSockets(cli: CliOptions): RawSocketPool | null {
   const literal = addressFamily(cli.host);
   const families: Family[] = cli.family ? [cli.family] : literal ? [literal] : [4, 6];
   const protocols = cli.compare ? cli.compare.map((c) => c.protocol) : [cli.protocol, ...(cli.control ? [cli.control.protocol] : [])];
-  const pool = RawSocketPool.tryOpen(rawSocketNeeds(families, protocols), cli.interface ?? undefined);
+  const pool = openPool({ families, protocols, ...(cli.interface ? { interface: cli.interface } : {}) });
   if (!pool && cli.mode === 'raw') throw noRawPrivilege();
   return pool;
 }
