@@ -11,12 +11,17 @@ function usage(message: string): PortpathError {
   return new PortpathError('ERR_USAGE', message);
 }
 
-/** A whole number from min to max, or a usage error naming it (`name`: "The port"). */
-export function parseInteger(name: string, min: number, max: number, value: string): number {
-  if (!/^\d+$/.test(value)) throw usage(`${name} must be a whole number from ${min} to ${max}, not '${value}'.`);
-  const n = Number(value);
+/** A whole number from min to max, or a usage error naming it (`name`: "The port", "probesPerHop"). */
+export function checkInteger(name: string, min: number, max: number, n: number): number {
+  if (!Number.isInteger(n)) throw usage(`${name} must be a whole number from ${min} to ${max}, not '${n}'.`);
   if (n < min || n > max) throw usage(`${name} must be from ${min} to ${max}, not ${n}.`);
   return n;
+}
+
+/** The same for text from the command line (digits only). */
+export function parseInteger(name: string, min: number, max: number, value: string): number {
+  if (!/^\d+$/.test(value)) throw usage(`${name} must be a whole number from ${min} to ${max}, not '${value}'.`);
+  return checkInteger(name, min, max, Number(value));
 }
 
 /** "tcp:443", "udp:53", "udp" (default port), "icmp"; `option` names where it was written, for the error. */

@@ -9,7 +9,7 @@ import { PortpathError } from '../transport/errors.js';
 import type { RawSocketPool } from '../transport/privileges.js';
 import type { PacketLog } from '../transport/packet-log.js';
 import type { TraceMeta } from './meta.js';
-import { DEFAULT_PORTS } from './method-spec.js';
+import { checkInteger, DEFAULT_PORTS } from './method-spec.js';
 import { resolveHost } from './resolve.js';
 import { detailedHop, followUpTimed, sessionRequest, startRun } from './run.js';
 import { openSession } from './session.js';
@@ -97,9 +97,7 @@ export async function baseRequest(target: string, options: RunOptions): Promise<
 
 export function validate(options: RunOptions): void {
   const int = (value: number | undefined, min: number, max: number, what: string) => {
-    if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) {
-      throw new PortpathError('ERR_USAGE', `${what} must be a whole number from ${min} to ${max}.`);
-    }
+    if (value !== undefined) checkInteger(what, min, max, value);
   };
   int(options.probesPerHop, 1, 10, 'probesPerHop');
   int(options.firstTtl, 1, 255, 'firstTtl');
