@@ -14,7 +14,7 @@ import { PortpathError } from '../transport/errors.js';
 import type { RawSocketPool } from '../transport/privileges.js';
 import { RawTransport } from '../transport/raw.js';
 import { UnprivilegedTransport } from '../transport/unprivileged.js';
-import type { RawTransportOptions } from '../transport/raw.js';
+import type { PacketLog } from '../transport/packet-log.js';
 
 /** A probe method and its port: tcp:443, udp:53, icmp. */
 export interface ProbeSpec {
@@ -35,7 +35,7 @@ export interface SessionRequest {
   source: string | null;
   interface: string | null;
   sourcePort: number | null;
-  packetLog?: RawTransportOptions['trace'];
+  packetLog?: PacketLog;
   /** raw: raw sockets or fail; unprivileged: never raw; auto: raw when permitted. */
   mode: TransportMode;
   /** Raw sockets opened before privileges were dropped. */
