@@ -115,6 +115,11 @@ bool get_int(napi_env env, napi_value value, const char* what, int32_t* out) {
   return true;
 }
 
+bool throw_range(napi_env env, const char* message) {
+  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
+  return false;
+}
+
 bool get_family(napi_env env, napi_value value, int* out) {
   int32_t family = 0;
   if (!get_int(env, value, "family must be 4 or 6", &family)) return false;
@@ -131,10 +136,21 @@ bool get_string(napi_env env, napi_value value, const char* what, std::string* o
   return napi_get_value_string_utf8(env, value, &(*out)[0], length + 1, &length) == napi_ok;
 }
 
-// Buffer or any Uint8Array; the bytes stay valid while the value is on the stack.
+// Buffer or any Uint8Array; the bytes stay valid while the value is on the stack and no JavaScript runs (a getter
+// could detach or shrink the memory), so callers take them after every property read. A detached buffer (its memory
+// transferred away) is a TypeError, not a zero-length write.
 bool get_bytes(napi_env env, napi_value value, const char* what, void** data, size_t* length) {
   bool is_buffer = false;
   if (napi_is_buffer(env, value, &is_buffer) != napi_ok || !is_buffer) return throw_type(env, what);
+  bool is_typedarray = false, detached = false;
+  if (napi_is_typedarray(env, value, &is_typedarray) == napi_ok && is_typedarray) {
+    napi_value array_buffer;
+    if (napi_get_typedarray_info(env, value, nullptr, nullptr, nullptr, &array_buffer, nullptr) != napi_ok ||
+        napi_is_detached_arraybuffer(env, array_buffer, &detached) != napi_ok) {
+      return false;
+    }
+  }
+  if (detached) return throw_type(env, "the Buffer's memory is detached");
   return napi_get_buffer_info(env, value, data, length) == napi_ok;
 }
 
@@ -374,11 +390,11 @@ napi_value GetSockName(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// The data is copied: reading the next element's properties can run JavaScript that frees an earlier Buffer.
 struct OutgoingControl {
   int32_t level = 0;
   int32_t type = 0;
-  void* data = nullptr;
-  size_t length = 0;
+  std::vector<unsigned char> data;
 };
 
 // Reads the optional cmsgs array of {level, type, data}; returns false with an exception pending.
@@ -394,6 +410,8 @@ bool get_controls(napi_env env, napi_value value, std::vector<OutgoingControl>* 
   for (uint32_t i = 0; i < count; i++) {
     napi_value item, level, kind, data;
     OutgoingControl control;
+    void* bytes = nullptr;
+    size_t length = 0;
     if (napi_get_element(env, value, i, &item) != napi_ok) return false;
     if (type_of(env, item) != napi_object) return throw_type(env, "cmsgs must be an array of { level, type, data }");
     if (napi_get_named_property(env, item, "level", &level) != napi_ok ||
@@ -401,10 +419,12 @@ bool get_controls(napi_env env, napi_value value, std::vector<OutgoingControl>* 
         napi_get_named_property(env, item, "data", &data) != napi_ok ||
         !get_int(env, level, "cmsg level must be a number", &control.level) ||
         !get_int(env, kind, "cmsg type must be a number", &control.type) ||
-        !get_bytes(env, data, "cmsg data must be a Buffer", &control.data, &control.length)) {
+        !get_bytes(env, data, "cmsg data must be a Buffer", &bytes, &length)) {
       return false;
     }
-    out->push_back(control);
+    if (length > 256) return throw_range(env, "cmsg data is longer than 256 bytes");
+    control.data.assign(static_cast<unsigned char*>(bytes), static_cast<unsigned char*>(bytes) + length);
+    out->push_back(std::move(control));
   }
   return true;
 }
@@ -417,10 +437,11 @@ napi_value SendTo(napi_env env, napi_callback_info info) {
   sockaddr_storage address;
   socklen_t address_length = 0;
   std::vector<OutgoingControl> controls;
+  // The payload's pointer last: the other arguments' reads can run JavaScript.
   if (!get_args(env, info, argv) || !get_int(env, argv[0], "fd must be a number", &fd) ||
-      !get_bytes(env, argv[1], "data must be a Buffer", &data, &data_length) ||
       !get_sockaddr(env, argv[2], argv[3], argv[4], &address, &address_length) ||
-      !get_controls(env, argv[5], &controls)) {
+      !get_controls(env, argv[5], &controls) ||
+      !get_bytes(env, argv[1], "data must be a Buffer", &data, &data_length)) {
     return nullptr;
   }
 
@@ -432,7 +453,7 @@ napi_value SendTo(napi_env env, napi_callback_info info) {
   message.msg_iovlen = 1;
 
   size_t control_length = 0;
-  for (const OutgoingControl& control : controls) control_length += CMSG_SPACE(control.length);
+  for (const OutgoingControl& control : controls) control_length += CMSG_SPACE(control.data.size());
   // uint64_t elements keep the buffer aligned for cmsghdr; value-initialised so padding is zero.
   std::vector<uint64_t> control_buffer((control_length + sizeof(uint64_t) - 1) / sizeof(uint64_t));
   if (control_length > 0) {
@@ -443,8 +464,8 @@ napi_value SendTo(napi_env env, napi_callback_info info) {
       if (header == nullptr) break;  // cannot happen: the buffer is exactly the sum of CMSG_SPACE
       header->cmsg_level = control.level;
       header->cmsg_type = control.type;
-      header->cmsg_len = CMSG_LEN(control.length);
-      if (control.length > 0) memcpy(CMSG_DATA(header), control.data, control.length);
+      header->cmsg_len = CMSG_LEN(control.data.size());
+      if (!control.data.empty()) memcpy(CMSG_DATA(header), control.data.data(), control.data.size());
       header = CMSG_NXTHDR(&message, header);
     }
   }
@@ -525,8 +546,9 @@ napi_value Read(napi_env env, napi_callback_info info) {
       !get_int(env, argv[1], "maxLength must be a number", &max_length)) {
     return nullptr;
   }
-  if (max_length <= 0) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "maxLength must be positive");
+  // A TUN frame is at most 64 KiB; a larger request is a caller's bug, not a reason to allocate gigabytes.
+  if (max_length <= 0 || max_length > 65536) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "maxLength must be between 1 and 65536");
     return nullptr;
   }
   if (buffer.size() < static_cast<size_t>(max_length)) buffer.resize(static_cast<size_t>(max_length));

@@ -147,7 +147,10 @@ class RawHub {
 
   private receiver(fd: number, ipProtocol: number): number {
     const poller = this.native.poll(fd, (status) => {
-      if (status === 0) this.drain(fd, ipProtocol);
+      this.drain(fd, ipProtocol);
+      // libuv stops a watcher whose socket reports an error (POLLERR); reading took the error, so listen again. A
+      // restart that fails is the process's socket gone wrong: let it surface rather than go deaf in silence.
+      if (status !== 0) poller.start(1);
     });
     this.receivers.push({ fd, ipProtocol, poller });
     this.native.setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);

@@ -92,3 +92,35 @@ test('numbers that are not whole 32-bit values are refused before they become de
   assert.throws(() => native.close('3' as unknown as number), TypeError);
   assert.throws(() => native.close(-1), (error: Error & { code?: string }) => error.code === 'EBADF');
 });
+
+test('a detached Buffer, oversized lengths and cmsgs whose getters free memory are refused, never a crash', () => {
+  const { host, receiver, sender, port } = udpPair(4);
+  try {
+    // Detached: its memory was transferred away (structuredClone with transfer detaches the source).
+    const detached = Buffer.from(new ArrayBuffer(16));
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    assert.throws(() => native.sendto(sender, detached, 4, host, port), TypeError);
+    assert.throws(() => native.attachFilter(sender, detached), TypeError);
+    assert.throws(() => native.write(sender, detached), TypeError);
+    // A read size is capped (a TUN frame is at most 64 KiB), not allocated as asked.
+    assert.throws(() => native.read(sender, 2 ** 31 - 1), RangeError);
+    assert.throws(() => native.getsockoptBuffer(sender, SOL_SOCKET, SO_RCVBUF, 1 << 20), (e: Error & { code?: string }) => e.code === 'EINVAL');
+    // A cmsg whose getter detaches the payload: the payload is read after the cmsgs, so the detach is seen.
+    const payload = Buffer.from(new ArrayBuffer(4));
+    const sneaky = {
+      level: 0,
+      type: 2,
+      get data() {
+        structuredClone(payload.buffer, { transfer: [payload.buffer] });
+        return Buffer.alloc(4);
+      },
+    };
+    assert.throws(() => native.sendto(sender, payload, 4, host, port, [sneaky]), TypeError);
+    assert.throws(() => native.sendto(sender, Buffer.alloc(4), 4, host, port, [{ level: 0, type: 2, data: Buffer.alloc(1024) }]), RangeError);
+    // The socket still works after all of that.
+    native.sendto(sender, Buffer.from('ok'), 4, host, port);
+  } finally {
+    native.close(receiver);
+    native.close(sender);
+  }
+});

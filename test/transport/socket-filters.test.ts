@@ -8,6 +8,11 @@ import { encodeBpf, runBpf } from '../../src/packet/bpf.js';
 import { int, mulberry32, randomBytes } from '../../src/lab/seeded-random.js';
 import { tcpAnswersFilter, udpToPortsFilter } from '../../src/transport/socket-filters.js';
 import * as real from '../packet/real-captures.js';
+import { encodeTcp } from '../../src/packet/tcp.js';
+import { encodeUdp } from '../../src/packet/udp.js';
+import { createTcpSynMethod, sequenceFor } from '../../src/probe/tcp-syn.js';
+import { createUdpMethod } from '../../src/probe/udp.js';
+import type { Flow, InboundPacket } from '../../src/probe/method.js';
 
 const v4 = tcpAnswersFilter(4);
 const v6 = tcpAnswersFilter(6);
@@ -65,4 +70,54 @@ test('UDP: datagrams to the ports our traces listen on pass, others stay in the 
     assert.equal(runBpf(udpToPortsFilter(family, []), wrap(udp(40123))), 0);
   }
   assert.ok(runBpf(udpToPortsFilter(4, Array.from({ length: 300 }, (_, i) => 1000 + i)), ipv4(udp(9))) > 0, 'too many ports: all pass');
+});
+
+// The other direction of the contract, driven by the matchers themselves: every segment or datagram the TCP or UDP
+// matcher takes as an answer to one of its probes passes the filter, so the kernel never holds back an answer. (The
+// converse is not wanted: the TCP program is locked and shared by every trace, so it admits any SYN-ACK or RST and
+// the matcher sorts them out; the UDP program admits any datagram to a listening port.)
+test('seeded fuzz: every answer the TCP and UDP matchers accept passes the kernel filter, whole or mutated', () => {
+  const seed = 4950;
+  const random = mulberry32(seed);
+  const tcp = createTcpSynMethod();
+  const udp = createUdpMethod();
+  const ipv4 = (payload: Buffer) => {
+    const ihl = 5 + int(random, 11);
+    const header = Buffer.from(randomBytes(random, ihl * 4));
+    header[0] = 0x40 | ihl;
+    return Buffer.concat([header, payload]);
+  };
+  const accepted = { tcp: 0, udp: 0 };
+  for (let i = 0; i < 4000; i++) {
+    const flow: Flow = {
+      family: 6, protocol: 'tcp', source: '2001:db8::1', destination: '2001:db8::2', sourcePort: 1024 + int(random, 60000),
+      destinationPort: 1 + int(random, 65534), icmpId: 0, nonce: int(random, 2 ** 16),
+    };
+    const probeId = 1 + int(random, 0xfffe);
+    const flagChoices = [0x12, 0x14, 0x04, 0x10, 0x02, 0x11, 0x18, 0x16];
+    const flags = flagChoices[int(random, flagChoices.length)]!;
+    const segment = encodeTcp(
+      { sourcePort: flow.destinationPort, destinationPort: flow.sourcePort, seq: int(random, 2 ** 32), ack: (sequenceFor(flow, probeId) + 1) >>> 0, flags: { syn: !!(flags & 2), rst: !!(flags & 4), ack: !!(flags & 0x10), fin: !!(flags & 1), psh: !!(flags & 8) } },
+      new Uint8Array(0), flow.destination, flow.source,
+    );
+    const datagram = encodeUdp({ sourcePort: flow.destinationPort, destinationPort: flow.sourcePort }, randomBytes(random, int(random, 40)), flow.destination, flow.source);
+    // A quarter of the cases get one random byte changed anywhere.
+    for (const bytes of [segment, datagram]) if (int(random, 4) === 0) bytes[int(random, bytes.length)] = int(random, 256);
+    const inbound = (payload: Buffer, ipProtocol: number): InboundPacket => ({ family: 6, from: flow.destination, to: flow.source, ttl: 64, ipProtocol, payload, receivedAtNs: 0n });
+    const context = `seed ${seed}, case ${i}`;
+    if (tcp.match(inbound(segment, 6), flow)) {
+      accepted.tcp++;
+      assert.ok(runBpf(v6, segment) > 0, `${context}: TCP, IPv6`);
+      assert.ok(runBpf(v4, ipv4(segment)) > 0, `${context}: TCP, IPv4`);
+    }
+    if (udp.match(inbound(datagram, 17), { ...flow, protocol: 'udp' })) {
+      accepted.udp++;
+      const ports = [flow.sourcePort, ...Array.from({ length: int(random, 20) }, () => int(random, 65536))];
+      ports.sort(() => random() - 0.5);
+      assert.ok(runBpf(udpToPortsFilter(6, ports), datagram) > 0, `${context}: UDP, IPv6`);
+      assert.ok(runBpf(udpToPortsFilter(4, ports), ipv4(datagram)) > 0, `${context}: UDP, IPv4`);
+    }
+  }
+  // The fuzz exercised both matchers' accepting side, not only their refusals.
+  assert.ok(accepted.tcp > 1000 && accepted.udp > 1000, JSON.stringify(accepted));
 });
