@@ -10,6 +10,8 @@ export interface ResolvedTarget {
 }
 
 export async function resolveHost(host: string, family: Family | null): Promise<ResolvedTarget> {
+  // The library's callers may be plain JavaScript: a number or undefined here is their mistake, said as one.
+  if (typeof host !== 'string' || host === '') throw new PortpathError('ERR_USAGE', `The target must be a host name or an address; got ${host === '' ? 'an empty string' : typeof host}.`);
   const literal = addressFamily(host);
   if (literal !== null) return { address: canonicalAddress(host), family: literal };
   try {
