@@ -22,6 +22,8 @@ await build({
   format: 'esm',
   target: 'node20',
   logLevel: 'warning',
+  // ink loads React's devtools only when DEV=true; they are not a dependency of ours.
+  external: ['react-devtools-core'],
   // commander is CommonJS and requires Node's built-ins; an ES module has no `require` of its own.
   banner: { js: "import { createRequire as portpathCreateRequire } from 'node:module'; const require = portpathCreateRequire(import.meta.url);" },
 });

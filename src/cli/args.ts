@@ -30,6 +30,18 @@ export interface CliOptions {
   control: ProbeSpec | null;
   /** --compare: several traces side by side instead of one (null: not asked). */
   compare: ProbeSpec[] | null;
+  /** `portpath watch`: rounds at an interval instead of one trace (null: a trace). */
+  watch: WatchCli | null;
+}
+
+export interface WatchCli {
+  intervalMs: number;
+  /** -c N rounds (null: until Ctrl-C or q). */
+  rounds: number | null;
+  /** --report: the mtr-style statistics at the end, nothing while it runs. */
+  report: boolean;
+  /** --stream: one JSON line per probe result, round, change and diagnosis. */
+  stream: boolean;
 }
 
 export type { ProbeSpec };
@@ -91,10 +103,30 @@ function packageVersion(): string {
   }
 }
 
-export function buildProgram(): Command {
-  return new Command('portpath')
-    .usage('[options] <host> [port]    (also host:port, [ipv6]:port; portpath demo runs the built-in lab)')
-    .description('Trace the path to a TCP or UDP port: every hop, its RTTs, the port state, and where traffic stops.')
+/** --interval SECONDS: a positive number of seconds (fractions allowed), at least 0.01. */
+function parseInterval(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0.01 || seconds > 3600) {
+    throw usage(`--interval takes seconds between 0.01 and 3600, e.g. 1 or 0.5, not '${value}'.`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+export function buildProgram(watch = false): Command {
+  const program = new Command(watch ? 'portpath watch' : 'portpath');
+  if (watch) {
+    program
+      .usage('[options] <host> [port]    (rounds of probes until Ctrl-C or q; all trace options apply)')
+      .description('Watch the path to a port over time: per-hop loss (and whether it is real), RTT statistics, changes.')
+      .option('--interval <seconds>', 'time between rounds', '1')
+      .option('-c, --count <n>', 'stop after N rounds')
+      .option('--report', 'print mtr-style statistics at the end (for tickets), nothing while running')
+      .option('--stream', 'print one JSON line per probe result, round, change and diagnosis (for piping)');
+  } else {
+    program.usage('[options] <host> [port]    (also host:port, [ipv6]:port; portpath watch HOST PORT watches; portpath demo runs the built-in lab)');
+    program.description('Trace the path to a TCP or UDP port: every hop, its RTTs, the port state, and where traffic stops.');
+  }
+  return program
     .argument('<host>', 'name or address to trace to (host:port and [v6addr]:port work too)')
     .argument('[port]', 'port to aim at (default 80 for TCP, 53 for UDP)')
     .addOption(new Option('-T, --tcp', 'TCP SYN probes (default)'))
@@ -125,8 +157,8 @@ export function buildProgram(): Command {
 }
 
 /** Parses argv (without node and script); throws PortpathError for usage mistakes, CommanderError for help/version. */
-export function parseArgs(argv: string[]): CliOptions {
-  const program = buildProgram();
+export function parseArgs(argv: string[], watch = false): CliOptions {
+  const program = buildProgram(watch);
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -175,5 +207,18 @@ export function parseArgs(argv: string[]): CliOptions {
     mode: (o.mode as CliOptions['mode'] | undefined) ?? 'auto',
     control: parseControl(o.control as string | undefined, protocol),
     compare: parseCompare(o.compare as string | undefined),
+    watch: watch ? parseWatch(o) : null,
+  };
+}
+
+function parseWatch(o: Record<string, string | boolean | undefined>): WatchCli {
+  const outputs = ['json', 'report', 'stream'].filter((k) => o[k]);
+  if (outputs.length > 1) throw usage('Choose one of --json, --report and --stream.');
+  if (o.compare !== undefined) throw usage('watch takes one method; --compare is for single traces.');
+  return {
+    intervalMs: parseInterval(String(o.interval)),
+    rounds: o.count !== undefined ? integer('-c (rounds)', 1, 100_000_000)(String(o.count)) : null,
+    report: Boolean(o.report),
+    stream: Boolean(o.stream),
   };
 }

@@ -31,9 +31,10 @@ async function main(argv: string[]): Promise<number> {
     const { demoCommand } = await import('./demo.js');
     return demoCommand(argv.slice(1), io);
   }
+  const watching = argv[0] === 'watch';
   let options;
   try {
-    options = parseArgs(argv);
+    options = watching ? parseArgs(argv.slice(1), true) : parseArgs(argv);
   } catch (error) {
     // Help and version: commander has already printed them to stdout.
     if (error instanceof CommanderError) return 0;
@@ -47,8 +48,14 @@ async function main(argv: string[]): Promise<number> {
     if (interrupts++ === 0) controller.abort();
     else process.exit(130);
   });
+  // A watch runs until stopped: SIGTERM ends it like Ctrl-C, with its report printed and the terminal restored.
+  if (options.watch) process.on('SIGTERM', () => controller.abort());
   const pool = openRawSockets(options);
   dropPrivileges();
+  if (options.watch) {
+    const { watchCommand } = await import('./watch-command.js');
+    return watchCommand(options, options.watch, io, controller.signal, pool ?? undefined);
+  }
   return traceCommand(options, io, controller.signal, pool ?? undefined);
 }
 

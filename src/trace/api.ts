@@ -3,6 +3,7 @@
 import type { Family, Protocol } from '../probe/method.js';
 import { RawSocketPool, rawSocketNeeds } from '../transport/privileges.js';
 import { runCompare } from './compare.js';
+import { eventStream } from './event-stream.js';
 import type { CompareOptions, CompareReport } from './compare.js';
 import type { ProbeSpec } from './session.js';
 import { parseMethod } from './method-spec.js';
@@ -20,52 +21,10 @@ export function trace(target: string, options: RunOptions = {}): Promise<TraceRe
  * the run and closes its sockets; a failure of the run is thrown from the loop.
  */
 export function traceEvents(target: string, options: RunOptions = {}): AsyncIterableIterator<TraceEvent> {
-  const stop = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  const queue: TraceEvent[] = [];
-  let wake: (() => void) | null = null;
-  let finished = false;
-  let failure: { error: unknown } | null = null;
-  const run = runTrace(target, { ...options, signal }, (event) => {
-    queue.push(event);
-    wake?.();
+  return eventStream<TraceEvent>((push, stop) => {
+    const signal = options.signal ? AbortSignal.any([options.signal, stop]) : stop;
+    return runTrace(target, { ...options, signal }, push);
   });
-  run.then(
-    () => {
-      finished = true;
-      wake?.();
-    },
-    (error: unknown) => {
-      failure = { error };
-      finished = true;
-      wake?.();
-    },
-  );
-  return {
-    async next(): Promise<IteratorResult<TraceEvent>> {
-      for (;;) {
-        const event = queue.shift();
-        if (event) return { value: event, done: false };
-        if (finished) {
-          const failed = failure as { error: unknown } | null;
-          failure = null;
-          if (failed) throw failed.error;
-          return { value: undefined, done: true };
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
-      }
-    },
-    async return(): Promise<IteratorResult<TraceEvent>> {
-      stop.abort();
-      await run.catch(() => undefined);
-      queue.length = 0;
-      return { value: undefined, done: true };
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
 }
 
 /** Traces several methods ("tcp:443", { protocol: 'udp', port: 53 }, "icmp") to one target at once, each the others' control. */

@@ -110,7 +110,7 @@ export function validate(options: RunOptions): void {
  * The control trace. Without raw sockets ICMP echo needs ping sockets, which ping_group_range may forbid: then a
  * UDP control to an unused port does the same job (the destination answers port unreachable).
  */
-function openControl(spec: ProbeSpec | false, base: BaseRequest): Session | null {
+export function openControl(spec: ProbeSpec | false, base: BaseRequest): Session | null {
   if (!spec) return null;
   try {
     return openSession(sessionRequest(base, spec, CONTROL_PROBES_PER_HOP));

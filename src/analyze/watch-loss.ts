@@ -1,0 +1,108 @@
+// What the loss of a watch is: the column mtr does not have. A router's own answers (ICMP time exceeded) are made by
+// its CPU and rate-limited (Linux: a burst of 6, then 1/s per source); the probes it forwards are not. So loss at a
+// hop that a later hop does not show is that router's ICMP (a rate limit or a busy CPU), not lost traffic; loss
+// that persists to the end of the path is forwarded loss, and it starts at the first hop from which every later hop
+// shows it. Every comparison uses 95% Wilson intervals on the counts, so small samples say "not sure" rather than
+// a cause.
+
+/** z for a two-sided 95% interval. */
+const Z95 = 1.959964;
+
+/** The 95% Wilson score interval for `lost` out of `sent`, as fractions (0..1). */
+export function wilson(lost: number, sent: number): { low: number; high: number } {
+  if (sent === 0) return { low: 0, high: 1 };
+  const p = lost / sent;
+  const z2 = Z95 * Z95;
+  const centre = p + z2 / (2 * sent);
+  const margin = Z95 * Math.sqrt((p * (1 - p)) / sent + z2 / (4 * sent * sent));
+  const denominator = 1 + z2 / sent;
+  return { low: Math.max(0, (centre - margin) / denominator), high: Math.min(1, (centre + margin) / denominator) };
+}
+
+export interface HopCounts {
+  ttl: number;
+  sent: number;
+  received: number;
+}
+
+/**
+ * none: no loss worth a word; forwarded: the hop's loss is the path's loss from some hop on; icmp-limit: the hop
+ * loses more than a later hop, so the difference is its own ICMP; unsure: too few samples to tell.
+ */
+export type LossLabel = 'none' | 'forwarded' | 'icmp-limit' | 'unsure';
+
+export interface HopLoss {
+  ttl: number;
+  label: LossLabel;
+  /** Percent lost and its 95% interval. */
+  lossPct: number;
+  lowPct: number;
+  highPct: number;
+  /** For icmp-limit: the later hop whose answers show the traffic went through. */
+  comparedWith?: number;
+}
+
+export interface ForwardedLoss {
+  /** The first hop from which every later hop shows the loss: it starts on the link into this hop. */
+  fromTtl: number;
+  /** Measured at the last hop of the path (the destination when it answers). */
+  atTtl: number;
+  lossPct: number;
+  lowPct: number;
+  highPct: number;
+  sent: number;
+  received: number;
+}
+
+export interface LossReading {
+  hops: HopLoss[];
+  /** Null when the end of the path shows no loss at 95% confidence. */
+  forwarded: ForwardedLoss | null;
+}
+
+const pct = (fraction: number) => fraction * 100;
+
+/**
+ * Labels the loss of each hop. `hops` in TTL order; the last entry is the end of the path (the destination when it
+ * answered). Hops nobody answered are best left out: they say nothing about loss.
+ */
+export function readLoss(hops: readonly HopCounts[]): LossReading {
+  const answering = hops.filter((h) => h.sent > 0);
+  const interval = (h: HopCounts) => wilson(h.sent - h.received, h.sent);
+  const lossOf = (h: HopCounts) => (h.sent - h.received) / h.sent;
+  // For each position, the later hop (itself included) with the least loss: what persists from here on.
+  const leastFrom: HopCounts[] = [];
+  for (let i = answering.length - 1; i >= 0; i--) {
+    const here = answering[i]!;
+    const after = leastFrom[i + 1];
+    leastFrom[i] = after && lossOf(after) < lossOf(here) ? after : here;
+  }
+  const labelled: HopLoss[] = answering.map((hop, i) => {
+    const own = interval(hop);
+    const base = { ttl: hop.ttl, lossPct: pct(lossOf(hop)), lowPct: pct(own.low), highPct: pct(own.high) };
+    if (hop.received === hop.sent) return { ...base, label: 'none' };
+    const later = leastFrom[i + 1];
+    // More loss here than a later hop shows, beyond both intervals: the traffic got through, this router's answers did not.
+    if (later && own.low > interval(later).high) return { ...base, label: 'icmp-limit', comparedWith: later.ttl };
+    const persistent = interval(leastFrom[i]!);
+    if (persistent.low > 0) return { ...base, label: 'forwarded' };
+    return { ...base, label: own.low > 0 && !later ? 'forwarded' : 'unsure' };
+  });
+  const end = answering.at(-1);
+  if (!end) return { hops: labelled, forwarded: null };
+  const endInterval = interval(end);
+  if (endInterval.low === 0) return { hops: labelled, forwarded: null };
+  // Forwarded loss starts at the first hop whose persisting loss is both real and not clearly below the end's.
+  let from = end;
+  for (let i = 0; i < answering.length; i++) {
+    const persists = interval(leastFrom[i]!);
+    if (persists.low > 0 && persists.high >= endInterval.low) {
+      from = answering[i]!;
+      break;
+    }
+  }
+  return {
+    hops: labelled,
+    forwarded: { fromTtl: from.ttl, atTtl: end.ttl, lossPct: pct(lossOf(end)), lowPct: pct(endInterval.low), highPct: pct(endInterval.high), sent: end.sent, received: end.received },
+  };
+}

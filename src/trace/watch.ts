@@ -1,0 +1,343 @@
+// The one owner of a watch: a first full trace (its diagnosis, and the distance to probe up to), then rounds of one
+// probe per TTL until stopped or counted out, statistics per hop, loss read as forwarded or a router's own ICMP,
+// changes over time (path, distance, port state, loss episodes), an ICMP echo to the destination every few rounds as
+// the control, and a fresh diagnosis when something changed. Nothing here prints, exits or handles signals.
+import type { Diagnosis } from '../analyze/diagnose.js';
+import { HopStats } from '../analyze/hop-stats.js';
+import type { HopStatsSnapshot } from '../analyze/hop-stats.js';
+import { ChangeDetector } from '../analyze/watch-events.js';
+import type { RoundPortState, WatchChange } from '../analyze/watch-events.js';
+import { readLoss } from '../analyze/watch-loss.js';
+import type { ForwardedLoss, HopLoss } from '../analyze/watch-loss.js';
+import { systemClock } from '../engine/clock.js';
+import type { Clock } from '../engine/clock.js';
+import { fanOut, reprobe } from '../engine/reprober.js';
+import type { MplsLabel } from '../packet/icmp.js';
+import { PortpathError } from '../transport/errors.js';
+import { eventStream } from './event-stream.js';
+import type { TraceMeta } from './meta.js';
+import { DEFAULT_PORTS } from './method-spec.js';
+import { sessionRequest } from './run.js';
+import { openSession } from './session.js';
+import type { ProbeSpec, Session } from './session.js';
+import { baseRequest, openControl, runTrace, validate } from './trace.js';
+import type { RunOptions, TraceReport } from './trace.js';
+import { WatchRounds } from './watch-rounds.js';
+import type { RoundResult } from './watch-rounds.js';
+
+export interface WatchOptions extends RunOptions {
+  /** Time between rounds (default 1000 ms). */
+  intervalMs?: number;
+  /** Stop after this many rounds (default: until stopped). */
+  rounds?: number | null;
+}
+
+/** The JSON contract of a watch (docs/json.md); added fields only, the version bumps on anything else. */
+export const WATCH_SCHEMA = { schema: 'portpath-watch', version: 1 } as const;
+
+export interface WatchHop extends HopStatsSnapshot {
+  /** What its loss is: none, forwarded, the router's own ICMP limit, or unsure (with its 95% interval). */
+  loss: HopLoss | null;
+  /** MPLS labels from the latest full trace's answers at this TTL. */
+  mpls?: MplsLabel[];
+}
+
+export interface WatchReport {
+  schema: typeof WATCH_SCHEMA.schema;
+  version: typeof WATCH_SCHEMA.version;
+  target: { host: string; address: string; family: 4 | 6 };
+  protocol: TraceMeta['protocol'];
+  port: number | null;
+  mode: TraceMeta['mode'];
+  source: string;
+  sourcePort: number | null;
+  intervalMs: number;
+  startedAt: string;
+  durationMs: number;
+  rounds: number;
+  /** Ended by the caller (Ctrl-C, q) rather than by counting out its rounds. */
+  interrupted: boolean;
+  hops: WatchHop[];
+  /** The port's state as settled by the rounds (null until they agree). */
+  portState: RoundPortState | null;
+  /** The TTL the destination answers at (null while it does not). */
+  distance: number | null;
+  /** Loss at the end of the path, where it starts, and its 95% interval; null when there is none. */
+  forwardedLoss: ForwardedLoss | null;
+  /** ICMP echo to the destination every few rounds: is the host there at all. */
+  control: { sent: number; received: number } | null;
+  /** Changes seen, oldest first (the last MAX_CHANGES). */
+  changes: WatchChange[];
+  /** The latest full trace's diagnosis (at the start, and again after each change). */
+  diagnosis: Diagnosis | null;
+}
+
+export type WatchEvent =
+  | { type: 'start'; meta: TraceMeta }
+  | { type: 'diagnosis'; report: TraceReport; after: WatchChange | null }
+  | { type: 'round'; round: RoundResult }
+  | { type: 'change'; change: WatchChange }
+  | { type: 'result'; report: WatchReport };
+
+const DEFAULT_INTERVAL_MS = 1000;
+const MAX_CHANGES = 1000;
+/** One control echo every this many rounds. */
+const CONTROL_EVERY = 5;
+
+/** A running watch: control it while it runs, read it at any time, await its end. */
+export interface WatchHandle {
+  /** Resolves with the final report when the rounds are counted out or stop() is called. */
+  readonly done: Promise<WatchReport>;
+  /** The statistics so far. */
+  snapshot(): WatchReport;
+  pause(): void;
+  resume(): void;
+  readonly paused: boolean;
+  /** Forgets the statistics (not the changes) and starts counting again. */
+  reset(): void;
+  stop(): void;
+}
+
+function checkWatchOptions(options: WatchOptions): void {
+  validate(options);
+  const interval = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+  if (!Number.isFinite(interval) || interval < 10 || interval > 3_600_000) {
+    throw new PortpathError('ERR_USAGE', `The interval must be between 0.01 and 3600 seconds; got ${interval / 1000}.`);
+  }
+  const rounds = options.rounds ?? null;
+  if (rounds !== null && (!Number.isInteger(rounds) || rounds < 1)) throw new PortpathError('ERR_USAGE', `The number of rounds must be a whole number from 1; got ${rounds}.`);
+}
+
+class Watch implements WatchHandle {
+  readonly done: Promise<WatchReport>;
+  private readonly stats = new Map<number, HopStats>();
+  private readonly detector = new ChangeDetector();
+  private readonly changes: WatchChange[] = [];
+  private readonly controlCounts = { sent: 0, received: 0 };
+  private meta: TraceMeta | null = null;
+  private diagnosisReport: TraceReport | null = null;
+  private rounds: WatchRounds | null = null;
+  private counted = 0;
+  private started = performance.now();
+  private startedAt = new Date();
+  private stopped = false;
+  private interruptedFlag = false;
+  private pausedFlag = false;
+  private diagnosing: Promise<void> | null = null;
+  private pendingChange: WatchChange | null = null;
+  private readonly stopSignal = new AbortController();
+
+  constructor(
+    private readonly target: string,
+    private readonly options: WatchOptions,
+    private readonly emit: (event: WatchEvent) => void,
+    private readonly clock: Clock,
+  ) {
+    checkWatchOptions(options);
+    options.signal?.addEventListener('abort', () => this.stop(), { once: true });
+    this.done = this.run();
+  }
+
+  get paused(): boolean {
+    return this.pausedFlag;
+  }
+
+  pause(): void {
+    this.pausedFlag = true;
+    this.rounds?.pause();
+  }
+
+  resume(): void {
+    this.pausedFlag = false;
+    this.rounds?.start();
+  }
+
+  reset(): void {
+    this.stats.clear();
+    this.detector.reset();
+    this.controlCounts.sent = this.controlCounts.received = 0;
+    this.counted = 0;
+    this.rounds?.resetBudgets();
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.interruptedFlag = true;
+    this.stopSignal.abort();
+    this.rounds?.stop();
+  }
+
+  private async run(): Promise<WatchReport> {
+    const protocol = this.options.protocol ?? 'tcp';
+    const spec: ProbeSpec = { protocol, port: protocol === 'icmp' ? null : (this.options.port ?? DEFAULT_PORTS[protocol]) };
+    const base = await baseRequest(this.target, this.options);
+    // The watch's own sessions first: they take the pre-opened raw sockets, and every later trace of this watch (the
+    // diagnoses) shares them, so a process that dropped its privileges can still run those.
+    const session = openSession(sessionRequest(base, spec, 1));
+    let control: Session | null = null;
+    try {
+      control = this.options.control === false ? null : openControl(this.options.control ?? { protocol: 'icmp', port: null }, base);
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+    this.options.pool?.closeAll();
+    try {
+      this.meta = session.meta;
+      this.started = performance.now();
+      this.startedAt = new Date();
+      this.emit({ type: 'start', meta: session.meta });
+      const first = await this.diagnose(null);
+      if (this.stopped || !first) return this.report();
+      const interval = this.options.intervalMs ?? DEFAULT_INTERVAL_MS;
+      const rounds = new WatchRounds(
+        session.options,
+        session.method,
+        session.network,
+        this.clock,
+        session.tracer.ids,
+        { intervalMs: interval, rounds: this.options.rounds ?? null, horizon: horizonOf(first), timeoutMs: session.options.wait.maxMs },
+        (round) => this.onRound(round, control),
+      );
+      this.rounds = rounds;
+      if (!this.pausedFlag) rounds.start();
+      await rounds.done;
+      await this.diagnosing;
+      return this.report();
+    } finally {
+      session.close();
+      control?.close();
+    }
+  }
+
+  /** A full trace (with its control and follow-ups) for the diagnosis; null when it could not run. */
+  private async diagnose(after: WatchChange | null): Promise<TraceReport | null> {
+    const { pool: _pool, signal: _signal, ...rest } = this.options;
+    const report = await runTrace(this.target, { ...rest, signal: this.stopSignal.signal });
+    if (report.interrupted && this.diagnosisReport) return null;
+    this.diagnosisReport = report;
+    this.emit({ type: 'diagnosis', report, after });
+    return report;
+  }
+
+  /** One fresh diagnosis at a time; a change during one asks for another after it. */
+  private rediagnose(change: WatchChange): void {
+    if (this.stopped) return;
+    if (this.diagnosing) {
+      this.pendingChange = change;
+      return;
+    }
+    this.diagnosing = this.diagnose(change)
+      .catch(() => null)
+      .then(() => {
+        this.diagnosing = null;
+        const next = this.pendingChange;
+        this.pendingChange = null;
+        if (next) this.rediagnose(next);
+      });
+  }
+
+  private onRound(round: RoundResult, control: Session | null): void {
+    this.counted++;
+    for (const { ttl, result } of round.probes) {
+      let stats = this.stats.get(ttl);
+      if (!stats) this.stats.set(ttl, (stats = new HopStats(ttl)));
+      stats.record({ from: result.from, rttMs: result.rtt });
+    }
+    this.emit({ type: 'round', round });
+    const responders = new Map(round.probes.map((p) => [p.ttl, p.result.from]));
+    for (const change of this.detector.see({ round: round.round, atMs: round.atMs, responders, destination: round.destination })) {
+      this.changes.push(change);
+      if (this.changes.length > MAX_CHANGES) this.changes.shift();
+      this.emit({ type: 'change', change });
+      if (change.type !== 'loss-start' && change.type !== 'loss-end') this.rediagnose(change);
+    }
+    if (control && round.round % CONTROL_EVERY === 0) void this.controlEcho(control);
+  }
+
+  /**
+   * One echo request to the destination, past every router (their ICMP budgets are the rounds'); echo replies are
+   * not rate-limited by Linux. Sent between rounds' probes, half an interval after this round.
+   */
+  private async controlEcho(control: Session): Promise<void> {
+    const subscribe = (this.controlSubscribe ??= fanOut(control.network));
+    const at = (this.options.intervalMs ?? DEFAULT_INTERVAL_MS) / 2;
+    const [answer] = await reprobe(control.options, control.method, control.network, subscribe, this.clock, control.tracer.ids, [{ ttl: control.options.maxTtl, atMs: at }], control.options.wait.maxMs, this.stopSignal.signal).catch(() => [null]);
+    if (!answer || answer.sentMs === null || this.pausedFlag) return;
+    this.controlCounts.sent++;
+    if (answer.result.from !== null) this.controlCounts.received++;
+  }
+
+  private controlSubscribe: ReturnType<typeof fanOut> | undefined;
+
+  snapshot(): WatchReport {
+    return this.report();
+  }
+
+  private report(): WatchReport {
+    const meta = this.meta;
+    const snapshots = [...this.stats.values()].sort((a, b) => a.ttl - b.ttl).map((s) => s.snapshot());
+    const distance = this.detector.portState !== 'silent' ? this.detector.distance : null;
+    const answering = snapshots.filter((s) => s.received > 0 && (distance === null || s.ttl <= distance));
+    const loss = readLoss(answering);
+    const lossByTtl = new Map(loss.hops.map((h) => [h.ttl, h]));
+    const traced = new Map((this.diagnosisReport?.hops ?? []).map((h) => [h.ttl, h]));
+    return {
+      ...WATCH_SCHEMA,
+      target: { host: meta?.host ?? this.target, address: meta?.address ?? '', family: meta?.family ?? 4 },
+      protocol: meta?.protocol ?? this.options.protocol ?? 'tcp',
+      port: meta?.port ?? null,
+      mode: meta?.mode ?? 'raw',
+      source: meta?.source ?? '',
+      sourcePort: meta?.sourcePort ?? null,
+      intervalMs: this.options.intervalMs ?? DEFAULT_INTERVAL_MS,
+      startedAt: this.startedAt.toISOString(),
+      durationMs: Math.round(performance.now() - this.started),
+      rounds: this.counted,
+      interrupted: this.interruptedFlag,
+      hops: snapshots.map((s) => {
+        const mpls = traced.get(s.ttl)?.mpls;
+        return { ...s, loss: lossByTtl.get(s.ttl) ?? null, ...(mpls && mpls.length > 0 ? { mpls } : {}) };
+      }),
+      portState: this.detector.portState,
+      distance,
+      forwardedLoss: loss.forwarded,
+      control: this.options.control === false ? null : { ...this.controlCounts },
+      changes: [...this.changes],
+      diagnosis: this.diagnosisReport?.diagnosis ?? null,
+    };
+  }
+}
+
+/** Where the rounds probe up to at first: the destination's hop, or one past the last hop that answered. */
+function horizonOf(report: TraceReport): number {
+  if (report.destination.hop !== null) return report.destination.hop;
+  const answered = report.hops.filter((h) => h.probes.some((p) => p.from !== null)).map((h) => h.ttl);
+  return Math.min(report.hops.at(-1)?.ttl ?? 1, (answered.at(-1) ?? 0) + 1);
+}
+
+/** Starts a watch of `target`; `onEvent` hears what happens as it happens. */
+export function startWatch(target: string, options: WatchOptions = {}, onEvent?: (event: WatchEvent) => void, clock: Clock = systemClock): WatchHandle {
+  return new Watch(
+    target,
+    options,
+    (event) => {
+      try {
+        onEvent?.(event);
+      } catch {
+        /* a listener's failure is the listener's */
+      }
+    },
+    clock,
+  );
+}
+
+/** The same watch as an async iterator of its events; 'result' comes last. Leaving the loop stops the watch. */
+export function watchEvents(target: string, options: WatchOptions = {}): AsyncIterableIterator<WatchEvent> {
+  return eventStream<WatchEvent>(async (push, stop) => {
+    const signal = options.signal ? AbortSignal.any([options.signal, stop]) : stop;
+    const report = await startWatch(target, { ...options, signal }, push).done;
+    push({ type: 'result', report });
+  });
+}
