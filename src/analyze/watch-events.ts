@@ -1,7 +1,9 @@
 // What changed during a watch, decided from rounds, never from one probe: a hop's responder (a path change), the
-// destination's distance, the port's state, and episodes of loss at the end of the path. A change is believed only
-// after enough consecutive rounds that loss alone would produce it less than once in ten thousand watches' worth of
-// rounds (the loss rate is the one measured so far), so a lossy path gives later, not false, events.
+// destination's distance, the port's state, and episodes of loss at the end of the path. The port is believed
+// silent only after enough silent rounds in a row that loss alone would produce such a run less than once in 10^7
+// rounds — at the upper end of the 95% interval of the loss measured so far, so early rounds and lossy paths give
+// later, not false, events (a day of rounds at 1/s is under 10^5).
+import { wilson } from './watch-loss.js';
 
 /**
  * What one round saw at the end of the path: the port answered (open), the destination refused it (closed), a
@@ -28,8 +30,10 @@ export type WatchChange =
 
 /** Consecutive agreeing rounds that establish a positive observation (an answer is not produced by loss). */
 const ANSWER_RUN = 3;
-/** The chance that loss alone fakes a silent run, at most. */
-const FALSE_SILENCE = 1e-4;
+/** The chance per round that loss alone fakes a silent run, at most. */
+const FALSE_SILENCE = 1e-7;
+/** Loss taken as at least this when choosing the run: nothing lost yet is not proof of a lossless path. */
+const LOSS_FLOOR = 0.02;
 const MAX_SILENT_RUN = 20;
 /** Rounds looked at for a loss episode. */
 const EPISODE_WINDOW = 10;
@@ -53,9 +57,9 @@ export function binomialTail(k: number, n: number, p: number): number {
 
 /** How many silent rounds in a row loss at `lossRate` would produce with probability below FALSE_SILENCE. */
 export function silentRunNeeded(lossRate: number): number {
-  if (lossRate <= 0) return ANSWER_RUN;
-  if (lossRate >= 1) return MAX_SILENT_RUN;
-  return Math.min(MAX_SILENT_RUN, Math.max(ANSWER_RUN, Math.ceil(Math.log(FALSE_SILENCE) / Math.log(lossRate))));
+  const rate = Math.max(LOSS_FLOOR, lossRate);
+  if (rate >= 1) return MAX_SILENT_RUN;
+  return Math.min(MAX_SILENT_RUN, Math.max(ANSWER_RUN, Math.ceil(Math.log(FALSE_SILENCE) / Math.log(rate))));
 }
 
 /** A value believed once it has been seen `needed(value)` rounds in a row. */
@@ -100,6 +104,8 @@ export class ChangeDetector {
   private rounds = 0;
   private lost = 0;
   private inEpisode = false;
+  /** Silent rounds in a row so far, while the port is not (yet) believed silent. */
+  private silentRun = 0;
 
   /** The changes this round establishes. */
   see(view: RoundView): WatchChange[] {
@@ -119,9 +125,17 @@ export class ChangeDetector {
       if (changed && previous !== null) changes.push({ type: 'distance-change', ...at, from: previous, to: view.destination.ttl });
     }
     const state = view.destination.state;
-    const { changed, previous } = this.port.see(state, state === 'silent' ? silentRunNeeded(lossRate) : ANSWER_RUN - 1);
+    // The loss rate from before the current silent run: the run itself is what is being judged.
+    const before = wilson(this.lost - this.silentRun, this.rounds - this.silentRun).high;
+    const { changed, previous } = this.port.see(state, state === 'silent' ? silentRunNeeded(before) : ANSWER_RUN - 1);
+    this.silentRun = state === 'silent' && this.port.current !== 'silent' ? this.silentRun + 1 : 0;
     // The first settled state is where the watch starts, not a change.
     if (changed && previous !== null) changes.push({ type: 'port-state', ...at, from: previous, to: state });
+    // Silence that became a state is no longer a loss episode (its first rounds may have started one).
+    if (changed && state === 'silent') {
+      this.inEpisode = false;
+      this.window.length = 0;
+    }
     // Loss is counted only while the port answers at all: a filtered port is a state, not loss.
     if (this.port.current !== 'silent') {
       const answered = state !== 'silent';
@@ -163,5 +177,6 @@ export class ChangeDetector {
     this.rounds = 0;
     this.lost = 0;
     this.inEpisode = false;
+    this.silentRun = 0;
   }
 }

@@ -92,11 +92,13 @@ export function readLoss(hops: readonly HopCounts[]): LossReading {
   if (!end) return { hops: labelled, forwarded: null };
   const endInterval = interval(end);
   if (endInterval.low === 0) return { hops: labelled, forwarded: null };
-  // Forwarded loss starts at the first hop whose persisting loss is both real and not clearly below the end's.
+  // Forwarded loss starts at the first step up: the first hop whose persisting loss is above the persisting loss
+  // before it beyond both intervals. (A rate-limited hop just before the step makes the two indistinguishable; the
+  // start is then given as that hop: the loss begins on the link into it or the next.)
   let from = end;
   for (let i = 0; i < answering.length; i++) {
-    const persists = interval(leastFrom[i]!);
-    if (persists.low > 0 && persists.high >= endInterval.low) {
+    const before = i > 0 ? interval(leastFrom[i - 1]!).high : 0;
+    if (interval(leastFrom[i]!).low > before) {
       from = answering[i]!;
       break;
     }

@@ -6,7 +6,7 @@
 // minute it is tried faster again. (Plain loss on the path also takes a hop's answers away, on their way back:
 // hence the margin over the path's own loss rate, which keeps a lossy path probed every round.)
 
-const RECENT = 8;
+const RECENT = 16;
 /** Unanswered probes among the last RECENT (with a later hop answering) that may mean "too fast for this router"... */
 const TOO_FAST = 3;
 /** ...when their share also exceeds the path's own loss rate by this much. */
@@ -14,7 +14,9 @@ const MARGIN_OVER_PATH_LOSS = 0.35;
 /** Linux's default: one ICMP per second per source once the burst is spent. */
 const FIRST_BACKOFF_MS = 1000;
 const MAX_SPACING_MS = 8000;
+/** A faster pace is tried this long after a back-off, twice as long after each try that failed, at most MAX_RECOVER_MS. */
 const RECOVER_AFTER_MS = 60_000;
+const MAX_RECOVER_MS = 600_000;
 
 interface Budget {
   /** Least time between two probes at this TTL (0: every round). */
@@ -22,7 +24,11 @@ interface Budget {
   lastSentMs: number;
   /** Recent outcomes where a later hop answered: true = this hop answered. */
   recent: boolean[];
+  /** The last back-off (or the start): recoverAfterMs after it, a faster pace is tried again. */
   quietSinceMs: number;
+  recoverAfterMs: number;
+  /** A faster pace is being tried: a back-off now means it was too fast. */
+  trying: boolean;
 }
 
 export class HopBudgets {
@@ -30,16 +36,17 @@ export class HopBudgets {
 
   private budget(ttl: number, nowMs: number): Budget {
     let budget = this.budgets.get(ttl);
-    if (!budget) this.budgets.set(ttl, (budget = { spacingMs: 0, lastSentMs: -Infinity, recent: [], quietSinceMs: nowMs }));
+    if (!budget) this.budgets.set(ttl, (budget = { spacingMs: 0, lastSentMs: -Infinity, recent: [], quietSinceMs: nowMs, recoverAfterMs: RECOVER_AFTER_MS, trying: false }));
     return budget;
   }
 
   /** Whether this round may probe `ttl`; call `sent` when it does. */
   allows(ttl: number, nowMs: number): boolean {
     const budget = this.budget(ttl, nowMs);
-    if (budget.spacingMs > 0 && nowMs - budget.quietSinceMs >= RECOVER_AFTER_MS) {
+    if (budget.spacingMs > 0 && nowMs - budget.quietSinceMs >= budget.recoverAfterMs) {
       budget.spacingMs = budget.spacingMs <= FIRST_BACKOFF_MS ? 0 : budget.spacingMs / 2;
       budget.quietSinceMs = nowMs;
+      budget.trying = true;
     }
     return nowMs - budget.lastSentMs >= budget.spacingMs;
   }
@@ -49,8 +56,9 @@ export class HopBudgets {
   }
 
   /**
-   * What a probe at `ttl` got, whether a later TTL answered in the same round, and the share of rounds the end of
-   * the path has lost so far.
+   * What a probe at `ttl` got, whether a later TTL answered in the same round, and how much the end of the path
+   * may be losing anyway (the top of its 95% interval: early on, with few rounds, that is high, so no hop is slowed
+   * on a handful of samples).
    */
   outcome(ttl: number, answered: boolean, laterAnswered: boolean, nowMs: number, pathLossRate = 0): void {
     if (!laterAnswered) return; // the traffic may not have got through: says nothing about this router's budget
@@ -59,10 +67,11 @@ export class HopBudgets {
     if (budget.recent.length > RECENT) budget.recent.shift();
     const unanswered = budget.recent.filter((a) => !a).length;
     if (unanswered >= TOO_FAST && unanswered / RECENT > pathLossRate + MARGIN_OVER_PATH_LOSS) {
+      // A back-off soon after a faster pace was tried: that pace was too fast, so wait longer before the next try.
+      if (budget.trying) budget.recoverAfterMs = Math.min(MAX_RECOVER_MS, budget.recoverAfterMs * 2);
+      budget.trying = false;
       budget.spacingMs = Math.min(MAX_SPACING_MS, Math.max(FIRST_BACKOFF_MS, budget.spacingMs * 2));
       budget.recent = [];
-      budget.quietSinceMs = nowMs;
-    } else if (!answered) {
       budget.quietSinceMs = nowMs;
     }
   }

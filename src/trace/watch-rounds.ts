@@ -10,6 +10,7 @@ import type { ReprobeRequest, Subscribe } from '../engine/reprober.js';
 import type { ProbeResult, TraceOptions } from '../engine/types.js';
 import type { ProbeMethod } from '../probe/method.js';
 import type { RoundPortState } from '../analyze/watch-events.js';
+import { wilson } from '../analyze/watch-loss.js';
 
 export interface RoundProbe {
   ttl: number;
@@ -194,7 +195,7 @@ export class WatchRounds {
     const end = result.destination.ttl;
     this.ends.rounds++;
     if (end !== null) this.ends.answered++;
-    const pathLoss = 1 - this.ends.answered / this.ends.rounds;
+    const pathLoss = wilson(this.ends.rounds - this.ends.answered, this.ends.rounds).high;
     for (const [ttl, got] of answered) this.budgets.outcome(ttl, got, highestAnswered > ttl, now, pathLoss);
     if (end !== null) {
       this.horizon = end;
