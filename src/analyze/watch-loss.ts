@@ -16,7 +16,8 @@ export function wilson(lost: number, sent: number): { low: number; high: number 
   const centre = p + z2 / (2 * sent);
   const margin = Z95 * Math.sqrt((p * (1 - p)) / sent + z2 / (4 * sent * sent));
   const denominator = 1 + z2 / sent;
-  return { low: Math.max(0, (centre - margin) / denominator), high: Math.min(1, (centre + margin) / denominator) };
+  // Exact at the ends: none lost is a lower bound of 0, all lost an upper bound of 1 (not a rounding error away).
+  return { low: lost === 0 ? 0 : Math.max(0, (centre - margin) / denominator), high: lost === sent ? 1 : Math.min(1, (centre + margin) / denominator) };
 }
 
 export interface HopCounts {

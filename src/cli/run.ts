@@ -15,6 +15,15 @@ const io = {
   err: (text: string) => void process.stderr.write(text),
 };
 
+// `portpath ... | head`: the reader left, so nobody wants the rest. End quietly, as the classic tools do, not with a
+// stack trace from the broken pipe.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 /** Before anything else touches the outside world: the raw sockets every trace of this run may need. */
 function openRawSockets(cli: CliOptions): RawSocketPool | null {
   if (cli.mode === 'unprivileged') return null;

@@ -1,0 +1,124 @@
+// `portpath watch` against real routers: loss injected on one link shows past it and not before it, with the start
+// of the loss found; a router with Linux's ICMP rate limit is labelled as such while the destination shows no loss;
+// a hop's responder changing mid-watch is a path change at that hop; a firewall rule added mid-watch is a port
+// state change and a fresh diagnosis. Fast rounds (tens a second) so each test takes seconds, not minutes.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import type { Chain } from '../../src/lab/topology.js';
+import type { WatchReport } from '../../src/trace/watch.js';
+import { CLI, runCli, withChain } from './harness.js';
+
+/** Runs `portpath watch --stream ...` in the client namespace, calling onLine for every JSON line. */
+function streamWatch(chain: Chain, args: string[], onLine: (line: Record<string, unknown>) => void): Promise<{ code: number | null; lines: Record<string, unknown>[]; stderr: string }> {
+  const child = spawn('ip', ['netns', 'exec', chain.client.namespace, process.execPath, CLI, 'watch', '--stream', '-n', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  let buffered = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    let newline;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
+      buffered = buffered.slice(newline + 1);
+      lines.push(line);
+      onLine(line);
+    }
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, lines, stderr })));
+}
+
+async function watchJson(chain: Chain, args: string[]): Promise<WatchReport> {
+  const run = await runCli(chain.client.namespace, ['watch', '--json', '-n', ...args]);
+  assert.equal(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout) as WatchReport;
+}
+
+test('20% loss on link 3 (toward the server): hops past it show it, within the 95% interval after 200 rounds; hops before it 0%', async (t) => {
+  const seed = 3;
+  await withChain(t, { routers: 4, seed, links: { 3: { lossToServer: 0.2 } } }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    const report = await watchJson(chain, ['--interval', '0.05', '-c', '200', '-w', '1', chain.serverAddress(4), '443']);
+    const context = `seed ${seed}: ${JSON.stringify(report.hops.map((h) => [h.ttl, h.sent, h.received, h.loss?.label]))} ${JSON.stringify(report.forwardedLoss)}`;
+    assert.equal(report.rounds, 200, context);
+    for (const hop of report.hops.filter((h) => h.ttl <= 2)) assert.equal(hop.lossPct, 0, context);
+    for (const hop of report.hops.filter((h) => h.ttl >= 3)) {
+      assert.ok(hop.loss && hop.loss.lowPct <= 20 && hop.loss.highPct >= 20, `hop ${hop.ttl}: ${context}`);
+      assert.equal(hop.loss.label, 'forwarded', context);
+    }
+    assert.equal(report.forwardedLoss?.fromTtl, 3, context);
+    assert.equal(report.forwardedLoss?.atTtl, 5, context);
+    assert.equal(report.portState, 'open');
+    assert.ok(!report.changes.some((c) => c.type === 'port-state' || c.type === 'path-change'), context);
+  });
+});
+
+test("a router with Linux's default ICMP rate limit, watched 10 rounds a second: labelled an ICMP limit, the destination shows 0%", async (t) => {
+  await withChain(t, { routers: 4, icmpRateLimit: [2] }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    const report = await watchJson(chain, ['--interval', '0.1', '-c', '150', '-w', '1', chain.serverAddress(4), '443']);
+    const context = JSON.stringify(report.hops.map((h) => [h.ttl, h.sent, h.received, h.loss?.label]));
+    const hop2 = report.hops.find((h) => h.ttl === 2)!;
+    assert.ok(hop2.lossPct > 20, context);
+    assert.equal(hop2.loss?.label, 'icmp-limit', context);
+    // Its budget was learned: it was probed far less than the 150 rounds.
+    assert.ok(hop2.sent < 100, context);
+    const destination = report.hops.at(-1)!;
+    assert.equal(destination.lossPct, 0, context);
+    assert.equal(report.forwardedLoss, null, context);
+    for (const hop of report.hops.filter((h) => h.ttl !== 2)) assert.equal(hop.loss?.label, 'none', context);
+  });
+});
+
+test("hop 2's responder changes mid-watch: a path change event at hop 2, with the old and the new address", async (t) => {
+  await withChain(t, { routers: 3 }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    const r2 = chain.routers[1]!;
+    const oldAddress = chain.routerAddress(2, 4);
+    let changed = false;
+    const run = await streamWatch(chain, ['--interval', '0.05', '-c', '120', '-w', '1', chain.serverAddress(4), '443'], (line) => {
+      if (!changed && line.type === 'round' && (line.round as number) >= 40) {
+        changed = true;
+        // r2 now answers from another address of the same interface (its route back to us names it): what a
+        // traceroute sees when the path moves to another router.
+        const route = chain.exec(r2, 'ip', ['route', 'get', '198.18.1.1']);
+        const [, via, dev] = /via (\S+) dev (\S+)/.exec(route)!;
+        chain.exec(r2, 'ip', ['addr', 'add', '198.18.2.9/24', 'dev', dev!]);
+        chain.exec(r2, 'ip', ['route', 'replace', '198.18.1.1/32', 'via', via!, 'dev', dev!, 'src', '198.18.2.9']);
+      }
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const changes = run.lines.filter((l) => l.type === 'change');
+    assert.deepEqual(
+      changes.map((c) => [c.change, c.ttl, c.from, c.to]),
+      [['path-change', 2, oldAddress, '198.18.2.9']],
+      JSON.stringify(changes),
+    );
+    const round = changes[0]!.round as number;
+    assert.ok(round > 40 && round <= 45, `seen at round ${round}`);
+  });
+});
+
+test('a firewall rule added mid-watch: the port goes from open to silent, and a fresh diagnosis says where it stops', async (t) => {
+  await withChain(t, { routers: 3 }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    let added = false;
+    const run = await streamWatch(chain, ['--interval', '0.05', '-c', '150', '-w', '0.5', chain.serverAddress(4), '443'], (line) => {
+      if (!added && line.type === 'round' && (line.round as number) >= 40) {
+        added = true;
+        chain.exec(chain.routers[2]!, 'iptables', ['-I', 'FORWARD', '-p', 'tcp', '--dport', '443', '-j', 'DROP']);
+      }
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const changes = run.lines.filter((l) => l.type === 'change' && l.change === 'port-state');
+    assert.deepEqual(changes.map((c) => [c.from, c.to]), [['open', 'silent']], JSON.stringify(run.lines.filter((l) => l.type === 'change')));
+    const diagnoses = run.lines.filter((l) => l.type === 'diagnosis');
+    assert.equal(diagnoses[0]!.verdict, 'open');
+    const after = diagnoses.at(-1)!;
+    assert.notEqual(after.verdict, 'open', JSON.stringify(diagnoses));
+    assert.equal(after.hop, 3, JSON.stringify(after));
+    const result = run.lines.at(-1)!;
+    assert.equal(result.portState, 'silent');
+  });
+});
