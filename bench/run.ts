@@ -7,8 +7,9 @@
 //
 // Options: --verbose (raw output of peers whose output could not be parsed), --timeout S (per tool, default 120),
 // --cooldown S (pause between tool runs, default 6), --repeat N (runs of each quick tool, median kept; default 3),
-// --only a,b,rtt,rss,overhead,long,many,flood (a subset of the phases; overhead measures both scenarios, --repeat runs per
-// side; long builds a lab of its own, 20 routers at 2 ms per link).
+// --only a,b,rtt,rss,overhead,long,many,flood,watch (a subset of the phases; overhead measures both scenarios, --repeat runs
+// per side; long builds a lab of its own, 20 routers at 2 ms per link; watch, only when asked for by --only, a 30-hop
+// watch for --watch-seconds, default 600).
 import { parseArgs } from 'node:util';
 import { buildChain } from '../src/lab/topology.js';
 import type { Chain } from '../src/lab/topology.js';
@@ -17,6 +18,7 @@ import { runInNode, sleep } from './exec.js';
 import { describeControl, describeDiagnosis, diagnosisRight, reprobedHops } from './diagnosis.js';
 import { measureFlood } from './flood.js';
 import { measureMany } from './many.js';
+import { measureWatch } from './watch.js';
 import { describeOverhead, measureOverhead } from './overhead.js';
 import type { OverheadOutcome } from './overhead.js';
 import { PORTPATH_CLI, portpath, toolsFor } from './peers.js';
@@ -35,7 +37,9 @@ import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead, targetUnpri
 const ROUTERS = 6;
 const DELAY_MS = 5;
 
-const PARTS = ['a', 'b', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood'] as const;
+const PARTS = ['a', 'b', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'watch'] as const;
+/** Phases run without --only: the watch phase takes ten minutes, so it runs only when named. */
+const DEFAULT_PARTS = PARTS.filter((p) => p !== 'watch');
 const LONG_ROUTERS = 20;
 const LONG_DELAY_MS = 2;
 /** Only runs quicker than this are repeated (see measuredRun). */
@@ -49,6 +53,7 @@ interface Settings extends RunSettings {
   /** Runs per tool when its first run is quick (median kept); also the runs per side of the overhead phase. */
   repeat: number;
   parts: ReadonlySet<Part>;
+  watchSeconds: number;
 }
 
 function settingsFromArgs(): Settings {
@@ -58,7 +63,8 @@ function settingsFromArgs(): Settings {
       timeout: { type: 'string', default: '120' },
       cooldown: { type: 'string', default: '6' },
       repeat: { type: 'string', default: '3' },
-      only: { type: 'string', default: PARTS.join(',') },
+      only: { type: 'string', default: DEFAULT_PARTS.join(',') },
+      'watch-seconds': { type: 'string', default: '600' },
     },
   });
   const timeoutSeconds = Number(values.timeout);
@@ -69,7 +75,9 @@ function settingsFromArgs(): Settings {
   const parts = values.only.split(',').map((p) => p.trim());
   const unknown = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
   if (unknown.length) throw new Error(`--only takes a comma list of ${PARTS.join(', ')}; not ${unknown.join(', ')}`);
-  return { verbose: values.verbose, timeoutSeconds, cooldownSeconds, repeat, parts: new Set(parts as Part[]) };
+  const watchSeconds = Number(values['watch-seconds']);
+  if (!Number.isInteger(watchSeconds) || watchSeconds < 70) throw new Error('--watch-seconds must be a whole number ≥ 70');
+  return { verbose: values.verbose, timeoutSeconds, cooldownSeconds, repeat, parts: new Set(parts as Part[]), watchSeconds };
 }
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -235,6 +243,7 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
   const long = parts.has('long') ? await runLongPath(settings) : null;
   if (parts.has('many')) await runMany(settings);
   if (parts.has('flood')) await runFlood();
+  if (parts.has('watch')) await runWatch(settings);
   printTargets(chain, parts, { a, b, overheadA, overheadB, accuracy, rss, long });
 }
 
@@ -277,6 +286,19 @@ async function runFlood(): Promise<void> {
     out(table(['SYN flood', 'tool', 'wall s', 'CPU s', 'every hop 3/3'], rows.map((r) => [r.rate, r.tool, r.wall.toFixed(2), r.cpu.toFixed(2), r.complete ? 'yes' : 'NO'])));
   } catch (error) {
     out(`Busy host: not measured (${(error as Error).message})`);
+  }
+}
+
+/** A long watch beside mtr (bench/watch.ts). */
+async function runWatch(settings: Settings): Promise<void> {
+  out();
+  progress(`(watch) a 30-hop watch at 1 round/s for ${settings.watchSeconds} s: portpath, 10 watches in one process, mtr`);
+  try {
+    const rows = await measureWatch(settings.watchSeconds);
+    out(`Long watch: 30 hops, 1 round/s, ${settings.watchSeconds} s, three watchers at once on one lab (ICMP rate limits off); CPU after the first minute`);
+    out(table(['watcher', 'CPU % of a core', 'RSS at 1 min MiB', 'RSS at end MiB', 'rounds'], rows.map((r) => [r.tool, r.cpuPct.toFixed(2), r.rssAtMinuteMib.toFixed(1), r.rssAtEndMib.toFixed(1), r.rounds])));
+  } catch (error) {
+    out(`Long watch: not measured (${(error as Error).message})`);
   }
 }
 

@@ -2,6 +2,12 @@
 // describes it. The library never prints, exits, handles signals or drops privileges on its own.
 export { compare, openRawSockets, trace, traceEvents } from './trace/api.js';
 export { DEFAULT_PORTS, parseMethod } from './trace/method-spec.js';
+export { startWatch, watchEvents, WATCH_SCHEMA } from './trace/watch.js';
+export type { WatchEvent, WatchHandle, WatchHop, WatchOptions, WatchReport } from './trace/watch.js';
+export type { RoundProbe, RoundResult } from './trace/watch-rounds.js';
+export type { RoundPortState, WatchChange } from './analyze/watch-events.js';
+export type { ForwardedLoss, HopLoss, LossLabel } from './analyze/watch-loss.js';
+export type { HopStatsSnapshot, Responder } from './analyze/hop-stats.js';
 export type { RawSocketRequest } from './trace/api.js';
 export type { CompareOptions, CompareReport, ComparedTrace } from './trace/compare.js';
 export type { RunOptions as TraceOptions, TraceEvent, TraceReport, TraceRole } from './trace/trace.js';

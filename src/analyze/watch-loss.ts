@@ -44,8 +44,13 @@ export interface HopLoss {
 }
 
 export interface ForwardedLoss {
-  /** The first hop from which every later hop shows the loss: it starts on the link into this hop. */
+  /** The first hop from which every later hop shows the loss. */
   fromTtl: number;
+  /**
+   * The last hop before it known to be clean (null: none, the loss may start at the first link): the loss begins
+   * between the two — on the link into fromTtl when afterTtl is fromTtl - 1.
+   */
+  afterTtl: number | null;
   /** Measured at the last hop of the path (the destination when it answers). */
   atTtl: number;
   lossPct: number;
@@ -94,18 +99,25 @@ export function readLoss(hops: readonly HopCounts[]): LossReading {
   const endInterval = interval(end);
   if (endInterval.low === 0) return { hops: labelled, forwarded: null };
   // Forwarded loss starts at the first step up: the first hop whose persisting loss is above the persisting loss
-  // before it beyond both intervals. (A rate-limited hop just before the step makes the two indistinguishable; the
-  // start is then given as that hop: the loss begins on the link into it or the next.)
+  // before it beyond both intervals. Hops whose loss is their own ICMP limit say nothing about it either way, so
+  // the step is looked for among the others, and the start is given as the hop after the last one known clean:
+  // with an ICMP-limited hop in between, the loss may begin on either side of it.
   let from = end;
+  let after: HopCounts | null = null;
+  let lastClean: HopCounts | null = null;
+  const limited = new Set(labelled.filter((h) => h.label === 'icmp-limit').map((h) => h.ttl));
   for (let i = 0; i < answering.length; i++) {
-    const before = i > 0 ? interval(leastFrom[i - 1]!).high : 0;
+    if (limited.has(answering[i]!.ttl)) continue;
+    const before = lastClean ? interval(leastFrom[answering.indexOf(lastClean)]!).high : 0;
     if (interval(leastFrom[i]!).low > before) {
       from = answering[i]!;
+      after = lastClean;
       break;
     }
+    lastClean = answering[i]!;
   }
   return {
     hops: labelled,
-    forwarded: { fromTtl: from.ttl, atTtl: end.ttl, lossPct: pct(lossOf(end)), lowPct: pct(endInterval.low), highPct: pct(endInterval.high), sent: end.sent, received: end.received },
+    forwarded: { fromTtl: from.ttl, afterTtl: after?.ttl ?? null, atTtl: end.ttl, lossPct: pct(lossOf(end)), lowPct: pct(endInterval.low), highPct: pct(endInterval.high), sent: end.sent, received: end.received },
   };
 }

@@ -95,7 +95,9 @@ export function watchFindings(report: WatchReport): string[] {
   lines.push(report.protocol === 'icmp' ? `Destination: ${state}${control}` : `Port ${report.port}/${report.protocol}: ${state}${report.distance !== null ? ` at hop ${report.distance}` : ''}${control}`);
   const f = report.forwardedLoss;
   if (f) {
-    const start = f.fromTtl === f.atTtl ? `at hop ${f.atTtl}` : `from hop ${f.fromTtl} on (seen to hop ${f.atTtl})`;
+    const reach = f.fromTtl === f.atTtl ? `at hop ${f.atTtl}` : `from hop ${f.fromTtl} on (seen to hop ${f.atTtl})`;
+    // An ICMP-limited hop between the last clean hop and the first lossy one hides which link loses.
+    const start = f.afterTtl !== null && f.afterTtl < f.fromTtl - 1 ? `${reach}, starting somewhere after hop ${f.afterTtl}` : reach;
     lines.push(`Path loss: ${pct(f.lossPct)}% (95% interval ${pct(f.lowPct)}-${pct(f.highPct)}%, ${f.sent - f.received} of ${f.sent} lost) ${start}.`);
   } else if (report.rounds > 0) {
     lines.push('Path loss: none to the end of the path.');

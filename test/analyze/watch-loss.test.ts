@@ -38,6 +38,7 @@ test('loss from hop 3 to the end is path loss starting at hop 3, with the interv
     { ttl: 5, sent: 200, received: 160 },
   ]);
   assert.equal(reading.forwarded?.fromTtl, 3);
+  assert.equal(reading.forwarded?.afterTtl, 2);
   assert.equal(reading.forwarded?.atTtl, 5);
   assert.equal(reading.forwarded?.lossPct, 20);
   assert.ok(reading.forwarded!.lowPct < 20 && reading.forwarded!.highPct > 20);
