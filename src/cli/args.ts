@@ -32,6 +32,21 @@ export interface CliOptions {
   compare: ProbeSpec[] | null;
   /** `portpath watch`: rounds at an interval instead of one trace (null: a trace). */
   watch: WatchCli | null;
+  /** -z / --asn-db / --geoip: who owns each hop (null: not asked). */
+  owners: OwnersCli | null;
+  /** --report-file: a report written to this file, in this format. */
+  reportFile: { path: string; format: ReportFormat } | null;
+}
+
+export type ReportFormat = 'html' | 'md' | 'csv' | 'json';
+
+export interface OwnersCli {
+  /** Ask Team Cymru's DNS service. */
+  dns: boolean;
+  /** --dns SERVER: the resolver to ask instead of the system's. */
+  servers: string[];
+  asnDb: string | null;
+  geoDb: string | null;
 }
 
 export interface WatchCli {
@@ -94,7 +109,7 @@ export function splitHostPort(target: string): { host: string; port: string | nu
 }
 
 /** The version in package.json (dist/src/cli/ is three levels below the package root). */
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
     return manifest.version ?? 'unknown';
@@ -149,6 +164,12 @@ export function buildProgram(watch = false): Command {
     .addOption(new Option('--mode <mode>', 'raw sockets, unprivileged sockets, or auto: raw when permitted').choices(['raw', 'unprivileged', 'auto']).default('auto'))
     .option('--control <method>', 'control trace run alongside, to tell a blocked port from a broken path: tcp:PORT, udp:PORT, icmp or none (default icmp)')
     .option('--compare <methods>', 'trace several methods side by side, e.g. tcp:443,udp:53,icmp (the port argument is then not used)')
+    .option('-z, --asn', "show who owns each hop: AS number and name, from Team Cymru's DNS service (or --asn-db)")
+    .option('--dns <server>', 'resolver for the AS lookups (default: the system resolver)')
+    .option('--asn-db <file>', 'offline ASN database (.mmdb: GeoLite2-ASN or IPinfo layout)')
+    .option('--geoip <file>', 'offline GeoIP database (.mmdb: GeoLite2-Country/City or IPinfo layout): country, city')
+    .option('--report-file <file>', 'also write a report to FILE (format from its extension: .html .md .csv .json)')
+    .addOption(new Option('--format <format>', 'report format when the extension does not say').choices(['html', 'md', 'csv', 'json']))
     .version(packageVersion(), '-V, --version')
     .helpOption('-h, --help')
     .exitOverride()
@@ -208,7 +229,37 @@ export function parseArgs(argv: string[], watch = false): CliOptions {
     control: parseControl(o.control as string | undefined, protocol),
     compare: parseCompare(o.compare as string | undefined),
     watch: watch ? parseWatch(o) : null,
+    owners: parseOwners(o),
+    reportFile: parseReportFile(o),
   };
+}
+
+function parseOwners(o: Record<string, string | boolean | undefined>): OwnersCli | null {
+  const asnDb = (o.asnDb as string | undefined) ?? null;
+  const geoDb = (o.geoip as string | undefined) ?? null;
+  const server = o.dns as string | undefined;
+  if (server !== undefined && addressFamily(server) === null) throw usage(`--dns takes the resolver's IP address, not '${server}'.`);
+  if (!o.asn && !asnDb && !geoDb) {
+    if (server !== undefined) throw usage('--dns is for the AS lookups: add -z.');
+    return null;
+  }
+  // DNS when asked for by -z and no ASN database answers instead (or when a resolver is named).
+  return { dns: Boolean(o.asn) && (!asnDb || server !== undefined), servers: server ? [server] : [], asnDb, geoDb };
+}
+
+const FORMATS: Record<string, ReportFormat> = { '.html': 'html', '.htm': 'html', '.md': 'md', '.markdown': 'md', '.csv': 'csv', '.json': 'json' };
+
+function parseReportFile(o: Record<string, string | boolean | undefined>): CliOptions['reportFile'] {
+  const path = o.reportFile as string | undefined;
+  const format = o.format as ReportFormat | undefined;
+  if (path === undefined) {
+    if (format !== undefined) throw usage('--format is for --report-file FILE.');
+    return null;
+  }
+  const extension = /\.[a-z]+$/i.exec(path)?.[0]?.toLowerCase() ?? '';
+  const chosen = format ?? FORMATS[extension];
+  if (!chosen) throw usage(`Cannot tell the report format from '${path}': name it .html, .md, .csv or .json, or add --format.`);
+  return { path, format: chosen };
 }
 
 function parseWatch(o: Record<string, string | boolean | undefined>): WatchCli {

@@ -12,6 +12,7 @@ import type { WatchEvent, WatchHandle, WatchOptions, WatchReport } from '../trac
 import type { CliOptions } from './args.js';
 import type { Output } from './common.js';
 import type { ReverseNames } from './names.js';
+import type { OwnerLookups } from '../trace/owners.js';
 
 type Display = 'stats' | 'history' | 'changes';
 const NEXT_DISPLAY: Record<Display, Display> = { stats: 'history', history: 'changes', changes: 'stats' };
@@ -32,11 +33,12 @@ interface ViewProps {
   handle: WatchHandle;
   subscribe: (listener: () => void) => () => void;
   names: ReverseNames;
+  owners: OwnerLookups | null;
   numericAtStart: boolean;
   onQuit: () => void;
 }
 
-function LiveView({ handle, subscribe, names, numericAtStart, onQuit }: ViewProps): ReactElement {
+function LiveView({ handle, subscribe, names, owners, numericAtStart, onQuit }: ViewProps): ReactElement {
   const { stdout } = useStdout();
   const [, setTick] = useState(0);
   const [display, setDisplay] = useState<Display>('stats');
@@ -66,7 +68,7 @@ function LiveView({ handle, subscribe, names, numericAtStart, onQuit }: ViewProp
   const title = `${watchTitle(report)}${handle.paused ? '   [paused]' : ''}`;
   let body: string[];
   if (display === 'stats') {
-    body = columns(WATCH_COLUMNS, watchRows(report, showNames ? names.nameOf : null));
+    body = columns(WATCH_COLUMNS, watchRows(report, showNames ? names.nameOf : null, owners?.infoOf));
   } else if (display === 'history') {
     const label = (ttl: number, address: string) => `${String(ttl).padStart(3)}  ${address.padEnd(16).slice(0, 16)}  `;
     body = ['Hop  Address           RTT history (newest right; · lost)'].concat(
@@ -90,19 +92,26 @@ function LiveView({ handle, subscribe, names, numericAtStart, onQuit }: ViewProp
   );
 }
 
-export async function liveView(cli: CliOptions, options: WatchOptions, names: ReverseNames, io: Output): Promise<number> {
+/** Runs the watch on screen until q, Ctrl-C or SIGTERM; prints the final report on the normal screen and returns it. */
+export async function liveView(cli: CliOptions, options: WatchOptions, names: ReverseNames, io: Output, owners: OwnerLookups | null): Promise<WatchReport> {
   const listeners = new Set<() => void>();
   const subscribe = (listener: () => void) => {
     listeners.add(listener);
     return () => void listeners.delete(listener);
   };
   const onEvent = (event: WatchEvent) => {
-    if (event.type === 'round') for (const p of event.round.probes) if (p.result.from) void names.lookup(p.result.from);
+    if (event.type === 'round') {
+      for (const p of event.round.probes) {
+        if (!p.result.from) continue;
+        void names.lookup(p.result.from);
+        void owners?.lookup(p.result.from);
+      }
+    }
     for (const listener of listeners) listener();
   };
   const handle = startWatch(cli.host, options, onEvent);
   process.stdout.write(ENTER_ALTERNATE);
-  const app = render(h(Fragment, null, h(LiveView, { handle, subscribe, names, numericAtStart: cli.numeric, onQuit: () => handle.stop() })), {
+  const app = render(h(Fragment, null, h(LiveView, { handle, subscribe, names, owners, numericAtStart: cli.numeric, onQuit: () => handle.stop() })), {
     exitOnCtrlC: false,
     patchConsole: false,
   });
@@ -114,7 +123,8 @@ export async function liveView(cli: CliOptions, options: WatchOptions, names: Re
     await app.waitUntilExit().catch(() => undefined);
     process.stdout.write(LEAVE_ALTERNATE);
     names.cancel();
+    owners?.cancel();
   }
-  io.out(formatWatchReport(report, cli.numeric ? null : names.nameOf));
-  return 0;
+  io.out(formatWatchReport(report, cli.numeric ? null : names.nameOf, { ownerOf: owners?.infoOf }));
+  return report;
 }

@@ -9,6 +9,7 @@ import { dropPrivileges } from '../transport/privileges.js';
 import type { RawSocketPool } from '../transport/privileges.js';
 import { openRawSockets as openPool } from '../trace/api.js';
 import { traceCommand } from './trace-command.js';
+import { openOwners } from './owners.js';
 
 const io = {
   out: (text: string) => void process.stdout.write(text),
@@ -60,12 +61,13 @@ async function main(argv: string[]): Promise<number> {
   // A watch runs until stopped: SIGTERM ends it like Ctrl-C, with its report printed and the terminal restored.
   if (options.watch) process.on('SIGTERM', () => controller.abort());
   const pool = openRawSockets(options);
+  const owners = openOwners(options);
   dropPrivileges();
   if (options.watch) {
     const { watchCommand } = await import('./watch-command.js');
-    return watchCommand(options, options.watch, io, controller.signal, pool ?? undefined);
+    return watchCommand(options, options.watch, io, controller.signal, pool ?? undefined, owners);
   }
-  return traceCommand(options, io, controller.signal, pool ?? undefined);
+  return traceCommand(options, io, controller.signal, pool ?? undefined, owners);
 }
 
 main(process.argv.slice(2)).then(

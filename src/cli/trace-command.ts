@@ -12,8 +12,10 @@ import { compareCommand } from './compare-command.js';
 import { announceMode, EXIT_INTERRUPTED, runOptions } from './common.js';
 import type { Output } from './common.js';
 import { ReverseNames } from './names.js';
+import type { OwnerLookups } from '../trace/owners.js';
+import { writeReportFile } from './report-file.js';
 
-export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSignal, pool?: RawSocketPool): Promise<number> {
+export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSignal, pool?: RawSocketPool, owners: OwnerLookups | null = null): Promise<number> {
   if (cli.compare) return compareCommand(cli, io, signal, pool);
   const names = new ReverseNames(!cli.numeric);
   // Hop lines print in TTL order once each hop is done and its names are looked up; a promise chain keeps order.
@@ -30,36 +32,40 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
     } else if (event.type === 'hop' && event.trace === 'main' && !cli.json && target) {
       const { hop } = event;
       const pending = { target, destination: { reached: false, hop: null, state: null, reason: 'timeout' as const, by: null } };
-      const lookups = names.lookupHops([hop]);
+      const lookups = Promise.all([names.lookupHops([hop]), ...(owners ? hop.probes.flatMap((p) => (p.from ? [owners.lookup(p.from)] : [])) : [])]);
       printing = printing.then(async () => {
         await lookups;
         // The port state is known only at the end; the final hop's line is printed with it (below).
         if (hop.probes.some((p) => p.reply && p.reply.kind !== 'time-exceeded' && p.reply.kind !== 'other-icmp')) return;
         printed.add(hop.ttl);
-        io.out(formatHop(hop, pending, names.nameOf) + formatHopDetails(hop, cli.verbose));
+        io.out(formatHop(hop, pending, names.nameOf, owners?.infoOf) + formatHopDetails(hop, cli.verbose));
       });
     }
   };
   try {
-    const report = await runTrace(cli.host, runOptions(cli, io, signal, pool, { protocol: cli.protocol, port: cli.port, control: cli.control ?? false }), onEvent);
+    const report = await runTrace(cli.host, { ...runOptions(cli, io, signal, pool, { protocol: cli.protocol, port: cli.port, control: cli.control ?? false }), ...(owners ? { owners } : {}) }, onEvent);
     await printing;
-    const { control, diagnosis, ...result } = report;
+    const { control, diagnosis, owners: known, ownerNotes, ...result } = report;
+    const named = (r: TraceResult) => (cli.numeric ? r : withNames(r, names.names));
+    const json = () => ({ ...named(result), ...(control ? { control: named(control) } : {}), diagnosis, ...(known ? { owners: known, ownerNotes } : {}) });
+    if (cli.json || cli.reportFile) await names.lookupHops([...result.hops, ...(control?.hops ?? [])]);
     if (cli.json) {
-      await names.lookupHops([...result.hops, ...(control?.hops ?? [])]);
-      const named = (r: TraceResult) => (cli.numeric ? r : withNames(r, names.names));
-      io.out(renderJson({ ...named(result), ...(control ? { control: named(control) } : {}), diagnosis }));
+      io.out(renderJson(json()));
     } else {
       for (const hop of result.hops) {
         if (printed.has(hop.ttl)) continue;
         await names.lookupHops([hop]);
-        io.out(formatHop(hop, result, names.nameOf) + formatHopDetails(hop, cli.verbose));
+        io.out(formatHop(hop, result, names.nameOf, owners?.infoOf) + formatHopDetails(hop, cli.verbose));
       }
       io.out(formatPortState(result));
       io.out(formatSummary(result, diagnosis.verdict === 'reset-in-path' || diagnosis.verdict === 'terminated-in-path'));
       io.out(formatDiagnosis(diagnosis, cli.verbose));
+      for (const note of ownerNotes ?? []) io.err(`portpath: ${note}\n`);
     }
+    writeReportFile(cli, { trace: report, json: json() }, names.nameOf, owners);
     return result.interrupted ? EXIT_INTERRUPTED : 0;
   } finally {
     names.cancel();
+    owners?.cancel();
   }
 }

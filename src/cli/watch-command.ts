@@ -11,6 +11,8 @@ import type { CliOptions, WatchCli } from './args.js';
 import { announceMode, runOptions } from './common.js';
 import type { Output } from './common.js';
 import { ReverseNames } from './names.js';
+import type { OwnerLookups } from '../trace/owners.js';
+import { writeReportFile } from './report-file.js';
 
 /** Plain output prints the table about this often. */
 const PLAIN_TABLE_EVERY_MS = 10_000;
@@ -37,23 +39,32 @@ function streamLines(event: WatchEvent): object[] {
   }
 }
 
-export async function watchCommand(cli: CliOptions, watch: WatchCli, io: Output, signal: AbortSignal, pool?: RawSocketPool): Promise<number> {
+export async function watchCommand(cli: CliOptions, watch: WatchCli, io: Output, signal: AbortSignal, pool?: RawSocketPool, owners: OwnerLookups | null = null): Promise<number> {
   const names = new ReverseNames(!cli.numeric);
   const options: WatchOptions = {
     ...runOptions(cli, io, signal, pool, { protocol: cli.protocol, port: cli.port, control: cli.control ?? false }),
+    ...(owners ? { owners } : {}),
     intervalMs: watch.intervalMs,
     rounds: watch.rounds,
   };
   const live = Boolean(process.stdout.isTTY) && !cli.json && !watch.report && !watch.stream;
   if (live) {
     const { liveView } = await import('./live-view.js');
-    return liveView(cli, options, names, io);
+    const report = await liveView(cli, options, names, io, owners);
+    writeReportFile(cli, { watch: report, json: owners ? { ...report, owners: owners.all(), ownerNotes: owners.notes } : report }, names.nameOf, owners);
+    return 0;
   }
   let handle: WatchHandle | null = null;
   let lastTable = performance.now();
   const onEvent = (event: WatchEvent) => {
     if (event.type === 'start') announceMode(cli, [event.meta], io);
-    if (event.type === 'round') for (const p of event.round.probes) if (p.result.from) void names.lookup(p.result.from);
+    if (event.type === 'round') {
+      for (const p of event.round.probes) {
+        if (!p.result.from) continue;
+        void names.lookup(p.result.from);
+        void owners?.lookup(p.result.from);
+      }
+    }
     if (watch.stream) {
       for (const line of streamLines(event)) io.out(JSON.stringify(line) + '\n');
       return;
@@ -64,18 +75,22 @@ export async function watchCommand(cli: CliOptions, watch: WatchCli, io: Output,
     if (event.type === 'change') io.out(changeText(event.change) + '\n');
     if (event.type === 'round' && handle && performance.now() - lastTable >= PLAIN_TABLE_EVERY_MS) {
       lastTable = performance.now();
-      io.out('\n' + formatWatchReport(handle.snapshot(), names.nameOf, { changes: false }) + '\n');
+      io.out('\n' + formatWatchReport(handle.snapshot(), names.nameOf, { changes: false, ownerOf: owners?.infoOf }) + '\n');
     }
   };
   handle = startWatch(cli.host, options, onEvent);
   try {
     const report: WatchReport = await handle.done;
     await Promise.all(report.hops.flatMap((h) => h.responders.map((r) => names.lookup(r.address))));
-    if (cli.json) io.out(renderJson(report));
+    await owners?.settle();
+    const json = owners ? { ...report, owners: owners.all(), ownerNotes: owners.notes } : report;
+    if (cli.json) io.out(renderJson(json));
     else if (watch.stream) io.out(JSON.stringify({ type: 'result', rounds: report.rounds, portState: report.portState, forwardedLoss: report.forwardedLoss }) + '\n');
-    else io.out((watch.report ? '' : '\n') + formatWatchReport(report, names.nameOf));
+    else io.out((watch.report ? '' : '\n') + formatWatchReport(report, names.nameOf, { ownerOf: owners?.infoOf }));
+    writeReportFile(cli, { watch: report, json }, names.nameOf, owners);
     return 0;
   } finally {
     names.cancel();
+    owners?.cancel();
   }
 }

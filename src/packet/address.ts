@@ -132,3 +132,19 @@ export function canonicalAddress(text: string): string {
   const v6 = parseIpv6(text);
   return v6 ? bytesToIpv6(v6) : text;
 }
+
+/** The network address of `address` with its first `length` bits kept, in canonical text. */
+export function networkAddress(address: string, length: number): string {
+  const bytes = Buffer.from(addressToBytes(address));
+  for (let bit = length; bit < bytes.length * 8; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
+  return bytes.length === 4 ? bytesToIpv4(bytes) : bytesToIpv6(bytes);
+}
+
+/** Whether `address` lies in `prefix` ("198.18.0.0/15", "2001:db8::/32"); false across families. */
+export function inPrefix(address: string, prefix: string): boolean {
+  const [base, lengthText] = prefix.split('/');
+  const family = addressFamily(address);
+  if (family === null || family !== addressFamily(base!)) return false;
+  const length = Number(lengthText);
+  return networkAddress(address, length) === networkAddress(base!, length);
+}

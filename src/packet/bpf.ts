@@ -11,12 +11,13 @@ export interface BpfInstruction {
 }
 
 // Opcode parts (linux/bpf_common.h).
-const LD = 0x00, LDX = 0x01, ALU = 0x04, JMP = 0x05, RET = 0x06;
+const LD = 0x00, LDX = 0x01, ALU = 0x04, JMP = 0x05, RET = 0x06, MISC = 0x07;
 const B = 0x10, H = 0x08;
 const ABS = 0x20, IND = 0x40, MSH = 0xa0;
-const AND = 0x50;
+const ADD = 0x00, AND = 0x50, LSH = 0x60;
+const TAX = 0x00;
 const JEQ = 0x10, JSET = 0x40;
-const K = 0x00;
+const K = 0x00, X = 0x08;
 
 const op = (code: number, k = 0, jt = 0, jf = 0): BpfInstruction => ({ code, jt, jf, k: k >>> 0 });
 
@@ -32,6 +33,12 @@ export const bpf = {
   /** X = 4 * (the low nibble of the byte at k): the IPv4 header's length. */
   loadIpHeaderLength: (k: number) => op(LDX | B | MSH, k),
   and: (k: number) => op(ALU | AND | K, k),
+  /** A <<= k. */
+  shiftLeft: (k: number) => op(ALU | LSH | K, k),
+  /** A += X. */
+  addX: () => op(ALU | ADD | X),
+  /** X = A. */
+  toX: () => op(MISC | TAX),
   /** Skip jt instructions when A == k, else jf. */
   jumpIfEqual: (k: number, jt: number, jf: number) => op(JMP | JEQ | K, k, jt, jf),
   /** Skip jt instructions when A & k != 0, else jf. */
@@ -84,6 +91,15 @@ export function runBpf(program: readonly BpfInstruction[], packet: Uint8Array): 
       }
       case ALU | AND | K:
         a = (a & k) >>> 0;
+        break;
+      case ALU | LSH | K:
+        a = (a << k) >>> 0;
+        break;
+      case ALU | ADD | X:
+        a = (a + x) >>> 0;
+        break;
+      case MISC | TAX:
+        x = a;
         break;
       case JMP | JEQ | K:
         pc += a === k ? jt : jf;

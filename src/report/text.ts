@@ -5,8 +5,25 @@ import { serviceName } from './services.js';
 import type { TraceMeta } from '../trace/meta.js';
 import { lastAnswer } from '../analyze/path-facts.js';
 import { safeText } from './safe-text.js';
+import type { OwnerInfo } from '../trace/owners.js';
 
 export type NameOf = (address: string) => string | null;
+/** Who owns an address, for the -z column: null when unknown or not asked. */
+export type OwnerOf = (address: string) => OwnerInfo | null;
+
+/** " [AS64500 LAB-NET, ZZ]", " [CGNAT]", " [AS?]" (a lookup that failed): what -z adds after an address. */
+export function ownerLabel(info: OwnerInfo | null): string {
+  if (!info) return '';
+  const owner = info.owner;
+  if (owner) {
+    const as = owner.asn !== null ? `AS${owner.asn}${owner.asName ? ` ${safeText(owner.asName.split(/[ ,]/)[0]!)}` : ''}` : null;
+    const place = [owner.city ? safeText(owner.city) : null, owner.country].filter((v): v is string => v !== null).join(', ');
+    const parts = [as, place || null].filter((v): v is string => v !== null);
+    if (parts.length > 0) return ` [${parts.join(', ')}]`;
+  }
+  if (info.special) return ` [${info.special.kind}]`;
+  return info.lookup === 'failed' ? ' [AS?]' : '';
+}
 
 function protocolLabel(meta: Pick<TraceMeta, 'protocol' | 'port'>): string {
   if (meta.protocol === 'icmp' || meta.port === null) return 'ICMP echo';
@@ -30,7 +47,7 @@ function hostLabel(address: string, nameOf: NameOf): string {
 }
 
 /** " 3  198.18.3.2  1.234 ms  1.101 ms *": a new responder is named before its RTTs, like traceroute. */
-export function formatHop(hop: HopResult, result: Pick<TraceResult, 'destination' | 'target'>, nameOf: NameOf): string {
+export function formatHop(hop: HopResult, result: Pick<TraceResult, 'destination' | 'target'>, nameOf: NameOf, ownerOf?: OwnerOf): string {
   const isFinal = result.destination.hop === hop.ttl;
   const parts: string[] = [];
   let shown: string | null = null;
@@ -42,7 +59,7 @@ export function formatHop(hop: HopResult, result: Pick<TraceResult, 'destination
     if (probe.from !== shown) {
       shown = probe.from;
       const isTarget = isFinal && probe.from === result.destination.by && result.destination.state !== null;
-      parts.push(hostLabel(probe.from, nameOf) + (isTarget ? ` [${result.destination.state}]` : ''));
+      parts.push(hostLabel(probe.from, nameOf) + ownerLabel(ownerOf?.(probe.from) ?? null) + (isTarget ? ` [${result.destination.state}]` : ''));
     }
     parts.push(rttText(probe, result, isFinal));
   }

@@ -6,8 +6,11 @@ import type { HopLoss } from '../analyze/watch-loss.js';
 import type { WatchHop, WatchReport } from '../trace/watch.js';
 import { safeText } from './safe-text.js';
 import { serviceName } from './services.js';
+import { ownerLabel } from './text.js';
+import type { OwnerOf } from './text.js';
 
 export type NameOf = (address: string) => string | null | undefined;
+export type { OwnerOf } from './text.js';
 
 const ms = (v: number | null) => (v === null ? '-' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 
@@ -21,18 +24,18 @@ export function causeText(loss: HopLoss | null, forwardedFrom: number | null): s
 
 export const WATCH_COLUMNS = ['Hop', 'Address', 'Loss%', 'Cause', 'Snt', 'Rcv', 'Last', 'Avg', 'Best', 'Wrst', 'StDev', 'Jttr', 'JMax', 'p50', 'p95'];
 
-function hostText(address: string, nameOf: NameOf | null): string {
+function hostText(address: string, nameOf: NameOf | null, ownerOf?: OwnerOf): string {
   const name = nameOf?.(address);
-  return name ? `${safeText(name)} (${address})` : address;
+  return (name ? `${safeText(name)} (${address})` : address) + ownerLabel(ownerOf?.(address) ?? null);
 }
 
 /** One row of cells per hop; hops with several responders get a row per extra responder with its share. */
-export function watchRows(report: WatchReport, nameOf: NameOf | null): string[][] {
+export function watchRows(report: WatchReport, nameOf: NameOf | null, ownerOf?: OwnerOf): string[][] {
   const rows: string[][] = [];
   const from = report.forwardedLoss?.fromTtl ?? null;
   for (const hop of report.hops) {
     const [first, ...others] = hop.responders;
-    const address = first ? hostText(first.address, nameOf) + (others.length > 0 ? ` ${Math.round(first.share * 100)}%` : '') : '???';
+    const address = first ? hostText(first.address, nameOf, ownerOf) + (others.length > 0 ? ` ${Math.round(first.share * 100)}%` : '') : '???';
     const port = hop.ttl === report.distance && report.portState && report.portState !== 'silent' ? ` [${report.portState}]` : '';
     rows.push([
       String(hop.ttl),
@@ -51,7 +54,7 @@ export function watchRows(report: WatchReport, nameOf: NameOf | null): string[][
       ms(hop.p50Ms),
       ms(hop.p95Ms),
     ]);
-    for (const other of others) rows.push(['', `${hostText(other.address, nameOf)} ${Math.round(other.share * 100)}%`, ...Array<string>(WATCH_COLUMNS.length - 2).fill('')]);
+    for (const other of others) rows.push(['', `${hostText(other.address, nameOf, ownerOf)} ${Math.round(other.share * 100)}%`, ...Array<string>(WATCH_COLUMNS.length - 2).fill('')]);
     if (hop.mpls && hop.mpls.length > 0) rows.push(['', `  MPLS ${hop.mpls.map((l) => l.label).join('/')}`, ...Array<string>(WATCH_COLUMNS.length - 2).fill('')]);
   }
   return rows;
@@ -127,8 +130,8 @@ export function changeText(change: WatchChange): string {
 }
 
 /** The whole report as text (--report, and the plain output's periodic tables). */
-export function formatWatchReport(report: WatchReport, nameOf: NameOf | null, options: { changes?: boolean } = {}): string {
-  const lines = [watchTitle(report), ...columns(WATCH_COLUMNS, watchRows(report, nameOf)), ...watchFindings(report)];
+export function formatWatchReport(report: WatchReport, nameOf: NameOf | null, options: { changes?: boolean; ownerOf?: OwnerOf | undefined } = {}): string {
+  const lines = [watchTitle(report), ...columns(WATCH_COLUMNS, watchRows(report, nameOf, options.ownerOf)), ...watchFindings(report)];
   if (options.changes !== false && report.changes.length > 0) lines.push('Changes:', ...report.changes.map((c) => '  ' + changeText(c)));
   if (report.diagnosis) lines.push(`Diagnosis: ${report.diagnosis.verdict} (${report.diagnosis.confidence} confidence)`, `  ${report.diagnosis.explanation}`);
   return lines.join('\n') + '\n';

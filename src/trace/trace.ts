@@ -14,6 +14,8 @@ import { resolveHost } from './resolve.js';
 import { detailedHop, followUpTimed, sessionRequest, startRun } from './run.js';
 import { openSession } from './session.js';
 import type { ProbeSpec, Session, SessionRequest, TransportMode } from './session.js';
+import { OwnerLookups } from './owners.js';
+import type { OwnerInfo, OwnerOptions } from './owners.js';
 
 
 /** What a run may be told; everything has a default. */
@@ -47,12 +49,20 @@ export interface RunOptions {
   pool?: RawSocketPool;
   /** Every packet sent and received, as bytes (for a --debug view). */
   packetLog?: PacketLog;
+  /**
+   * Who owns each hop (ASN, AS name, prefix, country): lookups run beside the trace, bounded in time, and the
+   * report gets `owners`. Options, or an OwnerLookups of the caller's (to read results while the run goes on).
+   */
+  owners?: OwnerOptions | OwnerLookups;
 }
 
 /** A finished run: the main trace's result, its control's, and the diagnosis of both. */
 export interface TraceReport extends TraceResult {
   control?: TraceResult;
   diagnosis: Diagnosis;
+  /** Only when asked for (options.owners): what is known about each address that answered, and lookup notes. */
+  owners?: Record<string, OwnerInfo>;
+  ownerNotes?: string[];
 }
 
 /** Which trace of a run an event belongs to. */
@@ -131,7 +141,9 @@ function relay(session: Session, role: TraceRole, emit: (event: TraceEvent) => v
 /** Runs one trace (and its control) to `target` (a name or an address) and diagnoses it. */
 export async function runTrace(target: string, options: RunOptions = {}, onEvent?: (event: TraceEvent) => void): Promise<TraceReport> {
   validate(options);
+  const owners = options.owners === undefined ? null : options.owners instanceof OwnerLookups ? options.owners : new OwnerLookups(options.owners);
   const emit = (event: TraceEvent) => {
+    if (owners && event.type === 'reply') void owners.lookup(event.reply.from);
     // A listener's failure is the listener's: it must not end the run half-way with sockets open.
     try {
       onEvent?.(event);
@@ -166,9 +178,17 @@ export async function runTrace(target: string, options: RunOptions = {}, onEvent
       await followUpTimed({ session, result }, control && controlResult ? { session: control, result: controlResult } : null, options.signal);
     }
     const report: TraceReport = { ...result, ...(controlResult ? { control: controlResult } : {}), diagnosis: diagnose(result, controlResult) };
+    if (owners) {
+      // Bounded: at most one lookup timeout past the end of the trace (see OwnerLookups.settle).
+      await owners.settle();
+      report.owners = owners.all();
+      report.ownerNotes = [...owners.notes];
+    }
     emit({ type: 'result', report });
     return report;
   } finally {
     for (const s of sessions) s.close();
+    // Lookups the run started itself end with it (a caller's OwnerLookups is the caller's to cancel).
+    if (owners && owners !== options.owners) owners.cancel();
   }
 }

@@ -10,7 +10,8 @@ export type PortpathErrorCode =
   | 'ERR_FAMILY'
   | 'ERR_SEND'
   | 'ERR_NATIVE'
-  | 'ERR_PRIVILEGE_DROP';
+  | 'ERR_PRIVILEGE_DROP'
+  | 'ERR_REPORT_FILE';
 
 /** Exit codes, one per kind of failure, so scripts can tell them apart. */
 export const EXIT_CODES: Record<PortpathErrorCode, number> = {
@@ -23,6 +24,7 @@ export const EXIT_CODES: Record<PortpathErrorCode, number> = {
   ERR_BAD_SOURCE: 6,
   ERR_SEND: 7,
   ERR_NATIVE: 8,
+  ERR_REPORT_FILE: 10,
   ERR_PRIVILEGE_DROP: 9,
 };
 

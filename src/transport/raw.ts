@@ -2,7 +2,7 @@
 // TTL, IP ID and DSCP are ours; IPv6 probes are upper-layer bytes with the hop limit in a per-packet cmsg.
 // Replies come from raw receive sockets with kernel receive timestamps (SO_TIMESTAMPNS).
 import type { PacketLog } from './packet-log.js';
-import { encodeBpf } from '../packet/bpf.js';
+import { ACCEPT, bpf, encodeBpf } from '../packet/bpf.js';
 import { decodeIpv4 } from '../packet/ipv4.js';
 import { bytesToIpv6 } from '../packet/address.js';
 import type { Network, TransportAbilities } from '../engine/network.js';
@@ -30,7 +30,7 @@ import {
 import { loadNative } from './native.js';
 import type { RawSocketPool } from './privileges.js';
 import { openRawSocket, rawSocketsFor } from './raw-socket.js';
-import { tcpAnswersFilter, udpToPortsFilter } from './socket-filters.js';
+import { icmpForFlowsFilter, tcpAnswersFilter, udpToPortsFilter } from './socket-filters.js';
 import type { NativeBinding, Poller, ReceivedMessage } from './native.js';
 
 export interface RawTransportOptions {
@@ -95,6 +95,7 @@ class RawHub {
   private readonly byKey = new Map<string, Set<RawTransport>>();
   /** The UDP receive socket, whose filter follows the ports traces listen on. */
   private udpSocket: number | null = null;
+  private icmpSocket: number | null = null;
   /** Per receiving socket, the kernel's running count of packets it dropped there (SO_RXQ_OVFL). */
   private readonly dropped = new Map<number, number>();
 
@@ -132,12 +133,11 @@ class RawHub {
         this.native.attachFilter(fd, encodeBpf(tcpAnswersFilter(family)));
         this.native.setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, 1);
       }
-      if (protocol === 17) {
-        this.udpSocket = fd;
-        this.filterUdp();
-      }
+      if (protocol === 17) this.udpSocket = fd;
       if (protocol === 1) this.native.setsockopt(fd, SOL_RAW, ICMP_FILTER, icmpFilter());
       if (protocol === 58) this.native.setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, icmp6Filter());
+      if (protocol === 1 || protocol === 58) this.icmpSocket = fd;
+      this.refilter();
       if (family === 6) {
         this.native.bind(fd, 6, source, 0);
         this.senders.set(protocol, fd);
@@ -179,28 +179,35 @@ class RawHub {
     const fresh = owners.size === 0;
     owners.add(view);
     this.byKey.set(key, owners);
-    if (fresh && key.startsWith('udp:')) this.filterUdp();
+    if (fresh) this.refilter();
   }
 
-  /** Lets the kernel pass to the UDP socket only datagrams to the ports traces listen on now. */
-  private filterUdp(): void {
-    if (this.udpSocket === null) return;
-    const ports = [...this.byKey.keys()].filter((key) => key.startsWith('udp:')).map((key) => Number(key.slice(4)));
-    this.native.attachFilter(this.udpSocket, encodeBpf(udpToPortsFilter(this.options.family, ports)));
+  /**
+   * Lets the kernel pass to the UDP socket only datagrams to the ports traces listen on now, and to the ICMP socket
+   * only what belongs to their flows (socket-filters.ts).
+   */
+  private refilter(): void {
+    const keys = [...this.byKey.keys()];
+    const numbers = (prefix: string) => keys.filter((key) => key.startsWith(prefix)).map((key) => Number(key.slice(prefix.length)));
+    if (this.udpSocket !== null) this.native.attachFilter(this.udpSocket, encodeBpf(udpToPortsFilter(this.options.family, numbers('udp:'))));
+    if (this.icmpSocket !== null) {
+      const program = icmpForFlowsFilter(this.options.family, [...numbers('tcp:'), ...numbers('udp:')], numbers('icmp:'));
+      this.native.attachFilter(this.icmpSocket, encodeBpf(program ?? [bpf.ret(ACCEPT)]));
+    }
   }
 
   /** A trace is done with the sockets; the last one out closes them. */
   detach(view: RawTransport): void {
     this.views.delete(view);
-    let udpChanged = false;
+    let changed = false;
     for (const [key, owners] of this.byKey) {
       if (owners.delete(view) && owners.size === 0) {
         this.byKey.delete(key);
-        udpChanged ||= key.startsWith('udp:');
+        changed = true;
       }
     }
     if (this.views.size === 0) this.close();
-    else if (udpChanged) this.filterUdp();
+    else if (changed) this.refilter();
   }
 
   send(packet: OutgoingPacket): bigint {
@@ -250,6 +257,7 @@ class RawHub {
     this.senders.clear();
     this.opened.clear();
     this.udpSocket = null;
+    this.icmpSocket = null;
   }
 }
 

@@ -2,7 +2,8 @@
 // it the host receives, which on a busy server is a flood that would all cross into JavaScript to be decoded and
 // dropped. TCP: our probes are SYNs, and the only answers to a SYN are a SYN-ACK or an RST, so everything else (the
 // host's own connections' data and ACKs, other hosts' SYNs) stays in the kernel — a fixed program, locked. UDP:
-// only datagrams to the ports our traces probe from — a program rebuilt as traces come and go.
+// only datagrams to the ports our traces probe from; ICMP: only echo replies and errors that belong to our flows —
+// programs rebuilt as traces come and go.
 import { ACCEPT, bpf } from '../packet/bpf.js';
 import type { BpfInstruction } from '../packet/bpf.js';
 import type { Family } from '../probe/method.js';
@@ -34,4 +35,119 @@ export function udpToPortsFilter(family: Family, ports: readonly number[]): BpfI
   // One comparison per port: a match jumps to the accept at the end, past the remaining comparisons and the drop.
   const compare = ports.map((port, i) => bpf.jumpIfEqual(port, ports.length - i, 0));
   return [...loadPort, ...compare, bpf.ret(0), bpf.ret(ACCEPT)];
+}
+
+/** A filter instruction whose jumps may name labels (resolved by `assemble`), or a label. */
+type Step = BpfInstruction | { label: string } | { jumpIfEqual: number; to: string } | { jump: string; kind: 'always' };
+
+/** Resolves label jumps (forward only) into skip counts; a jump of more than 255 instructions cannot be encoded. */
+function assemble(steps: readonly Step[]): BpfInstruction[] | null {
+  const positions = new Map<string, number>();
+  let at = 0;
+  for (const step of steps) {
+    if ('label' in step) positions.set(step.label, at);
+    else at++;
+  }
+  const out: BpfInstruction[] = [];
+  for (const step of steps) {
+    if ('label' in step) continue;
+    const here = out.length;
+    const skip = (label: string) => positions.get(label)! - here - 1;
+    if ('jumpIfEqual' in step) {
+      const distance = skip(step.to);
+      if (distance < 0 || distance > 255) return null;
+      out.push(bpf.jumpIfEqual(step.jumpIfEqual, distance, 0));
+    } else if ('jump' in step) {
+      const distance = skip(step.jump);
+      if (distance < 0 || distance > 255) return null;
+      out.push(bpf.jumpIfEqual(0, distance, distance)); // taken either way: an unconditional forward jump
+    } else {
+      out.push(step);
+    }
+  }
+  return out;
+}
+
+/** A = one of `values` → go to `to`; else fall through. */
+const anyOf = (values: readonly number[], to: string): Step[] => values.map((value) => ({ jumpIfEqual: value, to }));
+
+const ICMP_ERRORS_V4 = [3, 4, 5, 11, 12];
+const ICMP_ERRORS_V6 = [1, 2, 3, 4];
+
+/**
+ * ICMP for our flows only: echo replies carrying one of `icmpIds`, and errors quoting one of our probes — a TCP or
+ * UDP datagram from one of `ports`, or an echo request with one of `icmpIds`. Every ICMP message a host receives
+ * reaches every raw ICMP socket on it (other tracers' time-exceeded, monitoring pings), and with several tracers on
+ * one host each would otherwise decode them all. IPv4 sockets see the outer IP header first (its length varies, and
+ * so does the quoted header's: the offsets are computed); IPv6 sockets start at the ICMPv6 header, and a quote
+ * whose next header is not TCP, UDP or ICMPv6 (an extension header) is let through for the matcher to judge.
+ * Null when the lists are too long to encode (the caller then lets all ICMP through).
+ */
+export function icmpForFlowsFilter(family: Family, ports: readonly number[], icmpIds: readonly number[]): BpfInstruction[] | null {
+  const accept: Step[] = [{ label: 'accept' }, bpf.ret(ACCEPT)];
+  const drop: Step[] = [{ label: 'drop' }, bpf.ret(0)];
+  if (family === 4) {
+    return assemble([
+      bpf.loadIpHeaderLength(0), // X = outer header length
+      bpf.loadByteAtX(0), // ICMP type
+      { jumpIfEqual: 0, to: 'echo' },
+      ...anyOf(ICMP_ERRORS_V4, 'error'),
+      { jump: 'drop', kind: 'always' },
+      { label: 'echo' },
+      bpf.loadHalfAtX(4),
+      ...anyOf(icmpIds, 'accept'),
+      { jump: 'drop', kind: 'always' },
+      { label: 'error' },
+      bpf.loadByteAtX(8 + 9), // the quoted datagram's protocol
+      { jumpIfEqual: 6, to: 'ports' },
+      { jumpIfEqual: 17, to: 'ports' },
+      { jumpIfEqual: 1, to: 'ids' },
+      { jump: 'drop', kind: 'always' },
+      { label: 'ports' },
+      // X = outer header length + quoted header length: the quoted transport header starts at X + 8.
+      bpf.loadByteAtX(8),
+      bpf.and(0xf),
+      bpf.shiftLeft(2),
+      bpf.addX(),
+      bpf.toX(),
+      bpf.loadHalfAtX(8), // quoted source port
+      ...anyOf(ports, 'accept'),
+      { jump: 'drop', kind: 'always' },
+      { label: 'ids' },
+      bpf.loadByteAtX(8),
+      bpf.and(0xf),
+      bpf.shiftLeft(2),
+      bpf.addX(),
+      bpf.toX(),
+      bpf.loadHalfAtX(8 + 4), // quoted echo identifier
+      ...anyOf(icmpIds, 'accept'),
+      ...drop,
+      ...accept,
+    ]);
+  }
+  return assemble([
+    bpf.loadByte(0),
+    { jumpIfEqual: 129, to: 'echo' },
+    ...anyOf(ICMP_ERRORS_V6, 'error'),
+    { jump: 'drop', kind: 'always' },
+    { label: 'echo' },
+    bpf.loadHalf(4),
+    ...anyOf(icmpIds, 'accept'),
+    { jump: 'drop', kind: 'always' },
+    { label: 'error' },
+    bpf.loadByte(8 + 6), // the quoted header's next header
+    { jumpIfEqual: 6, to: 'ports' },
+    { jumpIfEqual: 17, to: 'ports' },
+    { jumpIfEqual: 58, to: 'ids' },
+    { jump: 'accept', kind: 'always' },
+    { label: 'ports' },
+    bpf.loadHalf(8 + 40),
+    ...anyOf(ports, 'accept'),
+    { jump: 'drop', kind: 'always' },
+    { label: 'ids' },
+    bpf.loadHalf(8 + 40 + 4),
+    ...anyOf(icmpIds, 'accept'),
+    ...drop,
+    ...accept,
+  ]);
 }

@@ -122,3 +122,27 @@ test('a firewall rule added mid-watch: the port goes from open to silent, and a 
     assert.equal(result.portState, 'silent');
   });
 });
+
+test('every method and family watches, raw and unprivileged: UDP over IPv6, ICMP echo, TCP as an unprivileged user', async (t) => {
+  await withChain(t, { routers: 2 }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    const runs: [string, string[], { asUser?: number }][] = [
+      ['UDP, IPv6', ['-U', chain.serverAddress(6), '33434'], {}],
+      ['ICMP echo', ['-I', chain.serverAddress(4)], {}],
+      ['TCP, unprivileged (uid 65534)', [chain.serverAddress(4), '443'], { asUser: 65534 }],
+    ];
+    for (const [what, args, options] of runs) {
+      const run = await runCli(chain.client.namespace, ['watch', '--json', '-n', '--interval', '0.1', '-c', '20', '-w', '1', ...args], options);
+      assert.equal(run.code, 0, `${what}: ${run.stderr}`);
+      const report = JSON.parse(run.stdout) as WatchReport;
+      const context = `${what}: ${JSON.stringify(report.hops.map((h) => [h.ttl, h.sent, h.received]))} ${report.portState}`;
+      assert.equal(report.rounds, 20, context);
+      assert.equal(report.hops.length, 3, context);
+      // UDP to a closed port: the destination's port unreachable is ICMP too, rate-limited by the server (burst 6,
+      // then 1/s), so it is not asked every round; everything else answers every probe.
+      for (const hop of report.hops.slice(0, 2)) assert.equal(hop.received, hop.sent, context);
+      assert.equal(report.portState, what.startsWith('UDP') ? 'closed' : 'open', context);
+      assert.equal(report.mode, options.asUser !== undefined ? 'unprivileged' : 'raw', context);
+    }
+  });
+});

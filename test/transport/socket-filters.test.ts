@@ -4,9 +4,13 @@
 // IPv6 (TCP header first).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeBpf, runBpf } from '../../src/packet/bpf.js';
+import { ACCEPT, encodeBpf, runBpf } from '../../src/packet/bpf.js';
 import { int, mulberry32, randomBytes } from '../../src/lab/seeded-random.js';
-import { tcpAnswersFilter, udpToPortsFilter } from '../../src/transport/socket-filters.js';
+import { icmpForFlowsFilter, tcpAnswersFilter, udpToPortsFilter } from '../../src/transport/socket-filters.js';
+import { createProbeMethod } from '../../src/probe/index.js';
+import { flowKey, packetFlowKey } from '../../src/probe/flow-key.js';
+import type { Protocol } from '../../src/probe/method.js';
+import { flowFor, icmpErrorFor } from '../probe/fixtures.js';
 import * as real from '../packet/real-captures.js';
 import { encodeTcp } from '../../src/packet/tcp.js';
 import { encodeUdp } from '../../src/packet/udp.js';
@@ -120,4 +124,81 @@ test('seeded fuzz: every answer the TCP and UDP matchers accept passes the kerne
   }
   // The fuzz exercised both matchers' accepting side, not only their refusals.
   assert.ok(accepted.tcp > 1000 && accepted.udp > 1000, JSON.stringify(accepted));
+});
+
+/** What a raw ICMP socket sees: IPv4 with the outer IP header first (any length), IPv6 from the ICMPv6 header. */
+function onSocket(packet: InboundPacket, random: () => number): Buffer {
+  if (packet.family === 6) return Buffer.from(packet.payload);
+  const ihl = 5 + int(random, 11);
+  const header = Buffer.alloc(ihl * 4);
+  header[0] = 0x40 | ihl;
+  header[9] = 1;
+  return Buffer.concat([header, Buffer.from(packet.payload)]);
+}
+
+// The ICMP socket's filter against the flow keys the hub dispatches by: every ICMP error or echo reply whose flow
+// is one a trace listens on passes (the safety direction: an answer is never held back); others' traffic stays in
+// the kernel — quoted TCP/UDP by source port (the two protocols' ports together), echo by identifier.
+test('seeded fuzz: the ICMP filter passes exactly the errors and echo replies of the flows listened on', () => {
+  const seed = 7_2026;
+  const random = mulberry32(seed);
+  const protocols: Protocol[] = ['tcp', 'udp', 'icmp'];
+  let passed = 0;
+  let held = 0;
+  for (let i = 0; i < 3000; i++) {
+    const family = (int(random, 2) === 0 ? 4 : 6) as 4 | 6;
+    const protocol = protocols[int(random, 3)]!;
+    const flow = { ...flowFor(family, protocol), sourcePort: 1024 + int(random, 60000), icmpId: 1 + int(random, 0xfffe) };
+    const probe = createProbeMethod(protocol).build(flow, 1 + int(random, 30), 1 + int(random, 0xfffe));
+    const router = family === 4 ? '198.18.2.2' : '2001:db8:2::2';
+    const packet =
+      protocol === 'icmp' && int(random, 3) === 0
+        ? echoReply(flow.family, flow.icmpId, router)
+        : icmpErrorFor(flow, probe, router, int(random, 2) === 0 ? 'time-exceeded' : 'unreachable', int(random, 4), 28 + int(random, 100));
+    const others = Array.from({ length: int(random, 12) }, () => 1 + int(random, 65534));
+    const listened = int(random, 2) === 0;
+    const ports = protocol === 'icmp' ? others : listened ? [...others, flow.sourcePort] : others.filter((p) => p !== flow.sourcePort);
+    const ids = protocol !== 'icmp' ? others : listened ? [...others, flow.icmpId] : others.filter((p) => p !== flow.icmpId);
+    const program = icmpForFlowsFilter(family, ports, ids)!;
+    const admitted = runBpf(program, onSocket(packet, random)) > 0;
+    const key = packetFlowKey(packet);
+    assert.equal(key, flowKey(flow), `seed ${seed}, case ${i}: the fixture's own flow`);
+    const want = protocol === 'icmp' ? ids.includes(flow.icmpId) : ports.includes(flow.sourcePort);
+    assert.equal(admitted, want, `seed ${seed}, case ${i}: ${family} ${protocol}, listened ${listened}`);
+    if (admitted) passed++;
+    else held++;
+  }
+  assert.ok(passed > 1000 && held > 1000, `${passed} passed, ${held} held`);
+});
+
+function echoReply(family: 4 | 6, id: number, from: string): InboundPacket {
+  const payload = Buffer.alloc(16);
+  payload[0] = family === 4 ? 0 : 129;
+  payload.writeUInt16BE(id, 4);
+  payload.writeUInt16BE(7, 6);
+  return { family, from, to: '', ttl: 60, ipProtocol: family === 4 ? 1 : 58, payload, receivedAtNs: 0n };
+}
+
+test('the ICMP filter: real captured errors pass for their flow and not for another; echo requests and garbage stay out', () => {
+  const random = mulberry32(5);
+  for (const capture of [real.TIME_EXCEEDED_V4_TCP, real.PROHIBITED_V4_TCP, real.TIME_EXCEEDED_V4_UDP, real.PROHIBITED_V4_UDP, real.TIME_EXCEEDED_V4_ICMP, real.HOST_UNREACHABLE_V4_ICMP]) {
+    const ihl = (capture[0]! & 0xf) * 4;
+    const packet: InboundPacket = { family: 4, from: '192.0.2.1', to: '', ttl: 60, ipProtocol: 1, payload: capture.subarray(ihl), receivedAtNs: 0n };
+    const key = packetFlowKey(packet)!;
+    const value = Number(key.split(':')[1]);
+    const [ports, ids] = key.startsWith('icmp:') ? [[], [value]] : [[value], []];
+    assert.ok(runBpf(icmpForFlowsFilter(4, ports, ids)!, capture) > 0, key);
+    assert.equal(runBpf(icmpForFlowsFilter(4, ports.map((p) => p + 1), ids.map((p) => p + 1))!, capture), 0, key);
+  }
+  // Another host's echo request to us (type 8) and random bytes: never admitted, whatever is listened on.
+  const request = Buffer.from(echoReply(4, 77, '198.18.9.9').payload);
+  request[0] = 8;
+  assert.equal(runBpf(icmpForFlowsFilter(4, [], [77])!, onSocket({ family: 4, from: '', to: '', ttl: 1, ipProtocol: 1, payload: request, receivedAtNs: 0n }, random)), 0);
+  for (let i = 0; i < 2000; i++) {
+    const bytes = Buffer.from(randomBytes(random, int(random, 120)));
+    const result = runBpf(icmpForFlowsFilter(6, [1, 2, 3], [4, 5])!, bytes);
+    assert.ok(result === 0 || result === ACCEPT);
+  }
+  // Too many flows to encode: null, and the hub then lets all ICMP through.
+  assert.equal(icmpForFlowsFilter(4, Array.from({ length: 300 }, (_, i) => 1000 + i), []), null);
 });

@@ -1,0 +1,30 @@
+// A report as Markdown, for tickets and chat: the verdict first, the hops as a table, what was found, the evidence,
+// and what produced it. Cells are escaped so an address, a name or an AS name cannot break the table.
+import type { ReportDocument } from './document.js';
+
+const cell = (text: string) => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ') || ' ';
+
+function rttSummary(rtts: readonly number[]): string {
+  if (rtts.length === 0) return '*';
+  const min = Math.min(...rtts);
+  const max = Math.max(...rtts);
+  const avg = rtts.reduce((a, b) => a + b, 0) / rtts.length;
+  return rtts.length === 1 ? `${avg.toFixed(3)}` : `${min.toFixed(3)} / ${avg.toFixed(3)} / ${max.toFixed(3)}`;
+}
+
+export function renderMarkdown(doc: ReportDocument): string {
+  const lines = [`# ${cell(doc.title)}`, '', `**${doc.headline}**`, '', `Verdict: \`${doc.verdict}\` (${doc.confidence} confidence). ${doc.explanation}`];
+  if (doc.stop) lines.push('', `**${doc.stop}**`);
+  lines.push('', '| Hop | Address | Name | Owner | RTT ms (min / avg / max) | Answered | Answers |', '|---:|---|---|---|---|---:|---|');
+  for (const hop of doc.hops) {
+    const mark = hop.marked === 'stop' ? ' (stops here)' : hop.marked === 'destination' ? ' (destination)' : '';
+    lines.push(
+      `| ${hop.ttl}${mark} | ${cell(hop.addresses.join(', ') || '*')} | ${cell(hop.names.filter(Boolean).join(', '))} | ${cell(hop.owners.filter(Boolean).join(', '))} | ${rttSummary(hop.rtts)} | ${hop.received}/${hop.sent} | ${cell(hop.note)} |`,
+    );
+  }
+  if (doc.findings.length > 0) lines.push('', '## Findings', '', ...doc.findings.map((f) => `- ${cell(f)}`));
+  if (doc.evidence.length > 0) lines.push('', '## Evidence', '', ...doc.evidence.map((e) => `- ${cell(e)}`));
+  const p = doc.produced;
+  lines.push('', '---', '', `portpath ${p.version}, ${p.mode} sockets, ${p.generatedAt}: \`${p.commandLine.replace(/`/g, "'")}\``, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,156 @@
+// Report files from real runs: the HTML opened in real headless Chromium through the DevTools protocol (no console
+// errors, no network requests, the verdict and every hop in the rendered page, a screenshot kept as an artifact in
+// test-artifacts/), the Markdown and the CSV (parsed with csv-parse) of the same trace, a watch's HTML report, and
+// a report file that cannot be written.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import WebSocket from 'ws';
+import { runCli, withChain } from './harness.js';
+import { startLabDns } from './lab-dns.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+interface PageCheck {
+  text: string;
+  problems: string[];
+  requests: string[];
+}
+
+/** Opens a file in headless Chromium; returns the rendered text, console problems, and requests beyond the file. */
+async function openInChromium(file: string, screenshot: string): Promise<PageCheck> {
+  const profile = mkdtempSync(join(tmpdir(), 'portpath-chromium-'));
+  const browser = spawn('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--window-size=412,1400', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      let stderr = '';
+      const timer = setTimeout(() => reject(new Error(`chromium did not start: ${stderr}`)), 30_000);
+      browser.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const match = /DevTools listening on (ws:\/\/\S+)/.exec(stderr);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+    });
+    const socket = new WebSocket(endpoint);
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    let nextId = 1;
+    const pending = new Map<number, (result: Record<string, unknown>) => void>();
+    const listeners: ((message: { method?: string; params?: Record<string, unknown>; sessionId?: string }) => void)[] = [];
+    socket.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown>; method?: string; params?: Record<string, unknown> };
+      if (message.id !== undefined) pending.get(message.id)?.(message.result ?? {});
+      else for (const listener of listeners) listener(message);
+    });
+    const send = (method: string, params: object = {}, sessionId?: string) =>
+      new Promise<Record<string, unknown>>((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve);
+        socket.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+      });
+    const { targetId } = (await send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
+    const { sessionId } = (await send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
+    const problems: string[] = [];
+    const requests: string[] = [];
+    let loaded: () => void = () => {};
+    const load = new Promise<void>((resolve) => (loaded = resolve));
+    listeners.push((m) => {
+      if (m.method === 'Runtime.consoleAPICalled') problems.push(`console.${String(m.params?.type)}`);
+      if (m.method === 'Runtime.exceptionThrown') problems.push('exception');
+      if (m.method === 'Log.entryAdded') problems.push(`log: ${JSON.stringify((m.params?.entry as { text?: string })?.text)}`);
+      if (m.method === 'Network.requestWillBeSent') {
+        const url = String((m.params?.request as { url?: string })?.url);
+        if (url !== `file://${file}`) requests.push(url);
+      }
+      if (m.method === 'Page.loadEventFired') loaded();
+    });
+    for (const domain of ['Runtime', 'Log', 'Network', 'Page']) await send(`${domain}.enable`, {}, sessionId);
+    await send('Page.navigate', { url: `file://${file}` }, sessionId);
+    await load;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const evaluated = (await send('Runtime.evaluate', { expression: 'document.body.innerText', returnByValue: true }, sessionId)) as { result: { value: string } };
+    const shot = (await send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true }, sessionId)) as { data: string };
+    writeFileSync(screenshot, Buffer.from(shot.data, 'base64'));
+    socket.close();
+    return { text: evaluated.result.value, problems, requests };
+  } finally {
+    // Gone before its profile is removed: a browser still writing there would make the removal fail.
+    const exited = new Promise((resolve) => browser.once('exit', resolve));
+    browser.kill('SIGKILL');
+    await exited;
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  }
+}
+
+function scratch(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'portpath-reports-'));
+  // The CLI writes the file after dropping root (as nobody when no sudo user): the directory must let it.
+  chmodSync(dir, 0o777);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('a trace stopped by a firewall, with owners: the HTML in Chromium, the Markdown and the CSV', async (t) => {
+  await withChain(t, { routers: 3 }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    const dns = await startLabDns(chain);
+    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '8443', '-j', 'DROP']);
+    const dir = scratch(t);
+    const server = chain.serverAddress(4);
+    for (const extension of ['html', 'md', 'csv']) {
+      const run = await runCli(chain.client.namespace, ['-z', '--dns', dns, '-n', server, '8443', '--report-file', join(dir, `trace.${extension}`)]);
+      assert.equal(run.code, 0, run.stderr);
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const page = await openInChromium(join(dir, 'trace.html'), join(ARTIFACTS, 'trace-report.png'));
+    assert.deepEqual(page.problems, [], 'console messages or errors');
+    assert.deepEqual(page.requests, [], 'network requests');
+    assert.match(page.text, /Traffic to the port is dropped on the way, before the destination\./);
+    assert.match(page.text, /stops at hop 2 \(198\.18\.2\.2, AS64501 LAB-CORE, ZZ\)/);
+    for (const ttl of [1, 2]) assert.ok(page.text.includes(chain.routerAddress(ttl, 4)), `hop ${ttl} in the page`);
+    assert.match(page.text, /AS64500 LAB-EDGE/);
+    assert.match(page.text, /to run it again: portpath -z --dns/);
+
+    const markdown = readFileSync(join(dir, 'trace.md'), 'utf8');
+    assert.match(markdown, /^# portpath: TCP\/8443 \(https-alt\) to 198\.18\.4\.2$/m);
+    assert.match(markdown, /^\| 2 \(stops here\) \| 198\.18\.2\.2 \| {3}\| AS64501 LAB-CORE, ZZ \| [\d.]+ \/ [\d.]+ \/ [\d.]+ \| 3\/3 \| time exceeded \|$/m);
+    const rows = parse(readFileSync(join(dir, 'trace.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    assert.deepEqual(Object.keys(rows[0]!), ['hop', 'probe', 'address', 'name', 'asn', 'as_name', 'rtt_ms', 'reply', 'reply_ttl']);
+    const first = rows.filter((r) => r.hop === '1');
+    assert.equal(first.length, 3);
+    assert.deepEqual([first[0]!.address, first[0]!.asn, first[0]!.as_name, first[0]!.reply], ['198.18.1.2', '64500', 'LAB-EDGE - Lab edge network', 'time exceeded']);
+    assert.ok(rows.some((r) => r.hop === '3' && r.address === '' && r.reply === 'no answer'));
+  });
+});
+
+test("a watch's HTML report has its loss and RTT charts; a report file that cannot be written is one sentence, exit 10", async (t) => {
+  await withChain(t, { routers: 2 }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    const dir = scratch(t);
+    const file = join(dir, 'watch.html');
+    const run = await runCli(chain.client.namespace, ['watch', '--report', '-n', '-c', '30', '--interval', '0.05', chain.serverAddress(4), '443', '--report-file', file]);
+    assert.equal(run.code, 0, run.stderr);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const page = await openInChromium(file, join(ARTIFACTS, 'watch-report.png'));
+    assert.deepEqual(page.problems, []);
+    assert.deepEqual(page.requests, []);
+    for (const heading of ['The path', 'Loss per hop', 'RTT over the last rounds', 'Every hop']) assert.ok(page.text.includes(heading), heading);
+    assert.match(page.text, /The port is open/);
+
+    const bad = await runCli(chain.client.namespace, ['-n', chain.serverAddress(4), '443', '--report-file', '/nonexistent-dir/report.html']);
+    assert.equal(bad.code, 10);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.match(bad.stderr, /Cannot write the report to \/nonexistent-dir\/report\.html: no such directory\./);
+    const unknown = await runCli(chain.client.namespace, ['-n', chain.serverAddress(4), '443', '--report-file', join(dir, 'report.pdf')]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /name it \.html, \.md, \.csv or \.json, or add --format/);
+  });
+});
