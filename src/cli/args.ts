@@ -209,7 +209,7 @@ export function parseArgs(argv: string[], watch = false): CliOptions {
   const firstTtl = integer('-f (first TTL)', 1, 255)(String(o.firstTtl));
   const maxTtl = integer('-m (max TTL)', 1, 255)(String(o.maxTtl));
   if (firstTtl > maxTtl) throw usage(`-f (first TTL ${firstTtl}) must not exceed -m (max TTL ${maxTtl}).`);
-  return {
+  const options: CliOptions = {
     host,
     port,
     protocol,
@@ -232,6 +232,8 @@ export function parseArgs(argv: string[], watch = false): CliOptions {
     owners: parseOwners(o),
     reportFile: parseReportFile(o),
   };
+  if (options.compare && options.reportFile) throw usage('--report-file writes the report of a trace or a watch, not of --compare (use --json there).');
+  return options;
 }
 
 function parseOwners(o: Record<string, string | boolean | undefined>): OwnersCli | null {

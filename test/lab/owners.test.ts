@@ -6,6 +6,10 @@ import { test } from 'node:test';
 import type { OwnerInfo } from '../../src/trace/owners.js';
 import { runCli, withChain } from './harness.js';
 import { startLabDns } from './lab-dns.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GEOLITE_ASN, writeMmdb } from '../trace/mmdb-writer.js';
 
 type Owned = { owners: Record<string, OwnerInfo>; ownerNotes: string[]; diagnosis: { verdict: string } };
 
@@ -35,6 +39,18 @@ test("-z with a real DNS server answering Team Cymru's records: AS and name per 
     assert.match(text.stdout, /^ 3 {2}198\.18\.3\.2 \[benchmarking\] /m);
     assert.match(text.stdout, /^ 4 {2}198\.18\.4\.2 \[AS64502 LAB-DC, ZZ\] \[open\]/m);
     assert.match(text.stderr, /unreadable answer was ignored/);
+
+    // What the lookups cost when the resolver answers: medians of three traces each way, alternating.
+    const times: { plain: number[]; owned: number[] } = { plain: [], owned: [] };
+    for (let i = 0; i < 3; i++) {
+      times.plain.push((await runCli(chain.client.namespace, ['-n', server, '443'])).ms);
+      times.owned.push((await runCli(chain.client.namespace, ['-z', '--dns', dns, '-n', server, '443'])).ms);
+    }
+    const median = (v: number[]) => [...v].sort((a, b) => a - b)[1]!;
+    const added = median(times.owned) - median(times.plain);
+    t.diagnostic(`-z with an answering resolver: median ${median(times.owned).toFixed(0)} ms, without ${median(times.plain).toFixed(0)} ms (+${added.toFixed(0)} ms)`);
+    // The target is 50 ms; the bound leaves room for a loaded CI machine's noise between single runs.
+    assert.ok(added < 150, `lookups added ${added.toFixed(0)} ms`);
   });
 });
 
@@ -53,5 +69,26 @@ test('a resolver that never answers: the trace finishes about one lookup timeout
     // One timeout (1 s) for the whole run, not one per hop (4 hops would be 4 s).
     assert.ok(run.ms - plain.ms < 1600, `with a dead resolver ${run.ms.toFixed(0)} ms, without lookups ${plain.ms.toFixed(0)} ms`);
     t.diagnostic(`dead resolver: ${run.ms.toFixed(0)} ms; no lookups: ${plain.ms.toFixed(0)} ms`);
+  });
+});
+
+test('--asn-db: the owners from a local database, no DNS; a broken database file stops the run before any probe', async (t) => {
+  await withChain(t, { routers: 3 }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    const dir = mkdtempSync(join(tmpdir(), 'portpath-asndb-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const db = join(dir, 'asn.mmdb');
+    writeFileSync(db, writeMmdb('GeoLite2-ASN', GEOLITE_ASN));
+    const run = await runCli(chain.client.namespace, ['--asn-db', db, '-n', chain.serverAddress(4), '443']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^ 1 {2}198\.18\.1\.2 \[AS64500 LAB-EDGE\] /m);
+    assert.match(run.stdout, /^ 2 {2}198\.18\.2\.2 \[AS64501 LAB-CORE\] /m);
+    assert.match(run.stdout, /^ 3 {2}198\.18\.3\.2 \[benchmarking\] /m);
+    const broken = join(dir, 'broken.mmdb');
+    writeFileSync(broken, 'not a database');
+    const bad = await runCli(chain.client.namespace, ['--asn-db', broken, '-n', chain.serverAddress(4), '443']);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stdout, '');
+    assert.match(bad.stderr, /^portpath: The ASN database .* is not a readable MaxMind \(\.mmdb\) database/);
   });
 });
