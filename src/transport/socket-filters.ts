@@ -72,6 +72,12 @@ function assemble(steps: readonly Step[]): BpfInstruction[] | null {
 const anyOf = (values: readonly number[], to: string): Step[] => values.map((value) => ({ jumpIfEqual: value, to }));
 
 const ICMP_ERRORS_V4 = [3, 4, 5, 11, 12];
+
+/**
+ * With X at the ICMP header (the outer IPv4 header's length): X += the quoted IPv4 header's length, so the quoted
+ * transport header starts at X + 8.
+ */
+const toQuotedTransport: BpfInstruction[] = [bpf.loadByteAtX(8), bpf.and(0xf), bpf.shiftLeft(2), bpf.addX(), bpf.toX()];
 const ICMP_ERRORS_V6 = [1, 2, 3, 4];
 
 /**
@@ -104,21 +110,12 @@ export function icmpForFlowsFilter(family: Family, ports: readonly number[], icm
       { jumpIfEqual: 1, to: 'ids' },
       { jump: 'drop', kind: 'always' },
       { label: 'ports' },
-      // X = outer header length + quoted header length: the quoted transport header starts at X + 8.
-      bpf.loadByteAtX(8),
-      bpf.and(0xf),
-      bpf.shiftLeft(2),
-      bpf.addX(),
-      bpf.toX(),
+      ...toQuotedTransport,
       bpf.loadHalfAtX(8), // quoted source port
       ...anyOf(ports, 'accept'),
       { jump: 'drop', kind: 'always' },
       { label: 'ids' },
-      bpf.loadByteAtX(8),
-      bpf.and(0xf),
-      bpf.shiftLeft(2),
-      bpf.addX(),
-      bpf.toX(),
+      ...toQuotedTransport,
       bpf.loadHalfAtX(8 + 4), // quoted echo identifier
       ...anyOf(icmpIds, 'accept'),
       ...drop,

@@ -16,6 +16,17 @@ function view(round: number, hop2: string | null, state: RoundPortState): RoundV
   };
 }
 
+/** A detector, the changes it reported, and feed(state, n): n rounds with that port state. */
+function fedDetector() {
+  const detector = new ChangeDetector();
+  const changes: WatchChange[] = [];
+  let round = 0;
+  const feed = (state: RoundPortState, n: number) => {
+    for (let i = 0; i < n; i++) changes.push(...detector.see(view(++round, 'A', state)));
+  };
+  return { changes, feed };
+}
+
 test('a new responder at hop 2 for three rounds in a row is a path change at hop 2; one odd answer is not', () => {
   const detector = new ChangeDetector();
   const changes: WatchChange[] = [];
@@ -25,12 +36,7 @@ test('a new responder at hop 2 for three rounds in a row is a path change at hop
 });
 
 test('the port going quiet becomes "silent" only after enough rounds for the loss seen; its return to open is quick', () => {
-  const detector = new ChangeDetector();
-  const changes: WatchChange[] = [];
-  let round = 0;
-  const feed = (state: RoundPortState, n: number) => {
-    for (let i = 0; i < n; i++) changes.push(...detector.see(view(++round, 'A', state)));
-  };
+  const { changes, feed } = fedDetector();
   feed('open', 100);
   // After 100 answered rounds the loss could still be up to the 95% interval's top: the run is chosen for that.
   const needed = silentRunNeeded(wilson(0, 100).high);
@@ -79,12 +85,7 @@ test('seeded lossy paths (20% of rounds lost at random), 50 watches of 2,000 rou
 });
 
 test('a burst of loss on a clean path is an episode, with its start and end', () => {
-  const detector = new ChangeDetector();
-  const changes: WatchChange[] = [];
-  let round = 0;
-  const feed = (state: RoundPortState, n: number) => {
-    for (let i = 0; i < n; i++) changes.push(...detector.see(view(++round, 'A', state)));
-  };
+  const { changes, feed } = fedDetector();
   feed('open', 50);
   // Lost, answered, lost...: too short a silence for a port change, but far more loss than this path has.
   for (let i = 0; i < 5; i++) {
