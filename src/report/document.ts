@@ -74,8 +74,12 @@ function methodText(protocol: string, port: number | null): string {
   return `${protocol.toUpperCase()}/${port}${service ? ` (${service})` : ''}`;
 }
 
+/** The owner in full for a report ("AS64500 LAB-EDGE - Lab edge network, Labville, ZZ"): a page has room for it. */
 function ownerText(info: OwnerInfo | null): string {
-  return ownerLabel(info).replace(/^ \[|\]$/g, '');
+  const owner = info?.owner;
+  if (!owner || owner.asn === null) return ownerLabel(info).replace(/^ \[|\]$/g, '');
+  const place = [owner.city, owner.country].filter((v): v is string => v !== null).map(safeText);
+  return [`AS${owner.asn}${owner.asName ? ` ${safeText(owner.asName)}` : ''}`, ...place].join(', ');
 }
 
 /** A single trace's report. */

@@ -114,14 +114,14 @@ test('a trace stopped by a firewall, with owners: the HTML in Chromium, the Mark
     assert.deepEqual(page.problems, [], 'console messages or errors');
     assert.deepEqual(page.requests, [], 'network requests');
     assert.match(page.text, /Traffic to the port is dropped on the way, before the destination\./);
-    assert.match(page.text, /stops at hop 2 \(198\.18\.2\.2, AS64501 LAB-CORE, ZZ\)/);
+    assert.match(page.text, /stops at hop 2 \(198\.18\.2\.2, AS64501 LAB-CORE - Lab core, ZZ\)/);
     for (const ttl of [1, 2]) assert.ok(page.text.includes(chain.routerAddress(ttl, 4)), `hop ${ttl} in the page`);
     assert.match(page.text, /AS64500 LAB-EDGE/);
     assert.match(page.text, /to run it again: portpath -z --dns/);
 
     const markdown = readFileSync(join(dir, 'trace.md'), 'utf8');
     assert.match(markdown, /^# portpath: TCP\/8443 \(https-alt\) to 198\.18\.4\.2$/m);
-    assert.match(markdown, /^\| 2 \(stops here\) \| 198\.18\.2\.2 \| {3}\| AS64501 LAB-CORE, ZZ \| [\d.]+ \/ [\d.]+ \/ [\d.]+ \| 3\/3 \| time exceeded \|$/m);
+    assert.match(markdown, /^\| 2 \(stops here\) \| 198\.18\.2\.2 \| {3}\| AS64501 LAB-CORE - Lab core, ZZ \| [\d.]+ \/ [\d.]+ \/ [\d.]+ \| 3\/3 \| time exceeded \|$/m);
     const rows = parse(readFileSync(join(dir, 'trace.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     assert.deepEqual(Object.keys(rows[0]!), ['hop', 'probe', 'address', 'name', 'asn', 'as_name', 'rtt_ms', 'reply', 'reply_ttl']);
     const first = rows.filter((r) => r.hop === '1');
