@@ -60,13 +60,14 @@ async function main(argv: string[]): Promise<number> {
   });
   // A watch runs until stopped: SIGTERM ends it like Ctrl-C, with its report printed and the terminal restored.
   if (options.watch) process.on('SIGTERM', () => controller.abort());
+  // Every module the run will need is loaded before privileges are dropped: installed where only root can read
+  // (a root-owned checkout, a 0700 directory), the files could not be read afterwards.
+  const watch = options.watch ? await import('./watch-command.js') : null;
+  if (watch && options.watch && watch.wantsLiveView(options, options.watch)) await watch.loadLiveView();
   const pool = openRawSockets(options);
   const owners = openOwners(options);
   dropPrivileges();
-  if (options.watch) {
-    const { watchCommand } = await import('./watch-command.js');
-    return watchCommand(options, options.watch, io, controller.signal, pool ?? undefined, owners);
-  }
+  if (watch && options.watch) return watch.watchCommand(options, options.watch, io, controller.signal, pool ?? undefined, owners);
   return traceCommand(options, io, controller.signal, pool ?? undefined, owners);
 }
 

@@ -39,6 +39,16 @@ function streamLines(event: WatchEvent): object[] {
   }
 }
 
+/** The live view draws when stdout is a terminal and no other output was asked for. */
+export function wantsLiveView(cli: CliOptions, watch: WatchCli): boolean {
+  return Boolean(process.stdout.isTTY) && !cli.json && !watch.report && !watch.stream;
+}
+
+/** The live view's code (ink and React, a chunk of their own): loaded only for it, and before privileges drop. */
+export function loadLiveView(): Promise<typeof import('./live-view.js')> {
+  return import('./live-view.js');
+}
+
 export async function watchCommand(cli: CliOptions, watch: WatchCli, io: Output, signal: AbortSignal, pool?: RawSocketPool, owners: OwnerLookups | null = null): Promise<number> {
   const names = new ReverseNames(!cli.numeric);
   const options: WatchOptions = {
@@ -47,9 +57,8 @@ export async function watchCommand(cli: CliOptions, watch: WatchCli, io: Output,
     intervalMs: watch.intervalMs,
     rounds: watch.rounds,
   };
-  const live = Boolean(process.stdout.isTTY) && !cli.json && !watch.report && !watch.stream;
-  if (live) {
-    const { liveView } = await import('./live-view.js');
+  if (wantsLiveView(cli, watch)) {
+    const { liveView } = await loadLiveView();
     const report = await liveView(cli, options, names, io, owners);
     writeReportFile(cli, { watch: report, json: owners ? { ...report, owners: owners.all(), ownerNotes: owners.notes } : report }, names.nameOf, owners);
     return 0;
