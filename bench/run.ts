@@ -7,7 +7,7 @@
 //
 // Options: --verbose (raw output of peers whose output could not be parsed), --timeout S (per tool, default 120),
 // --cooldown S (pause between tool runs, default 6), --repeat N (runs of each quick tool, median kept; default 3),
-// --only a,b,rtt,rss,overhead,long,many,flood,watch (a subset of the phases; overhead measures both scenarios, --repeat runs
+// --only a,b,rtt,rss,overhead,long,many,flood,owners,watch (a subset of the phases; overhead measures both scenarios, --repeat runs
 // per side; long builds a lab of its own, 20 routers at 2 ms per link; watch, only when asked for by --only, a 30-hop
 // watch for --watch-seconds, default 600).
 import { parseArgs } from 'node:util';
@@ -19,6 +19,7 @@ import { describeControl, describeDiagnosis, diagnosisRight, reprobedHops } from
 import { measureFlood } from './flood.js';
 import { measureMany } from './many.js';
 import { measureWatch } from './watch.js';
+import { measureOwners } from './owners.js';
 import { describeOverhead, measureOverhead } from './overhead.js';
 import type { OverheadOutcome } from './overhead.js';
 import { PORTPATH_CLI, portpath, toolsFor } from './peers.js';
@@ -37,7 +38,7 @@ import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead, targetUnpri
 const ROUTERS = 6;
 const DELAY_MS = 5;
 
-const PARTS = ['a', 'b', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'watch'] as const;
+const PARTS = ['a', 'b', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'owners', 'watch'] as const;
 /** Phases run without --only: the watch phase takes ten minutes, so it runs only when named. */
 const DEFAULT_PARTS = PARTS.filter((p) => p !== 'watch');
 const LONG_ROUTERS = 20;
@@ -243,6 +244,7 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
   const long = parts.has('long') ? await runLongPath(settings) : null;
   if (parts.has('many')) await runMany(settings);
   if (parts.has('flood')) await runFlood();
+  if (parts.has('owners')) await runOwners();
   if (parts.has('watch')) await runWatch(settings);
   printTargets(chain, parts, { a, b, overheadA, overheadB, accuracy, rss, long });
 }
@@ -286,6 +288,18 @@ async function runFlood(): Promise<void> {
     out(table(['SYN flood', 'tool', 'wall s', 'CPU s', 'every hop 3/3'], rows.map((r) => [r.rate, r.tool, r.wall.toFixed(2), r.cpu.toFixed(2), r.complete ? 'yes' : 'NO'])));
   } catch (error) {
     out(`Busy host: not measured (${(error as Error).message})`);
+  }
+}
+
+/** What -z costs with an answering and with a dead resolver (bench/owners.ts). */
+async function runOwners(): Promise<void> {
+  out();
+  progress('(owners) a trace without -z, with -z against dnsmasq, with -z against a resolver that never answers');
+  try {
+    const o = await measureOwners();
+    out(`Owner lookups (-z), median wall of ${o.runs} traces each on a 3-router lab: none ${o.plainMs.toFixed(0)} ms; answering resolver ${o.answeringMs.toFixed(0)} ms (+${(o.answeringMs - o.plainMs).toFixed(0)} ms, target ≤ 50${o.answered ? '' : '; NO AS SHOWN'}); dead resolver ${o.deadMs.toFixed(0)} ms (+${(o.deadMs - o.plainMs).toFixed(0)} ms, target ≤ its 1 s timeout)`);
+  } catch (error) {
+    out(`Owner lookups: not measured (${(error as Error).message})`);
   }
 }
 
