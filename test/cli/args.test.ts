@@ -71,3 +71,34 @@ test('two methods at once, unknown options and a missing host are usage errors',
   usageError(['--frobnicate', 'h'], /unknown option/);
   usageError([], /missing required argument/);
 });
+
+function watchUsageError(argv: string[], pattern: RegExp) {
+  assert.throws(() => parseArgs(argv, true), (error: unknown) => error instanceof PortpathError && error.code === 'ERR_USAGE' && pattern.test(error.message) && !error.message.includes('\n'));
+}
+
+test('watch: interval, rounds and one output kind; every trace option still applies', () => {
+  const o = parseArgs(['--interval', '0.5', '-c', '20', '--report', '-U', '198.18.4.2', '53'], true);
+  assert.deepEqual(o.watch, { intervalMs: 500, rounds: 20, report: true, stream: false });
+  assert.equal(o.protocol, 'udp');
+  assert.equal(parseArgs(['198.18.4.2'], true).watch?.intervalMs, 1000);
+  assert.equal(parseArgs(['198.18.4.2']).watch, null);
+  watchUsageError(['--interval', '0', '198.18.4.2'], /--interval takes seconds between 0\.01 and 3600/);
+  watchUsageError(['--interval', 'fast', '198.18.4.2'], /not 'fast'/);
+  watchUsageError(['-c', '0', '198.18.4.2'], /-c \(rounds\)/);
+  watchUsageError(['--json', '--stream', '198.18.4.2'], /Choose one of --json, --report and --stream/);
+  watchUsageError(['--compare', 'tcp:443,icmp', '198.18.4.2'], /watch takes one method/);
+});
+
+test('owners and report files: -z, --dns, databases, --report-file with its format', () => {
+  assert.deepEqual(parseArgs(['-z', '198.18.4.2']).owners, { dns: true, servers: [], asnDb: null, geoDb: null });
+  assert.deepEqual(parseArgs(['-z', '--dns', '198.18.4.2', '198.18.4.2']).owners?.servers, ['198.18.4.2']);
+  assert.equal(parseArgs(['--asn-db', 'a.mmdb', '198.18.4.2']).owners?.dns, false);
+  assert.equal(parseArgs(['198.18.4.2']).owners, null);
+  assert.deepEqual(parseArgs(['--report-file', 'out.HTML', '198.18.4.2']).reportFile, { path: 'out.HTML', format: 'html' });
+  assert.deepEqual(parseArgs(['--report-file', 'ticket.txt', '--format', 'md', '198.18.4.2']).reportFile, { path: 'ticket.txt', format: 'md' });
+  usageError(['--dns', '198.18.4.2', '198.18.4.2'], /--dns is for the AS lookups: add -z/);
+  usageError(['-z', '--dns', 'resolver.example', '198.18.4.2'], /--dns takes the resolver's IP address/);
+  usageError(['--format', 'csv', '198.18.4.2'], /--format is for --report-file/);
+  usageError(['--report-file', 'report.pdf', '198.18.4.2'], /Cannot tell the report format/);
+  usageError(['--compare', 'tcp:443,icmp', '--report-file', 'r.html', '198.18.4.2'], /not of --compare/);
+});
