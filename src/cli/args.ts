@@ -232,7 +232,7 @@ export function parseArgs(argv: string[], watch = false): CliOptions {
     owners: parseOwners(o),
     reportFile: parseReportFile(o),
   };
-  if (options.compare && options.reportFile) throw usage('--report-file writes the report of a trace or a watch, not of --compare (use --json there).');
+  if (options.compare && options.owners) throw usage('-z, --asn-db and --geoip are for a trace or a watch, not --compare.');
   return options;
 }
 

@@ -10,6 +10,7 @@ import type { CliOptions } from './args.js';
 import { announceMode, EXIT_INTERRUPTED, runOptions } from './common.js';
 import type { Output } from './common.js';
 import { ReverseNames } from './names.js';
+import { writeReportFile } from './report-file.js';
 
 export async function compareCommand(cli: CliOptions, io: Output, signal?: AbortSignal, pool?: RawSocketPool): Promise<number> {
   const methods = cli.compare ?? [];
@@ -23,13 +24,12 @@ export async function compareCommand(cli: CliOptions, io: Output, signal?: Abort
     if (!cli.json) io.out(`Comparing ${started.map((m) => protocolLabel(m)).join(', ')} to ${started[0]!.address}, ${cli.probesPerHop} probes per hop\n`);
   });
   const results = report.compare;
-  if (cli.json) {
-    const names = new ReverseNames(!cli.numeric);
-    await names.lookupHops(results.flatMap((r) => r.hops));
-    names.cancel();
-    io.out(renderJson({ compare: results.map((r) => (cli.numeric ? r : withNames(r, names.names))) }));
-  } else {
-    io.out(formatComparison(results, results.map((r) => r.diagnosis)));
-  }
+  const names = new ReverseNames(!cli.numeric);
+  if (cli.json || cli.reportFile) await names.lookupHops(results.flatMap((r) => r.hops));
+  names.cancel();
+  const json = () => ({ compare: results.map((r) => (cli.numeric ? r : withNames(r, names.names))) });
+  if (cli.json) io.out(renderJson(json()));
+  else io.out(formatComparison(results, results.map((r) => r.diagnosis)));
+  writeReportFile(cli, { compare: results, json: json() }, names.nameOf, null);
   return results.some((r) => r.interrupted) ? EXIT_INTERRUPTED : 0;
 }

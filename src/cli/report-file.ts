@@ -2,15 +2,16 @@
 // invoking user: privileges are dropped by then, so the file is theirs). A file that cannot be written is one
 // sentence and exit status 10; the run's own output is already printed by then.
 import { writeFileSync } from 'node:fs';
-import { renderCsv } from '../report/csv.js';
+import { renderCsv, renderCsvComparison } from '../report/csv.js';
 import { traceDocument, watchDocument } from '../report/document.js';
 import type { ReportContext } from '../report/document.js';
-import { renderHtml } from '../report/html.js';
+import { renderHtml, renderHtmlComparison } from '../report/html.js';
 import { renderJson } from '../report/json.js';
-import { renderMarkdown } from '../report/markdown.js';
+import { renderMarkdown, renderMarkdownComparison } from '../report/markdown.js';
 import type { OwnerLookups } from '../trace/owners.js';
 import type { TraceReport } from '../trace/trace.js';
 import type { WatchReport } from '../trace/watch.js';
+import type { ComparedTrace } from '../trace/compare.js';
 import { PortpathError } from '../transport/errors.js';
 import type { CliOptions } from './args.js';
 import { packageVersion } from './args.js';
@@ -23,7 +24,7 @@ function commandLine(): string {
 
 export function writeReportFile(
   cli: CliOptions,
-  run: { trace: TraceReport; json: unknown } | { watch: WatchReport; json: unknown },
+  run: { trace: TraceReport; json: unknown } | { watch: WatchReport; json: unknown } | { compare: ComparedTrace[]; json: unknown },
   nameOf: ReportContext['nameOf'],
   owners: OwnerLookups | null,
 ): void {
@@ -32,7 +33,10 @@ export function writeReportFile(
   const context: ReportContext = { version: packageVersion(), commandLine: commandLine(), generatedAt: new Date(), nameOf, ownerOf: (a) => owners?.infoOf(a) ?? null };
   let text: string;
   if (format === 'json') text = renderJson(run.json);
-  else {
+  else if ('compare' in run) {
+    const docs = run.compare.map((trace) => traceDocument(trace, context));
+    text = format === 'html' ? renderHtmlComparison(docs) : format === 'md' ? renderMarkdownComparison(docs) : renderCsvComparison(docs);
+  } else {
     const doc = 'trace' in run ? traceDocument(run.trace, context) : watchDocument(run.watch, context);
     text = format === 'html' ? renderHtml(doc) : format === 'md' ? renderMarkdown(doc) : renderCsv(doc);
   }

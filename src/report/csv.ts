@@ -28,3 +28,11 @@ export function renderCsv(doc: ReportDocument): string {
     { header: true, columns: ['hop', 'addresses', 'sent', 'received', 'loss_pct', 'loss_cause', 'last_ms', 'avg_ms', 'best_ms', 'worst_ms', 'stdev_ms', 'jitter_mean_ms', 'jitter_max_ms', 'p50_ms', 'p95_ms'] },
   );
 }
+
+/** --compare: every probe of every method, with the method first. */
+export function renderCsvComparison(docs: readonly ReportDocument[]): string {
+  return stringify(
+    docs.flatMap((d) => d.probes.map((p) => [d.produced.method, p.ttl, p.index, p.address, p.name, p.asn, p.asName, p.rttMs, p.reply, p.replyTtl])),
+    { header: true, columns: ['method', 'hop', 'probe', 'address', 'name', 'asn', 'as_name', 'rtt_ms', 'reply', 'reply_ttl'] },
+  );
+}

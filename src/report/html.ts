@@ -138,26 +138,44 @@ function table(doc: ReportDocument): string {
   return `<div class="scroll"><table>${head}${rows.join('')}</table></div>`;
 }
 
-export function renderHtml(doc: ReportDocument): string {
-  const list = (items: readonly string[]) => `<ul>${items.map((i) => `<li>${escape(i)}</li>`).join('')}</ul>`;
-  const p = doc.produced;
+const list = (items: readonly string[]) => `<ul>${items.map((i) => `<li>${escape(i)}</li>`).join('')}</ul>`;
+
+/** One report's sections, under a heading of `level` (h1 for a report of its own, h2 inside a comparison). */
+function sections(doc: ReportDocument, level: 1 | 2, id: string): string {
+  const sub = level === 1 ? 'h2' : 'h3';
+  return `<h${level}>${escape(doc.title)}</h${level}>
+<div class="verdict ${verdictClass(doc.verdict)}" id="${id}">${escape(doc.headline)}</div>
+<p><strong>${escape(doc.verdict)}</strong> (${escape(doc.confidence)} confidence). ${escape(doc.explanation)}</p>
+${doc.stop ? `<p class="stop">${escape(doc.stop)}</p>` : ''}
+<${sub}>The path</${sub}>${pathDiagram(doc)}
+<${sub}>Round-trip time per hop</${sub}>${rttChart(doc.hops)}
+${watchCharts(doc)}
+${doc.findings.length > 0 ? `<${sub}>Findings</${sub}>${list(doc.findings)}` : ''}
+${doc.evidence.length > 0 ? `<${sub}>Evidence</${sub}>${list(doc.evidence)}` : ''}
+<${sub}>Every hop</${sub}>${table(doc)}`;
+}
+
+function page(title: string, body: string, produced: ReportDocument['produced']): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${escape(doc.title)}</title><style>${STYLE}</style></head>
+<title>${escape(title)}</title><style>${STYLE}</style></head>
 <body>
-<h1>${escape(doc.title)}</h1>
-<div class="verdict ${verdictClass(doc.verdict)}" id="verdict">${escape(doc.headline)}</div>
-<p><strong>${escape(doc.verdict)}</strong> (${escape(doc.confidence)} confidence). ${escape(doc.explanation)}</p>
-${doc.stop ? `<p class="stop" id="stop">${escape(doc.stop)}</p>` : ''}
-<h2>The path</h2>${pathDiagram(doc)}
-<h2>Round-trip time per hop</h2>${rttChart(doc.hops)}
-${watchCharts(doc)}
-${doc.findings.length > 0 ? `<h2>Findings</h2>${list(doc.findings)}` : ''}
-${doc.evidence.length > 0 ? `<h2>Evidence</h2>${list(doc.evidence)}` : ''}
-<h2>Every hop</h2>${table(doc)}
-<p class="muted">portpath ${escape(p.version)}, ${escape(p.mode)} sockets, ${escape(p.generatedAt)}<br>to run it again: <code>${escape(p.commandLine)}</code></p>
+${body}
+<p class="muted">portpath ${escape(produced.version)}, ${escape(produced.mode)} sockets, ${escape(produced.generatedAt)}<br>to run it again: <code>${escape(produced.commandLine)}</code></p>
 </body></html>
 `;
+}
+
+export function renderHtml(doc: ReportDocument): string {
+  return page(doc.title, sections(doc, 1, 'verdict'), doc.produced);
+}
+
+/** --compare: a summary of every method's verdict first, then each method's report. */
+export function renderHtmlComparison(docs: readonly ReportDocument[]): string {
+  const title = `portpath --compare: ${docs.map((d) => d.produced.method).join(', ')} to ${docs[0]?.produced.target ?? ''}`;
+  const rows = docs.map((d) => `<tr><td>${escape(d.produced.method)}</td><td><strong>${escape(d.verdict)}</strong></td><td>${escape(d.headline)}</td></tr>`).join('');
+  const summary = `<h1>${escape(title)}</h1><div class="scroll"><table id="verdict"><tr><th>Method</th><th>Verdict</th><th>In words</th></tr>${rows}</table></div>`;
+  return page(title, [summary, ...docs.map((d, i) => `<section>${sections(d, 2, `verdict-${i + 1}`)}</section>`)].join('\n'), docs[0]!.produced);
 }

@@ -28,3 +28,10 @@ export function renderMarkdown(doc: ReportDocument): string {
   lines.push('', '---', '', `portpath ${p.version}, ${p.mode} sockets, ${p.generatedAt}: \`${p.commandLine.replace(/`/g, "'")}\``, '');
   return lines.join('\n');
 }
+
+/** --compare: the verdicts side by side first, then each method's report one level down. */
+export function renderMarkdownComparison(docs: readonly ReportDocument[]): string {
+  const title = `# portpath --compare: ${docs.map((d) => d.produced.method).join(', ')} to ${docs[0]?.produced.target ?? ''}`;
+  const summary = ['| Method | Verdict | In words |', '|---|---|---|', ...docs.map((d) => `| ${cell(d.produced.method)} | \`${d.verdict}\` | ${cell(d.headline)} |`)];
+  return [title, '', ...summary, '', ...docs.map((d) => renderMarkdown(d).replace(/^# /, '## '))].join('\n');
+}

@@ -100,5 +100,6 @@ test('owners and report files: -z, --dns, databases, --report-file with its form
   usageError(['-z', '--dns', 'resolver.example', '198.18.4.2'], /--dns takes the resolver's IP address/);
   usageError(['--format', 'csv', '198.18.4.2'], /--format is for --report-file/);
   usageError(['--report-file', 'report.pdf', '198.18.4.2'], /Cannot tell the report format/);
-  usageError(['--compare', 'tcp:443,icmp', '--report-file', 'r.html', '198.18.4.2'], /not of --compare/);
+  usageError(['--compare', 'tcp:443,icmp', '-z', '198.18.4.2'], /not --compare/);
+  assert.deepEqual(parseArgs(['--compare', 'tcp:443,icmp', '--report-file', 'r.md', '198.18.4.2']).reportFile, { path: 'r.md', format: 'md' });
 });

@@ -154,3 +154,28 @@ test("a watch's HTML report has its loss and RTT charts; a report file that cann
     assert.match(unknown.stderr, /name it \.html, \.md, \.csv or \.json, or add --format/);
   });
 });
+
+test('--compare writes one report with every method: a summary of verdicts, then each method (HTML in Chromium, Markdown, CSV)', async (t) => {
+  await withChain(t, { routers: 2 }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    chain.exec(chain.routers[1]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '8443', '-j', 'DROP']);
+    const dir = scratch(t);
+    for (const extension of ['html', 'md', 'csv']) {
+      const run = await runCli(chain.client.namespace, ['-n', '--compare', 'tcp:443,tcp:8443,icmp', chain.serverAddress(4), '--report-file', join(dir, `compare.${extension}`)]);
+      assert.equal(run.code, 0, run.stderr);
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const page = await openInChromium(join(dir, 'compare.html'), join(ARTIFACTS, 'compare-report.png'));
+    assert.deepEqual(page.problems, []);
+    assert.deepEqual(page.requests, []);
+    assert.match(page.text, /TCP\/443 \(https\)\s+open/);
+    // r2 is the last router before the server here: its drop reads as "at the destination or right before it".
+    assert.match(page.text, /TCP\/8443 \(https-alt\)\s+filtered-at-destination/);
+    assert.match(page.text, /ICMP echo\s+reachable/);
+    const markdown = readFileSync(join(dir, 'compare.md'), 'utf8');
+    assert.match(markdown, /^\| TCP\/8443 \(https-alt\) \| `filtered-at-destination` \|/m);
+    assert.equal(markdown.match(/^## portpath: /gm)?.length, 3);
+    const rows = parse(readFileSync(join(dir, 'compare.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    assert.deepEqual([...new Set(rows.map((r) => r.method))], ['TCP/443 (https)', 'TCP/8443 (https-alt)', 'ICMP echo']);
+  });
+});
