@@ -26,7 +26,9 @@ interface PageCheck {
 /** Opens a file in headless Chromium; returns the rendered text, console problems, and requests beyond the file. */
 async function openInChromium(file: string, screenshot: string): Promise<PageCheck> {
   const profile = mkdtempSync(join(tmpdir(), 'portpath-chromium-'));
-  const browser = spawn('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--window-size=412,1400', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: Chromium's helpers (renderer, zygote, crash handler) go with it when the group is killed.
+  const browser = spawn('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--window-size=412,1400', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const exited = new Promise((resolve) => browser.once('exit', resolve));
   try {
     const endpoint = await new Promise<string>((resolve, reject) => {
       let stderr = '';
@@ -79,14 +81,24 @@ async function openInChromium(file: string, screenshot: string): Promise<PageChe
     const evaluated = (await send('Runtime.evaluate', { expression: 'document.body.innerText', returnByValue: true }, sessionId)) as { result: { value: string } };
     const shot = (await send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true }, sessionId)) as { data: string };
     writeFileSync(screenshot, Buffer.from(shot.data, 'base64'));
+    // Closed properly, the browser and its helpers stop writing to the profile before it is removed.
+    socket.send(JSON.stringify({ id: nextId++, method: 'Browser.close' }));
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
     socket.close();
     return { text: evaluated.result.value, problems, requests };
   } finally {
-    // Gone before its profile is removed: a browser still writing there would make the removal fail.
-    const exited = new Promise((resolve) => browser.once('exit', resolve));
-    browser.kill('SIGKILL');
+    try {
+      process.kill(-browser.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
     await exited;
-    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    // A scratch profile that a straggling helper still writes to is not the test's failure: removed at exit then.
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch {
+      process.once('exit', () => rmSync(profile, { recursive: true, force: true }));
+    }
   }
 }
 
