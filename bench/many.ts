@@ -32,6 +32,7 @@ const RAW = pathToFileURL(new URL('../src/transport/raw.js', import.meta.url).pa
 function script(targets: { family: number; protocol: string; port: number | null; target: string }[]): string {
   return `import { traceEvents } from '${INDEX}';
 import { hubStats } from '${RAW}';
+hubStats.timing = true;
 const jobs = ${JSON.stringify(targets)};
 const cpu = process.cpuUsage();
 const started = performance.now();

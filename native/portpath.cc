@@ -548,7 +548,7 @@ napi_value Read(napi_env env, napi_callback_info info) {
   }
   // A TUN frame is at most 64 KiB; a larger request is a caller's bug, not a reason to allocate gigabytes.
   if (max_length <= 0 || max_length > 65536) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "maxLength must be between 1 and 65536");
+    throw_range(env, "maxLength must be between 1 and 65536");
     return nullptr;
   }
   if (buffer.size() < static_cast<size_t>(max_length)) buffer.resize(static_cast<size_t>(max_length));

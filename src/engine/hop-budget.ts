@@ -7,9 +7,8 @@
 // hence the margin over the path's own loss rate, which keeps a lossy path probed every round.)
 
 const RECENT = 16;
-/** Unanswered probes among the last RECENT (with a later hop answering) that may mean "too fast for this router"... */
-const TOO_FAST = 3;
-/** ...when their share also exceeds the path's own loss rate by this much. */
+/** Unanswered probes among the last RECENT (with a later hop answering) mean "too fast for this router" when their
+ *  share exceeds the path's own loss rate by this much (so at least 6 of 16, however clean the path). */
 const MARGIN_OVER_PATH_LOSS = 0.35;
 /** Linux's default: one ICMP per second per source once the burst is spent. */
 const FIRST_BACKOFF_MS = 1000;
@@ -66,7 +65,7 @@ export class HopBudgets {
     budget.recent.push(answered);
     if (budget.recent.length > RECENT) budget.recent.shift();
     const unanswered = budget.recent.filter((a) => !a).length;
-    if (unanswered >= TOO_FAST && unanswered / RECENT > pathLossRate + MARGIN_OVER_PATH_LOSS) {
+    if (unanswered / RECENT > pathLossRate + MARGIN_OVER_PATH_LOSS) {
       // A back-off soon after a faster pace was tried: that pace was too fast, so wait longer before the next try.
       if (budget.trying) budget.recoverAfterMs = Math.min(MAX_RECOVER_MS, budget.recoverAfterMs * 2);
       budget.trying = false;
@@ -74,10 +73,6 @@ export class HopBudgets {
       budget.recent = [];
       budget.quietSinceMs = nowMs;
     }
-  }
-
-  spacingOf(ttl: number): number {
-    return this.budgets.get(ttl)?.spacingMs ?? 0;
   }
 
   reset(): void {

@@ -3,6 +3,7 @@
 // clock and network like the tracer, so the scheduling is tested on a fake clock.
 import type { Clock } from '../engine/clock.js';
 import { HopBudgets } from '../engine/hop-budget.js';
+import { isFinalReply } from '../engine/port-state.js';
 import type { Network } from '../engine/network.js';
 import type { ProbeIds } from '../engine/probe-ids.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
@@ -45,7 +46,7 @@ const PROBE_SPACING_MS = 5;
 export function roundDestination(probes: readonly RoundProbe[], destination: string): RoundResult['destination'] {
   for (const { ttl, result } of [...probes].sort((a, b) => a.ttl - b.ttl)) {
     const kind = result.reply?.kind;
-    if (!kind || kind === 'time-exceeded' || kind === 'other-icmp') continue;
+    if (!kind || !isFinalReply({ kind })) continue;
     if (kind === 'syn-ack' || kind === 'udp' || kind === 'echo-reply') return { ttl, state: 'open' };
     if (kind === 'rst') return { ttl, state: 'closed' };
     // An ICMP unreachable: the destination's own (UDP port unreachable) closes the port; a router's rejects it.

@@ -24,8 +24,8 @@ export const EXIT_CODES: Record<PortpathErrorCode, number> = {
   ERR_BAD_SOURCE: 6,
   ERR_SEND: 7,
   ERR_NATIVE: 8,
-  ERR_REPORT_FILE: 10,
   ERR_PRIVILEGE_DROP: 9,
+  ERR_REPORT_FILE: 10,
 };
 
 export class PortpathError extends Error {

@@ -84,20 +84,22 @@ export function dropPrivileges(env: NodeJS.ProcessEnv = process.env): DroppedTo 
     process.setgid?.(gid);
     process.setuid?.(uid);
     // setuid() clears the capabilities too, unless the no_setuid_fixup securebit says keep them: clear them anyway.
-    const native = loadNative();
-    native.clearCapabilities();
-    native.setNoNewPrivs();
-    verifyDropped({ uid, gid });
+    lockDown({ uid, gid });
     return { uid, gid };
   }
   if (hasCapabilities()) {
-    const native = loadNative();
-    native.clearCapabilities();
-    native.setNoNewPrivs();
-    verifyDropped(null);
+    lockDown(null);
     return { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 };
   }
   return null;
+}
+
+/** No capability left, no exec that could gain one, and the kernel's account checked (see verifyDropped). */
+function lockDown(to: DroppedTo | null): void {
+  const native = loadNative();
+  native.clearCapabilities();
+  native.setNoNewPrivs();
+  verifyDropped(to);
 }
 
 /**
@@ -126,10 +128,9 @@ export function droppedProblems(status: string, to: DroppedTo | null): string[] 
   const problems: string[] = [];
   const ids = (field: string) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/.exec(new RegExp(`^${field}:(.*)$`, 'm').exec(status)?.[1] ?? '')?.slice(1).map(Number);
   const caps = (field: string) => BigInt(`0x${new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? 'ffffffff'}`);
-  const anyUids = ids('Uid');
-  if (!to && (!anyUids || anyUids.includes(0))) problems.push(`user ids ${anyUids?.join('/') ?? '?'}: one is still root`);
+  const uids = ids('Uid');
+  if (!to && (!uids || uids.includes(0))) problems.push(`user ids ${uids?.join('/') ?? '?'}: one is still root`);
   if (to) {
-    const uids = ids('Uid');
     const gids = ids('Gid');
     if (!uids || uids.some((id) => id !== to.uid)) problems.push(`user ids ${uids?.join('/') ?? '?'}, wanted ${to.uid}`);
     if (!gids || gids.some((id) => id !== to.gid)) problems.push(`group ids ${gids?.join('/') ?? '?'}, wanted ${to.gid}`);

@@ -33,12 +33,11 @@ export function udpToPortsFilter(family: Family, ports: readonly number[]): BpfI
   if (ports.length > MAX_PORTS) return [bpf.ret(ACCEPT)];
   const loadPort = family === 4 ? [bpf.loadIpHeaderLength(0), bpf.loadHalfAtX(2)] : [bpf.loadHalf(2)];
   // One comparison per port: a match jumps to the accept at the end, past the remaining comparisons and the drop.
-  const compare = ports.map((port, i) => bpf.jumpIfEqual(port, ports.length - i, 0));
-  return [...loadPort, ...compare, bpf.ret(0), bpf.ret(ACCEPT)];
+  return assemble([...loadPort, ...anyOf(ports, 'accept'), bpf.ret(0), { label: 'accept' }, bpf.ret(ACCEPT)])!;
 }
 
 /** A filter instruction whose jumps may name labels (resolved by `assemble`), or a label. */
-type Step = BpfInstruction | { label: string } | { jumpIfEqual: number; to: string } | { jump: string; kind: 'always' };
+type Step = BpfInstruction | { label: string } | { jumpIfEqual: number; to: string } | { jump: string };
 
 /** Resolves label jumps (forward only) into skip counts; a jump of more than 255 instructions cannot be encoded. */
 function assemble(steps: readonly Step[]): BpfInstruction[] | null {
@@ -69,7 +68,9 @@ function assemble(steps: readonly Step[]): BpfInstruction[] | null {
 }
 
 /** A = one of `values` → go to `to`; else fall through. */
-const anyOf = (values: readonly number[], to: string): Step[] => values.map((value) => ({ jumpIfEqual: value, to }));
+function anyOf(values: readonly number[], to: string): Step[] {
+  return values.map((value) => ({ jumpIfEqual: value, to }));
+}
 
 const ICMP_ERRORS_V4 = [3, 4, 5, 11, 12];
 
@@ -98,22 +99,22 @@ export function icmpForFlowsFilter(family: Family, ports: readonly number[], icm
       bpf.loadByteAtX(0), // ICMP type
       { jumpIfEqual: 0, to: 'echo' },
       ...anyOf(ICMP_ERRORS_V4, 'error'),
-      { jump: 'drop', kind: 'always' },
+      { jump: 'drop' },
       { label: 'echo' },
       bpf.loadHalfAtX(4),
       ...anyOf(icmpIds, 'accept'),
-      { jump: 'drop', kind: 'always' },
+      { jump: 'drop' },
       { label: 'error' },
       bpf.loadByteAtX(8 + 9), // the quoted datagram's protocol
       { jumpIfEqual: 6, to: 'ports' },
       { jumpIfEqual: 17, to: 'ports' },
       { jumpIfEqual: 1, to: 'ids' },
-      { jump: 'drop', kind: 'always' },
+      { jump: 'drop' },
       { label: 'ports' },
       ...toQuotedTransport,
       bpf.loadHalfAtX(8), // quoted source port
       ...anyOf(ports, 'accept'),
-      { jump: 'drop', kind: 'always' },
+      { jump: 'drop' },
       { label: 'ids' },
       ...toQuotedTransport,
       bpf.loadHalfAtX(8 + 4), // quoted echo identifier
@@ -126,21 +127,21 @@ export function icmpForFlowsFilter(family: Family, ports: readonly number[], icm
     bpf.loadByte(0),
     { jumpIfEqual: 129, to: 'echo' },
     ...anyOf(ICMP_ERRORS_V6, 'error'),
-    { jump: 'drop', kind: 'always' },
+    { jump: 'drop' },
     { label: 'echo' },
     bpf.loadHalf(4),
     ...anyOf(icmpIds, 'accept'),
-    { jump: 'drop', kind: 'always' },
+    { jump: 'drop' },
     { label: 'error' },
     bpf.loadByte(8 + 6), // the quoted header's next header
     { jumpIfEqual: 6, to: 'ports' },
     { jumpIfEqual: 17, to: 'ports' },
     { jumpIfEqual: 58, to: 'ids' },
-    { jump: 'accept', kind: 'always' },
+    { jump: 'accept' },
     { label: 'ports' },
     bpf.loadHalf(8 + 40),
     ...anyOf(ports, 'accept'),
-    { jump: 'drop', kind: 'always' },
+    { jump: 'drop' },
     { label: 'ids' },
     bpf.loadHalf(8 + 40 + 4),
     ...anyOf(icmpIds, 'accept'),
