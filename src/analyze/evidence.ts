@@ -36,11 +36,25 @@ export function pathLoss(results: readonly (TraceResult | null)[]): PathLoss {
   return { probes, missed, rate: (missed + 1) / (probes + 2) };
 }
 
-/** How many unanswered tries make a silence real at this loss rate. */
-export function triesNeeded(rate: number, alpha = SILENCE_ALPHA): number {
-  if (rate <= 0) return 1;
-  if (rate >= 1) return MAX_TRIES;
-  return Math.min(MAX_TRIES, Math.max(1, Math.ceil(Math.log(alpha) / Math.log(rate))));
+/**
+ * How many unanswered tries in a row make a silence real at this loss rate: loss alone would give that many with
+ * probability below alpha. Between `bounds` (a trace's re-probes: 1 to MAX_TRIES).
+ */
+export function triesNeeded(rate: number, alpha = SILENCE_ALPHA, bounds = { min: 1, max: MAX_TRIES }): number {
+  if (rate <= 0) return bounds.min;
+  if (rate >= 1) return bounds.max;
+  return Math.min(bounds.max, Math.max(bounds.min, Math.ceil(Math.log(alpha) / Math.log(rate))));
+}
+
+/** P(X >= k) for X ~ Binomial(n, p). */
+export function binomialTail(k: number, n: number, p: number): number {
+  let total = 0;
+  let term = Math.pow(1 - p, n); // P(X = 0)
+  for (let i = 0; i <= n; i++) {
+    if (i >= k) total += term;
+    term *= ((n - i) / (i + 1)) * (p / (1 - p));
+  }
+  return Math.min(1, total);
 }
 
 /**

@@ -7,7 +7,7 @@
 // bucket in every start state, this calls rate limiting right in 100% of cases on a clean path and 96% (of the
 // cases it decides) at 10% path loss, and never calls real loss rate limiting more than 1% of the time.
 import type { HopResult, LossCause } from '../engine/types.js';
-import { answeringHopCounts } from './evidence.js';
+import { answeringHopCounts, binomialTail } from './evidence.js';
 import { allProbes } from './path-facts.js';
 
 /** Back-to-back probes per tested hop: more than Linux's burst of 6, so a limiter's cut shows. */
@@ -71,14 +71,6 @@ export function lossWhere(hops: readonly HopResult[], ttl: number, extra: { sent
   if (laterSent < 6 || sent === 0) return 'unclear';
   const laterRate = (laterMissed + 1) / (laterSent + 2);
   // One-sided binomial tail: this many misses here, if this hop lost no more than the later ones.
-  let tail = 0;
-  for (let k = missed; k <= sent; k++) tail += binomial(sent, k) * laterRate ** k * (1 - laterRate) ** (sent - k);
-  if (tail < 0.05) return 'router';
+  if (binomialTail(missed, sent, laterRate) < 0.05) return 'router';
   return laterMissed / laterSent >= missed / sent / 2 ? 'path' : 'unclear';
-}
-
-function binomial(n: number, k: number): number {
-  let c = 1;
-  for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
-  return c;
 }

@@ -3,6 +3,7 @@
 // silent only after enough silent rounds in a row that loss alone would produce such a run less than once in 10^7
 // rounds — at the upper end of the 95% interval of the loss measured so far, so early rounds and lossy paths give
 // later, not false, events (a day of rounds at 1/s is under 10^5).
+import { binomialTail, triesNeeded } from './evidence.js';
 import { wilson } from './watch-loss.js';
 
 /**
@@ -44,22 +45,9 @@ const EPISODE_END_P = 0.05;
 /** The long-run rate is taken as at least this: a clean path's first lost rounds are not yet an episode. */
 const FLOOR_RATE = 0.02;
 
-/** P(X >= k) for X ~ Binomial(n, p). */
-export function binomialTail(k: number, n: number, p: number): number {
-  let total = 0;
-  let term = Math.pow(1 - p, n); // P(X = 0)
-  for (let i = 0; i <= n; i++) {
-    if (i >= k) total += term;
-    term *= ((n - i) / (i + 1)) * (p / (1 - p));
-  }
-  return Math.min(1, total);
-}
-
 /** How many silent rounds in a row loss at `lossRate` would produce with probability below FALSE_SILENCE. */
 export function silentRunNeeded(lossRate: number): number {
-  const rate = Math.max(LOSS_FLOOR, lossRate);
-  if (rate >= 1) return MAX_SILENT_RUN;
-  return Math.min(MAX_SILENT_RUN, Math.max(ANSWER_RUN, Math.ceil(Math.log(FALSE_SILENCE) / Math.log(rate))));
+  return triesNeeded(Math.max(LOSS_FLOOR, lossRate), FALSE_SILENCE, { min: ANSWER_RUN, max: MAX_SILENT_RUN });
 }
 
 /** A value believed once it has been seen `needed(value)` rounds in a row. */

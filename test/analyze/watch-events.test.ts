@@ -2,7 +2,8 @@
 // loss episodes — and on a lossy path no change is invented (seeded, counts stated).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { binomialTail, ChangeDetector, silentRunNeeded } from '../../src/analyze/watch-events.js';
+import { binomialTail } from '../../src/analyze/evidence.js';
+import { ChangeDetector, silentRunNeeded } from '../../src/analyze/watch-events.js';
 import { wilson } from '../../src/analyze/watch-loss.js';
 import type { RoundPortState, RoundView, WatchChange } from '../../src/analyze/watch-events.js';
 import { mulberry32 } from '../../src/lab/seeded-random.js';
