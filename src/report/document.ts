@@ -5,9 +5,9 @@
 import type { TraceReport } from '../trace/trace.js';
 import type { WatchReport } from '../trace/watch.js';
 import type { OwnerInfo } from '../trace/owners.js';
-import { ownerLabel } from './text.js';
+import { ownerSummary, targetLabel } from './text.js';
 import { safeText } from './safe-text.js';
-import { serviceName } from './services.js';
+import { methodLabel } from './services.js';
 import { causeText, changeText, watchFindings } from './watch-text.js';
 
 export interface ReportContext {
@@ -67,26 +67,13 @@ const PLAIN: Record<string, string> = {
   unknown: 'The evidence does not settle where traffic stops.',
 };
 
-function methodText(protocol: string, port: number | null): string {
-  if (protocol === 'icmp' || port === null) return 'ICMP echo';
-  const p = protocol as 'tcp' | 'udp';
-  const service = serviceName(p, port);
-  return `${protocol.toUpperCase()}/${port}${service ? ` (${service})` : ''}`;
-}
-
-/** The owner in full for a report ("AS64500 LAB-EDGE - Lab edge network, Labville, ZZ"): a page has room for it. */
-function ownerText(info: OwnerInfo | null): string {
-  const owner = info?.owner;
-  if (!owner || owner.asn === null) return ownerLabel(info).replace(/^ \[|\]$/g, '');
-  const place = [owner.city, owner.country].filter((v): v is string => v !== null).map(safeText);
-  return [`AS${owner.asn}${owner.asName ? ` ${safeText(owner.asName)}` : ''}`, ...place].join(', ');
-}
+const ownerText = (info: OwnerInfo | null) => ownerSummary(info, true);
 
 /** A single trace's report. */
 export function traceDocument(report: TraceReport, context: ReportContext): ReportDocument {
   const d = report.diagnosis;
-  const method = methodText(report.protocol, report.port);
-  const target = report.target.host === report.target.address ? report.target.address : `${safeText(report.target.host)} (${report.target.address})`;
+  const method = methodLabel(report.protocol, report.port);
+  const target = targetLabel(report.target);
   const stopsAt = !['open', 'closed', 'reachable'].includes(d.verdict) && d.hop !== null ? d.hop : null;
   const hops: DocumentHop[] = report.hops.map((hop) => {
     const addresses = [...new Set(hop.probes.flatMap((p) => (p.from ? [p.from] : [])))];
@@ -140,8 +127,8 @@ export function traceDocument(report: TraceReport, context: ReportContext): Repo
 
 /** A watch's report: its statistics per hop, the loss reading, the changes, and the latest diagnosis. */
 export function watchDocument(report: WatchReport, context: ReportContext): ReportDocument {
-  const method = methodText(report.protocol, report.port);
-  const target = report.target.host === report.target.address ? report.target.address : `${safeText(report.target.host)} (${report.target.address})`;
+  const method = methodLabel(report.protocol, report.port);
+  const target = targetLabel(report.target);
   const d = report.diagnosis;
   const from = report.forwardedLoss?.fromTtl ?? null;
   const hops: DocumentHop[] = report.hops.map((hop) => {

@@ -30,3 +30,10 @@ export function serviceName(protocol: 'tcp' | 'udp', port: number): string | nul
   table ??= load();
   return table.get(`${protocol}/${port}`) ?? null;
 }
+
+/** "TCP/443 (https)", "UDP/53 (domain)", "ICMP echo": a probe method with its port's service name. */
+export function methodLabel(protocol: 'tcp' | 'udp' | 'icmp', port: number | null): string {
+  if (protocol === 'icmp' || port === null) return 'ICMP echo';
+  const service = serviceName(protocol, port);
+  return `${protocol.toUpperCase()}/${port}${service ? ` (${service})` : ''}`;
+}

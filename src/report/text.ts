@@ -7,22 +7,36 @@ import { lastAnswer } from '../analyze/path-facts.js';
 import { safeText } from './safe-text.js';
 import type { OwnerInfo } from '../trace/owners.js';
 
-export type NameOf = (address: string) => string | null;
+export type NameOf = (address: string) => string | null | undefined;
 /** Who owns an address, for the -z column: null when unknown or not asked. */
 export type OwnerOf = (address: string) => OwnerInfo | null;
 
-/** " [AS64500 LAB-NET, ZZ]", " [CGNAT]", " [AS?]" (a lookup that failed): what -z adds after an address. */
-export function ownerLabel(info: OwnerInfo | null): string {
+/**
+ * What is known of an address's owner: "AS64500 LAB-NET, ZZ" (`full`: the whole AS name, as a report has room for),
+ * "CGNAT" (a special range), "AS?" (a lookup that failed), or '' when nothing is known.
+ */
+export function ownerSummary(info: OwnerInfo | null, full = false): string {
   if (!info) return '';
   const owner = info.owner;
   if (owner) {
-    const as = owner.asn !== null ? `AS${owner.asn}${owner.asName ? ` ${safeText(owner.asName.split(/[ ,]/)[0]!)}` : ''}` : null;
-    const place = [owner.city ? safeText(owner.city) : null, owner.country].filter((v): v is string => v !== null).join(', ');
-    const parts = [as, place || null].filter((v): v is string => v !== null);
-    if (parts.length > 0) return ` [${parts.join(', ')}]`;
+    const name = owner.asName ? safeText(full ? owner.asName : owner.asName.split(/[ ,]/)[0]!) : null;
+    const as = owner.asn !== null ? `AS${owner.asn}${name ? ` ${name}` : ''}` : null;
+    const parts = [as, owner.city ? safeText(owner.city) : null, owner.country].filter((v): v is string => v !== null);
+    if (parts.length > 0) return parts.join(', ');
   }
-  if (info.special) return ` [${info.special.kind}]`;
-  return info.lookup === 'failed' ? ' [AS?]' : '';
+  if (info.special) return info.special.kind;
+  return info.lookup === 'failed' ? 'AS?' : '';
+}
+
+/** " [AS64500 LAB-NET, ZZ]": what -z adds after an address ('' when nothing is known). */
+export function ownerLabel(info: OwnerInfo | null): string {
+  const summary = ownerSummary(info);
+  return summary ? ` [${summary}]` : '';
+}
+
+/** "web.example (198.18.4.2)", or the address alone when that is what was given. */
+export function targetLabel(target: { host: string; address: string }): string {
+  return target.host === target.address ? target.address : `${safeText(target.host)} (${target.address})`;
 }
 
 function protocolLabel(meta: Pick<TraceMeta, 'protocol' | 'port'>): string {
@@ -32,7 +46,7 @@ function protocolLabel(meta: Pick<TraceMeta, 'protocol' | 'port'>): string {
 }
 
 export function formatHeader(meta: TraceMeta): string {
-  const target = meta.host === meta.address ? meta.address : `${meta.host} (${meta.address})`;
+  const target = targetLabel(meta);
   const lines = [`Tracing the path to ${target} on ${protocolLabel(meta)}, ${meta.maxTtl} hops max, ${meta.probesPerHop} probes per hop`];
   const from = [`from ${meta.source}`];
   if (meta.interface) from.unshift(`on ${meta.interface}`);
@@ -41,7 +55,8 @@ export function formatHeader(meta: TraceMeta): string {
   return lines.join('\n') + '\n';
 }
 
-function hostLabel(address: string, nameOf: NameOf): string {
+/** "r1.example (198.18.1.2)": a hop's address with its reverse-DNS name, when it has one. */
+export function hostLabel(address: string, nameOf: NameOf): string {
   const name = nameOf(address);
   return name ? `${safeText(name)} (${address})` : address;
 }

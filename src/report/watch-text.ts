@@ -4,13 +4,11 @@
 import type { WatchChange } from '../analyze/watch-events.js';
 import type { HopLoss } from '../analyze/watch-loss.js';
 import type { WatchHop, WatchReport } from '../trace/watch.js';
-import { safeText } from './safe-text.js';
-import { serviceName } from './services.js';
-import { ownerLabel } from './text.js';
-import type { OwnerOf } from './text.js';
+import { methodLabel } from './services.js';
+import { hostLabel, ownerLabel, targetLabel } from './text.js';
+import type { NameOf, OwnerOf } from './text.js';
 
-export type NameOf = (address: string) => string | null | undefined;
-export type { OwnerOf } from './text.js';
+export type { NameOf, OwnerOf } from './text.js';
 
 const ms = (v: number | null) => (v === null ? '-' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 
@@ -25,8 +23,7 @@ export function causeText(loss: HopLoss | null, forwardedFrom: number | null): s
 export const WATCH_COLUMNS = ['Hop', 'Address', 'Loss%', 'Cause', 'Snt', 'Rcv', 'Last', 'Avg', 'Best', 'Wrst', 'StDev', 'Jttr', 'JMax', 'p50', 'p95'];
 
 function hostText(address: string, nameOf: NameOf | null, ownerOf?: OwnerOf): string {
-  const name = nameOf?.(address);
-  return (name ? `${safeText(name)} (${address})` : address) + ownerLabel(ownerOf?.(address) ?? null);
+  return hostLabel(address, nameOf ?? (() => null)) + ownerLabel(ownerOf?.(address) ?? null);
 }
 
 /** One row of cells per hop; hops with several responders get a row per extra responder with its share. */
@@ -73,13 +70,7 @@ export function columns(header: string[], rows: string[][]): string[] {
 }
 
 function target(report: WatchReport): string {
-  let what = 'ICMP echo';
-  if (report.protocol !== 'icmp' && report.port !== null) {
-    const service = serviceName(report.protocol, report.port);
-    what = `${report.protocol.toUpperCase()}/${report.port}${service ? ` (${service})` : ''}`;
-  }
-  const host = report.target.host === report.target.address ? report.target.address : `${safeText(report.target.host)} (${report.target.address})`;
-  return `${host}, ${what}`;
+  return `${targetLabel(report.target)}, ${methodLabel(report.protocol, report.port)}`;
 }
 
 export function watchTitle(report: WatchReport): string {
