@@ -100,13 +100,7 @@ export async function liveView(cli: CliOptions, options: WatchOptions, names: Re
     return () => void listeners.delete(listener);
   };
   const onEvent = (event: WatchEvent) => {
-    if (event.type === 'round') {
-      for (const p of event.round.probes) {
-        if (!p.result.from) continue;
-        void names.lookup(p.result.from);
-        void owners?.lookup(p.result.from);
-      }
-    }
+    if (event.type === 'round') for (const p of event.round.probes) if (p.result.from) void names.lookup(p.result.from);
     for (const listener of listeners) listener();
   };
   const handle = startWatch(cli.host, options, onEvent);

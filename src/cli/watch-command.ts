@@ -60,20 +60,14 @@ export async function watchCommand(cli: CliOptions, watch: WatchCli, io: Output,
   if (wantsLiveView(cli, watch)) {
     const { liveView } = await loadLiveView();
     const report = await liveView(cli, options, names, io, owners);
-    writeReportFile(cli, { watch: report, json: owners ? { ...report, owners: owners.all(), ownerNotes: owners.notes } : report }, names.nameOf, owners);
+    writeReportFile(cli, { watch: report, json: report }, names.nameOf, owners);
     return 0;
   }
   let handle: WatchHandle | null = null;
   let lastTable = performance.now();
   const onEvent = (event: WatchEvent) => {
     if (event.type === 'start') announceMode(cli, [event.meta], io);
-    if (event.type === 'round') {
-      for (const p of event.round.probes) {
-        if (!p.result.from) continue;
-        void names.lookup(p.result.from);
-        void owners?.lookup(p.result.from);
-      }
-    }
+    if (event.type === 'round') for (const p of event.round.probes) if (p.result.from) void names.lookup(p.result.from);
     if (watch.stream) {
       for (const line of streamLines(event)) io.out(JSON.stringify(line) + '\n');
       return;
@@ -91,12 +85,10 @@ export async function watchCommand(cli: CliOptions, watch: WatchCli, io: Output,
   try {
     const report: WatchReport = await handle.done;
     await Promise.all(report.hops.flatMap((h) => h.responders.map((r) => names.lookup(r.address))));
-    await owners?.settle();
-    const json = owners ? { ...report, owners: owners.all(), ownerNotes: owners.notes } : report;
-    if (cli.json) io.out(renderJson(json));
+    if (cli.json) io.out(renderJson(report));
     else if (watch.stream) io.out(JSON.stringify({ type: 'result', rounds: report.rounds, portState: report.portState, forwardedLoss: report.forwardedLoss }) + '\n');
     else io.out((watch.report ? '' : '\n') + formatWatchReport(report, names.nameOf, { ownerOf: owners?.infoOf }));
-    writeReportFile(cli, { watch: report, json }, names.nameOf, owners);
+    writeReportFile(cli, { watch: report, json: report }, names.nameOf, owners);
     return 0;
   } finally {
     names.cancel();

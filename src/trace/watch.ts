@@ -23,6 +23,8 @@ import type { ProbeSpec, Session } from './session.js';
 import { baseRequest, openControl, runTrace, validate } from './trace.js';
 import type { RunOptions, TraceReport } from './trace.js';
 import { WatchRounds } from './watch-rounds.js';
+import { OwnerLookups } from './owners.js';
+import type { OwnerInfo } from './owners.js';
 import type { RoundResult } from './watch-rounds.js';
 
 export interface WatchOptions extends RunOptions {
@@ -70,6 +72,9 @@ export interface WatchReport {
   changes: WatchChange[];
   /** The latest full trace's diagnosis (at the start, and again after each change). */
   diagnosis: Diagnosis | null;
+  /** Only when asked for (options.owners): what is known about every responder, and lookup notes. */
+  owners?: Record<string, OwnerInfo>;
+  ownerNotes?: string[];
 }
 
 export type WatchEvent =
@@ -126,6 +131,8 @@ class Watch implements WatchHandle {
   private diagnosing: Promise<void> | null = null;
   private pendingChange: WatchChange | null = null;
   private readonly stopSignal = new AbortController();
+  /** Who owns each responder (options.owners): one set of lookups for the rounds and every diagnosis. */
+  private readonly owners: OwnerLookups | null;
 
   constructor(
     private readonly target: string,
@@ -134,6 +141,7 @@ class Watch implements WatchHandle {
     private readonly clock: Clock,
   ) {
     checkWatchOptions(options);
+    this.owners = options.owners === undefined ? null : options.owners instanceof OwnerLookups ? options.owners : new OwnerLookups(options.owners);
     options.signal?.addEventListener('abort', () => this.stop(), { once: true });
     this.done = this.run();
   }
@@ -204,17 +212,21 @@ class Watch implements WatchHandle {
       if (!this.pausedFlag) rounds.start();
       await rounds.done;
       await this.diagnosing;
+      // Bounded: at most one lookup timeout past the last round (see OwnerLookups.settle).
+      await this.owners?.settle();
       return this.report();
     } finally {
       session.close();
       control?.close();
+      // Lookups the watch started itself end with it (a caller's OwnerLookups is the caller's to cancel).
+      if (this.owners && this.owners !== this.options.owners) this.owners.cancel();
     }
   }
 
   /** A full trace (with its control and follow-ups) for the diagnosis; null when it could not run. */
   private async diagnose(after: WatchChange | null): Promise<TraceReport | null> {
     const { pool: _pool, signal: _signal, ...rest } = this.options;
-    const report = await runTrace(this.target, { ...rest, signal: this.stopSignal.signal });
+    const report = await runTrace(this.target, { ...rest, signal: this.stopSignal.signal, ...(this.owners ? { owners: this.owners } : {}) });
     if (report.interrupted && this.diagnosisReport) return null;
     this.diagnosisReport = report;
     this.emit({ type: 'diagnosis', report, after });
@@ -244,6 +256,7 @@ class Watch implements WatchHandle {
       let stats = this.stats.get(ttl);
       if (!stats) this.stats.set(ttl, (stats = new HopStats(ttl)));
       stats.record({ from: result.from, rttMs: result.rtt });
+      if (result.from) void this.owners?.lookup(result.from);
     }
     this.emit({ type: 'round', round });
     const responders = new Map(round.probes.map((p) => [p.ttl, p.result.from]));
@@ -306,6 +319,7 @@ class Watch implements WatchHandle {
       control: this.options.control === false ? null : { ...this.controlCounts },
       changes: [...this.changes],
       diagnosis: this.diagnosisReport?.diagnosis ?? null,
+      ...(this.owners ? { owners: this.owners.all(), ownerNotes: [...this.owners.notes] } : {}),
     };
   }
 }

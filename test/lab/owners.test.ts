@@ -40,6 +40,13 @@ test("-z with a real DNS server answering Team Cymru's records: AS and name per 
     assert.match(text.stdout, /^ 4 {2}198\.18\.4\.2 \[AS64502 LAB-DC, ZZ\] \[open\]/m);
     assert.match(text.stderr, /unreadable answer was ignored/);
 
+    // A watch looks up its responders the same way, and its report carries them.
+    const watched = await runCli(chain.client.namespace, ['watch', '-z', '--dns', dns, '--json', '-n', '-c', '5', '--interval', '0.05', server, '443']);
+    assert.equal(watched.code, 0, watched.stderr);
+    const watch = JSON.parse(watched.stdout) as Owned & { hops: { responders: { address: string }[] }[] };
+    assert.equal(watch.owners[chain.routerAddress(2, 4)]!.owner?.asName, 'LAB-CORE - Lab core');
+    for (const hop of watch.hops) for (const r of hop.responders) assert.ok(watch.owners[r.address], `${r.address} has its owner info`);
+
     // What the lookups cost when the resolver answers: medians of three traces each way, alternating.
     const times: { plain: number[]; owned: number[] } = { plain: [], owned: [] };
     for (let i = 0; i < 3; i++) {
