@@ -4,7 +4,7 @@
 // for the loss measured on this path; the rate-limit test tells a router's ICMP budget from loss on hops that
 // answered only some probes (analyze/loss-cause). Both are timed by a model of the routers' ICMP budgets, run
 // together, and add seconds only where the path gave a reason.
-import { BURST, BURST_SPACING_MS, classifyLoss, lossWhere, partiallyAnswered, RECHECK_SPACING_MS, SPACED } from '../analyze/loss-cause.js';
+import { BURST, burstSpacing, classifyLoss, lossWhere, partiallyAnswered, RECHECK_SPACING_MS, SPACED } from '../analyze/loss-cause.js';
 import { allProbes } from '../analyze/path-facts.js';
 import { openQuestions } from '../analyze/questions.js';
 import type { Question } from '../analyze/questions.js';
@@ -145,10 +145,13 @@ async function rateLimitTest(main: Channel, budget: IcmpBudget, clock: Clock, ti
   if (ttls.length === 0) return;
   const requests: ReprobeRequest[] = [];
   const now = clock.now();
+  const spacing = burstSpacing(main.result.hops);
+  // The spaced probes count from the burst's last: a token the limiter earned during the burst is spent there.
+  const lastOfBurst = (BURST - 1) * spacing;
   for (const ttl of ttls) {
-    for (let i = 0; i < BURST; i++) requests.push({ ttl, atMs: i * BURST_SPACING_MS });
-    for (let i = 1; i <= SPACED; i++) requests.push({ ttl, atMs: i * RECHECK_SPACING_MS });
-    budget.set(ttl, 0, now + SPACED * RECHECK_SPACING_MS);
+    for (let i = 0; i < BURST; i++) requests.push({ ttl, atMs: i * spacing });
+    for (let i = 1; i <= SPACED; i++) requests.push({ ttl, atMs: lastOfBurst + i * RECHECK_SPACING_MS });
+    budget.set(ttl, 0, now + lastOfBurst + SPACED * RECHECK_SPACING_MS);
   }
   const answers = await send(main, clock, requests, timeoutMs, signal);
   if (signal?.aborted) return;
