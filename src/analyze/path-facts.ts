@@ -14,6 +14,17 @@ export function allProbes(hop: Pick<HopResult, 'probes' | 'reprobes'>): ProbeRes
   return hop.reprobes ? [...hop.probes, ...hop.reprobes] : hop.probes;
 }
 
+/**
+ * The follow-up probes worth showing beside a hop's own: when none of its own was answered and a follow-up was (on
+ * a jittery path the destination's first SYNs can meet our own half-open connection there and draw nothing we can
+ * match; it answers when asked again). Otherwise none: a hop that answered is shown by its own probes.
+ */
+export function answersAskedAgain(hop: Pick<HopResult, 'probes' | 'reprobes'>): ProbeResult[] {
+  if (hop.probes.some((p) => p.from !== null)) return [];
+  const again = hop.reprobes ?? [];
+  return again.some((p) => p.from !== null) ? again : [];
+}
+
 /** Whether anyone answered at this TTL, to the trace's own probes or to a follow-up. */
 export function isAnswered(hop: Pick<HopResult, 'probes' | 'reprobes'> | undefined): boolean {
   return hop !== undefined && allProbes(hop).some((p) => p.from !== null);

@@ -1,5 +1,6 @@
 // `portpath HOST [PORT]`: the trace to the port, printed as it happens (text) or at the end (JSON), with a control
 // trace alongside and the diagnosis of where and why traffic to the port stops. The run itself is trace/'s.
+import { isFinalReply } from '../engine/port-state.js';
 import type { TraceResult } from '../engine/types.js';
 import { formatDiagnosis, formatHopDetails } from '../report/diagnosis-text.js';
 import { renderJson, withNames } from '../report/json.js';
@@ -21,6 +22,11 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
   // Hop lines print in TTL order once each hop is done and its names are looked up; a promise chain keeps order.
   let printing = Promise.resolve();
   const printed = new Set<number>();
+  // Once the destination has answered, a hop where nobody answered may be it, nearer than its answers came (their
+  // reply TTL says so): the follow-up asks it again, so its line (and every line after it, to keep TTL order) waits
+  // for the end instead of printing stars.
+  let destinationAnswered = false;
+  let holding = false;
   let target: Pick<TraceResult, 'target'>['target'] | null = null;
   const onEvent = (event: TraceEvent) => {
     if (event.type === 'start') {
@@ -29,8 +35,11 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
       if (!cli.json) io.out(formatHeader(event.meta));
     } else if (event.type === 'reply' && event.trace === 'main') {
       void names.lookup(event.reply.from);
+      if (isFinalReply(event.reply)) destinationAnswered = true;
     } else if (event.type === 'hop' && event.trace === 'main' && !cli.json && target) {
       const { hop } = event;
+      holding ||= destinationAnswered && hop.probes.every((p) => p.from === null);
+      if (holding) return;
       const pending = { target, destination: { reached: false, hop: null, state: null, reason: 'timeout' as const, by: null } };
       const lookups = Promise.all([names.lookupHops([hop]), ...(owners ? hop.probes.flatMap((p) => (p.from ? [owners.lookup(p.from)] : [])) : [])]);
       printing = printing.then(async () => {

@@ -2,6 +2,8 @@
 // owner, RTTs, what answered), where traffic to the port stops and who stopped it, the evidence, and what produced
 // it (portpath version, command line, time, mode) so a reader can run it again. The HTML, Markdown and CSV
 // renderers all read this one model.
+import { answersAskedAgain } from '../analyze/path-facts.js';
+import type { HopResult } from '../engine/types.js';
 import type { TraceReport } from '../trace/trace.js';
 import type { WatchReport } from '../trace/watch.js';
 import type { OwnerInfo } from '../trace/owners.js';
@@ -75,23 +77,26 @@ export function traceDocument(report: TraceReport, context: ReportContext): Repo
   const method = methodLabel(report.protocol, report.port);
   const target = targetLabel(report.target);
   const stopsAt = !['open', 'closed', 'reachable'].includes(d.verdict) && d.hop !== null ? d.hop : null;
+  // A hop's own probes, and the follow-ups that answered where none of them did (see answersAskedAgain).
+  const shown = (hop: HopResult) => [...hop.probes, ...answersAskedAgain(hop)];
   const hops: DocumentHop[] = report.hops.map((hop) => {
-    const addresses = [...new Set(hop.probes.flatMap((p) => (p.from ? [p.from] : [])))];
-    const kinds = [...new Set(hop.probes.flatMap((p) => (p.reply ? [p.reply.name ?? p.reply.kind] : [])))];
+    const probes = shown(hop);
+    const addresses = [...new Set(probes.flatMap((p) => (p.from ? [p.from] : [])))];
+    const kinds = [...new Set(probes.flatMap((p) => (p.reply ? [p.reply.name ?? p.reply.kind] : [])))];
     return {
       ttl: hop.ttl,
       addresses,
       names: addresses.map((a) => safeText(context.nameOf(a) ?? '')),
       owners: addresses.map((a) => ownerText(context.ownerOf(a))),
-      rtts: hop.probes.flatMap((p) => (p.rtt !== null ? [p.rtt] : [])),
-      sent: hop.probes.length,
-      received: hop.probes.filter((p) => p.from !== null).length,
-      note: kinds.join(', '),
+      rtts: probes.flatMap((p) => (p.rtt !== null ? [p.rtt] : [])),
+      sent: probes.length,
+      received: probes.filter((p) => p.from !== null).length,
+      note: [...kinds, ...(answersAskedAgain(hop).length > 0 ? ['asked again'] : [])].join(', '),
       marked: hop.ttl === stopsAt ? 'stop' : hop.ttl === report.destination.hop && report.destination.reached ? 'destination' : null,
     };
   });
   const probes = report.hops.flatMap((hop) =>
-    hop.probes.map((p, index) => {
+    shown(hop).map((p, index) => {
       const owner = p.from ? context.ownerOf(p.from)?.owner : null;
       return {
         ttl: hop.ttl,

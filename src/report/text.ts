@@ -3,7 +3,7 @@ import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
 import { describeUnreachable, unreachableMark } from '../packet/icmp-meaning.js';
 import { serviceName } from './services.js';
 import type { TraceMeta } from '../trace/meta.js';
-import { lastAnswer } from '../analyze/path-facts.js';
+import { answersAskedAgain, lastAnswer } from '../analyze/path-facts.js';
 import { safeText } from './safe-text.js';
 import type { OwnerInfo } from '../trace/owners.js';
 
@@ -64,20 +64,25 @@ export function hostLabel(address: string, nameOf: NameOf): string {
 /** " 3  198.18.3.2  1.234 ms  1.101 ms *": a new responder is named before its RTTs, like traceroute. */
 export function formatHop(hop: HopResult, result: Pick<TraceResult, 'destination' | 'target'>, nameOf: NameOf, ownerOf?: OwnerOf): string {
   const isFinal = result.destination.hop === hop.ttl;
-  const parts: string[] = [];
-  let shown: string | null = null;
-  for (const probe of hop.probes) {
-    if (probe.from === null) {
-      parts.push('*');
-      continue;
+  const probeParts = (probes: readonly ProbeResult[]): string[] => {
+    const parts: string[] = [];
+    let shown: string | null = null;
+    for (const probe of probes) {
+      if (probe.from === null) {
+        parts.push('*');
+        continue;
+      }
+      if (probe.from !== shown) {
+        shown = probe.from;
+        const isTarget = isFinal && probe.from === result.destination.by && result.destination.state !== null;
+        parts.push(hostLabel(probe.from, nameOf) + ownerLabel(ownerOf?.(probe.from) ?? null) + (isTarget ? ` [${result.destination.state}]` : ''));
+      }
+      parts.push(rttText(probe, result, isFinal));
     }
-    if (probe.from !== shown) {
-      shown = probe.from;
-      const isTarget = isFinal && probe.from === result.destination.by && result.destination.state !== null;
-      parts.push(hostLabel(probe.from, nameOf) + ownerLabel(ownerOf?.(probe.from) ?? null) + (isTarget ? ` [${result.destination.state}]` : ''));
-    }
-    parts.push(rttText(probe, result, isFinal));
-  }
+    return parts;
+  };
+  const again = answersAskedAgain(hop);
+  const parts = [...probeParts(hop.probes), ...(again.length > 0 ? ['asked again:', ...probeParts(again)] : [])];
   return `${String(hop.ttl).padStart(2)}  ${parts.join('  ')}\n`;
 }
 
