@@ -75,9 +75,8 @@ export function classifyLoss(burst: readonly boolean[], spaced: readonly boolean
   // The limiter let through the burst's first `cut` probes, and perhaps one late token after them (`late`).
   let limiter = -Infinity;
   for (let cut = 0; cut < burst.length; cut++) {
-    const after = count(burst.slice(cut));
-    if (after > 1) continue;
-    const late = after;
+    const late = count(burst.slice(cut));
+    if (late > 1) continue;
     const k = count(burst.slice(0, cut)) + late + count(spaced);
     const n = cut + late + spaced.length;
     limiter = Math.max(limiter, (n > 0 ? logLikelihood(k, n, k / n) : 0) - penalty * (1 + late));

@@ -1,5 +1,6 @@
 // `portpath HOST [PORT]`: the trace to the port, printed as it happens (text) or at the end (JSON), with a control
 // trace alongside and the diagnosis of where and why traffic to the port stops. The run itself is trace/'s.
+import { isAnswered } from '../analyze/path-facts.js';
 import { isFinalReply } from '../engine/port-state.js';
 import type { TraceResult } from '../engine/types.js';
 import { formatDiagnosis, formatHopDetails } from '../report/diagnosis-text.js';
@@ -38,7 +39,7 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
       if (isFinalReply(event.reply)) destinationAnswered = true;
     } else if (event.type === 'hop' && event.trace === 'main' && !cli.json && target) {
       const { hop } = event;
-      holding ||= destinationAnswered && hop.probes.every((p) => p.from === null);
+      holding ||= destinationAnswered && !isAnswered(hop);
       if (holding) return;
       const pending = { target, destination: { reached: false, hop: null, state: null, reason: 'timeout' as const, by: null } };
       const lookups = Promise.all([names.lookupHops([hop]), ...(owners ? hop.probes.flatMap((p) => (p.from ? [owners.lookup(p.from)] : [])) : [])]);

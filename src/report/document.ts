@@ -91,7 +91,7 @@ export function traceDocument(report: TraceReport, context: ReportContext): Repo
       rtts: probes.flatMap((p) => (p.rtt !== null ? [p.rtt] : [])),
       sent: probes.length,
       received: probes.filter((p) => p.from !== null).length,
-      note: [...kinds, ...(answersAskedAgain(hop).length > 0 ? ['asked again'] : [])].join(', '),
+      note: [...kinds, ...(probes.length > hop.probes.length ? ['asked again'] : [])].join(', '),
       marked: hop.ttl === stopsAt ? 'stop' : hop.ttl === report.destination.hop && report.destination.reached ? 'destination' : null,
     };
   });
