@@ -5,7 +5,7 @@ import type { TraceResult } from '../engine/types.js';
 import { describeUnreachable, parseReason, unreachableClass } from '../packet/icmp-meaning.js';
 import { burstsAreOneTry, pathLoss, silenceAt, triesNeeded } from './evidence.js';
 import type { PathLoss } from './evidence.js';
-import { compactRanges, expiredFrom, finalAnswers, finalReplyTtls, finalSenderDistance, hopAt, hopLabel, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
+import { compactRanges, expiredFrom, finalAnswers, finalReplyTtls, finalSenderDistance, hopAt, hopLabel, lastAnswer, protocolLabel, routerTtls, silenceBoundary } from './path-facts.js';
 import type { HopAnswer } from './path-facts.js';
 import { pathNotes } from './path-notes.js';
 import type { PathNotes } from './path-notes.js';
@@ -37,6 +37,11 @@ export interface Diagnosis extends PathNotes {
   verdict: Verdict;
   /** The destination's hop (open/closed), the last answering hop (filtered), the rejecting or forging device's hop. */
   hop: number | null;
+  /**
+   * Present when the stop cannot be placed at one hop: it is at `hop` or at any hop up to this one, routers that
+   * answer no protocol (so which of them drops the traffic cannot be seen from here).
+   */
+  upTo?: number;
   by: string | null;
   confidence: Confidence;
   evidence: string[];
@@ -50,7 +55,7 @@ export interface Diagnosis extends PathNotes {
   forwarder: { hop: number; address: string; serviceHop: number | null; stops: 'behind' | null } | null;
 }
 
-type Finding = Pick<Diagnosis, 'verdict' | 'hop' | 'by' | 'confidence' | 'explanation'> & { evidence?: string[] };
+type Finding = Pick<Diagnosis, 'verdict' | 'hop' | 'by' | 'confidence' | 'explanation'> & { evidence?: string[]; upTo?: number };
 
 const ANSWERS: Record<string, string> = {
   'syn-ack': 'answers with SYN-ACK',
@@ -240,8 +245,8 @@ function unreachableAnswer(main: TraceResult, control: TraceResult | null): Find
  */
 function silence(main: TraceResult, control: TraceResult | null): Finding {
   const finding = silenceFinding(main, control);
-  const last = lastAnswer(main);
-  const boundary = last ? last.ttl + 1 : (main.hops[0]?.ttl ?? 1);
+  // The TTL whose silence shows the stop (past any that answer no trace at all: asking those tells nothing).
+  const boundary = silenceBoundary(main, control).evidenceTtl;
   const hop = hopAt(main, boundary);
   if (!hop) return finding;
   const loss = pathLoss([main, control]);
@@ -324,12 +329,20 @@ function silenceWithReachableDestination(main: TraceResult, control: TraceResult
     };
   }
   if (controlGotFurther) {
+    // Routers right after the last answer that answer no protocol hide which side drops it: name every candidate.
+    const { hiddenTo } = silenceBoundary(main, control);
+    const from = last ? hopLabel(last.ttl, last.from) : 'this host';
+    const where =
+      hiddenTo > mainStop
+        ? `dropped at ${from} or at ${silentHops(mainStop + 1, hiddenTo)}, which answer${mainStop + 1 === hiddenTo ? 's' : ''} no protocol: which of them drops it cannot be seen from here`
+        : `dropped between ${from} and hop ${mainStop + 1}`;
     return {
       verdict: 'filtered-in-path',
       hop,
       by,
       confidence: 'high',
-      explanation: `${label} is dropped between ${last ? hopLabel(last.ttl, last.from) : 'this host'} and hop ${mainStop + 1}${reach}.`,
+      explanation: `${label} is ${where}${reach}.`,
+      ...(hiddenTo > mainStop ? { upTo: hiddenTo } : {}),
     };
   }
   // The hops between the last answer and the destination are silent for every protocol: a router that never sends
@@ -389,6 +402,7 @@ export function diagnose(main: TraceResult, control: TraceResult | null): Diagno
   return {
     verdict: finding.verdict,
     hop: finding.hop,
+    ...(finding.upTo !== undefined ? { upTo: finding.upTo } : {}),
     by: finding.by,
     confidence: finding.confidence,
     evidence: [...evidence, ...notes.evidence],

@@ -24,6 +24,8 @@ export interface CliOptions {
   json: boolean;
   debug: boolean;
   verbose: boolean;
+  /** --loss-test: tell a router's ICMP rate limit from loss on hops that missed answers (about 3.5 s more). */
+  lossTest: boolean;
   /** raw | unprivileged | auto (default): which transport. */
   mode: 'raw' | 'unprivileged' | 'auto';
   /** The concurrent control trace (null: none). */
@@ -161,6 +163,7 @@ export function buildProgram(watch = false): Command {
     .option('--json', 'print the result as JSON (the format is documented and stable)')
     .option('-d, --debug', 'print every packet sent and received on stderr')
     .option('-v, --verbose', "print the evidence behind the diagnosis")
+    .option('--loss-test', 'on hops that missed answers, tell a router\'s ICMP rate limit from loss (about 3.5 s more)')
     .addOption(new Option('--mode <mode>', 'raw sockets, unprivileged sockets, or auto: raw when permitted').choices(['raw', 'unprivileged', 'auto']).default('auto'))
     .option('--control <method>', 'control trace run alongside, to tell a blocked port from a broken path: tcp:PORT, udp:PORT, icmp or none (default icmp)')
     .option('--compare <methods>', 'trace several methods side by side, e.g. tcp:443,udp:53,icmp (the port argument is then not used)')
@@ -225,6 +228,7 @@ export function parseArgs(argv: string[], watch = false): CliOptions {
     json: Boolean(o.json),
     debug: Boolean(o.debug),
     verbose: Boolean(o.verbose),
+    lossTest: Boolean(o.lossTest),
     mode: (o.mode as CliOptions['mode'] | undefined) ?? 'auto',
     control: parseControl(o.control as string | undefined, protocol),
     compare: parseCompare(o.compare as string | undefined),

@@ -140,16 +140,24 @@ async function confirmationRounds(main: Channel, control: Channel | null, budget
   }
 }
 
+/**
+ * The rate-limit test. A router's hop gets a burst then spaced probes; the destination's hop (its own ICMP errors
+ * are rate-limited like a router's) gets only the spaced probes, read against the trace's own quick probes there:
+ * a burst of SYNs at a server is what an IDS logs as a scan, and the verdict does not need it.
+ */
 async function rateLimitTest(main: Channel, budget: IcmpBudget, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const ttls = partiallyAnswered(main.result.hops);
   if (ttls.length === 0) return;
+  const target = main.result.target.address;
+  const atDestination = new Set(ttls.filter((ttl) => main.result.hops.find((h) => h.ttl === ttl)!.probes.some((p) => p.from === target)));
   const requests: ReprobeRequest[] = [];
   const now = clock.now();
   const spacing = burstSpacing(main.result.hops);
   // The spaced probes count from the burst's last: a token the limiter earned during the burst is spent there.
   const lastOfBurst = (BURST - 1) * spacing;
   for (const ttl of ttls) {
-    for (let i = 0; i < BURST; i++) requests.push({ ttl, atMs: i * spacing });
+    const burst = atDestination.has(ttl) ? 0 : BURST;
+    for (let i = 0; i < burst; i++) requests.push({ ttl, atMs: i * spacing });
     for (let i = 1; i <= SPACED; i++) requests.push({ ttl, atMs: lastOfBurst + i * RECHECK_SPACING_MS });
     budget.set(ttl, 0, now + lastOfBurst + SPACED * RECHECK_SPACING_MS);
   }
@@ -157,11 +165,14 @@ async function rateLimitTest(main: Channel, budget: IcmpBudget, clock: Clock, ti
   if (signal?.aborted) return;
   for (const ttl of ttls) {
     const mine = answers.filter((a) => a.ttl === ttl);
-    const answered = (a: (typeof mine)[number]) => a.result.from !== null;
-    const verdict = classifyLoss(mine.slice(0, BURST).map(answered), mine.slice(BURST).map(answered));
+    const answered = (a: { result: ProbeResult }) => a.result.from !== null;
     const hop = main.result.hops.find((h) => h.ttl === ttl)!;
-    const sent = hop.probes.length + verdict.recheck.sent;
-    const got = hop.probes.filter((p) => p.from !== null).length + verdict.recheck.answered;
+    const burst = atDestination.has(ttl) ? hop.probes.map((p) => p.from !== null) : mine.slice(0, BURST).map(answered);
+    const verdict = classifyLoss(burst, mine.slice(atDestination.has(ttl) ? 0 : BURST).map(answered));
+    // (At the destination the trace's own probes are the burst: counted once.)
+    const own = atDestination.has(ttl) ? { sent: 0, answered: 0 } : { sent: hop.probes.length, answered: hop.probes.filter((p) => p.from !== null).length };
+    const sent = own.sent + verdict.recheck.sent;
+    const got = own.answered + verdict.recheck.answered;
     hop.loss = {
       ...verdict,
       ...(verdict.cause === 'loss' ? { where: lossWhere(main.result.hops, ttl, verdict.recheck) } : {}),
@@ -195,8 +206,16 @@ async function lateAnswers(channels: Channel[], clock: Clock, timeoutMs: number,
   }
 }
 
+export interface FollowUpOptions {
+  /**
+   * Tell a router's ICMP rate limit from loss where a hop answered only some probes (about 3.5 s more). Off by
+   * default: it changes no verdict, and the verdict must not wait for it.
+   */
+  lossTest?: boolean;
+}
+
 /** Runs the follow-up probes of a finished main trace (and its control); updates the results in place. */
-export async function followUp(main: FollowUpTrace, control: FollowUpTrace | null, clock: Clock, signal?: AbortSignal): Promise<void> {
+export async function followUp(main: FollowUpTrace, control: FollowUpTrace | null, clock: Clock, signal?: AbortSignal, options: FollowUpOptions = {}): Promise<void> {
   if (main.result.interrupted || signal?.aborted) return;
   const channels: Channel[] = [main, ...(control ? [control] : [])].map((t) => ({ ...t, subscribe: fanOut(t.session.network) }));
   const timeoutMs = replyTimeout(channels);
@@ -206,7 +225,7 @@ export async function followUp(main: FollowUpTrace, control: FollowUpTrace | nul
   if (signal?.aborted) return;
   const budget = budgetAfter(channels, clock.now());
   await Promise.all([
-    rateLimitTest(channels[0]!, budget, clock, timeoutMs, signal),
+    options.lossTest ? rateLimitTest(channels[0]!, budget, clock, timeoutMs, signal) : undefined,
     confirmationRounds(channels[0]!, channels[1] ?? null, budget, clock, timeoutMs, signal),
   ]);
 }
