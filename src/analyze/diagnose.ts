@@ -1,6 +1,7 @@
 // The diagnosis: where traffic to the port stops, who stopped it and how. It reasons only from what the traces saw
 // — the main trace to the port and a control trace (ICMP echo by default) to the same host — and says how sure it
 // is; where two explanations fit the evidence equally, it says 'unknown' or lowers its confidence, never guesses.
+import { doubtText } from '../engine/port-state.js';
 import type { TraceResult } from '../engine/types.js';
 import { describeUnreachable, parseReason, unreachableClass } from '../packet/icmp-meaning.js';
 import { burstsAreOneTry, pathLoss, silenceAt, triesNeeded } from './evidence.js';
@@ -387,8 +388,8 @@ export function diagnose(main: TraceResult, control: TraceResult | null): Diagno
       hop: d.hop,
       by: d.by,
       confidence: 'low',
-      explanation: `${protocolLabel(main)}: the destination ${d.by ?? ''} answered at hop ${d.hop ?? '?'} with ${d.reason}, but ${d.doubt}; run again.`,
-      evidence: [d.doubt],
+      explanation: `${protocolLabel(main)}: the destination ${d.by ?? ''} answered at hop ${d.hop ?? '?'} with ${d.reason}, but ${doubtText(d.doubt)}; run again.`,
+      evidence: [doubtText(d.doubt)],
     };
   } else if (d.hop !== null && d.by !== null && reason.kind !== 'timeout' && reason.kind !== 'icmp') finding = destinationAnswer(main, control);
   else if (d.hop !== null && d.by !== null && reason.kind === 'icmp') {

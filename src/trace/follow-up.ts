@@ -5,12 +5,11 @@
 // answered only some probes (analyze/loss-cause). Both are timed by a model of the routers' ICMP budgets, run
 // together, and add seconds only where the path gave a reason.
 import { BURST, burstSpacing, classifyLoss, lossWhere, partiallyAnswered, RECHECK_SPACING_MS, SPACED } from '../analyze/loss-cause.js';
-import { allProbes } from '../analyze/path-facts.js';
 import { openQuestions } from '../analyze/questions.js';
 import type { Question } from '../analyze/questions.js';
 import type { Clock } from '../engine/clock.js';
 import { IcmpBudget, LINUX_ICMP_BURST } from '../engine/icmp-budget.js';
-import { decideDestination, isFinalReply } from '../engine/port-state.js';
+import { refreshDestination, settleDoubt } from '../engine/port-state.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
 import type { ReprobeAnswer, ReprobeRequest, Subscribe } from '../engine/reprober.js';
 import { probeResult } from '../engine/probe-result.js';
@@ -54,47 +53,6 @@ function budgetAfter(traces: Channel[], now: number): IcmpBudget {
 function addReprobes(hop: HopResult | undefined, results: ProbeResult[]): void {
   if (!hop || results.length === 0) return;
   hop.reprobes = [...(hop.reprobes ?? []), ...results];
-}
-
-/**
- * A final answer found later (a follow-up probe, or a late answer) at a lower TTL moves the destination's hop there,
- * and the TTLs past it leave the hop list (they were past the destination); one found where the trace had none at
- * all (its answers lost) sets it. Not an RST then: it may reset a half-open connection of ours.
- */
-function refreshDestination(result: TraceResult): void {
-  const d = result.destination;
-  for (const hop of result.hops) {
-    if (d.hop !== null && hop.ttl >= d.hop) break;
-    const finals = allProbes(hop).filter((p) => p.from !== null && p.reply !== null && isFinalReply(p.reply));
-    if (d.hop !== null) {
-      if (!finals.some((p) => p.from === d.by)) continue;
-      result.destination = { ...d, hop: hop.ttl };
-      result.hops = result.hops.filter((h) => h.ttl <= hop.ttl);
-      return;
-    }
-    const usable = finals.filter((p) => p.reply!.kind !== 'rst');
-    if (usable.length === 0) continue;
-    const replies = usable.map((p) => ({ probeId: 0, kind: p.reply!.kind, from: p.from!, replyTtl: p.reply!.ttl, icmpType: p.reply!.icmpType, icmpCode: p.reply!.icmpCode, receivedAtNs: 0n }));
-    result.destination = decideDestination(result.protocol, result.target.family, result.target.address, hop.ttl, replies);
-    result.hops = result.hops.filter((h) => h.ttl <= hop.ttl);
-    return;
-  }
-}
-
-/**
- * A port state in doubt (every RST may have reset a half-open connection of ours) is settled by answers that cannot
- * be collisions: a SYN-ACK from the destination proves a listener (a collision only ever draws an RST), wherever it
- * came (a late answer to a trace probe, a follow-up); an RST to a SYN on a flow of its own (`fresh`) proves a
- * closed port.
- */
-export function settleDoubt(result: TraceResult, fresh: readonly ProbeResult[] = []): void {
-  const d = result.destination;
-  if (!d.doubt || d.hop === null) return;
-  const from = (p: ProbeResult, kind: string) => p.from === d.by && p.reply?.kind === kind;
-  const synAck = result.hops.some((h) => h.ttl >= d.hop! && allProbes(h).some((p) => from(p, 'syn-ack')));
-  if (!synAck && !fresh.some((p) => from(p, 'rst'))) return;
-  const { doubt: _settled, ...rest } = d;
-  result.destination = synAck ? { ...rest, state: 'open', reason: 'syn-ack' } : rest;
 }
 
 async function send(channel: Channel, clock: Clock, requests: ReprobeRequest[], timeoutMs: number, signal?: AbortSignal, options = channel.session.options) {
