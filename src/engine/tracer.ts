@@ -10,6 +10,7 @@ import type { FinalAnswer, SettledProbe } from './port-state.js';
 import { ProbeIds } from './probe-ids.js';
 import { probeResult, rttOf } from './probe-result.js';
 import type { DestinationResult, HopResult, TraceOptions } from './types.js';
+import { ownerOfUnattributed } from './unattributed.js';
 import { waitFor } from './wait-policy.js';
 import { hopsAway } from '../packet/reply-ttl.js';
 
@@ -382,19 +383,12 @@ export class Tracer extends EventEmitter<TracerEvents> {
     this.step();
   }
 
-  /**
-   * A destination answer that does not say which probe it answers (a UDP service that echoes nothing): give it to
-   * the oldest unanswered probe that went farther than every hop that answered time-exceeded.
-   */
+  /** A destination answer that does not say which probe it answers: the one rule (engine/unattributed). */
   private guessProbe(): ProbeRecord | undefined {
-    let beyond = this.options.firstTtl - 1;
-    for (const probe of this.byId.values()) if (probe.reply?.kind === 'time-exceeded') beyond = Math.max(beyond, probe.ttl);
-    let best: ProbeRecord | undefined;
-    for (const probe of this.byId.values()) {
-      if (probe.status !== 'sent' || probe.ttl <= beyond) continue;
-      if (!best || (probe.sentAtMs ?? 0) < (best.sentAtMs ?? 0)) best = probe;
-    }
-    return best;
+    let routersUpTo = this.options.firstTtl - 1;
+    for (const probe of this.byId.values()) if (probe.reply?.kind === 'time-exceeded') routersUpTo = Math.max(routersUpTo, probe.ttl);
+    const open = [...this.byId.values()].filter((p): p is ProbeRecord & { sentAtMs: number } => p.status === 'sent' && p.sentAtMs !== undefined);
+    return ownerOfUnattributed(open, routersUpTo);
   }
 
   private isHopResolved(ttl: number): boolean {
