@@ -1,9 +1,11 @@
 // What owner lookups keep stays bounded however many addresses answer: the caches (addresses, prefixes, AS names)
-// are LRU-capped, and notes are said once and capped.
+// are LRU-capped, notes are said once and capped, and a watch looks up only the responders its statistics keep
+// (16 per hop), so a router that answers from a fresh address every round grows neither memory nor queries.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { HopStats, MAX_RESPONDERS } from '../../src/analyze/hop-stats.js';
 import { BoundedNotes } from '../../src/trace/bounded-notes.js';
 import { OwnerLookups } from '../../src/trace/owners.js';
 import { FakeTxtResolver } from './fake-txt-resolver.js';
@@ -66,4 +68,28 @@ test('notes: each said once, at most the cap, and one more saying how many were 
   bounded.add('c');
   bounded.add('d');
   assert.deepEqual(bounded.list(), ['a', 'b', '2 more']);
+});
+
+test('a watch looks up at most the responders its statistics keep: 10 000 rounds of a fresh address cost 16 lookups', async () => {
+  const resolver = answeringResolver();
+  const lookups = new OwnerLookups({ dns: true, timeoutMs: 1000 }, resolver);
+  const hops = [new HopStats(1), new HopStats(2)];
+  // What Watch.onRound does per probe: record it, then look the responder up only if the statistics keep it.
+  const round = async (i: number) => {
+    const answers = [{ stats: hops[0]!, from: '12.0.0.1' }, { stats: hops[1]!, from: spread(i) }];
+    const pending: Promise<unknown>[] = [];
+    for (const { stats, from } of answers) {
+      stats.record({ from, rttMs: 1 });
+      if (stats.keeps(from)) pending.push(lookups.lookup(from));
+    }
+    await Promise.all(pending);
+  };
+  for (let i = 0; i < 1000; i++) await round(i);
+  const heapAt1k = heapMb();
+  const asked = resolver.queries;
+  for (let i = 1000; i < 10_000; i++) await round(i);
+  assert.equal(resolver.queries, asked, 'no query after the first rounds');
+  assert.equal(lookups.cacheSizes().addresses, 1 + MAX_RESPONDERS);
+  assert.equal(hops[1]!.snapshot().responders.length, MAX_RESPONDERS + 1, "16 by address and one 'other'");
+  assert.ok(heapMb() - heapAt1k < 1, 'flat');
 });
