@@ -134,6 +134,11 @@ export class HopStats {
     this.responders.set(key, (this.responders.get(key) ?? 0) + 1);
   }
 
+  /** Whether `address` is one of the responders counted by name (the rest are 'other'): what a watch looks up. */
+  keeps(address: string): boolean {
+    return this.responders.has(address);
+  }
+
   snapshot(): HopStatsSnapshot {
     const answered = this.received > 0;
     const sorted = this.recent.toArray().sort((a, b) => a - b);

@@ -6,6 +6,7 @@ import { bytesToIpv4, bytesToIpv6, ipv4ToBytes, ipv6ToBytes, addressFamily } fro
 import { u16, u32, u8 } from './bytes.js';
 import { fail, ok } from './decoded.js';
 import type { Decoded } from './decoded.js';
+import { cleanText, TEXT_CAPS } from './untrusted-text.js';
 
 /** The four roles of the C-Type's top two bits (RFC 5837 §4.1), in that order. */
 export const INTERFACE_ROLES = ['incoming', 'incoming-sub-ip', 'outgoing', 'next-hop'] as const;
@@ -23,7 +24,7 @@ export interface InterfaceInfo {
   ifIndex?: number;
   /** The interface's address, as canonical text. */
   address?: string;
-  /** The interface name, up to its first NUL; control and bidi characters shown as '?', since it ends up on terminals. */
+  /** The interface name, up to its first NUL, made safe (cleanText: it ends up on terminals and in reports). */
   name?: string;
   mtu?: number;
 }
@@ -32,12 +33,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /**
  * Name bytes to printable text: C-string end at the first NUL (the padding), UTF-8. A router's bytes must not drive
- * the user's terminal (escape sequences) or reorder the line around them (bidi overrides), so those become '?'.
+ * the user's terminal (escape sequences) or reorder the line around them (bidi overrides): cleanText removes them.
  */
 function nameText(bytes: Uint8Array): string {
   const end = bytes.indexOf(0);
-  // eslint-disable-next-line no-control-regex
-  return utf8.decode(end === -1 ? bytes : bytes.subarray(0, end)).replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
+  return cleanText(utf8.decode(end === -1 ? bytes : bytes.subarray(0, end)), TEXT_CAPS.interfaceName);
 }
 
 /** Decodes the payload (after the 4-byte object header) of an interface information object with this C-Type. */

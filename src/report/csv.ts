@@ -1,13 +1,18 @@
 // A report as CSV for spreadsheets: one row per probe for a trace; one row per hop for a watch (its statistics —
 // a watch keeps no per-probe history beyond the last 120 outcomes, so that memory stays bounded). Written with
-// csv-stringify, so quoting follows RFC 4180 whatever an address, a name or an AS name holds.
+// csv-stringify, so quoting follows RFC 4180 whatever an address, a name or an AS name holds, and a cell that
+// starts like a formula (=, +, -, @, tab, CR) is prefixed with ' so a spreadsheet shows it instead of running it:
+// an AS name is whatever its registrant typed, and =HYPERLINK(...) would send the sheet's cells to someone.
 import { stringify } from 'csv-stringify/sync';
+import type { Options } from 'csv-stringify/sync';
 import type { ReportDocument } from './document.js';
+
+const SAFE: Options = { header: true, escape_formulas: true };
 
 export function renderCsv(doc: ReportDocument): string {
   if (doc.kind === 'trace') {
     return stringify(doc.probes, {
-      header: true,
+      ...SAFE,
       columns: [
         { key: 'ttl', header: 'hop' },
         { key: 'index', header: 'probe' },
@@ -25,7 +30,7 @@ export function renderCsv(doc: ReportDocument): string {
   const figure = (v: number | null) => (v === null ? '' : v.toFixed(3));
   return stringify(
     hops.map((h) => [h.ttl, h.responders.map((r) => r.address).join(' '), h.sent, h.received, h.lossPct.toFixed(2), h.loss?.label ?? '', figure(h.lastMs), figure(h.avgMs), figure(h.bestMs), figure(h.worstMs), figure(h.stdevMs), figure(h.jitterMeanMs), figure(h.jitterMaxMs), figure(h.p50Ms), figure(h.p95Ms)]),
-    { header: true, columns: ['hop', 'addresses', 'sent', 'received', 'loss_pct', 'loss_cause', 'last_ms', 'avg_ms', 'best_ms', 'worst_ms', 'stdev_ms', 'jitter_mean_ms', 'jitter_max_ms', 'p50_ms', 'p95_ms'] },
+    { ...SAFE, columns: ['hop', 'addresses', 'sent', 'received', 'loss_pct', 'loss_cause', 'last_ms', 'avg_ms', 'best_ms', 'worst_ms', 'stdev_ms', 'jitter_mean_ms', 'jitter_max_ms', 'p50_ms', 'p95_ms'] },
   );
 }
 
@@ -33,6 +38,6 @@ export function renderCsv(doc: ReportDocument): string {
 export function renderCsvComparison(docs: readonly ReportDocument[]): string {
   return stringify(
     docs.flatMap((d) => d.probes.map((p) => [d.produced.method, p.ttl, p.index, p.address, p.name, p.asn, p.asName, p.rttMs, p.reply, p.replyTtl])),
-    { header: true, columns: ['method', 'hop', 'probe', 'address', 'name', 'asn', 'as_name', 'rtt_ms', 'reply', 'reply_ttl'] },
+    { ...SAFE, columns: ['method', 'hop', 'probe', 'address', 'name', 'asn', 'as_name', 'rtt_ms', 'reply', 'reply_ttl'] },
   );
 }

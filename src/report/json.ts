@@ -2,7 +2,7 @@
 import type { TraceResult } from '../engine/types.js';
 
 /** Adds reverse-DNS names to the probes (`name`: string, or null when the address has none). */
-export function withNames(result: TraceResult, names: ReadonlyMap<string, string | null>): TraceResult {
+export function withNames(result: TraceResult, names: { get(address: string): string | null | undefined }): TraceResult {
   return {
     ...result,
     hops: result.hops.map((hop) => ({

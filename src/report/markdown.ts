@@ -1,8 +1,16 @@
 // A report as Markdown, for tickets and chat: the verdict first, the hops as a table, what was found, the evidence,
-// and what produced it. Cells are escaped so an address, a name or an AS name cannot break the table.
+// and what produced it. Every piece of text is escaped (md), so a name, an AS name or a city from outside can
+// neither break the table nor become markup: a link, an image (a tracking pixel where the file is rendered),
+// emphasis, raw HTML or an entity such as &#x202e; (a bidi override the source never held).
 import type { ReportDocument } from './document.js';
 
-const cell = (text: string) => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ') || ' ';
+/**
+ * Text as literal Markdown: backslash-escapes the characters that start inline markup in CommonMark and GFM
+ * (links and images need '[', raw HTML and autolinks '<', entities '&'; '|' ends a table cell) and turns line
+ * breaks into spaces. Block markup ('#', '-', '1.') only counts at a line's start, where this text never stands.
+ */
+const md = (text: string) => text.replace(/[\\`*_[\]<>&|~]/g, '\\$&').replace(/[\r\n]+/g, ' ');
+const cell = (text: string) => md(text) || ' ';
 
 function rttSummary(rtts: readonly number[]): string {
   if (rtts.length === 0) return '*';
@@ -13,13 +21,13 @@ function rttSummary(rtts: readonly number[]): string {
 }
 
 export function renderMarkdown(doc: ReportDocument): string {
-  const lines = [`# ${cell(doc.title)}`, '', `**${doc.headline}**`, '', `Verdict: \`${doc.verdict}\` (${doc.confidence} confidence). ${doc.explanation}`];
-  if (doc.stop) lines.push('', `**${doc.stop}**`);
+  const lines = [`# ${md(doc.title)}`, '', `**${md(doc.headline)}**`, '', `Verdict: \`${doc.verdict}\` (${doc.confidence} confidence). ${md(doc.explanation)}`];
+  if (doc.stop) lines.push('', `**${md(doc.stop)}**`);
   lines.push('', '| Hop | Address | Name | Owner | RTT ms (min / avg / max) | Answered | Answers |', '|---:|---|---|---|---|---:|---|');
   for (const hop of doc.hops) {
     const mark = hop.marked === 'stop' ? ' (stops here)' : hop.marked === 'destination' ? ' (destination)' : '';
     lines.push(
-      `| ${hop.ttl}${mark} | ${cell(hop.addresses.join(', ') || '*')} | ${cell(hop.names.filter(Boolean).join(', '))} | ${cell(hop.owners.filter(Boolean).join(', '))} | ${rttSummary(hop.rtts)} | ${hop.received}/${hop.sent} | ${cell(hop.note)} |`,
+      `| ${hop.ttl}${mark} | ${hop.addresses.length > 0 ? cell(hop.addresses.join(', ')) : '*'} | ${cell(hop.names.filter(Boolean).join(', '))} | ${cell(hop.owners.filter(Boolean).join(', '))} | ${rttSummary(hop.rtts)} | ${hop.received}/${hop.sent} | ${cell(hop.note)} |`,
     );
   }
   if (doc.findings.length > 0) lines.push('', '## Findings', '', ...doc.findings.map((f) => `- ${cell(f)}`));
@@ -31,7 +39,7 @@ export function renderMarkdown(doc: ReportDocument): string {
 
 /** --compare: the verdicts side by side first, then each method's report one level down. */
 export function renderMarkdownComparison(docs: readonly ReportDocument[]): string {
-  const title = `# portpath --compare: ${docs.map((d) => d.produced.method).join(', ')} to ${docs[0]?.produced.target ?? ''}`;
+  const title = `# portpath --compare: ${md(`${docs.map((d) => d.produced.method).join(', ')} to ${docs[0]?.produced.target ?? ''}`)}`;
   const summary = ['| Method | Verdict | In words |', '|---|---|---|', ...docs.map((d) => `| ${cell(d.produced.method)} | \`${d.verdict}\` | ${cell(d.headline)} |`)];
   return [title, '', ...summary, '', ...docs.map((d) => renderMarkdown(d).replace(/^# /, '## '))].join('\n');
 }

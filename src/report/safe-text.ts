@@ -1,13 +1,11 @@
-// Text that came from outside (reverse-DNS names, later AS names and database strings) is printed with control
-// characters escaped: a PTR record is whatever its owner typed, and a terminal acts on ESC sequences, C1 controls
-// and bidirectional overrides. Whatever the resolver library lets through, none of it reaches the terminal raw.
-
-/** C0 and C1 controls, DEL, and the Unicode bidi embedding/override/isolate marks. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu;
+// The renderers' last line for text that did not pass through cleanText where it entered (a host name or a
+// command line the user typed, sentences built around them): the same unsafe characters as packet/untrusted-text,
+// shown escaped rather than removed, since the user may want to see what they typed. Outside text (reverse-DNS
+// names, AS names, database strings) was already cleaned where it entered.
+import { UNSAFE_CHARACTERS } from '../packet/untrusted-text.js';
 
 export function safeText(text: string): string {
-  return text.replace(UNSAFE, (c) => {
+  return text.replace(UNSAFE_CHARACTERS, (c) => {
     const code = c.codePointAt(0)!;
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
   });

@@ -4,11 +4,17 @@
 // named without a lookup. Lookups start as addresses appear, run beside the trace, are cached per announced prefix
 // and per AS, and are bounded: each query waits at most `timeoutMs`, and the first query that times out marks the
 // resolver dead, so a dead resolver costs one wait for the whole run, not one per hop.
+// Every answer is someone else's text: strings are cleaned where they enter here (cleanText), an answer counts only
+// for the address it was asked about (see answerScope), and the caches and notes are bounded.
 import { Resolver } from 'node:dns/promises';
-import { addressFamily, canonicalAddress, inPrefix } from '../packet/address.js';
+import { addressFamily, canonicalAddress, inPrefix, networkAddress } from '../packet/address.js';
 import { specialRange } from '../packet/special-ranges.js';
 import type { SpecialRange } from '../packet/special-ranges.js';
+import { cleanText, cleanTextOrNull, TEXT_CAPS } from '../packet/untrusted-text.js';
+import { BoundedNotes } from './bounded-notes.js';
+import { LruMap } from './lru-map.js';
 import type { MmdbReader } from './mmdb.js';
+import { PrefixCache } from './prefix-cache.js';
 
 export interface Owner {
   asn: number | null;
@@ -56,16 +62,46 @@ export function parseOrigin(text: string): { asns: number[]; prefix: string; cou
   const match = /^([0-9a-f:.]+)\/(\d{1,3})$/i.exec(prefix);
   if (!match || addressFamily(match[1]!) === null || Number(match[2]) > (addressFamily(match[1]!) === 4 ? 32 : 128)) return null;
   const country = /^[A-Z]{2}$/i.test(fields[2]!) ? fields[2]!.toUpperCase() : null;
-  return { asns, prefix: `${canonicalAddress(match[1]!)}/${match[2]}`, country, registry: fields[3] || null };
+  return { asns, prefix: `${canonicalAddress(match[1]!)}/${match[2]}`, country, registry: cleanTextOrNull(fields[3] ?? '', TEXT_CAPS.registry) };
 }
 
 /** "23028 | US | arin | 2002-01-04 | TEAM-CYMRU - Team Cymru Inc., US": the AS name is the last field. */
 export function parseAsName(text: string, asn: number): string | null {
   const fields = unquote(text).split('|').map((f) => f.trim());
   if (fields.length < 5 || Number(fields[0]) !== asn) return null;
-  const name = fields.slice(4).join('|').trim();
-  return name.length > 0 && name.length <= 256 ? name : null;
+  return cleanTextOrNull(fields.slice(4).join('|'), TEXT_CAPS.asName);
 }
+
+/**
+ * Where an origin answer for `address` may be reused. Team Cymru answers with the most specific announced prefix
+ * that contains the address asked about; that says nothing about another address of the same prefix, which may sit
+ * in a more specific prefix announced by someone else (a /8 answered for A, a /24 inside it for B). Prefixes
+ * longer than /24 (IPv4) and /48 (IPv6) are filtered by most of the Internet and so are not in the table; every
+ * announced prefix of those lengths or shorter contains all of an aligned /24 (/48) or none of it. So an answer
+ * holds for the whole announced prefix when it is that specific, and otherwise only for the /24 (/48) around the
+ * address asked about: a 0.0.0.0/0 answer labels that /24 at most, never the rest of the path.
+ */
+export function answerScope(address: string, announced: string): string {
+  const length = Number(announced.split('/')[1]);
+  const finest = addressFamily(address) === 4 ? 24 : 48;
+  return length >= finest ? announced : `${networkAddress(address, finest)}/${finest}`;
+}
+
+/** A resolver that answers TXT queries (node:dns's Resolver; a fake in the tests). */
+export interface TxtResolver {
+  resolveTxt(name: string): Promise<string[][]>;
+  cancel(): void;
+}
+
+/**
+ * What the caches hold at most. A trace meets a few dozen addresses; a watch keeps at most 16 responders per hop.
+ * Thousands leave room for long runs and diagnoses while bounding a router that answers from a fresh address each time.
+ */
+const MAX_ADDRESSES = 4096;
+const MAX_PREFIXES = 4096;
+const MAX_AS_NAMES = 1024;
+/** Distinct notes kept: more would bury the verdict on stderr. */
+const MAX_NOTES = 20;
 
 /** The DNS name Team Cymru answers for an address: reversed octets, or reversed nibbles for IPv6. */
 export function originQuery(address: string): string {
@@ -77,50 +113,80 @@ export function originQuery(address: string): string {
   return `${[...full].reverse().join('.')}.origin6.asn.cymru.com`;
 }
 
-export class OwnerLookups {
-  private readonly resolver: Resolver;
-  private readonly results = new Map<string, Promise<OwnerInfo>>();
-  private readonly known = new Map<string, OwnerInfo>();
-  /** Announced prefixes already answered: an address inside one needs no query. */
-  private readonly prefixes: { prefix: string; owner: Owner }[] = [];
-  private readonly asNames = new Map<number, Promise<string | null>>();
-  private resolverDead = false;
-  readonly notes: string[] = [];
+/** What an origin answer says about its prefix, cached for the scope it holds for (answerScope). */
+interface OriginAnswer {
+  asn: number;
+  prefix: string;
+  country: string | null;
+  registry: string | null;
+  asName: string | null;
+}
 
-  constructor(private readonly options: OwnerOptions) {
+/** One address's lookup, and its result once done. */
+interface AddressEntry {
+  pending: Promise<OwnerInfo>;
+  info?: OwnerInfo;
+}
+
+const isAsn = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+
+export class OwnerLookups {
+  private readonly resolver: TxtResolver;
+  private readonly addresses = new LruMap<string, AddressEntry>(MAX_ADDRESSES);
+  private readonly origins = new PrefixCache<OriginAnswer>(MAX_PREFIXES);
+  private readonly asNames = new LruMap<number, Promise<string | null>>(MAX_AS_NAMES);
+  private readonly noteList = new BoundedNotes(MAX_NOTES, (count) => `ASN lookups: ${count} more notes like these were left out`);
+  private resolverDead = false;
+
+  /** `resolver` replaces the DNS resolver (tests); `options.servers` then does not apply. */
+  constructor(
+    private readonly options: OwnerOptions,
+    resolver?: TxtResolver,
+  ) {
+    if (resolver) {
+      this.resolver = resolver;
+      return;
+    }
     // c-ares waits about twice its timeout before giving up on a silent server (measured: 1000 ms → 1.98 s), so
     // it is given half of ours.
-    this.resolver = new Resolver({ timeout: Math.max(50, Math.round(options.timeoutMs / 2)), tries: 1 });
-    if (options.servers && options.servers.length > 0) this.resolver.setServers(options.servers);
+    const system = new Resolver({ timeout: Math.max(50, Math.round(options.timeoutMs / 2)), tries: 1 });
+    if (options.servers && options.servers.length > 0) system.setServers(options.servers);
+    this.resolver = system;
   }
 
-  /** Starts the lookups for an address (once); resolves when they are done or have failed. */
+  /** Notes on the lookups (answers ignored, a dead resolver): each once, at most MAX_NOTES and a count of the rest. */
+  get notes(): string[] {
+    return this.noteList.list();
+  }
+
+  /** Starts the lookups for an address (once while it is cached); resolves when they are done or have failed. */
   lookup(address: string): Promise<OwnerInfo> {
-    let pending = this.results.get(address);
-    if (!pending) {
-      pending = this.resolve(address).then((info) => {
-        this.known.set(address, info);
-        return info;
-      });
-      this.results.set(address, pending);
-    }
-    return pending;
+    const cached = this.addresses.get(address);
+    if (cached) return cached.pending;
+    const entry: AddressEntry = { pending: this.resolve(address).then((info) => (entry.info = info)) };
+    this.addresses.set(address, entry);
+    return entry.pending;
   }
 
-  /** What is known now (null while a lookup is still running). */
-  infoOf = (address: string): OwnerInfo | null => this.known.get(address) ?? null;
+  /** What is known now (null while a lookup is still running, or after it left the cache). */
+  infoOf = (address: string): OwnerInfo | null => this.addresses.peek(address)?.info ?? null;
 
   /** Waits for the lookups started so far, at most `timeoutMs` more (a dead resolver's queries end by then anyway). */
   async settle(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.timeoutMs + 100)));
-    await Promise.race([Promise.all(this.results.values()), deadline]);
+    await Promise.race([Promise.all([...this.addresses.values()].map((e) => e.pending)), deadline]);
     clearTimeout(timer);
   }
 
   /** Everything known, by address, for the JSON. */
   all(): Record<string, OwnerInfo> {
-    return Object.fromEntries(this.known);
+    return Object.fromEntries([...this.addresses.entriesOldestFirst()].flatMap(([address, e]) => (e.info ? [[address, e.info]] : [])));
+  }
+
+  /** How much the caches hold now (tests and the benchmark check they stay bounded). */
+  cacheSizes(): { addresses: number; prefixes: number; asNames: number } {
+    return { addresses: this.addresses.size, prefixes: this.origins.size, asNames: this.asNames.size };
   }
 
   cancel(): void {
@@ -154,11 +220,12 @@ export class OwnerLookups {
     const record = this.options.asnDb!.get(address);
     if (!record) return;
     // GeoLite2-ASN: autonomous_system_number / _organization; IPinfo: asn ("AS123") / name or as_name.
-    const asn = typeof record.autonomous_system_number === 'number' ? record.autonomous_system_number : typeof record.asn === 'string' && /^AS\d+$/i.test(record.asn) ? Number(record.asn.slice(2)) : null;
-    const name = [record.autonomous_system_organization, record.as_name, record.name].find((v): v is string => typeof v === 'string') ?? null;
-    if (asn === null && name === null) return;
+    const asn = isAsn(record.autonomous_system_number) ? record.autonomous_system_number : typeof record.asn === 'string' && /^AS\d{1,10}$/i.test(record.asn) && isAsn(Number(record.asn.slice(2))) ? Number(record.asn.slice(2)) : null;
+    const name = [record.autonomous_system_organization, record.as_name, record.name].find((v): v is string => typeof v === 'string');
+    const asName = name === undefined ? null : cleanTextOrNull(name, TEXT_CAPS.asName);
+    if (asn === null && asName === null) return;
     owner.asn = asn;
-    owner.asName = name;
+    owner.asName = asName;
     owner.prefix = record.prefix ?? null;
     owner.source.push('asn-db');
   }
@@ -170,30 +237,33 @@ export class OwnerLookups {
     const country = typeof record.country === 'string' ? record.country : (record.country as { iso_code?: unknown } | undefined)?.iso_code;
     const city = typeof record.city === 'string' ? record.city : (record.city as { names?: { en?: unknown } } | undefined)?.names?.en;
     if (typeof country === 'string' && /^[A-Z]{2}$/i.test(country)) owner.country = country.toUpperCase();
-    if (typeof city === 'string') owner.city = city;
+    if (typeof city === 'string') owner.city = cleanTextOrNull(city, TEXT_CAPS.city);
     if (owner.country !== null || owner.city !== null) owner.source.push('geoip');
   }
 
-  private async fromDns(address: string): Promise<{ asn: number; prefix: string; country: string | null; registry: string | null; asName: string | null } | null | 'failed'> {
-    const cached = this.prefixes.find((p) => inPrefix(address, p.prefix));
-    if (cached) return { asn: cached.owner.asn!, prefix: cached.owner.prefix!, country: cached.owner.country, registry: cached.owner.registry, asName: cached.owner.asName };
+  private async fromDns(address: string): Promise<OriginAnswer | null | 'failed'> {
+    const cached = this.origins.get(address);
+    if (cached) return cached.value;
     if (this.resolverDead) return 'failed';
     const records = await this.txt(originQuery(address));
     if (records === 'failed') return 'failed';
     if (records.length === 0) return null;
+    const origins: NonNullable<ReturnType<typeof parseOrigin>>[] = [];
+    for (const text of records) {
+      const origin = parseOrigin(text);
+      if (!origin) this.noteList.add(`ASN lookup for ${address}: an unreadable answer was ignored ("${cleanText(text, TEXT_CAPS.quote)}")`);
+      // An answer about a network the address is not in would label the wrong hops (or, for 0.0.0.0/0, all of them).
+      else if (!inPrefix(address, origin.prefix)) this.noteList.add(`ASN lookup for ${address}: an answer for another network (${origin.prefix}) was ignored`);
+      else origins.push(origin);
+    }
     // Several records (or several ASNs in one): a prefix announced by more than one AS. The most specific prefix
     // wins; the first AS of it is the one shown.
-    const parsed = records.map((r) => ({ text: r, origin: parseOrigin(r) }));
-    for (const bad of parsed.filter((p) => !p.origin)) this.notes.push(`ASN lookup for ${address}: an unreadable answer was ignored ("${bad.text.slice(0, 60)}")`);
-    const best = parsed
-      .flatMap((p) => (p.origin ? [p.origin] : []))
-      .sort((a, b) => Number(b.prefix.split('/')[1]) - Number(a.prefix.split('/')[1]))[0];
+    const best = origins.sort((a, b) => Number(b.prefix.split('/')[1]) - Number(a.prefix.split('/')[1]))[0];
     if (!best) return 'failed';
     const asn = best.asns[0]!;
-    const asName = await this.asName(asn);
-    const result = { asn, prefix: best.prefix, country: best.country, registry: best.registry, asName };
-    this.prefixes.push({ prefix: best.prefix, owner: { ...result, city: null, source: ['dns'] } });
-    return result;
+    const answer: OriginAnswer = { asn, prefix: best.prefix, country: best.country, registry: best.registry, asName: await this.asName(asn) };
+    this.origins.set(answerScope(address, best.prefix), answer);
+    return answer;
   }
 
   private asName(asn: number): Promise<string | null> {
@@ -224,7 +294,7 @@ export class OwnerLookups {
       // No answer at all: the resolver is dead or unreachable, and asking again would cost another wait.
       if ((code === 'ETIMEOUT' || code === 'ECONNREFUSED') && !this.resolverDead) {
         this.resolverDead = true;
-        this.notes.push(`ASN lookups: the resolver did not answer (${code}); the remaining lookups were skipped`);
+        this.noteList.add(`ASN lookups: the resolver did not answer (${code}); the remaining lookups were skipped`);
       }
       return 'failed';
     }

@@ -256,7 +256,8 @@ class Watch implements WatchHandle {
       let stats = this.stats.get(ttl);
       if (!stats) this.stats.set(ttl, (stats = new HopStats(ttl)));
       stats.record({ from: result.from, rttMs: result.rtt });
-      if (result.from) void this.owners?.lookup(result.from);
+      // Only the responders the statistics keep: a router answering from a fresh address every round adds none.
+      if (result.from && stats.keeps(result.from)) void this.owners?.lookup(result.from);
     }
     this.emit({ type: 'round', round });
     const responders = new Map(round.probes.map((p) => [p.ttl, p.result.from]));

@@ -13,18 +13,22 @@ export const CYMRU_RECORDS: [string, string][] = [
   ['AS64502.asn.cymru.com', '64502 | ZZ | lab | 2026-11-29 | LAB-DC - Lab data centre'],
 ];
 
-/** Starts dnsmasq on the server's address (it dies with the lab); resolves with that address once it answers. */
-export async function startLabDns(chain: Chain): Promise<string> {
+/**
+ * Starts dnsmasq on the server's address (it dies with the lab) serving `records` (name, TXT text; default the
+ * lab's Team Cymru records); resolves with that address once it answers hop 1's origin query.
+ */
+export async function startLabDns(chain: Chain, records: readonly [string, string][] = CYMRU_RECORDS): Promise<string> {
   const server = chain.serverAddress(4);
   chain.spawn(chain.server, 'dnsmasq', [
     '--keep-in-foreground', '--no-resolv', '--no-hosts', '--bind-interfaces', `--listen-address=${server}`, '--port=53',
     '--user=root', '--pid-file=', '--log-facility=-',
     // No shell between us and dnsmasq: quotes would become part of the record.
-    ...CYMRU_RECORDS.map(([name, text]) => `--txt-record=${name},${text}`),
+    ...records.map(([name, text]) => `--txt-record=${name},${text}`),
   ]);
   for (let i = 0; i < 50; i++) {
     const run = await runCli(chain.client.namespace, ['-z', '--dns', server, '--json', '-n', '-m', '1', server, '443']).catch(() => null);
-    if (run?.stdout.includes('64500')) return server;
+    // Hop 1's owner came from DNS: dnsmasq is answering.
+    if (run?.stdout.includes('"dns"')) return server;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('dnsmasq did not start answering in the lab');
