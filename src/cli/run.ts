@@ -5,11 +5,12 @@ import type { CliOptions } from './args.js';
 import { addressFamily } from '../packet/address.js';
 import type { Family } from '../probe/method.js';
 import { EXIT_CODES, noRawPrivilege, PortpathError } from '../transport/errors.js';
-import { dropPrivileges } from '../transport/privileges.js';
+import { dropPrivileges, holdsPrivileges } from '../transport/privileges.js';
 import type { RawSocketPool } from '../transport/privileges.js';
 import { openRawSockets as openPool } from '../trace/api.js';
 import { traceCommand } from './trace-command.js';
 import { openOwners } from './owners.js';
+import { refuseOpenInspector } from './inspector-guard.js';
 
 const io = {
   out: (text: string) => void process.stdout.write(text),
@@ -37,6 +38,7 @@ function openRawSockets(cli: CliOptions): RawSocketPool | null {
 }
 
 async function main(argv: string[]): Promise<number> {
+  await refuseOpenInspector(holdsPrivileges());
   if (argv[0] === 'demo') {
     const { demoCommand } = await import('./demo.js');
     return demoCommand(argv.slice(1), io);

@@ -63,6 +63,11 @@ export function rawSocketNeeds(families: Family[], protocols: ('tcp' | 'udp' | '
   return [...needs.values()];
 }
 
+/** Whether this process holds privileges to drop: root (real or effective) or a permitted capability. */
+export function holdsPrivileges(): boolean {
+  return process.getuid?.() === 0 || process.geteuid?.() === 0 || hasCapabilities();
+}
+
 export interface DroppedTo {
   uid: number;
   gid: number;
