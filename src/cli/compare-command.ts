@@ -11,8 +11,9 @@ import { announceMode, EXIT_INTERRUPTED, runOptions } from './common.js';
 import type { Output } from './common.js';
 import { ReverseNames } from './names.js';
 import { writeReportFile } from './report-file.js';
+import type { ReportFile } from './report-file.js';
 
-export async function compareCommand(cli: CliOptions, io: Output, signal?: AbortSignal, pool?: RawSocketPool): Promise<number> {
+export async function compareCommand(cli: CliOptions, io: Output, signal?: AbortSignal, pool?: RawSocketPool, reportFile: ReportFile | null = null): Promise<number> {
   const methods = cli.compare ?? [];
   const started: TraceMeta[] = [];
   const { control: _none, ...options } = runOptions(cli, io, signal, pool, { control: false });
@@ -30,6 +31,6 @@ export async function compareCommand(cli: CliOptions, io: Output, signal?: Abort
   const json = () => ({ compare: results.map((r) => (cli.numeric ? r : withNames(r, names.names))) });
   if (cli.json) io.out(renderJson(json()));
   else io.out(formatComparison(results, results.map((r) => r.diagnosis)));
-  writeReportFile(cli, { compare: results, json: json() }, names.nameOf, null);
+  writeReportFile(reportFile, { compare: results, json: json() }, names.nameOf, null);
   return results.some((r) => r.interrupted) ? EXIT_INTERRUPTED : 0;
 }

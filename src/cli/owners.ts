@@ -1,5 +1,5 @@
-// -z, --asn-db, --geoip: the owner lookups of a run, made before privileges are dropped (a database file may be
-// readable by root only) and before any probe is sent (a wrong file is one clear error, exit 2).
+// -z, --asn-db, --geoip: the owner lookups of a run, made before any probe is sent (a wrong file is one clear error,
+// exit 2); the databases are read with the permissions of whoever ran portpath (cli/named-files.ts).
 import { openMmdb } from '../trace/mmdb.js';
 import { OwnerLookups } from '../trace/owners.js';
 import type { CliOptions } from './args.js';

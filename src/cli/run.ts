@@ -5,11 +5,11 @@ import type { CliOptions } from './args.js';
 import { addressFamily } from '../packet/address.js';
 import type { Family } from '../probe/method.js';
 import { EXIT_CODES, noRawPrivilege, PortpathError } from '../transport/errors.js';
-import { dropPrivileges, holdsPrivileges } from '../transport/privileges.js';
+import { dropPrivileges, holdsPrivileges, rootIsTheInvoker } from '../transport/privileges.js';
 import type { RawSocketPool } from '../transport/privileges.js';
 import { openRawSockets as openPool } from '../trace/api.js';
 import { traceCommand } from './trace-command.js';
-import { openOwners } from './owners.js';
+import { closeNamedFiles, openNamedFiles } from './named-files.js';
 import { refuseOpenInspector } from './inspector-guard.js';
 
 const io = {
@@ -67,10 +67,17 @@ async function main(argv: string[]): Promise<number> {
   const watch = options.watch ? await import('./watch-command.js') : null;
   if (watch && options.watch && watch.wantsLiveView(options, options.watch)) await watch.loadLiveView();
   const pool = openRawSockets(options);
-  const owners = openOwners(options);
-  dropPrivileges();
-  if (watch && options.watch) return watch.watchCommand(options, options.watch, io, controller.signal, pool ?? undefined, owners);
-  return traceCommand(options, io, controller.signal, pool ?? undefined, owners);
+  // Files named on the command line are opened as whoever ran portpath (cli/named-files.ts): root's before the drop.
+  let files = rootIsTheInvoker() ? openNamedFiles(options) : null;
+  try {
+    dropPrivileges();
+    files ??= openNamedFiles(options);
+    const { owners, report } = files;
+    if (watch && options.watch) return await watch.watchCommand(options, options.watch, io, controller.signal, pool ?? undefined, owners, report);
+    return await traceCommand(options, io, controller.signal, pool ?? undefined, owners, report);
+  } finally {
+    closeNamedFiles(files);
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -16,9 +16,10 @@ import type { Output } from './common.js';
 import { ReverseNames } from './names.js';
 import type { OwnerLookups } from '../trace/owners.js';
 import { writeReportFile } from './report-file.js';
+import type { ReportFile } from './report-file.js';
 
-export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSignal, pool?: RawSocketPool, owners: OwnerLookups | null = null): Promise<number> {
-  if (cli.compare) return compareCommand(cli, io, signal, pool);
+export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSignal, pool?: RawSocketPool, owners: OwnerLookups | null = null, reportFile: ReportFile | null = null): Promise<number> {
+  if (cli.compare) return compareCommand(cli, io, signal, pool, reportFile);
   const names = new ReverseNames(!cli.numeric);
   // Hop lines print in TTL order once each hop is done and its names are looked up; a promise chain keeps order.
   let printing = Promise.resolve();
@@ -72,7 +73,7 @@ export async function traceCommand(cli: CliOptions, io: Output, signal?: AbortSi
       io.out(formatDiagnosis(diagnosis, cli.verbose));
       for (const note of ownerNotes ?? []) io.err(`portpath: ${note}\n`);
     }
-    writeReportFile(cli, { trace: report, json: json() }, names.nameOf, owners);
+    writeReportFile(reportFile, { trace: report, json: json() }, names.nameOf, owners);
     return result.interrupted ? EXIT_INTERRUPTED : 0;
   } finally {
     names.cancel();

@@ -13,6 +13,7 @@ import type { Output } from './common.js';
 import { ReverseNames } from './names.js';
 import type { OwnerLookups } from '../trace/owners.js';
 import { writeReportFile } from './report-file.js';
+import type { ReportFile } from './report-file.js';
 
 /** Plain output prints the table about this often. */
 const PLAIN_TABLE_EVERY_MS = 10_000;
@@ -49,7 +50,7 @@ export function loadLiveView(): Promise<typeof import('./live-view.js')> {
   return import('./live-view.js');
 }
 
-export async function watchCommand(cli: CliOptions, watch: WatchCli, io: Output, signal: AbortSignal, pool?: RawSocketPool, owners: OwnerLookups | null = null): Promise<number> {
+export async function watchCommand(cli: CliOptions, watch: WatchCli, io: Output, signal: AbortSignal, pool?: RawSocketPool, owners: OwnerLookups | null = null, reportFile: ReportFile | null = null): Promise<number> {
   const names = new ReverseNames(!cli.numeric);
   const options: WatchOptions = {
     ...runOptions(cli, io, signal, pool, { protocol: cli.protocol, port: cli.port, control: cli.control ?? false }),
@@ -60,7 +61,7 @@ export async function watchCommand(cli: CliOptions, watch: WatchCli, io: Output,
   if (wantsLiveView(cli, watch)) {
     const { liveView } = await loadLiveView();
     const report = await liveView(cli, options, names, io, owners);
-    writeReportFile(cli, { watch: report, json: report }, names.nameOf, owners);
+    writeReportFile(reportFile, { watch: report, json: report }, names.nameOf, owners);
     return 0;
   }
   let handle: WatchHandle | null = null;
@@ -88,7 +89,7 @@ export async function watchCommand(cli: CliOptions, watch: WatchCli, io: Output,
     if (cli.json) io.out(renderJson(report));
     else if (watch.stream) io.out(JSON.stringify({ type: 'result', rounds: report.rounds, portState: report.portState, forwardedLoss: report.forwardedLoss }) + '\n');
     else io.out((watch.report ? '' : '\n') + formatWatchReport(report, names.nameOf, { ownerOf: owners?.infoOf }));
-    writeReportFile(cli, { watch: report, json: report }, names.nameOf, owners);
+    writeReportFile(reportFile, { watch: report, json: report }, names.nameOf, owners);
     return 0;
   } finally {
     names.cancel();

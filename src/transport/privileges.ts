@@ -68,6 +68,14 @@ export function holdsPrivileges(): boolean {
   return process.getuid?.() === 0 || process.geteuid?.() === 0 || hasCapabilities();
 }
 
+/**
+ * Whether root itself ran portpath (a root shell or container: real user root, no SUDO_UID naming someone else), so
+ * files it names are opened as root, before the drop to nobody (see dropPrivileges for who the process becomes).
+ */
+export function rootIsTheInvoker(env: NodeJS.ProcessEnv = process.env): boolean {
+  return process.getuid?.() === 0 && positive(env.SUDO_UID) === undefined;
+}
+
 export interface DroppedTo {
   uid: number;
   gid: number;

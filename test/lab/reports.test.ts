@@ -104,7 +104,7 @@ async function openInChromium(file: string, screenshot: string): Promise<PageChe
 
 function scratch(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'portpath-reports-'));
-  // The CLI writes the file after dropping root (as nobody when no sudo user): the directory must let it.
+  // Under sudo the CLI writes the file as the invoking user: the directory must let it.
   chmodSync(dir, 0o777);
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
