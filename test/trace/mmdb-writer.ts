@@ -41,19 +41,36 @@ export function encodeValue(value: Value): Buffer {
 type Child = { node: number } | { data: number } | null;
 
 /** Builds a database holding `records` for their networks ("198.18.1.0/24", "2001:db8::/32"). */
-export function writeMmdb(databaseType: string, records: [string, Record<string, Value>][]): Buffer {
-  const nodes: [Child, Child][] = [[null, null]];
+export function writeMmdb(databaseType: string, records: [string, Record<string, Value>][], recordSize: 24 | 28 | 32 = 24): Buffer {
   const data: Buffer[] = [];
+  const networks: [string, number][] = [];
   let dataLength = 0;
   for (const [network, record] of records) {
+    const encoded = encodeValue(record);
+    networks.push([network, dataLength]);
+    data.push(encoded);
+    dataLength += encoded.length;
+  }
+  return assembleMmdb(databaseType, networks, Buffer.concat(data), recordSize);
+}
+
+/** A pointer to `offset` in its section (the 11-bit form up to 2047, else 4 bytes). */
+export function encodePointer(offset: number): Buffer {
+  if (offset < 2048) return Buffer.from([0x20 | (offset >> 8), offset & 0xff]);
+  const bytes = Buffer.alloc(5);
+  bytes[0] = 0x38;
+  bytes.writeUInt32BE(offset, 1);
+  return bytes;
+}
+
+/** A database whose networks lead to the values at the given offsets of `data`, a data section built by hand. */
+export function assembleMmdb(databaseType: string, networks: [string, number][], data: Buffer, recordSize: 24 | 28 | 32 = 24): Buffer {
+  const nodes: [Child, Child][] = [[null, null]];
+  for (const [network, offset] of networks) {
     const [address, lengthText] = network.split('/');
     const v4 = addressFamily(address!) === 4;
     const bytes = Buffer.concat([v4 ? Buffer.alloc(12) : Buffer.alloc(0), addressToBytes(address!)]);
     const length = Number(lengthText) + (v4 ? 96 : 0);
-    const encoded = encodeValue(record);
-    const offset = dataLength;
-    data.push(encoded);
-    dataLength += encoded.length;
     let node = 0;
     for (let bit = 0; bit < length; bit++) {
       const side = (bytes[bit >> 3]! >> (7 - (bit & 7))) & 1;
@@ -72,15 +89,27 @@ export function writeMmdb(databaseType: string, records: [string, Record<string,
   }
   const count = nodes.length;
   const recordValue = (child: Child) => (child === null ? count : 'node' in child ? child.node : count + 16 + child.data);
-  const tree = Buffer.alloc(count * 6);
-  nodes.forEach(([left, right], i) => {
-    tree.writeUIntBE(recordValue(left), i * 6, 3);
-    tree.writeUIntBE(recordValue(right), i * 6 + 3, 3);
+  const nodeBytes = recordSize / 4;
+  const tree = Buffer.alloc(count * nodeBytes);
+  nodes.forEach(([leftChild, rightChild], i) => {
+    const [left, right, at] = [recordValue(leftChild), recordValue(rightChild), i * nodeBytes];
+    if (recordSize === 32) {
+      tree.writeUInt32BE(left, at);
+      tree.writeUInt32BE(right, at + 4);
+    } else if (recordSize === 28) {
+      // The middle byte holds each record's high nibble, the left one's first.
+      tree.writeUIntBE(left & 0xffffff, at, 3);
+      tree[at + 3] = ((left >>> 24) << 4) | (right >>> 24);
+      tree.writeUIntBE(right & 0xffffff, at + 4, 3);
+    } else {
+      tree.writeUIntBE(left, at, 3);
+      tree.writeUIntBE(right, at + 3, 3);
+    }
   });
   const metadata = Buffer.concat([
     control(7, 9),
     encodeValue('node_count'), uint(count, 6),
-    encodeValue('record_size'), uint(24, 5),
+    encodeValue('record_size'), uint(recordSize, 5),
     encodeValue('ip_version'), uint(6, 5),
     encodeValue('database_type'), encodeValue(databaseType),
     encodeValue('languages'), encodeValue(['en']),
@@ -89,8 +118,10 @@ export function writeMmdb(databaseType: string, records: [string, Record<string,
     encodeValue('build_epoch'), uint(1_764_374_400, 9),
     encodeValue('description'), encodeValue({ en: 'portpath test database' }),
   ]);
-  return Buffer.concat([tree, Buffer.alloc(16), ...data, Buffer.from([0xab, 0xcd, 0xef]), Buffer.from('MaxMind.com'), metadata]);
+  return Buffer.concat([tree, Buffer.alloc(16), data, MMDB_METADATA_MARKER, metadata]);
 }
+
+export const MMDB_METADATA_MARKER = Buffer.concat([Buffer.from([0xab, 0xcd, 0xef]), Buffer.from('MaxMind.com')]);
 
 /** A GeoLite2-ASN-shaped database's records for the lab's first two links. */
 export const GEOLITE_ASN: [string, Record<string, string | number>][] = [
