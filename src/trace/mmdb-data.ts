@@ -13,21 +13,8 @@ export const DECODE_LIMITS = { values: 10_000, depth: 32, stringBytes: 1024, tot
 
 export class MmdbDataError extends Error {}
 
-const enum Type {
-  Pointer = 1,
-  String = 2,
-  Double = 3,
-  Bytes = 4,
-  Uint16 = 5,
-  Uint32 = 6,
-  Map = 7,
-  Int32 = 8,
-  Uint64 = 9,
-  Uint128 = 10,
-  Array = 11,
-  Boolean = 14,
-  Float = 15,
-}
+/** The format's data types by number (0 says the type is in the next byte, as 7 + its value). */
+const TYPES = ['extended', 'pointer', 'string', 'double', 'bytes', 'uint16', 'uint32', 'map', 'int32', 'uint64', 'uint128', 'array', 'container', 'end marker', 'boolean', 'float'] as const;
 
 /** What pointers add to their packed value, by their size bits (the format's table). */
 const POINTER_BASE = [0, 2048, 526_336, 0];
@@ -52,7 +39,7 @@ class Decoding {
     if (depth > DECODE_LIMITS.depth) throw new MmdbDataError(`a record nests deeper than ${DECODE_LIMITS.depth} levels`);
     const control = this.byte(offset++);
     let type = control >> 5;
-    if (type === Type.Pointer) {
+    if (TYPES[type] === 'pointer') {
       // The format forbids a pointer to a pointer; following one is how chains would run on.
       if (pointed) throw new MmdbDataError('a pointer points to a pointer');
       const sizeBits = (control >> 3) & 3;
@@ -69,41 +56,41 @@ class Decoding {
       size = [0, 29, 285, 65_821][extra]! + this.uint(offset, extra);
       offset += extra;
     }
-    return this.payload(type, offset, size, depth);
+    return this.payload(TYPES[type] ?? `type ${type}`, offset, size, depth);
   }
 
-  private payload(type: number, offset: number, size: number, depth: number): [MmdbValue, number] {
+  private payload(type: string, offset: number, size: number, depth: number): [MmdbValue, number] {
     const end = offset + size;
     switch (type) {
-      case Type.String:
+      case 'string':
         this.take(offset, size);
         return [this.section.toString('utf8', offset, offset + Math.min(size, DECODE_LIMITS.stringBytes)), end];
-      case Type.Bytes:
+      case 'bytes':
         this.take(offset, size);
         return [Buffer.from(this.section.subarray(offset, offset + Math.min(size, DECODE_LIMITS.stringBytes))), end];
-      case Type.Double:
+      case 'double':
         return [this.fixed(offset, size, 8).readDoubleBE(offset), end];
-      case Type.Float:
+      case 'float':
         return [this.fixed(offset, size, 4).readFloatBE(offset), end];
-      case Type.Uint16:
-      case Type.Uint32:
-        return [this.uint(offset, this.atMost(size, type === Type.Uint16 ? 2 : 4)), end];
-      case Type.Int32:
+      case 'uint16':
+      case 'uint32':
+        return [this.uint(offset, this.atMost(size, type === 'uint16' ? 2 : 4)), end];
+      case 'int32':
         return [size === 4 ? this.fixed(offset, size, 4).readInt32BE(offset) : this.uint(offset, this.atMost(size, 4)), end];
-      case Type.Uint64:
-      case Type.Uint128:
-        return [this.bigUint(offset, this.atMost(size, type === Type.Uint64 ? 8 : 16)), end];
-      case Type.Boolean:
+      case 'uint64':
+      case 'uint128':
+        return [this.bigUint(offset, this.atMost(size, type === 'uint64' ? 8 : 16)), end];
+      case 'boolean':
         return [this.atMost(size, 1) === 1, offset];
-      case Type.Map:
+      case 'map':
         return this.map(offset, size, depth);
-      case Type.Array: {
+      case 'array': {
         const array: MmdbValue[] = [];
         for (let i = 0; i < size; i++) [array[i], offset] = this.value(offset, depth + 1);
         return [array, offset];
       }
       default:
-        throw new MmdbDataError(`unknown data type ${type}`);
+        throw new MmdbDataError(`a value of type ${type}, which a record cannot hold`);
     }
   }
 
