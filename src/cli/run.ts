@@ -69,15 +69,13 @@ async function main(argv: string[]): Promise<number> {
   const pool = openRawSockets(options);
   // Files named on the command line are opened as whoever ran portpath (cli/named-files.ts): root's before the drop.
   let files = rootIsTheInvoker() ? openNamedFiles(options) : null;
-  try {
-    dropPrivileges();
-    files ??= openNamedFiles(options);
-    const { owners, report } = files;
-    if (watch && options.watch) return await watch.watchCommand(options, options.watch, io, controller.signal, pool ?? undefined, owners, report);
-    return await traceCommand(options, io, controller.signal, pool ?? undefined, owners, report);
-  } finally {
-    closeNamedFiles(files);
-  }
+  // However the run ends (an error, a second Ctrl-C's exit), a report file it made but never wrote goes again.
+  process.once('exit', () => closeNamedFiles(files));
+  dropPrivileges();
+  files ??= openNamedFiles(options);
+  const { owners, report } = files;
+  if (watch && options.watch) return watch.watchCommand(options, options.watch, io, controller.signal, pool ?? undefined, owners, report);
+  return traceCommand(options, io, controller.signal, pool ?? undefined, owners, report);
 }
 
 main(process.argv.slice(2)).then(
