@@ -21,7 +21,7 @@ export interface CompareReport {
 export type CompareOptions = Omit<RunOptions, 'protocol' | 'port' | 'control'>;
 
 /** Traces each method in `methods` to `target` at once, each diagnosed with the furthest of the others as control. */
-export function runCompare(
+export async function runCompare(
   target: string,
   methods: readonly ProbeSpec[],
   options: CompareOptions = {},

@@ -13,7 +13,7 @@ import type { Session } from './session.js';
 export type { RunOptions, TraceEvent, TraceReport, TraceRole } from './run-types.js';
 
 /** Runs one trace (and its control) to `target` (a name or an address) and diagnoses it. */
-export function runTrace(target: string, options: RunOptions = {}, onEvent?: (event: TraceEvent) => void): Promise<TraceReport> {
+export async function runTrace(target: string, options: RunOptions = {}, onEvent?: (event: TraceEvent) => void): Promise<TraceReport> {
   checkRun(options);
   const plan = { methods: [methodOf(options)], probesPerHop: options.probesPerHop ?? DEFAULT_PROBES_PER_HOP, control: options.control ?? DEFAULT_CONTROL };
   return withRun(target, options, plan, ({ sessions: [session], control, owners }) => traceOn(session!, control, options, owners, guarded(onEvent)));
