@@ -89,7 +89,7 @@ export interface Session {
   /**
    * Options for probes on a flow no probe of ours has used (raw TCP: a newly reserved source port), so their answers
    * cannot be collisions with our own half-open connections; the unprivileged transport makes every probe such a
-   * flow. Release it when done.
+   * flow. With a source port the caller named, the trace's own options: no other port is used. Release it when done.
    */
   freshFlow(): { options: TraceOptions; release(): void };
   /**
@@ -115,9 +115,11 @@ export function openSession(request: SessionRequest): Session {
     const icmpId = randomInt(1, 0xffff);
     const { transport, mode } = openTransport(request, source, method, icmpId, reserved);
     const nonce = randomInt(1, 0xffff);
-    // TCP whose probes leave from a port we choose: connect() probes each get a fresh one anyway.
-    const ownPorts = transport.abilities?.choosesSourcePort !== false;
-    if (protocol === 'tcp' && ownPorts) distance = reservePort(family, 'tcp', source, 0);
+    // TCP whose probes leave from a port we choose may use a second one (the distance probe, fresh flows); connect()
+    // probes each get a fresh one anyway. A source port the caller named is the only one: a firewall may let
+    // nothing else through, and a replayed flow is that flow.
+    const morePorts = protocol === 'tcp' && transport.abilities?.choosesSourcePort !== false && request.sourcePort === null;
+    if (morePorts) distance = reservePort(family, 'tcp', source, 0);
     const options: TraceOptions = {
       family,
       protocol,
@@ -157,7 +159,7 @@ export function openSession(request: SessionRequest): Session {
       startedAt: new Date(),
     };
     const freshFlow = (base: TraceOptions) => () => {
-      if (protocol !== 'tcp' || !ownPorts) return { options: base, release: () => {} };
+      if (!morePorts) return { options: base, release: () => {} };
       const port = reservePort(family, 'tcp', source, 0);
       return { options: { ...base, sourcePort: port.port }, release: () => port.release() };
     };
