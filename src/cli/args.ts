@@ -65,54 +65,19 @@ export type { ProbeSpec };
 
 /** What commander hands back, each value already through its option's parser. */
 interface Flags {
-  tcp?: boolean;
-  udp?: boolean;
-  icmp?: boolean;
-  port?: string;
-  4?: boolean;
-  6?: boolean;
-  queries: number;
-  firstTtl: number;
-  maxTtl: number;
-  wait: CliOptions['wait'];
-  source?: string;
-  interface?: string;
-  sport?: number;
-  numeric?: boolean;
-  json?: boolean;
-  debug?: boolean;
-  verbose?: boolean;
-  mode: CliOptions['mode'];
-  control?: ProbeSpec | null;
-  compare?: ProbeSpec[];
-  asn?: boolean;
-  dns?: string;
-  asnDb?: string;
-  geoip?: string;
-  reportFile?: string;
-  format?: ReportFormat;
-  interval: number;
-  count?: number;
-  report?: boolean;
-  stream?: boolean;
+  tcp?: boolean; udp?: boolean; icmp?: boolean; 4?: boolean; 6?: boolean; numeric?: boolean; json?: boolean; debug?: boolean; verbose?: boolean;
+  asn?: boolean; report?: boolean; stream?: boolean;
+  port?: string; source?: string; interface?: string; dns?: string; asnDb?: string; geoip?: string; reportFile?: string; format?: ReportFormat;
+  queries: number; firstTtl: number; maxTtl: number; sport?: number; interval: number; count?: number;
+  wait: CliOptions['wait']; mode: CliOptions['mode']; control?: ProbeSpec | null; compare?: ProbeSpec[];
 }
-
 
 function usage(message: string): PortpathError {
   return new PortpathError('ERR_USAGE', message);
 }
 
 /** How the command line names what the library checks (trace/run-checks): by its flags. */
-const FLAGS: Record<Checked, string> = {
-  port: 'The port',
-  sourcePort: '--sport',
-  probesPerHop: '-q',
-  firstTtl: '-f',
-  maxTtl: '-m',
-  rounds: '-c',
-  interval: '--interval',
-  compare: '--compare',
-};
+const FLAGS: Record<Checked, string> = { port: 'The port', sourcePort: '--sport', probesPerHop: '-q', firstTtl: '-f', maxTtl: '-m', rounds: '-c', interval: '--interval', compare: '--compare' };
 
 /** A flag's whole number, refused in the library's words for it. */
 function integer(key: Parameters<typeof parseChecked>[0]) {

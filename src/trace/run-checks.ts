@@ -3,15 +3,9 @@
 // and the rest of the sentence is the same.
 import { PortpathError } from '../transport/errors.js';
 import { checkInteger, parseInteger } from './method-spec.js';
+import type { RunOptions } from './run-types.js';
 
-export const LIMITS = {
-  port: [1, 65535],
-  sourcePort: [1, 65535],
-  probesPerHop: [1, 10],
-  firstTtl: [1, 255],
-  maxTtl: [1, 255],
-  rounds: [1, 100_000_000],
-} as const satisfies Record<string, readonly [number, number]>;
+export const LIMITS = { port: [1, 65535], sourcePort: [1, 65535], probesPerHop: [1, 10], firstTtl: [1, 255], maxTtl: [1, 255], rounds: [1, 100_000_000] } as const;
 
 export type Checked = keyof typeof LIMITS | 'interval' | 'compare';
 
@@ -19,27 +13,10 @@ export type Checked = keyof typeof LIMITS | 'interval' | 'compare';
 const WHAT: Partial<Record<Checked, string>> = { sourcePort: 'source port', probesPerHop: 'probes per hop', firstTtl: 'first TTL', maxTtl: 'max TTL', rounds: 'rounds' };
 
 /** The library's names: its options. */
-export const OPTION_NAMES: Record<Checked, string> = {
-  port: 'The port',
-  sourcePort: 'sourcePort',
-  probesPerHop: 'probesPerHop',
-  firstTtl: 'firstTtl',
-  maxTtl: 'maxTtl',
-  rounds: 'rounds',
-  interval: 'The interval',
-  compare: 'compare',
-};
+export const OPTION_NAMES: Record<Checked, string> = { port: 'The port', sourcePort: 'sourcePort', probesPerHop: 'probesPerHop', firstTtl: 'firstTtl', maxTtl: 'maxTtl', rounds: 'rounds', interval: 'The interval', compare: 'compare' };
 
 /** The values a run or a watch is told, as the library takes them. */
-export interface CheckedOptions {
-  port?: number | null;
-  sourcePort?: number | null;
-  probesPerHop?: number;
-  firstTtl?: number;
-  maxTtl?: number;
-  intervalMs?: number;
-  rounds?: number | null;
-}
+export type CheckedOptions = Pick<RunOptions, 'port' | 'sourcePort' | 'probesPerHop' | 'firstTtl' | 'maxTtl'> & { intervalMs?: number; rounds?: number | null };
 
 function usage(message: string): PortpathError {
   return new PortpathError('ERR_USAGE', message);

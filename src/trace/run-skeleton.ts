@@ -68,11 +68,8 @@ export interface OpenRun {
   owners: OwnerLookups | null;
 }
 
-export interface RunPlan {
-  methods: readonly ProbeSpec[];
-  probesPerHop: number;
-  control: ProbeSpec | false;
-}
+/** What a run opens: a session per method, `probesPerHop` each, and a control (false: none). */
+export type RunPlan = { methods: readonly ProbeSpec[]; probesPerHop: number; control: ProbeSpec | false };
 
 /** Opens what `plan` needs for a run to `target`, runs `body` on it, and closes it all when body ends or fails. */
 export async function withRun<T>(target: string, options: RunOptions, plan: RunPlan, body: (run: OpenRun) => Promise<T>): Promise<T> {
