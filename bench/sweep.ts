@@ -12,7 +12,8 @@
 // too, default 10: a filtered port costs each of them seconds per hop), --parallel N (labs at once, default 3: a
 // trace mostly waits, so labs side by side do not slow each other; each has its own namespaces and wire),
 // --keep DIR (writes the JSON of every miss there, named by loss, seed and scenario, to read why), --scenarios
-// open,closed,… (a subset, by the names in the table).
+// open,closed,… (a subset, by the names in the table), --loss-test (portpath runs its rate-limit test, so its calls
+// are counted; without it the loss-cause table is empty and the times are what a user gets by default).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -83,8 +84,12 @@ function count(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
+/** --loss-test on portpath's runs: the rate-limit test's calls are counted (its seconds then count in the times). */
+let lossTest = false;
+
 async function portpath(chain: Chain, port: number): Promise<{ result: PortpathResult | null; seconds: number; json: string }> {
-  const run = await runInNode(chain, chain.client, process.execPath, [PORTPATH_CLI, '-n', '--json', chain.serverAddress(4), String(port)], 120);
+  const args = [PORTPATH_CLI, '-n', '--json', ...(lossTest ? ['--loss-test'] : []), chain.serverAddress(4), String(port)];
+  const run = await runInNode(chain, chain.client, process.execPath, args, 120);
   const parsed = parsePortpathJson(run.stdout);
   return { result: parsed.ok ? (parsed.result ?? null) : null, seconds: run.seconds, json: run.stdout };
 }
@@ -138,6 +143,7 @@ async function main(): Promise<void> {
       parallel: { type: 'string', default: '3' },
       keep: { type: 'string' },
       scenarios: { type: 'string' },
+      'loss-test': { type: 'boolean', default: false },
     },
   });
   const runs = Number(values.runs);
@@ -148,6 +154,7 @@ async function main(): Promise<void> {
   const withPeers = peerRuns > 0;
   const parallel = Number(values.parallel);
   const keep = values.keep;
+  lossTest = values['loss-test'] === true;
   if (keep) mkdirSync(keep, { recursive: true });
   const chosen = values.scenarios ? values.scenarios.split(',').map((n) => n.trim()) : Object.keys(SCENARIOS);
   const unknownScenario = chosen.find((n) => !(n in SCENARIOS));

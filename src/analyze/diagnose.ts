@@ -1,11 +1,12 @@
 // The diagnosis: where traffic to the port stops, who stopped it and how. It reasons only from what the traces saw
 // — the main trace to the port and a control trace (ICMP echo by default) to the same host — and says how sure it
 // is; where two explanations fit the evidence equally, it says 'unknown' or lowers its confidence, never guesses.
+import { doubtText } from '../engine/port-state.js';
 import type { TraceResult } from '../engine/types.js';
 import { describeUnreachable, parseReason, unreachableClass } from '../packet/icmp-meaning.js';
 import { burstsAreOneTry, pathLoss, silenceAt, triesNeeded } from './evidence.js';
 import type { PathLoss } from './evidence.js';
-import { compactRanges, expiredFrom, finalAnswers, finalReplyTtls, finalSenderDistance, hopAt, hopLabel, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
+import { compactRanges, expiredFrom, finalAnswers, finalReplyTtls, finalSenderDistance, hopAt, hopLabel, lastAnswer, protocolLabel, routerTtls, silenceBoundary } from './path-facts.js';
 import type { HopAnswer } from './path-facts.js';
 import { pathNotes } from './path-notes.js';
 import type { PathNotes } from './path-notes.js';
@@ -37,6 +38,11 @@ export interface Diagnosis extends PathNotes {
   verdict: Verdict;
   /** The destination's hop (open/closed), the last answering hop (filtered), the rejecting or forging device's hop. */
   hop: number | null;
+  /**
+   * Present when the stop cannot be placed at one hop: it is at `hop` or at any hop up to this one, routers that
+   * answer no protocol (so which of them drops the traffic cannot be seen from here).
+   */
+  upTo?: number;
   by: string | null;
   confidence: Confidence;
   evidence: string[];
@@ -50,7 +56,7 @@ export interface Diagnosis extends PathNotes {
   forwarder: { hop: number; address: string; serviceHop: number | null; stops: 'behind' | null } | null;
 }
 
-type Finding = Pick<Diagnosis, 'verdict' | 'hop' | 'by' | 'confidence' | 'explanation'> & { evidence?: string[] };
+type Finding = Pick<Diagnosis, 'verdict' | 'hop' | 'by' | 'confidence' | 'explanation'> & { evidence?: string[]; upTo?: number };
 
 const ANSWERS: Record<string, string> = {
   'syn-ack': 'answers with SYN-ACK',
@@ -240,8 +246,8 @@ function unreachableAnswer(main: TraceResult, control: TraceResult | null): Find
  */
 function silence(main: TraceResult, control: TraceResult | null): Finding {
   const finding = silenceFinding(main, control);
-  const last = lastAnswer(main);
-  const boundary = last ? last.ttl + 1 : (main.hops[0]?.ttl ?? 1);
+  // The TTL whose silence shows the stop (past any that answer no trace at all: asking those tells nothing).
+  const boundary = silenceBoundary(main, control).evidenceTtl;
   const hop = hopAt(main, boundary);
   if (!hop) return finding;
   const loss = pathLoss([main, control]);
@@ -324,12 +330,20 @@ function silenceWithReachableDestination(main: TraceResult, control: TraceResult
     };
   }
   if (controlGotFurther) {
+    // Routers right after the last answer that answer no protocol hide which side drops it: name every candidate.
+    const { hiddenTo } = silenceBoundary(main, control);
+    const from = last ? hopLabel(last.ttl, last.from) : 'this host';
+    const where =
+      hiddenTo > mainStop
+        ? `dropped at ${from} or at ${silentHops(mainStop + 1, hiddenTo)}, which answer${mainStop + 1 === hiddenTo ? 's' : ''} no protocol: which of them drops it cannot be seen from here`
+        : `dropped between ${from} and hop ${mainStop + 1}`;
     return {
       verdict: 'filtered-in-path',
       hop,
       by,
       confidence: 'high',
-      explanation: `${label} is dropped between ${last ? hopLabel(last.ttl, last.from) : 'this host'} and hop ${mainStop + 1}${reach}.`,
+      explanation: `${label} is ${where}${reach}.`,
+      ...(hiddenTo > mainStop ? { upTo: hiddenTo } : {}),
     };
   }
   // The hops between the last answer and the destination are silent for every protocol: a router that never sends
@@ -374,8 +388,8 @@ export function diagnose(main: TraceResult, control: TraceResult | null): Diagno
       hop: d.hop,
       by: d.by,
       confidence: 'low',
-      explanation: `${protocolLabel(main)}: the destination ${d.by ?? ''} answered at hop ${d.hop ?? '?'} with ${d.reason}, but ${d.doubt}; run again.`,
-      evidence: [d.doubt],
+      explanation: `${protocolLabel(main)}: the destination ${d.by ?? ''} answered at hop ${d.hop ?? '?'} with ${d.reason}, but ${doubtText(d.doubt)}; run again.`,
+      evidence: [doubtText(d.doubt)],
     };
   } else if (d.hop !== null && d.by !== null && reason.kind !== 'timeout' && reason.kind !== 'icmp') finding = destinationAnswer(main, control);
   else if (d.hop !== null && d.by !== null && reason.kind === 'icmp') {
@@ -389,6 +403,7 @@ export function diagnose(main: TraceResult, control: TraceResult | null): Diagno
   return {
     verdict: finding.verdict,
     hop: finding.hop,
+    ...(finding.upTo !== undefined ? { upTo: finding.upTo } : {}),
     by: finding.by,
     confidence: finding.confidence,
     evidence: [...evidence, ...notes.evidence],

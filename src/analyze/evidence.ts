@@ -2,7 +2,7 @@
 // taken as real only when a hop that does answer would have stayed silent that often with less than a 1% chance,
 // given the loss measured on this very path; until then the TTL is re-probed (trace/confirm).
 import type { HopResult, TraceResult } from '../engine/types.js';
-import { allProbes, isAnswered } from './path-facts.js';
+import { allProbes, hopAt, isAnswered } from './path-facts.js';
 
 /** The chance we accept of calling a TTL silent when its hop answers but every try was lost. */
 export const SILENCE_ALPHA = 0.01;
@@ -59,20 +59,22 @@ export function binomialTail(k: number, n: number, p: number): number {
 
 /**
  * Signs that routers are rate-limiting their ICMP on this path (or their budget was drained by earlier traces): a
- * hop that answered some probes but not others, a silent TTL below one that answered, or no router answering at
- * all. Then a burst of probes at one TTL is one try, not several: a limiter drops them all alike.
+ * hop that answered some probes but not others, a silent TTL below one that answered (unless no trace got
+ * anything there: a router that answers no protocol), or no router answering at all. Then a burst of probes at one TTL is one try, not several: a limiter drops them all alike.
  */
 export function burstsAreOneTry(results: readonly (TraceResult | null)[]): boolean {
+  const traces = results.filter((r): r is TraceResult => r !== null);
+  // A TTL that no trace got anything from is a router that answers no protocol, not one out of budget.
+  const silentToAll = (ttl: number) => traces.every((r) => !isAnswered(hopAt(r, ttl)));
   let anyAnswer = false;
-  for (const result of results) {
-    if (!result) continue;
+  for (const result of traces) {
     let answeredAbove = false;
     for (let i = result.hops.length - 1; i >= 0; i--) {
       const probes = result.hops[i]!.probes;
       const answered = probes.filter((p) => p.from !== null).length;
       if (answered > 0) anyAnswer = true;
       if (answered > 0 && answered < probes.length) return true;
-      if (answered === 0 && answeredAbove) return true;
+      if (answered === 0 && answeredAbove && !silentToAll(result.hops[i]!.ttl)) return true;
       if (answered > 0) answeredAbove = true;
     }
   }

@@ -100,3 +100,30 @@ export function compactRanges(values: number[]): string {
   }
   return parts.join(',');
 }
+
+/**
+ * The TTLs from `from` on that no trace got any answer at, while a trace got an answer past them: routers that
+ * answer no protocol (or the same TTL silent for every kind of probe). Returns the last such TTL, or `from - 1` when
+ * `from` itself answered some trace or nothing answered past it. A boundary next to such TTLs cannot be split: the
+ * traffic may stop at the last answering hop or at any of them.
+ */
+export function silentToEveryTrace(results: readonly (Pick<TraceResult, 'hops'> | null)[], from: number): number {
+  const traces = results.filter((r): r is Pick<TraceResult, 'hops'> => r !== null);
+  const answeredAt = (ttl: number) => traces.some((r) => isAnswered(hopAt(r, ttl)));
+  const farthest = Math.max(0, ...traces.map((r) => lastAnswer(r)?.ttl ?? 0));
+  let ttl = from;
+  while (ttl <= farthest && !answeredAt(ttl)) ttl++;
+  return ttl > farthest ? from - 1 : ttl - 1;
+}
+
+/**
+ * Where a trace's silence begins, as far as the evidence can place it: `last` is its last answering TTL (0: none),
+ * `hiddenTo` the last of the TTLs after it that answer no trace at all (`last` when there are none), and `evidenceTtl`
+ * the first TTL past those: the one whose silence in this trace (while another trace got an answer there) is what
+ * shows this trace's traffic stops. The stop is at `last` or at any hop up to `hiddenTo`.
+ */
+export function silenceBoundary(main: Pick<TraceResult, 'hops'>, control: Pick<TraceResult, 'hops'> | null): { last: number; hiddenTo: number; evidenceTtl: number } {
+  const last = lastAnswer(main)?.ttl ?? (main.hops[0]?.ttl ?? 1) - 1;
+  const hiddenTo = control ? silentToEveryTrace([main, control], last + 1) : last;
+  return { last, hiddenTo, evidenceTtl: hiddenTo + 1 };
+}

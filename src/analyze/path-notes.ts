@@ -1,6 +1,7 @@
 // What the hops' quotes and re-probes say about the path besides where it stops: middleboxes rewriting fields,
 // address translation, MPLS tunnels, rate-limited versus lossy hops.
 import type { FieldValue, HopResult, LossCause, TraceResult } from '../engine/types.js';
+import { partiallyAnswered } from './loss-cause.js';
 import { compactRanges } from './path-facts.js';
 
 export interface MiddleboxChange {
@@ -73,6 +74,10 @@ export function pathNotes(result: TraceResult): PathNotes {
   const lossy = result.hops.filter((h) => h.loss?.cause === 'loss').map((h) => h.ttl);
   const mplsHops = result.hops.filter((h) => (h.mpls?.length ?? 0) > 0).map((h) => h.ttl);
   const notes = result.hops.flatMap((h) => (h.loss ? [lossNote(h, h.loss)] : []));
+  const untested = partiallyAnswered(result.hops.filter((h) => !h.loss));
+  if (untested.length > 0) {
+    notes.push(`Hop ${compactRanges(untested)} answered only some probes: a router's ICMP rate limit or loss; --loss-test tells which (about 3.5 s more).`);
+  }
   const drained = drainedHops(result);
   if (drained.length > 0 || rateLimited.length > 0) {
     notes.push(

@@ -2,7 +2,7 @@
 // rate-limited router can answer) until each has an answer or has stayed silent often enough to call it silent.
 import type { TraceResult } from '../engine/types.js';
 import { burstsAreOneTry, pathLoss, silenceAt } from './evidence.js';
-import { allProbes, expiredFrom, finalSenderDistance, hopAt, isAnswered, lastAnswer, routerTtls } from './path-facts.js';
+import { allProbes, expiredFrom, finalSenderDistance, hopAt, isAnswered, routerTtls, silenceBoundary } from './path-facts.js';
 
 export interface Question {
   trace: 'main' | 'control';
@@ -75,16 +75,18 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
     return questions;
   }
   if (d.hop !== null) return questions; // an ICMP error from a router speaks for itself
-  // Silence: where it begins decides the verdict, so the first silent TTL must really be silent…
-  const last = lastAnswer(main)?.ttl ?? 0;
-  ask('main', main, last + 1, `${main.protocol.toUpperCase()} probes get no answer past TTL ${last}`);
+  // Silence: where it begins decides the verdict, so the first silent TTL must really be silent. TTLs right after
+  // the last answer that no trace got anything from are routers that answer no protocol: asking them again changes
+  // nothing (the stop is then at the last answer or at one of them), so the TTL that tells is the first past them.
+  const { last, evidenceTtl: boundary } = silenceBoundary(main, control);
+  ask('main', main, boundary, `${main.protocol.toUpperCase()} probes get no answer past TTL ${last}`);
   // …and the control must show (or fail to show) that other traffic gets past it: a router answering it past the
   // silence (reaching the destination itself says nothing about the routers in between).
   const controlHop = control?.destination.reached ? control.destination.hop : null;
-  if (control && (controlHop === null || last + 1 < controlHop) && !controlSettlesDistance(control, last + 1)) {
-    ask('control', control, last + 1, `the control gets no answer at TTL ${last + 1}`);
+  if (control && (controlHop === null || boundary < controlHop) && !controlSettlesDistance(control, boundary)) {
+    ask('control', control, boundary, `the control gets no answer at TTL ${boundary}`);
   }
-  if (control) questions.push(...drainedBudgetQuestions(main, control, last + 1, questions));
+  if (control) questions.push(...drainedBudgetQuestions(main, control, boundary, questions));
   return questions;
 }
 
@@ -98,9 +100,8 @@ const BUDGET_RETRIES = 2;
  * router's last token), asked again a couple of times, spaced by the budget model:
  * - routers answered the control at TTLs where they answered our probes nothing, before the boundary (or from the
  *   very first hop): then the control's router at the boundary may also have had a token our probes did not;
- * - the boundary router answers neither trace while the control goes on past it: a router out of tokens, or one
- *   that never answers; either way its silence says nothing about the port until it has been asked again;
  * - the boundary router answered the control only on a spaced follow-up, not its trace probe.
+ * (A router that answers neither trace is not asked: see silenceBoundary.)
  * On a clean path with a filter neither holds (our probes got every router's answer up to the filter).
  */
 function drainedBudgetQuestions(main: TraceResult, control: TraceResult, boundary: number, asked: Question[]): Question[] {
@@ -109,9 +110,7 @@ function drainedBudgetQuestions(main: TraceResult, control: TraceResult, boundar
   // The trace's own probes, not the follow-ups: a race lost then is what makes the later silence suspect.
   const tracedAt = (ttl: number) => hopAt(main, ttl)?.probes.some((p) => p.from !== null) ?? false;
   const lostRace = [...controlRouters.keys()].some((ttl) => ttl < boundary && !tracedAt(ttl)) || (boundary === main.hops[0]?.ttl && controlRouters.has(boundary));
-  const controlGoesOn = control.destination.reached || [...controlRouters.keys()].some((ttl) => ttl > boundary);
   const controlHop = hopAt(control, boundary);
-  const silentToBoth = controlHop !== undefined && !isAnswered(controlHop) && controlGoesOn;
   // The boundary router ignored the control's trace probe and answered only a spaced follow-up: out of tokens then.
   const answeredLate = controlHop !== undefined && !controlHop.probes.some((p) => p.from !== null) && (controlHop.reprobes ?? []).some((p) => p.from !== null);
   const questions: Question[] = [];
@@ -121,7 +120,6 @@ function drainedBudgetQuestions(main: TraceResult, control: TraceResult, boundar
       questions.push({ trace, ttl: boundary, why });
     }
   };
-  if ((lostRace && controlRouters.has(boundary)) || silentToBoth || answeredLate) add('main', main, `TTL ${boundary}'s router may have spent its ICMP budget`);
-  if (silentToBoth) add('control', control, `TTL ${boundary}'s router answers neither trace, yet the control goes on past it`);
+  if ((lostRace && controlRouters.has(boundary)) || answeredLate) add('main', main, `TTL ${boundary}'s router may have spent its ICMP budget`);
   return questions;
 }

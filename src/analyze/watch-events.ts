@@ -18,8 +18,11 @@ export interface RoundView {
   atMs: number;
   /** Who answered at each probed TTL (null: unanswered). */
   responders: ReadonlyMap<number, string | null>;
-  /** The destination's answer: its TTL and what it said ('silent' when it gave none this round). */
-  destination: { ttl: number | null; state: RoundPortState };
+  /**
+   * The destination's answer: its TTL and what it said ('silent' when it gave none this round; null when the round
+   * did not ask it, to stay within its ICMP budget: such a round says nothing about the port or the loss).
+   */
+  destination: { ttl: number | null; state: RoundPortState | null };
 }
 
 export type WatchChange =
@@ -113,6 +116,7 @@ export class ChangeDetector {
       if (changed && previous !== null) changes.push({ type: 'distance-change', ...at, from: previous, to: view.destination.ttl });
     }
     const state = view.destination.state;
+    if (state === null) return changes;
     // The loss rate from before the current silent run: the run itself is what is being judged.
     const before = wilson(this.lost - this.silentRun, this.rounds - this.silentRun).high;
     const { changed, previous } = this.port.see(state, state === 'silent' ? silentRunNeeded(before) : ANSWER_RUN - 1);

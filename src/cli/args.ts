@@ -26,6 +26,8 @@ export interface CliOptions {
   json: boolean;
   debug: boolean;
   verbose: boolean;
+  /** --loss-test: tell a router's ICMP rate limit from loss on hops that missed answers (about 3.5 s more). */
+  lossTest: boolean;
   /** raw | unprivileged | auto (default): which transport. */
   mode: 'raw' | 'unprivileged' | 'auto';
   /** The concurrent control trace (null: none). */
@@ -65,7 +67,7 @@ export type { ProbeSpec };
 
 /** What commander hands back, each value already through its option's parser. */
 interface Flags {
-  tcp?: boolean; udp?: boolean; icmp?: boolean; 4?: boolean; 6?: boolean; numeric?: boolean; json?: boolean; debug?: boolean; verbose?: boolean;
+  tcp?: boolean; udp?: boolean; icmp?: boolean; 4?: boolean; 6?: boolean; numeric?: boolean; json?: boolean; debug?: boolean; verbose?: boolean; lossTest?: boolean;
   asn?: boolean; report?: boolean; stream?: boolean;
   port?: string; source?: string; interface?: string; dns?: string; asnDb?: string; geoip?: string; reportFile?: string; format?: ReportFormat;
   queries: number; firstTtl: number; maxTtl: number; sport?: number; interval: number; count?: number;
@@ -167,6 +169,7 @@ export function buildProgram(watch = false): Command {
     .option('--json', 'print the result as JSON (the format is documented and stable)')
     .option('-d, --debug', 'print every packet sent and received on stderr')
     .option('-v, --verbose', "print the evidence behind the diagnosis")
+    .option('--loss-test', 'on hops that missed answers, tell a router\'s ICMP rate limit from loss (about 3.5 s more)')
     .addOption(new Option('--mode <mode>', 'raw sockets, unprivileged sockets, or auto: raw when permitted').choices(['raw', 'unprivileged', 'auto']).default('auto'))
     .option('--control <method>', 'control trace run alongside, to tell a blocked port from a broken path: tcp:PORT, udp:PORT, icmp or none (default icmp)', parseControl)
     .option('--compare <methods>', 'trace several methods side by side, e.g. tcp:443,udp:53,icmp (the port argument is then not used)', parseCompare)
@@ -228,6 +231,7 @@ export function parseArgs(argv: string[], watch = false): CliOptions {
     json: Boolean(o.json),
     debug: Boolean(o.debug),
     verbose: Boolean(o.verbose),
+    lossTest: Boolean(o.lossTest),
     mode: o.mode,
     // ICMP echo is the control for port traces; an ICMP trace is its own control unless another is asked for.
     control: o.control !== undefined ? o.control : protocol === 'icmp' ? null : { protocol: 'icmp', port: null },

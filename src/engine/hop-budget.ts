@@ -75,6 +75,19 @@ export class HopBudgets {
     }
   }
 
+  /**
+   * `ttl` answers with ICMP errors and nothing past it shows whether the traffic got through (the end of the path:
+   * the destination's port unreachable, a rejecting router): probe it no faster than a Linux router refills its
+   * budget, so the watch does not count the answers its own pace refused as loss.
+   */
+  icmpErrors(ttl: number, nowMs: number): void {
+    const budget = this.budget(ttl, nowMs);
+    if (budget.spacingMs >= FIRST_BACKOFF_MS) return;
+    budget.spacingMs = FIRST_BACKOFF_MS;
+    budget.quietSinceMs = nowMs;
+    budget.trying = false;
+  }
+
   reset(): void {
     this.budgets.clear();
   }

@@ -8,6 +8,7 @@ import type { Network } from './network.js';
 import type { ProbeIds } from './probe-ids.js';
 import { probeResult, rttOf } from './probe-result.js';
 import { flowOf } from './tracer.js';
+import { ownerOfUnattributed } from './unattributed.js';
 import type { ProbeResult, TraceOptions } from './types.js';
 
 export type PacketHandler = (packet: InboundPacket) => void;
@@ -103,13 +104,17 @@ export function reprobe(
       if (p.packet) network.settle?.(p.packet);
       check();
     };
+    // The highest TTL a router answered with time exceeded in this batch (for the rule on unattributed answers).
+    let routersUpTo = 0;
+    const open = () => pending.flatMap((q) => (q.sentMs !== null && !q.done ? [{ ttl: q.request.ttl, sentAtMs: q.sentMs, q }] : []));
     unsubscribe = subscribe((packet: InboundPacket) => {
       if (finished) return;
       const reply = method.match(packet, flow);
-      // An unattributed destination answer (a UDP service echoing nothing) goes to the oldest open probe.
-      const p = reply ? (reply.probeId === UNATTRIBUTED_PROBE ? pending.find((q) => q.sentMs !== null && !q.done) : byId.get(reply.probeId)) : undefined;
+      // An unattributed destination answer (a UDP service echoing nothing): the one rule (engine/unattributed).
+      const p = reply ? (reply.probeId === UNATTRIBUTED_PROBE ? ownerOfUnattributed(open(), routersUpTo)?.q : byId.get(reply.probeId)) : undefined;
       if (!reply || !p || p.done) return;
       p.reply = reply;
+      if (reply.kind === 'time-exceeded') routersUpTo = Math.max(routersUpTo, p.request.ttl);
       resolveProbe(p);
     });
     signal?.addEventListener('abort', finish, { once: true });

@@ -5,10 +5,12 @@ import { UNATTRIBUTED_PROBE } from '../probe/method.js';
 import type { Flow, InboundPacket, OutgoingPacket, ProbeMethod, ProbeReply } from '../probe/method.js';
 import type { Clock } from './clock.js';
 import type { Network } from './network.js';
-import { decideDestination, isFinalReply } from './port-state.js';
+import { decideFinal, isFinalReply, mayBeOwnCollision } from './port-state.js';
+import type { FinalAnswer, SettledProbe } from './port-state.js';
 import { ProbeIds } from './probe-ids.js';
 import { probeResult, rttOf } from './probe-result.js';
 import type { DestinationResult, HopResult, TraceOptions } from './types.js';
+import { ownerOfUnattributed } from './unattributed.js';
 import { waitFor } from './wait-policy.js';
 import { hopsAway } from '../packet/reply-ttl.js';
 
@@ -25,9 +27,6 @@ export function flowOf(options: TraceOptions): Flow {
     nonce: options.nonce,
   };
 }
-
-/** How long a server may hold a half-open connection from a SYN whose SYN-ACK was lost (two SYN-ACK retransmits). */
-const HALF_OPEN_MS = 3000;
 
 /** held: a repeat probe waiting until its TTL is known not to be past the destination (see confirmRepeats). */
 export type ProbeStatus = 'held' | 'queued' | 'sent' | 'answered' | 'timed-out';
@@ -384,19 +383,12 @@ export class Tracer extends EventEmitter<TracerEvents> {
     this.step();
   }
 
-  /**
-   * A destination answer that does not say which probe it answers (a UDP service that echoes nothing): give it to
-   * the oldest unanswered probe that went farther than every hop that answered time-exceeded.
-   */
+  /** A destination answer that does not say which probe it answers: the one rule (engine/unattributed). */
   private guessProbe(): ProbeRecord | undefined {
-    let beyond = this.options.firstTtl - 1;
-    for (const probe of this.byId.values()) if (probe.reply?.kind === 'time-exceeded') beyond = Math.max(beyond, probe.ttl);
-    let best: ProbeRecord | undefined;
-    for (const probe of this.byId.values()) {
-      if (probe.status !== 'sent' || probe.ttl <= beyond) continue;
-      if (!best || (probe.sentAtMs ?? 0) < (best.sentAtMs ?? 0)) best = probe;
-    }
-    return best;
+    let routersUpTo = this.options.firstTtl - 1;
+    for (const probe of this.byId.values()) if (probe.reply?.kind === 'time-exceeded') routersUpTo = Math.max(routersUpTo, probe.ttl);
+    const open = [...this.byId.values()].filter((p): p is ProbeRecord & { sentAtMs: number } => p.status === 'sent' && p.sentAtMs !== undefined);
+    return ownerOfUnattributed(open, routersUpTo);
   }
 
   private isHopResolved(ttl: number): boolean {
@@ -416,29 +408,14 @@ export class Tracer extends EventEmitter<TracerEvents> {
     return { ttl, probes };
   }
 
-  /**
-   * RSTs that may answer our own earlier SYN rather than say the port is closed: all our SYNs share one flow, so a
-   * SYN whose SYN-ACK was lost leaves a half-open connection at the server, and a later SYN of the flow arriving
-   * within its receive window is answered with an RST (which also clears that connection). A closed port never
-   * holds a connection, so every SYN that reaches it draws an RST; an RST is therefore sound only when every other
-   * SYN that reached that far within HALF_OPEN_MS of it (before or after: a jittery path reorders probes sent close
-   * together, so send order says nothing about arrival order) also drew an RST. The server keeps a half-open
-   * connection until its retransmitted SYN-ACK reaches us (1 s, then 3 s on Linux). Probes still in flight when the
-   * trace ends say nothing either way.
-   */
-  private collisionSuspects(finals: ProbeRecord[]): Set<ProbeRecord> {
-    const suspects = new Set<ProbeRecord>();
-    if (this.options.protocol !== 'tcp' || this.finalTtl === null) return suspects;
-    const settled = [...this.byId.values()].filter(
-      (p) => p.ttl >= this.finalTtl! && p.sentAtMs !== undefined && (p.status === 'answered' || p.status === 'timed-out'),
-    );
-    for (const rst of finals) {
-      if (rst.reply?.kind !== 'rst' || rst.sentAtMs === undefined) continue;
-      const near = settled.filter((p) => p !== rst && Math.abs(p.sentAtMs! - rst.sentAtMs!) <= HALF_OPEN_MS);
-      // Silence or a SYN-ACK (at whatever TTL) may have left a half-open connection there.
-      if (near.some((p) => p.reply?.kind !== 'rst')) suspects.add(rst);
+  /** Probes of the trace's flow at or past the final TTL, settled (answered or timed out): the collision rule's input. */
+  private reachedDestination(): Map<ProbeRecord, SettledProbe> {
+    const settled = new Map<ProbeRecord, SettledProbe>();
+    for (const p of this.byId.values()) {
+      if (p.ttl < this.finalTtl! || p.sentAtMs === undefined || (p.status !== 'answered' && p.status !== 'timed-out')) continue;
+      settled.set(p, { sentAtMs: p.sentAtMs, kind: p.reply?.kind ?? null });
     }
-    return suspects;
+    return settled;
   }
 
   /**
@@ -474,22 +451,15 @@ export class Tracer extends EventEmitter<TracerEvents> {
     const hops: HopResult[] = [];
     for (let ttl = this.options.firstTtl; ttl <= last; ttl++) if (this.hops.has(ttl)) hops.push(this.hopResult(ttl));
     const finalProbes = this.finalTtl === null ? [] : (this.hops.get(this.finalTtl) ?? []).filter((p) => p.reply && isFinalReply(p.reply));
-    const suspects = this.collisionSuspects(finalProbes);
-    // Answers that may be our own collisions do not decide the state while a sound answer exists.
-    const sound = finalProbes.filter((p) => !suspects.has(p));
-    const deciding = (sound.length > 0 ? sound : finalProbes).map((p) => p.reply!);
-    // The distance probe went on a flow of its own, where no half-open connection of ours can be: its answer settles
-    // a doubt about the others.
+    const reached = this.options.protocol === 'tcp' && this.finalTtl !== null ? this.reachedDestination() : new Map<ProbeRecord, SettledProbe>();
+    const answers: FinalAnswer[] = finalProbes.map((p) => {
+      const own = reached.get(p);
+      return { reply: p.reply!, flow: 'trace', suspect: own !== undefined && mayBeOwnCollision(own, [...reached.values()]) };
+    });
+    // The distance probe went on a flow of its own, where no half-open connection of ours can be.
     const distanceAnswer = this.distance?.probe.reply;
-    const fromDestination = distanceAnswer?.from === this.options.destination && isFinalReply(distanceAnswer);
-    // A SYN-ACK on that fresh flow proves a listener whatever RSTs the shared flow drew (our own collisions can
-    // only ever produce RSTs, never a SYN-ACK).
-    const openByDistance = fromDestination && distanceAnswer.kind === 'syn-ack' && !deciding.some((r) => r.kind === 'syn-ack') && deciding.some((r) => r.kind === 'rst');
-    const settled = fromDestination && ((sound.length === 0 && suspects.size > 0) || openByDistance);
-    const destination = decideDestination(this.options.protocol, this.options.family, this.options.destination, this.finalTtl, settled ? [distanceAnswer] : deciding);
-    if (!settled && sound.length === 0 && suspects.size > 0 && destination.state === 'closed') {
-      destination.doubt = `SYNs of ours that reached the server went unanswered around every RST: the server may have been resetting our own half-open connection (its SYN-ACK lost), not refusing the port`;
-    }
+    if (distanceAnswer) answers.push({ reply: distanceAnswer, flow: 'fresh' });
+    const destination = decideFinal(this.options, this.finalTtl, answers);
     const outcome: TraceOutcome = {
       hops,
       destination,

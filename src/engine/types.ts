@@ -134,6 +134,12 @@ export interface LossCause {
  */
 export type DestinationReason = 'syn-ack' | 'rst' | 'udp' | 'echo-reply' | 'timeout' | IcmpReason;
 
+/**
+ * Why a port state may be wrong. own-half-open: every RST came where a SYN of ours got no answer, so each may be the
+ * server resetting our own half-open connection (its SYN-ACK lost), not refusing the port.
+ */
+export type Doubt = 'own-half-open';
+
 export interface DestinationResult {
   reached: boolean;
   hop: number | null;
@@ -142,10 +148,10 @@ export interface DestinationResult {
   /** Who sent the reply the state rests on (the destination, or e.g. a router's ICMP unreachable). */
   by: string | null;
   /**
-   * Why the state may be wrong, when the trace itself gives a reason (absent otherwise): e.g. every RST came right
-   * after a SYN of ours that got no answer, so each may be the server resetting our own half-open connection.
+   * Why the state may be wrong, when the trace itself gives a reason (absent otherwise); engine/port-state's
+   * doubtText says it in words.
    */
-  doubt?: string;
+  doubt?: Doubt;
 }
 
 export interface TraceResult {

@@ -39,7 +39,7 @@ export async function runCompare(
     });
     const runs = sessions.map((session) => startRun(session, options.signal));
     const results = await Promise.all(runs.map((run) => run.result));
-    if (options.followUp !== false) await Promise.all(results.map((result, i) => followUpTimed({ session: sessions[i]!, result }, null, options.signal)));
+    if (options.followUp !== false) await Promise.all(results.map((result, i) => followUpTimed({ session: sessions[i]!, result }, null, options.signal, { lossTest: options.lossTest === true })));
     return { compare: results.map((result, i) => ({ ...result, diagnosis: diagnose(result, furthest(results.filter((_, j) => j !== i))) })) };
   });
 }

@@ -5,12 +5,11 @@
 // answered only some probes (analyze/loss-cause). Both are timed by a model of the routers' ICMP budgets, run
 // together, and add seconds only where the path gave a reason.
 import { BURST, burstSpacing, classifyLoss, lossWhere, partiallyAnswered, RECHECK_SPACING_MS, SPACED } from '../analyze/loss-cause.js';
-import { allProbes } from '../analyze/path-facts.js';
 import { openQuestions } from '../analyze/questions.js';
 import type { Question } from '../analyze/questions.js';
 import type { Clock } from '../engine/clock.js';
 import { IcmpBudget, LINUX_ICMP_BURST } from '../engine/icmp-budget.js';
-import { decideDestination, isFinalReply } from '../engine/port-state.js';
+import { refreshDestination, settleDoubt } from '../engine/port-state.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
 import type { ReprobeAnswer, ReprobeRequest, Subscribe } from '../engine/reprober.js';
 import { probeResult } from '../engine/probe-result.js';
@@ -56,47 +55,6 @@ function addReprobes(hop: HopResult | undefined, results: ProbeResult[]): void {
   hop.reprobes = [...(hop.reprobes ?? []), ...results];
 }
 
-/**
- * A final answer found later (a follow-up probe, or a late answer) at a lower TTL moves the destination's hop there,
- * and the TTLs past it leave the hop list (they were past the destination); one found where the trace had none at
- * all (its answers lost) sets it. Not an RST then: it may reset a half-open connection of ours.
- */
-function refreshDestination(result: TraceResult): void {
-  const d = result.destination;
-  for (const hop of result.hops) {
-    if (d.hop !== null && hop.ttl >= d.hop) break;
-    const finals = allProbes(hop).filter((p) => p.from !== null && p.reply !== null && isFinalReply(p.reply));
-    if (d.hop !== null) {
-      if (!finals.some((p) => p.from === d.by)) continue;
-      result.destination = { ...d, hop: hop.ttl };
-      result.hops = result.hops.filter((h) => h.ttl <= hop.ttl);
-      return;
-    }
-    const usable = finals.filter((p) => p.reply!.kind !== 'rst');
-    if (usable.length === 0) continue;
-    const replies = usable.map((p) => ({ probeId: 0, kind: p.reply!.kind, from: p.from!, replyTtl: p.reply!.ttl, icmpType: p.reply!.icmpType, icmpCode: p.reply!.icmpCode, receivedAtNs: 0n }));
-    result.destination = decideDestination(result.protocol, result.target.family, result.target.address, hop.ttl, replies);
-    result.hops = result.hops.filter((h) => h.ttl <= hop.ttl);
-    return;
-  }
-}
-
-/**
- * A port state in doubt (every RST may have reset a half-open connection of ours) is settled by answers that cannot
- * be collisions: a SYN-ACK from the destination proves a listener (a collision only ever draws an RST), wherever it
- * came (a late answer to a trace probe, a follow-up); an RST to a SYN on a flow of its own (`fresh`) proves a
- * closed port.
- */
-export function settleDoubt(result: TraceResult, fresh: readonly ProbeResult[] = []): void {
-  const d = result.destination;
-  if (!d.doubt || d.hop === null) return;
-  const from = (p: ProbeResult, kind: string) => p.from === d.by && p.reply?.kind === kind;
-  const synAck = result.hops.some((h) => h.ttl >= d.hop! && allProbes(h).some((p) => from(p, 'syn-ack')));
-  if (!synAck && !fresh.some((p) => from(p, 'rst'))) return;
-  const { doubt: _settled, ...rest } = d;
-  result.destination = synAck ? { ...rest, state: 'open', reason: 'syn-ack' } : rest;
-}
-
 async function send(channel: Channel, clock: Clock, requests: ReprobeRequest[], timeoutMs: number, signal?: AbortSignal, options = channel.session.options) {
   const { session } = channel;
   return reprobe(options, session.method, session.network, channel.subscribe, clock, session.tracer.ids, requests, timeoutMs, signal);
@@ -140,16 +98,24 @@ async function confirmationRounds(main: Channel, control: Channel | null, budget
   }
 }
 
+/**
+ * The rate-limit test. A router's hop gets a burst then spaced probes; the destination's hop (its own ICMP errors
+ * are rate-limited like a router's) gets only the spaced probes, read against the trace's own quick probes there:
+ * a burst of SYNs at a server is what an IDS logs as a scan, and the verdict does not need it.
+ */
 async function rateLimitTest(main: Channel, budget: IcmpBudget, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const ttls = partiallyAnswered(main.result.hops);
   if (ttls.length === 0) return;
+  const target = main.result.target.address;
+  const atDestination = new Set(ttls.filter((ttl) => main.result.hops.find((h) => h.ttl === ttl)!.probes.some((p) => p.from === target)));
   const requests: ReprobeRequest[] = [];
   const now = clock.now();
   const spacing = burstSpacing(main.result.hops);
   // The spaced probes count from the burst's last: a token the limiter earned during the burst is spent there.
   const lastOfBurst = (BURST - 1) * spacing;
   for (const ttl of ttls) {
-    for (let i = 0; i < BURST; i++) requests.push({ ttl, atMs: i * spacing });
+    const burst = atDestination.has(ttl) ? 0 : BURST;
+    for (let i = 0; i < burst; i++) requests.push({ ttl, atMs: i * spacing });
     for (let i = 1; i <= SPACED; i++) requests.push({ ttl, atMs: lastOfBurst + i * RECHECK_SPACING_MS });
     budget.set(ttl, 0, now + lastOfBurst + SPACED * RECHECK_SPACING_MS);
   }
@@ -157,11 +123,14 @@ async function rateLimitTest(main: Channel, budget: IcmpBudget, clock: Clock, ti
   if (signal?.aborted) return;
   for (const ttl of ttls) {
     const mine = answers.filter((a) => a.ttl === ttl);
-    const answered = (a: (typeof mine)[number]) => a.result.from !== null;
-    const verdict = classifyLoss(mine.slice(0, BURST).map(answered), mine.slice(BURST).map(answered));
+    const answered = (a: { result: ProbeResult }) => a.result.from !== null;
     const hop = main.result.hops.find((h) => h.ttl === ttl)!;
-    const sent = hop.probes.length + verdict.recheck.sent;
-    const got = hop.probes.filter((p) => p.from !== null).length + verdict.recheck.answered;
+    const burst = atDestination.has(ttl) ? hop.probes.map((p) => p.from !== null) : mine.slice(0, BURST).map(answered);
+    const verdict = classifyLoss(burst, mine.slice(atDestination.has(ttl) ? 0 : BURST).map(answered));
+    // (At the destination the trace's own probes are the burst: counted once.)
+    const own = atDestination.has(ttl) ? { sent: 0, answered: 0 } : { sent: hop.probes.length, answered: hop.probes.filter((p) => p.from !== null).length };
+    const sent = own.sent + verdict.recheck.sent;
+    const got = own.answered + verdict.recheck.answered;
     hop.loss = {
       ...verdict,
       ...(verdict.cause === 'loss' ? { where: lossWhere(main.result.hops, ttl, verdict.recheck) } : {}),
@@ -195,8 +164,16 @@ async function lateAnswers(channels: Channel[], clock: Clock, timeoutMs: number,
   }
 }
 
+export interface FollowUpOptions {
+  /**
+   * Tell a router's ICMP rate limit from loss where a hop answered only some probes (about 3.5 s more). Off by
+   * default: it changes no verdict, and the verdict must not wait for it.
+   */
+  lossTest?: boolean;
+}
+
 /** Runs the follow-up probes of a finished main trace (and its control); updates the results in place. */
-export async function followUp(main: FollowUpTrace, control: FollowUpTrace | null, clock: Clock, signal?: AbortSignal): Promise<void> {
+export async function followUp(main: FollowUpTrace, control: FollowUpTrace | null, clock: Clock, signal?: AbortSignal, options: FollowUpOptions = {}): Promise<void> {
   if (main.result.interrupted || signal?.aborted) return;
   const channels: Channel[] = [main, ...(control ? [control] : [])].map((t) => ({ ...t, subscribe: fanOut(t.session.network) }));
   const timeoutMs = replyTimeout(channels);
@@ -206,7 +183,7 @@ export async function followUp(main: FollowUpTrace, control: FollowUpTrace | nul
   if (signal?.aborted) return;
   const budget = budgetAfter(channels, clock.now());
   await Promise.all([
-    rateLimitTest(channels[0]!, budget, clock, timeoutMs, signal),
+    options.lossTest ? rateLimitTest(channels[0]!, budget, clock, timeoutMs, signal) : undefined,
     confirmationRounds(channels[0]!, channels[1] ?? null, budget, clock, timeoutMs, signal),
   ]);
 }

@@ -30,8 +30,13 @@ export interface RunOptions {
   sourcePort?: number | null;
   /** The control trace run alongside (default ICMP echo); false for none. */
   control?: ProbeSpec | false;
-  /** Follow-up probes where the evidence is thin (re-probes, the rate-limit test); default true. */
+  /** Follow-up probes where the evidence is thin (re-probes where a verdict hinges on a silence); default true. */
   followUp?: boolean;
+  /**
+   * The rate-limit test: on hops that answered only some probes, a burst and spaced probes tell a router's ICMP
+   * rate limit from loss (hops[].loss; about 3.5 s more). Default false: it changes no verdict.
+   */
+  lossTest?: boolean;
   signal?: AbortSignal;
   /**
    * Raw sockets opened earlier (e.g. as root, before dropping privileges; see openRawSockets): the run takes the

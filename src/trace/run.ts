@@ -5,7 +5,7 @@ import { hopDetails } from '../analyze/hop-details.js';
 import { systemClock } from '../engine/clock.js';
 import type { TraceOutcome } from '../engine/tracer.js';
 import { followUp } from './follow-up.js';
-import type { FollowUpTrace } from './follow-up.js';
+import type { FollowUpOptions, FollowUpTrace } from './follow-up.js';
 import type { HopResult, TraceResult } from '../engine/types.js';
 import { buildTraceResult } from './result.js';
 import { describeSocketError, PortpathError } from '../transport/errors.js';
@@ -61,9 +61,9 @@ export function sessionRequest(base: Omit<SessionRequest, 'protocol' | 'port' | 
 }
 
 /** The follow-up probes (trace/follow-up); the time they take counts in each result's duration. */
-export async function followUpTimed(main: FollowUpTrace, control: FollowUpTrace | null, signal?: AbortSignal): Promise<void> {
+export async function followUpTimed(main: FollowUpTrace, control: FollowUpTrace | null, signal?: AbortSignal, options: FollowUpOptions = {}): Promise<void> {
   const started = performance.now();
-  await followUp(main, control, systemClock, signal);
+  await followUp(main, control, systemClock, signal, options);
   const extra = performance.now() - started;
   for (const trace of [main, control]) {
     if (!trace) continue;

@@ -26,7 +26,7 @@ export async function runTrace(target: string, options: RunOptions = {}, onEvent
 export async function traceOn(
   session: Session,
   control: Session | null,
-  options: Pick<RunOptions, 'followUp' | 'signal'>,
+  options: Pick<RunOptions, 'followUp' | 'lossTest' | 'signal'>,
   owners: OwnerLookups | null,
   onEvent: (event: TraceEvent) => void,
 ): Promise<TraceReport> {
@@ -43,7 +43,7 @@ export async function traceOn(
   const controlResult = controlRun ? await controlRun.result : null;
   if (options.followUp !== false) {
     emit({ type: 'follow-up', trace: 'main' });
-    await followUpTimed({ session, result }, control && controlResult ? { session: control, result: controlResult } : null, options.signal);
+    await followUpTimed({ session, result }, control && controlResult ? { session: control, result: controlResult } : null, options.signal, { lossTest: options.lossTest === true });
   }
   const report: TraceReport = { ...result, ...(controlResult ? { control: controlResult } : {}), diagnosis: diagnose(result, controlResult) };
   if (owners) {

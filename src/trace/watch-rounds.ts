@@ -3,7 +3,8 @@
 // clock and network like the tracer, so the scheduling is tested on a fake clock.
 import type { Clock } from '../engine/clock.js';
 import { HopBudgets } from '../engine/hop-budget.js';
-import { isFinalReply } from '../engine/port-state.js';
+import { decideDestination, isFinalReply, stateReply } from '../engine/port-state.js';
+import type { Target } from '../engine/port-state.js';
 import type { Network } from '../engine/network.js';
 import type { ProbeIds } from '../engine/probe-ids.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
@@ -25,8 +26,12 @@ export interface RoundResult {
   probes: RoundProbe[];
   /** TTLs left out of this round to stay within their router's ICMP budget. */
   skipped: number[];
-  /** The end of the path this round: the destination's (or a rejecting router's) answer, if any. */
-  destination: { ttl: number | null; state: RoundPortState };
+  /**
+   * The end of the path this round: the destination's (or a rejecting router's) answer, if any. `state` is null when
+   * the round left the end's TTL out (its ICMP budget) and nothing else answered for it: not asked is not silent.
+   * `icmp`: the answer was an ICMP error, rate-limited like a router's.
+   */
+  destination: { ttl: number | null; state: RoundPortState | null; icmp?: boolean };
 }
 
 export interface RoundsOptions {
@@ -42,15 +47,19 @@ export interface RoundsOptions {
 /** Probes of a round leave this far apart, as the trace's do. */
 const PROBE_SPACING_MS = 5;
 
-/** What one round says about the end of the path. */
-export function roundDestination(probes: readonly RoundProbe[], destination: string): RoundResult['destination'] {
+/**
+ * What one round says about the end of the path, by the one port-state rule: the destination's answer (open,
+ * closed), an ICMP error that stands in the way (rejected: by a router, or by the destination itself for TCP, which
+ * a trace calls filtered), or silence.
+ */
+export function roundDestination(probes: readonly RoundProbe[], target: Target): RoundResult['destination'] {
   for (const { ttl, result } of [...probes].sort((a, b) => a.ttl - b.ttl)) {
-    const kind = result.reply?.kind;
-    if (!kind || !isFinalReply({ kind })) continue;
-    if (kind === 'syn-ack' || kind === 'udp' || kind === 'echo-reply') return { ttl, state: 'open' };
-    if (kind === 'rst') return { ttl, state: 'closed' };
-    // An ICMP unreachable: the destination's own (UDP port unreachable) closes the port; a router's rejects it.
-    return { ttl, state: result.from === destination ? 'closed' : 'rejected' };
+    const reply = stateReply(result);
+    if (!reply || !isFinalReply(reply)) continue;
+    const d = decideDestination(target, ttl, [reply]);
+    // ICMP echo: the destination answered (no port to have a state).
+    const state: RoundPortState = d.state === 'open' || d.reason === 'echo-reply' ? 'open' : d.state === 'closed' ? 'closed' : 'rejected';
+    return { ttl, state, ...(reply.kind === 'unreachable' ? { icmp: true } : {}) };
   }
   return { ttl: null, state: 'silent' };
 }
@@ -150,7 +159,8 @@ export class WatchRounds {
     const now = this.clock.now();
     const requests: ReprobeRequest[] = [];
     const skipped: number[] = [];
-    for (let ttl = this.trace.firstTtl; ttl <= this.horizon; ttl++) {
+    const horizon = this.horizon;
+    for (let ttl = this.trace.firstTtl; ttl <= horizon; ttl++) {
       if (!this.budgets.allows(ttl, now)) {
         skipped.push(ttl);
         continue;
@@ -166,7 +176,9 @@ export class WatchRounds {
         this.inFlight.delete(round);
         if (generation !== this.generation) return;
         const probes = answers.filter((a) => a.sentMs !== null).map((a) => ({ ttl: a.ttl, result: a.result }));
-        this.finished.set(round, { round, atMs, probes, skipped, destination: roundDestination(probes, this.trace.destination) });
+        const end = roundDestination(probes, this.trace);
+        const unasked = end.ttl === null && skipped.includes(horizon);
+        this.finished.set(round, { round, atMs, probes, skipped, destination: unasked ? { ttl: null, state: null } : end });
         this.deliver();
       },
       (error: unknown) => {
@@ -194,10 +206,14 @@ export class WatchRounds {
     const answered = new Map(result.probes.map((p) => [p.ttl, p.result.from !== null]));
     const highestAnswered = Math.max(0, ...[...answered].filter(([, a]) => a).map(([ttl]) => ttl));
     const end = result.destination.ttl;
-    this.ends.rounds++;
+    // A round that did not ask the end of the path says nothing about the path's loss.
+    if (result.destination.state !== null) this.ends.rounds++;
     if (end !== null) this.ends.answered++;
     const pathLoss = wilson(this.ends.rounds - this.ends.answered, this.ends.rounds).high;
     for (const [ttl, got] of answered) this.budgets.outcome(ttl, got, highestAnswered > ttl, now, pathLoss);
+    // An end that answers with ICMP errors (a port unreachable, a rejecting router) spends an ICMP budget like any
+    // router's, and no later hop shows what it lets through: it is paced at Linux's refill from the start.
+    if (end !== null && result.destination.icmp) this.budgets.icmpErrors(end, now);
     if (end !== null) {
       this.horizon = end;
       this.longerRun = 0;

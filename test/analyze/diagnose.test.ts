@@ -141,6 +141,14 @@ describe('filtered-in-path', () => {
     expectDiagnosis(d, { verdict: 'filtered-in-path', hop: 2, by: R2, confidence: 'medium' }, `gets as far as hop 4 (${routerAt(4)})`);
   });
 
+  test('a router silent to every protocol right after the last answer: the drop is at hop 2 or hop 3, both named', () => {
+    const control = echoTrace(routers(1, 2), silent(3), routers(4, 4), answers(5, echoReply(SERVER, ttlFrom(5))));
+    const d = diagnose(tcpTrace(routers(1, 2), silent(3, 7)), control);
+    expectDiagnosis(d, { verdict: 'filtered-in-path', hop: 2, by: R2, confidence: 'high' }, `dropped at hop 2 (${R2}) or at hop 3, which answers no protocol`);
+    assert.equal(d.upTo, 3);
+    assert.ok(!d.evidence.some((e) => /too few/.test(e)), d.evidence.join('\n'));
+  });
+
   test('ambiguous: silence after hop 2 and no control: low', () => {
     const d = diagnose(tcpTrace(routers(1, 2), silent(3, 5)), null);
     expectDiagnosis(d, { verdict: 'filtered-in-path', hop: 2, by: R2, confidence: 'low' }, 'Without a control trace');
@@ -351,10 +359,10 @@ describe('port forwarding: the target address forwards the port to a host behind
 describe('a port state the trace itself doubts', () => {
   test('RSTs that may reset our own half-open connection: unknown (low), the doubt said, not closed', () => {
     const main = tcpTrace(routers(1, 4), answers(5, rst()));
-    main.destination.doubt = 'every RST came right after a SYN of ours that got no answer';
+    main.destination.doubt = 'own-half-open';
     const d = diagnose(main, controlReaching());
     assert.equal(d.verdict, 'unknown');
     assert.equal(d.confidence, 'low');
-    assert.match(d.explanation, /every RST came right after a SYN of ours/);
+    assert.match(d.explanation, /went unanswered around every RST/);
   });
 });

@@ -82,7 +82,7 @@ export function trace(path: (HopResult | HopResult[])[], spec: TraceSpec = {}): 
       p.from && p.reply ? [{ probeId: i + 1, kind: p.reply.kind, from: p.from, replyTtl: p.reply.ttl, icmpType: p.reply.icmpType, icmpCode: p.reply.icmpCode, receivedAtNs: 0n }] : [],
     ).filter(isFinalReply);
   const last = hops.find((h) => finals(h).length > 0);
-  const destination = decideDestination(protocol, family, target, last?.ttl ?? null, last ? finals(last) : []);
+  const destination = decideDestination({ protocol, family, destination: target }, last?.ttl ?? null, last ? finals(last) : []);
   return {
     version: 1,
     target: { host: target, address: target, family },

@@ -70,11 +70,14 @@ describe('classifyLoss', () => {
 
   for (const pathLoss of [0, 0.05, 0.1]) {
     for (const jitterMs of [0, 10]) {
-      test(`Linux's bucket in any state, ${pathLoss * 100}% path loss, ${jitterMs} ms jitter: decisions ≥ 95% rate limiting`, () => {
+      test(`Linux's bucket in any state, ${pathLoss * 100}% path loss, ${jitterMs} ms jitter: rate limiting called right in ≥ ${pathLoss === 0 ? 99 : pathLoss <= 0.05 ? 95 : 92}% of all tests, wrong ≤ 1%`, () => {
         const random = mulberry32(1000 + pathLoss * 100 + jitterMs);
         const counts = tally(() => limiterTrial(random, pathLoss, jitterMs));
-        const decided = counts['rate-limit']! + counts.loss!;
-        assert.ok(counts['rate-limit']! / decided >= 0.95, JSON.stringify(counts));
+        // Right over every test, 'unknown' counted as not right (it says less, but it is not the answer): at seed
+        // 1000+ these were 4000, 3899/3877 and 3772/3735 of 4000 at 0, 5 and 10% loss; wrong at most 30 of 4000.
+        const floor = pathLoss === 0 ? 0.99 : pathLoss <= 0.05 ? 0.95 : 0.92;
+        assert.ok(counts['rate-limit']! / RUNS >= floor, JSON.stringify(counts));
+        assert.ok(counts.loss! / RUNS <= 0.01, JSON.stringify(counts));
         // On a clean path every test is decided, and rightly.
         if (pathLoss === 0) assert.ok(counts['rate-limit']! / RUNS >= 0.99, JSON.stringify(counts));
       });

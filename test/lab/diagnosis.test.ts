@@ -170,7 +170,7 @@ test('rate limiting versus loss: slow re-probes tell them apart', async (t) => {
   await withChain(t, { routers: 2, icmpRateLimit: true }, async (chain) => {
     await chain.startServices({ tcp: [80] });
     // r1 keeps Linux's limit (6 in a burst, then 1/s): 10 probes at once overrun it.
-    const limited = await diagnosed(chain, ['-q', '10', '--control', 'none', chain.serverAddress(4), '80']);
+    const limited = await diagnosed(chain, ['-q', '10', '--loss-test', '--control', 'none', chain.serverAddress(4), '80']);
     const hop1 = limited.hops[0]!;
     assert.ok(hop1.probes.filter((p) => p.from).length < 10, 'the burst limit should have cost answers');
     assert.equal(hop1.loss?.cause, 'rate-limit', JSON.stringify(hop1));
@@ -178,7 +178,7 @@ test('rate limiting versus loss: slow re-probes tell them apart', async (t) => {
     // r2 loses every other time-exceeded it sends, however slowly it is asked.
     chain.exec(chain.routers[1]!, 'sysctl', ['-q', '-w', 'net.ipv4.icmp_ratelimit=0']);
     iptables(chain, 2, ['-A', 'OUTPUT', '-p', 'icmp', '--icmp-type', 'time-exceeded', '-m', 'statistic', '--mode', 'nth', '--every', '2', '--packet', '0', '-j', 'DROP']);
-    const lossy = await diagnosed(chain, ['-q', '4', '--control', 'none', chain.serverAddress(4), '80']);
+    const lossy = await diagnosed(chain, ['-q', '4', '--loss-test', '--control', 'none', chain.serverAddress(4), '80']);
     assert.equal(lossy.hops[1]!.loss?.cause, 'loss', JSON.stringify(lossy.hops[1]));
     assert.ok(lossy.diagnosis.lossy.includes(2));
   });

@@ -2,11 +2,11 @@
 // be collisions: a SYN-ACK, or an RST on a flow of its own.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { settleDoubt } from '../../src/trace/follow-up.js';
+import { settleDoubt } from '../../src/engine/port-state.js';
 import type { ProbeResult, TraceResult } from '../../src/engine/types.js';
 import { answers, routers, rst, SERVER, silent, synAck, tcpTrace, ttlFrom } from '../analyze/fixtures.js';
 
-const DOUBT = 'SYNs of ours that reached the server went unanswered around every RST';
+const DOUBT = 'own-half-open' as const;
 const answer = (kind: 'rst' | 'syn-ack'): ProbeResult => ({ from: SERVER, rtt: 5, reply: { kind, ttl: ttlFrom(5) } });
 const lost: ProbeResult = { from: null, rtt: null, reply: null };
 
