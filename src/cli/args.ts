@@ -6,7 +6,9 @@ import type { Family, Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
 import { addressFamily } from '../packet/address.js';
 import type { ProbeSpec } from '../trace/session.js';
-import { DEFAULT_PORTS, parseInteger, parseMethod } from '../trace/method-spec.js';
+import { DEFAULT_PORTS, parseMethod } from '../trace/method-spec.js';
+import { checkInterval, checkMethodCount, checkRun, parseChecked } from '../trace/run-checks.js';
+import type { Checked } from '../trace/run-checks.js';
 
 export interface CliOptions {
   host: string;
@@ -63,29 +65,37 @@ export interface WatchCli {
 
 export type { ProbeSpec };
 
+/** What commander hands back, each value already through its option's parser. */
+interface Flags {
+  tcp?: boolean; udp?: boolean; icmp?: boolean; 4?: boolean; 6?: boolean; numeric?: boolean; json?: boolean; debug?: boolean; verbose?: boolean; lossTest?: boolean;
+  asn?: boolean; report?: boolean; stream?: boolean;
+  port?: string; source?: string; interface?: string; dns?: string; asnDb?: string; geoip?: string; reportFile?: string; format?: ReportFormat;
+  queries: number; firstTtl: number; maxTtl: number; sport?: number; interval: number; count?: number;
+  wait: CliOptions['wait']; mode: CliOptions['mode']; control?: ProbeSpec | null; compare?: ProbeSpec[];
+}
 
 function usage(message: string): PortpathError {
   return new PortpathError('ERR_USAGE', message);
 }
 
-function integer(name: string, min: number, max: number) {
-  return (value: string): number => parseInteger(name, min, max, value);
+/** How the command line names what the library checks (trace/run-checks): by its flags. */
+const FLAGS: Record<Checked, string> = { port: 'The port', sourcePort: '--sport', probesPerHop: '-q', firstTtl: '-f', maxTtl: '-m', rounds: '-c', interval: '--interval', compare: '--compare' };
+
+/** A flag's whole number, refused in the library's words for it. */
+function integer(key: Parameters<typeof parseChecked>[0]) {
+  return (value: string): number => parseChecked(key, FLAGS, value);
 }
 
-export const parsePort = (value: string): number => integer('The port', 1, 65535)(value);
+export const parsePort = integer('port');
 
-function parseControl(text: string | undefined, protocol: Protocol): ProbeSpec | null {
-  // ICMP echo is the control for port traces; an ICMP trace is its own control unless another is asked for.
-  if (text === undefined) return protocol === 'icmp' ? null : { protocol: 'icmp', port: null };
-  if (text.trim().toLowerCase() === 'none') return null;
-  return parseMethod(text, '--control');
+/** --control METHOD or none; absent (undefined), ICMP echo is the control for port traces. */
+function parseControl(text: string): ProbeSpec | null {
+  return text.trim().toLowerCase() === 'none' ? null : parseMethod(text, '--control');
 }
 
-function parseCompare(text: string | undefined): ProbeSpec[] | null {
-  if (text === undefined) return null;
+function parseCompare(text: string): ProbeSpec[] {
   const specs = text.split(',').filter((part) => part.trim() !== '').map((part) => parseMethod(part, '--compare'));
-  if (specs.length < 2) throw usage(`--compare wants at least two methods, e.g. tcp:443,udp:53,icmp, not '${text}'.`);
-  if (specs.length > 6) throw usage('--compare takes at most 6 methods.');
+  checkMethodCount(specs.length, FLAGS);
   return specs;
 }
 
@@ -120,13 +130,9 @@ export function packageVersion(): string {
   }
 }
 
-/** --interval SECONDS: a positive number of seconds (fractions allowed), at least 0.01. */
+/** --interval SECONDS (fractions allowed), as ms. */
 function parseInterval(value: string): number {
-  const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0.01 || seconds > 3600) {
-    throw usage(`--interval takes seconds between 0.01 and 3600, e.g. 1 or 0.5, not '${value}'.`);
-  }
-  return Math.round(seconds * 1000);
+  return Math.round(checkInterval(value.trim() === '' ? NaN : Number(value) * 1000, FLAGS, value));
 }
 
 export function buildProgram(watch = false): Command {
@@ -135,8 +141,8 @@ export function buildProgram(watch = false): Command {
     program
       .usage('[options] <host> [port]    (rounds of probes until Ctrl-C or q; all trace options apply)')
       .description('Watch the path to a port over time: per-hop loss (and whether it is real), RTT statistics, changes.')
-      .option('--interval <seconds>', 'time between rounds', '1')
-      .option('-c, --count <n>', 'stop after N rounds')
+      .addOption(new Option('--interval <seconds>', 'time between rounds').argParser(parseInterval).default(1000, '1'))
+      .option('-c, --count <n>', 'stop after N rounds', integer('rounds'))
       .option('--report', 'print mtr-style statistics at the end (for tickets), nothing while running')
       .option('--stream', 'print one JSON line per probe result, round, change and diagnosis (for piping)');
   } else {
@@ -152,21 +158,21 @@ export function buildProgram(watch = false): Command {
     .option('-p, --port <port>', 'port to aim at')
     .option('-4', 'use IPv4')
     .option('-6', 'use IPv6')
-    .option('-q, --queries <n>', 'probes per hop', '3')
-    .option('-f, --first-ttl <n>', 'first TTL to probe', '1')
-    .option('-m, --max-ttl <n>', 'largest TTL to probe', '30')
-    .option('-w, --wait <max[,here,near]>', 'wait at most MAX seconds for a probe; HERE/NEAR x RTTs already seen', '3,3,3')
+    .option('-q, --queries <n>', 'probes per hop', integer('probesPerHop'), 3)
+    .option('-f, --first-ttl <n>', 'first TTL to probe', integer('firstTtl'), 1)
+    .option('-m, --max-ttl <n>', 'largest TTL to probe', integer('maxTtl'), 30)
+    .addOption(new Option('-w, --wait <max[,here,near]>', 'wait at most MAX seconds for a probe; HERE/NEAR x RTTs already seen').argParser(parseWait).default({ maxMs: 3000, here: 3, near: 3 }, '3,3,3'))
     .option('-s, --source <address>', 'source address of the probes')
     .option('-i, --interface <name>', 'send through this interface')
-    .option('--sport <port>', 'source port (default: a free ephemeral port, reserved for the trace)')
+    .option('--sport <port>', 'source port (default: a free ephemeral port, reserved for the trace)', integer('sourcePort'))
     .option('-n, --numeric', 'do not resolve addresses to names')
     .option('--json', 'print the result as JSON (the format is documented and stable)')
     .option('-d, --debug', 'print every packet sent and received on stderr')
     .option('-v, --verbose', "print the evidence behind the diagnosis")
     .option('--loss-test', 'on hops that missed answers, tell a router\'s ICMP rate limit from loss (about 3.5 s more)')
     .addOption(new Option('--mode <mode>', 'raw sockets, unprivileged sockets, or auto: raw when permitted').choices(['raw', 'unprivileged', 'auto']).default('auto'))
-    .option('--control <method>', 'control trace run alongside, to tell a blocked port from a broken path: tcp:PORT, udp:PORT, icmp or none (default icmp)')
-    .option('--compare <methods>', 'trace several methods side by side, e.g. tcp:443,udp:53,icmp (the port argument is then not used)')
+    .option('--control <method>', 'control trace run alongside, to tell a blocked port from a broken path: tcp:PORT, udp:PORT, icmp or none (default icmp)', parseControl)
+    .option('--compare <methods>', 'trace several methods side by side, e.g. tcp:443,udp:53,icmp (the port argument is then not used)', parseCompare)
     .option('-z, --asn', "show who owns each hop: AS number and name, from Team Cymru's DNS service (or --asn-db)")
     .option('--dns <server>', 'resolver for the AS lookups (default: the system resolver)')
     .option('--asn-db <file>', 'offline ASN database (.mmdb: GeoLite2-ASN or IPinfo layout)')
@@ -190,7 +196,7 @@ export function parseArgs(argv: string[], watch = false): CliOptions {
     if (error instanceof CommanderError) throw usage(error.message.replace(/^error: /, '').replace(/\.?$/, '.') + " See 'portpath --help'.");
     throw error;
   }
-  const o = program.opts<Record<string, string | boolean | undefined>>();
+  const o = program.opts<Flags>();
   const methods = (['tcp', 'udp', 'icmp'] as const).filter((m) => o[m]);
   if (methods.length > 1) throw usage('Choose one probe method: -T (TCP), -U (UDP) or -I (ICMP).');
   const protocol: Protocol = methods[0] ?? 'tcp';
@@ -199,7 +205,7 @@ export function parseArgs(argv: string[], watch = false): CliOptions {
   const [target, positionalPort] = program.args as [string, string | undefined];
   const { host, port: embeddedPort } = splitHostPort(target);
   if (!host) throw usage('The host is empty.');
-  const portTexts = [embeddedPort, positionalPort, o.port as string | undefined].filter((p): p is string => p !== undefined && p !== null);
+  const portTexts = [embeddedPort, positionalPort, o.port].filter((p): p is string => p !== undefined && p !== null);
   if (portTexts.length > 1) throw usage('Give the port once: as host:port, as a second argument, or with -p.');
   if (portTexts.length === 1 && protocol === 'icmp') throw usage('ICMP echo has no port; drop the port or use -T/-U.');
   const port = portTexts.length === 1 ? parsePort(portTexts[0]!) : DEFAULT_PORTS[protocol];
@@ -209,41 +215,41 @@ export function parseArgs(argv: string[], watch = false): CliOptions {
   if (family !== null && literal !== null && literal !== family) {
     throw usage(`${host} is an IPv${literal} address, but -${family} asks for IPv${family}.`);
   }
-  const firstTtl = integer('-f (first TTL)', 1, 255)(String(o.firstTtl));
-  const maxTtl = integer('-m (max TTL)', 1, 255)(String(o.maxTtl));
-  if (firstTtl > maxTtl) throw usage(`-f (first TTL ${firstTtl}) must not exceed -m (max TTL ${maxTtl}).`);
   const options: CliOptions = {
     host,
     port,
     protocol,
     family,
-    probesPerHop: integer('-q (probes per hop)', 1, 10)(String(o.queries)),
-    firstTtl,
-    maxTtl,
-    wait: parseWait(String(o.wait)),
-    source: (o.source as string | undefined) ?? null,
-    interface: (o.interface as string | undefined) ?? null,
-    sourcePort: o.sport !== undefined ? integer('--sport', 1, 65535)(String(o.sport)) : null,
+    probesPerHop: o.queries,
+    firstTtl: o.firstTtl,
+    maxTtl: o.maxTtl,
+    wait: o.wait,
+    source: o.source ?? null,
+    interface: o.interface ?? null,
+    sourcePort: o.sport ?? null,
     numeric: Boolean(o.numeric),
     json: Boolean(o.json),
     debug: Boolean(o.debug),
     verbose: Boolean(o.verbose),
     lossTest: Boolean(o.lossTest),
-    mode: (o.mode as CliOptions['mode'] | undefined) ?? 'auto',
-    control: parseControl(o.control as string | undefined, protocol),
-    compare: parseCompare(o.compare as string | undefined),
+    mode: o.mode,
+    // ICMP echo is the control for port traces; an ICMP trace is its own control unless another is asked for.
+    control: o.control !== undefined ? o.control : protocol === 'icmp' ? null : { protocol: 'icmp', port: null },
+    compare: o.compare ?? null,
     watch: watch ? parseWatch(o) : null,
     owners: parseOwners(o),
     reportFile: parseReportFile(o),
   };
+  // What the library refuses, the command line refuses in the same words (naming its flags).
+  checkRun({ ...options, ...(options.watch ?? {}) }, FLAGS);
   if (options.compare && options.owners) throw usage('-z, --asn-db and --geoip are for a trace or a watch, not --compare.');
   return options;
 }
 
-function parseOwners(o: Record<string, string | boolean | undefined>): OwnersCli | null {
-  const asnDb = (o.asnDb as string | undefined) ?? null;
-  const geoDb = (o.geoip as string | undefined) ?? null;
-  const server = o.dns as string | undefined;
+function parseOwners(o: Flags): OwnersCli | null {
+  const asnDb = o.asnDb ?? null;
+  const geoDb = o.geoip ?? null;
+  const server = o.dns;
   if (server !== undefined && addressFamily(server) === null) throw usage(`--dns takes the resolver's IP address, not '${server}'.`);
   if (!o.asn && !asnDb && !geoDb) {
     if (server !== undefined) throw usage('--dns is for the AS lookups: add -z.');
@@ -255,9 +261,9 @@ function parseOwners(o: Record<string, string | boolean | undefined>): OwnersCli
 
 const FORMATS: Record<string, ReportFormat> = { '.html': 'html', '.htm': 'html', '.md': 'md', '.markdown': 'md', '.csv': 'csv', '.json': 'json' };
 
-function parseReportFile(o: Record<string, string | boolean | undefined>): CliOptions['reportFile'] {
-  const path = o.reportFile as string | undefined;
-  const format = o.format as ReportFormat | undefined;
+function parseReportFile(o: Flags): CliOptions['reportFile'] {
+  const path = o.reportFile;
+  const format = o.format;
   if (path === undefined) {
     if (format !== undefined) throw usage('--format is for --report-file FILE.');
     return null;
@@ -268,13 +274,13 @@ function parseReportFile(o: Record<string, string | boolean | undefined>): CliOp
   return { path, format: chosen };
 }
 
-function parseWatch(o: Record<string, string | boolean | undefined>): WatchCli {
-  const outputs = ['json', 'report', 'stream'].filter((k) => o[k]);
+function parseWatch(o: Flags): WatchCli {
+  const outputs = [o.json, o.report, o.stream].filter(Boolean);
   if (outputs.length > 1) throw usage('Choose one of --json, --report and --stream.');
   if (o.compare !== undefined) throw usage('watch takes one method; --compare is for single traces.');
   return {
-    intervalMs: parseInterval(String(o.interval)),
-    rounds: o.count !== undefined ? integer('-c (rounds)', 1, 100_000_000)(String(o.count)) : null,
+    intervalMs: o.interval,
+    rounds: o.count ?? null,
     report: Boolean(o.report),
     stream: Boolean(o.stream),
   };

@@ -4,12 +4,11 @@ import { diagnose } from '../analyze/diagnose.js';
 import type { Diagnosis } from '../analyze/diagnose.js';
 import { lastAnswer } from '../analyze/path-facts.js';
 import type { TraceResult } from '../engine/types.js';
-import { PortpathError } from '../transport/errors.js';
-import { followUpTimed, sessionRequest, startRun } from './run.js';
-import { openSession } from './session.js';
-import type { ProbeSpec, Session } from './session.js';
-import { baseRequest, validate } from './trace.js';
-import type { RunOptions, TraceEvent } from './trace.js';
+import { followUpTimed, startRun } from './run.js';
+import { checkMethodCount, checkRun } from './run-checks.js';
+import { DEFAULT_PROBES_PER_HOP, guarded, relay, withRun } from './run-skeleton.js';
+import type { RunOptions, TraceEvent } from './run-types.js';
+import type { ProbeSpec } from './session.js';
 
 export interface ComparedTrace extends TraceResult {
   diagnosis: Diagnosis;
@@ -28,24 +27,21 @@ export async function runCompare(
   options: CompareOptions = {},
   onEvent?: (index: number, event: TraceEvent) => void,
 ): Promise<CompareReport> {
-  validate(options);
-  if (methods.length < 2) throw new PortpathError('ERR_USAGE', 'compare needs at least two methods, e.g. tcp:443 and icmp.');
-  const base = await baseRequest(target, options);
-  const sessions: Session[] = [];
-  try {
-    for (const spec of methods) sessions.push(openSession(sessionRequest(base, spec, options.probesPerHop ?? 3)));
-    options.pool?.closeAll();
+  checkRun(options);
+  checkMethodCount(methods.length);
+  for (const method of methods) checkRun({ port: method.port });
+  const emit = guarded(onEvent);
+  const plan = { methods, probesPerHop: options.probesPerHop ?? DEFAULT_PROBES_PER_HOP, control: false as const };
+  return withRun(target, options, plan, async ({ sessions }) => {
     sessions.forEach((session, i) => {
-      onEvent?.(i, { type: 'start', meta: session.meta, control: null });
-      session.tracer.on('hop-done', (hop) => onEvent?.(i, { type: 'hop', trace: 'main', hop }));
+      emit(i, { type: 'start', meta: session.meta, control: null });
+      relay(session, 'main', (event) => emit(i, event));
     });
     const runs = sessions.map((session) => startRun(session, options.signal));
     const results = await Promise.all(runs.map((run) => run.result));
     if (options.followUp !== false) await Promise.all(results.map((result, i) => followUpTimed({ session: sessions[i]!, result }, null, options.signal, { lossTest: options.lossTest === true })));
     return { compare: results.map((result, i) => ({ ...result, diagnosis: diagnose(result, furthest(results.filter((_, j) => j !== i))) })) };
-  } finally {
-    for (const session of sessions) session.close();
-  }
+  });
 }
 
 /** The trace that got furthest: reached the destination, else the highest answering TTL. */

@@ -1,11 +1,15 @@
 // Sets one trace up on the real network: target address, source address and interface, a reserved source port,
-// the raw transport and the tracer. The CLI and the library API both start traces through here.
+// the raw transport and the tracer. The CLI and the library API both start traces through here. A session outlives
+// its first trace: a watch runs its rounds and every later diagnosis on the one flow (anotherTrace).
 import { randomInt } from 'node:crypto';
 import { systemClock } from '../engine/clock.js';
 import { Tracer } from '../engine/tracer.js';
 import type { TraceOptions, WaitOptions } from '../engine/types.js';
 import { createProbeMethod } from '../probe/index.js';
 import type { Network } from '../engine/network.js';
+import type { ProbeIds } from '../engine/probe-ids.js';
+import { fanOut } from '../engine/reprober.js';
+import type { Subscribe } from '../engine/reprober.js';
 import type { Family, ProbeMethod, Protocol } from '../probe/method.js';
 import type { TraceMeta } from './meta.js';
 import { interfaceOf, reservePort, routeSource } from '../transport/local.js';
@@ -85,9 +89,16 @@ export interface Session {
   /**
    * Options for probes on a flow no probe of ours has used (raw TCP: a newly reserved source port), so their answers
    * cannot be collisions with our own half-open connections; the unprivileged transport makes every probe such a
-   * flow. Release it when done.
+   * flow. With a source port the caller named, the trace's own options: no other port is used. Release it when done.
    */
   freshFlow(): { options: TraceOptions; release(): void };
+  /**
+   * A new trace on this session's flow (same source port, ICMP id, sockets and probe ids, so ids never repeat and
+   * Paris-flow balancers keep it on the same path): the Tracer runs once, so a second trace needs its own. It gets
+   * its own view of the network, so whoever else reads this session's packets (a watch's rounds) keeps reading;
+   * closing it closes only that view.
+   */
+  anotherTrace(probesPerHop: number): Session;
   close(): void;
 }
 
@@ -104,9 +115,11 @@ export function openSession(request: SessionRequest): Session {
     const icmpId = randomInt(1, 0xffff);
     const { transport, mode } = openTransport(request, source, method, icmpId, reserved);
     const nonce = randomInt(1, 0xffff);
-    // TCP whose probes leave from a port we choose: connect() probes each get a fresh one anyway.
-    const ownPorts = transport.abilities?.choosesSourcePort !== false;
-    if (protocol === 'tcp' && ownPorts) distance = reservePort(family, 'tcp', source, 0);
+    // TCP whose probes leave from a port we choose may use a second one (the distance probe, fresh flows); connect()
+    // probes each get a fresh one anyway. A source port the caller named is the only one: a firewall may let
+    // nothing else through, and a replayed flow is that flow.
+    const morePorts = protocol === 'tcp' && transport.abilities?.choosesSourcePort !== false && request.sourcePort === null;
+    if (morePorts) distance = reservePort(family, 'tcp', source, 0);
     const options: TraceOptions = {
       family,
       protocol,
@@ -130,7 +143,6 @@ export function openSession(request: SessionRequest): Session {
       confirmRepeats: protocol === 'udp',
       ...(distance ? { distancePort: distance.port } : {}),
     };
-    const tracer = new Tracer(options, method, transport, systemClock);
     const meta: TraceMeta = {
       host: request.host,
       address,
@@ -146,26 +158,60 @@ export function openSession(request: SessionRequest): Session {
       mode,
       startedAt: new Date(),
     };
-    return {
-      meta,
-      options,
-      tracer,
-      method,
-      network: transport,
-      freshFlow() {
-        if (protocol !== 'tcp' || !ownPorts) return { options, release: () => {} };
-        const port = reservePort(family, 'tcp', source, 0);
-        return { options: { ...options, sourcePort: port.port }, release: () => port.release() };
-      },
-      close() {
-        transport.close();
-        reserved?.release();
-        distance?.release();
-      },
+    const freshFlow = (base: TraceOptions) => () => {
+      if (!morePorts) return { options: base, release: () => {} };
+      const port = reservePort(family, 'tcp', source, 0);
+      return { options: { ...base, sourcePort: port.port }, release: () => port.release() };
     };
+    const subscribe = fanOut(transport);
+    const traceOn = (options: TraceOptions, meta: TraceMeta, ids: ProbeIds | undefined, close: () => void): Session => {
+      const network = viewOf(transport, subscribe);
+      const tracer = new Tracer(options, method, network, systemClock, ids);
+      return {
+        meta,
+        options,
+        tracer,
+        method,
+        network,
+        freshFlow: freshFlow(options),
+        anotherTrace: (probesPerHop) => traceOn({ ...options, probesPerHop }, { ...meta, probesPerHop, startedAt: new Date() }, tracer.ids, () => {}),
+        close: () => {
+          network.close();
+          close();
+        },
+      };
+    };
+    return traceOn(options, meta, undefined, () => {
+      transport.close();
+      reserved?.release();
+      distance?.release();
+    });
   } catch (error) {
     reserved?.release();
     distance?.release();
     throw error;
   }
+}
+
+/**
+ * One reader's view of a transport the traces of one session share: each view has its own packet handler (the
+ * Network contract: one consumer), and closing it only detaches that handler.
+ */
+function viewOf(transport: Network, subscribe: Subscribe): Network {
+  let unsubscribe: (() => void) | null = null;
+  return {
+    ...(transport.abilities ? { abilities: transport.abilities } : {}),
+    send: (packet) => transport.send(packet),
+    onPacket(handler) {
+      unsubscribe?.();
+      unsubscribe = subscribe(handler);
+    },
+    listen: (flow) => transport.listen?.(flow),
+    ...(transport.receiveDrops ? { receiveDrops: () => transport.receiveDrops!() } : {}),
+    settle: (packet) => transport.settle?.(packet),
+    close() {
+      unsubscribe?.();
+      unsubscribe = null;
+    },
+  };
 }

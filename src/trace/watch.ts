@@ -13,18 +13,15 @@ import { systemClock } from '../engine/clock.js';
 import type { Clock } from '../engine/clock.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
 import type { MplsLabel } from '../packet/icmp.js';
-import { PortpathError } from '../transport/errors.js';
 import { eventStream } from './event-stream.js';
 import type { TraceMeta } from './meta.js';
-import { DEFAULT_PORTS } from './method-spec.js';
-import { sessionRequest } from './run.js';
-import { openSession } from './session.js';
-import type { ProbeSpec, Session } from './session.js';
-import { baseRequest, openControl, runTrace, validate } from './trace.js';
+import { checkRun } from './run-checks.js';
+import { DEFAULT_CONTROL, DEFAULT_PROBES_PER_HOP, guarded, methodOf, withRun } from './run-skeleton.js';
+import type { Session } from './session.js';
+import { traceOn } from './trace.js';
 import type { RunOptions, TraceReport } from './trace.js';
 import { WatchRounds } from './watch-rounds.js';
-import { OwnerLookups } from './owners.js';
-import type { OwnerInfo } from './owners.js';
+import type { OwnerInfo, OwnerLookups } from './owners.js';
 import type { RoundResult } from './watch-rounds.js';
 
 export interface WatchOptions extends RunOptions {
@@ -103,16 +100,6 @@ export interface WatchHandle {
   stop(): void;
 }
 
-function checkWatchOptions(options: WatchOptions): void {
-  validate(options);
-  const interval = options.intervalMs ?? DEFAULT_INTERVAL_MS;
-  if (!Number.isFinite(interval) || interval < 10 || interval > 3_600_000) {
-    throw new PortpathError('ERR_USAGE', `The interval must be between 0.01 and 3600 seconds; got ${interval / 1000}.`);
-  }
-  const rounds = options.rounds ?? null;
-  if (rounds !== null && (!Number.isInteger(rounds) || rounds < 1)) throw new PortpathError('ERR_USAGE', `The number of rounds must be a whole number from 1; got ${rounds}.`);
-}
-
 class Watch implements WatchHandle {
   readonly done: Promise<WatchReport>;
   private readonly stats = new Map<number, HopStats>();
@@ -129,10 +116,11 @@ class Watch implements WatchHandle {
   private interruptedFlag = false;
   private pausedFlag = false;
   private diagnosing: Promise<void> | null = null;
-  private pendingChange: WatchChange | null = null;
   private readonly stopSignal = new AbortController();
+  /** The watch's sessions: the rounds' and the control echoes', and every diagnosis runs on them too. */
+  private sessions: { main: Session; control: Session | null } | null = null;
   /** Who owns each responder (options.owners): one set of lookups for the rounds and every diagnosis. */
-  private readonly owners: OwnerLookups | null;
+  private owners: OwnerLookups | null = null;
 
   constructor(
     private readonly target: string,
@@ -140,8 +128,7 @@ class Watch implements WatchHandle {
     private readonly emit: (event: WatchEvent) => void,
     private readonly clock: Clock,
   ) {
-    checkWatchOptions(options);
-    this.owners = options.owners === undefined ? null : options.owners instanceof OwnerLookups ? options.owners : new OwnerLookups(options.owners);
+    checkRun(options);
     options.signal?.addEventListener('abort', () => this.stop(), { once: true });
     this.done = this.run();
   }
@@ -157,7 +144,16 @@ class Watch implements WatchHandle {
 
   resume(): void {
     this.pausedFlag = false;
-    this.rounds?.start();
+    this.resumeRounds();
+  }
+
+  /** The rounds go on unless the user paused them or a diagnosis is running. */
+  private resumeRounds(): void {
+    const rounds = this.rounds;
+    if (!rounds || this.stopped || this.pausedFlag || this.diagnosing) return;
+    // The rounds a pause dropped kept their numbers: counted out, the watch ends here.
+    if (this.options.rounds != null && rounds.rounds >= this.options.rounds) rounds.stop();
+    else rounds.start();
   }
 
   reset(): void {
@@ -176,77 +172,69 @@ class Watch implements WatchHandle {
     this.rounds?.stop();
   }
 
-  private async run(): Promise<WatchReport> {
-    const protocol = this.options.protocol ?? 'tcp';
-    const spec: ProbeSpec = { protocol, port: protocol === 'icmp' ? null : (this.options.port ?? DEFAULT_PORTS[protocol]) };
-    const base = await baseRequest(this.target, this.options);
-    // The watch's own sessions first: they take the pre-opened raw sockets, and every later trace of this watch (the
-    // diagnoses) shares them, so a process that dropped its privileges can still run those.
-    const session = openSession(sessionRequest(base, spec, 1));
-    let control: Session | null = null;
-    try {
-      control = this.options.control === false ? null : openControl(this.options.control ?? { protocol: 'icmp', port: null }, base);
-    } catch (error) {
-      session.close();
-      throw error;
-    }
-    this.options.pool?.closeAll();
-    try {
-      this.meta = session.meta;
+  private run(): Promise<WatchReport> {
+    // The watch's own sessions, on one flow (one source port, one ICMP id): the rounds, the control echoes and every
+    // diagnosis run on them, so Paris-flow balancers put all of them on one path and --sport is reserved once.
+    const plan = { methods: [methodOf(this.options)], probesPerHop: 1, control: this.options.control ?? DEFAULT_CONTROL };
+    return withRun(this.target, this.options, plan, async ({ sessions: [session], control, owners }) => {
+      this.sessions = { main: session!, control };
+      this.owners = owners;
+      this.meta = session!.meta;
       this.started = performance.now();
       this.startedAt = new Date();
-      this.emit({ type: 'start', meta: session.meta });
+      this.emit({ type: 'start', meta: session!.meta });
       const first = await this.diagnose(null);
       if (this.stopped || !first) return this.report();
       const interval = this.options.intervalMs ?? DEFAULT_INTERVAL_MS;
       const rounds = new WatchRounds(
-        session.options,
-        session.method,
-        session.network,
+        session!.options,
+        session!.method,
+        session!.network,
         this.clock,
-        session.tracer.ids,
-        { intervalMs: interval, rounds: this.options.rounds ?? null, horizon: horizonOf(first), timeoutMs: session.options.wait.maxMs },
+        session!.tracer.ids,
+        { intervalMs: interval, rounds: this.options.rounds ?? null, horizon: horizonOf(first), timeoutMs: session!.options.wait.maxMs },
         (round) => this.onRound(round, control),
       );
       this.rounds = rounds;
-      if (!this.pausedFlag) rounds.start();
+      this.resumeRounds();
       await rounds.done;
       await this.diagnosing;
       // Bounded: at most one lookup timeout past the last round (see OwnerLookups.settle).
-      await this.owners?.settle();
+      await owners?.settle();
       return this.report();
-    } finally {
-      session.close();
-      control?.close();
-      // Lookups the watch started itself end with it (a caller's OwnerLookups is the caller's to cancel).
-      if (this.owners && this.owners !== this.options.owners) this.owners.cancel();
-    }
+    });
   }
 
-  /** A full trace (with its control and follow-ups) for the diagnosis; null when it could not run. */
+  /** A full trace (with its control and follow-ups) on the watch's sessions, for the diagnosis; null when it could not run. */
   private async diagnose(after: WatchChange | null): Promise<TraceReport | null> {
-    const { pool: _pool, signal: _signal, ...rest } = this.options;
-    const report = await runTrace(this.target, { ...rest, signal: this.stopSignal.signal, ...(this.owners ? { owners: this.owners } : {}) });
+    const { main, control } = this.sessions!;
+    const trace = main.anotherTrace(this.options.probesPerHop ?? DEFAULT_PROBES_PER_HOP);
+    const controlTrace = control?.anotherTrace(control.meta.probesPerHop) ?? null;
+    let report: TraceReport;
+    try {
+      report = await traceOn(trace, controlTrace, { ...this.options, signal: this.stopSignal.signal }, this.owners, () => {});
+    } finally {
+      trace.close();
+      controlTrace?.close();
+    }
     if (report.interrupted && this.diagnosisReport) return null;
     this.diagnosisReport = report;
     this.emit({ type: 'diagnosis', report, after });
     return report;
   }
 
-  /** One fresh diagnosis at a time; a change during one asks for another after it. */
+  /**
+   * A fresh diagnosis after a change (one covers every change of the round that asked). The rounds pause meanwhile:
+   * the diagnosis probes the same routers, whose ICMP budgets the rounds share.
+   */
   private rediagnose(change: WatchChange): void {
-    if (this.stopped) return;
-    if (this.diagnosing) {
-      this.pendingChange = change;
-      return;
-    }
+    if (this.stopped || this.diagnosing) return;
+    this.rounds?.pause();
     this.diagnosing = this.diagnose(change)
       .catch(() => null)
       .then(() => {
         this.diagnosing = null;
-        const next = this.pendingChange;
-        this.pendingChange = null;
-        if (next) this.rediagnose(next);
+        this.resumeRounds();
       });
   }
 
@@ -267,7 +255,7 @@ class Watch implements WatchHandle {
       this.emit({ type: 'change', change });
       if (change.type !== 'loss-start' && change.type !== 'loss-end') this.rediagnose(change);
     }
-    if (control && round.round % CONTROL_EVERY === 0) void this.controlEcho(control);
+    if (control && !this.diagnosing && round.round % CONTROL_EVERY === 0) void this.controlEcho(control);
   }
 
   /**
@@ -334,18 +322,7 @@ function horizonOf(report: TraceReport): number {
 
 /** Starts a watch of `target`; `onEvent` hears what happens as it happens. */
 export function startWatch(target: string, options: WatchOptions = {}, onEvent?: (event: WatchEvent) => void, clock: Clock = systemClock): WatchHandle {
-  return new Watch(
-    target,
-    options,
-    (event) => {
-      try {
-        onEvent?.(event);
-      } catch {
-        /* a listener's failure is the listener's */
-      }
-    },
-    clock,
-  );
+  return new Watch(target, options, guarded(onEvent), clock);
 }
 
 /** The same watch as an async iterator of its events; 'result' comes last. Leaving the loop stops the watch. */

@@ -130,6 +130,12 @@ test('TCPMSS clamping and DSCP re-marking on r2 show in the quotes from hop 3 on
       [['ip.dscp', 3, r(chain, 3)], ['tcp.mss', 3, r(chain, 3)]],
     );
     assert.equal(result.diagnosis.nat, null);
+    // --compare runs its traces through the same skeleton: its hops carry the same details.
+    const run = await runCli(chain.client.namespace, ['-n', '--json', '--compare', 'tcp:80,icmp', chain.serverAddress(4)]);
+    assert.equal(run.code, 0, run.stderr);
+    const [tcp] = (JSON.parse(run.stdout) as { compare: Diagnosed[] }).compare;
+    const details = (r: Diagnosed) => r.hops.slice(0, 3).map((h) => ({ quote: h.quote, changes: (h.changes ?? []).map((c) => `${c.field}:${String(c.sent)}>${String(c.quoted)}`).sort() }));
+    assert.deepEqual(details(tcp!), details(result));
   });
 });
 

@@ -146,3 +146,58 @@ test('every method and family watches, raw and unprivileged: UDP over IPv6, ICMP
     }
   });
 });
+
+/** tcpdump in the client namespace: the source port of every SYN to `port` that leaves it. */
+async function captureSourcePorts(chain: Chain, port: number): Promise<{ ports: () => number[]; stop: () => void }> {
+  const child = chain.spawn(chain.client, 'tcpdump', ['-i', 'any', '-nn', '-l', '-Q', 'out', `tcp[tcpflags] & tcp-syn != 0 and dst port ${port}`]);
+  const seen: number[] = [];
+  let buffered = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      const match = /\.(\d+) > [\d.]+\.\d+:/.exec(line);
+      if (match) seen.push(Number(match[1]));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => d.toString().includes('listening on') && resolve());
+    child.once('exit', (code) => reject(new Error(`tcpdump exited with ${code}`)));
+  });
+  return { ports: () => seen, stop: () => child.kill() };
+}
+
+test('watch --sport: the rounds, the first diagnosis and a fresh one after a firewall change all leave from that port', async (t) => {
+  await withChain(t, { routers: 3 }, async (chain) => {
+    await chain.startServices({ tcp: [80] });
+    const capture = await captureSourcePorts(chain, 80);
+    try {
+      const report = await watchJson(chain, ['--sport', '40000', '-c', '5', '--interval', '0.3', chain.serverAddress(4), '80']);
+      assert.equal(report.sourcePort, 40000);
+      assert.equal(report.rounds, 5);
+      assert.equal(report.portState, 'open');
+      assert.equal(report.diagnosis?.verdict, 'open');
+      let added = false;
+      const run = await streamWatch(chain, ['--sport', '40000', '--interval', '0.05', '-c', '150', '-w', '0.5', chain.serverAddress(4), '80'], (line) => {
+        if (!added && line.type === 'round' && (line.round as number) >= 40) {
+          added = true;
+          chain.exec(chain.routers[2]!, 'iptables', ['-I', 'FORWARD', '-p', 'tcp', '--dport', '80', '-j', 'DROP']);
+        }
+      });
+      assert.equal(run.code, 0, run.stderr);
+      const diagnoses = run.lines.filter((l) => l.type === 'diagnosis');
+      assert.equal(diagnoses[0]!.verdict, 'open', JSON.stringify(diagnoses));
+      assert.equal(diagnoses.at(-1)!.hop, 3, JSON.stringify(diagnoses));
+      assert.notEqual(diagnoses.at(-1)!.verdict, 'open', JSON.stringify(diagnoses));
+      // Let the last SYNs reach the capture.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const ports = capture.ports();
+      // Two first diagnoses, 155 rounds and a fresh diagnosis: hundreds of SYNs, every one from the port asked for.
+      assert.ok(ports.length > 150, `${ports.length} SYNs captured`);
+      assert.deepEqual([...new Set(ports)], [40000]);
+    } finally {
+      capture.stop();
+    }
+  });
+});

@@ -1,0 +1,75 @@
+// What a run is told, what it reports and what it says while it runs: the types every run (a trace, --compare, a
+// watch's diagnoses) and the library's callers share.
+import type { Diagnosis } from '../analyze/diagnose.js';
+import type { HopResult, TraceResult, WaitOptions } from '../engine/types.js';
+import type { Family, ProbeReply, Protocol } from '../probe/method.js';
+import type { RawSocketPool } from '../transport/privileges.js';
+import type { PacketLog } from '../transport/packet-log.js';
+import type { TraceMeta } from './meta.js';
+import type { OwnerInfo, OwnerLookups, OwnerOptions } from './owners.js';
+import type { ProbeSpec, TransportMode } from './session.js';
+
+/** What a run may be told; everything has a default. */
+export interface RunOptions {
+  /** Probe method (default 'tcp'). */
+  protocol?: Protocol;
+  /** Destination port (default: 80 for TCP, 53 for UDP; ignored for ICMP). */
+  port?: number | null;
+  /** Address family when a name resolves to both (default: the resolver's first answer). */
+  family?: Family | null;
+  /** 'auto' (default): raw sockets when permitted, else unprivileged sockets; 'raw' insists; 'unprivileged' never uses raw. */
+  mode?: TransportMode;
+  probesPerHop?: number;
+  firstTtl?: number;
+  maxTtl?: number;
+  /** Waits: maxMs (longest wait for one probe) and the here/near multipliers of traceroute's -w. */
+  wait?: Partial<WaitOptions>;
+  /** Source address and interface to probe from; source port for TCP/UDP (default: reserved at random). */
+  source?: string | null;
+  interface?: string | null;
+  sourcePort?: number | null;
+  /** The control trace run alongside (default ICMP echo); false for none. */
+  control?: ProbeSpec | false;
+  /** Follow-up probes where the evidence is thin (re-probes where a verdict hinges on a silence); default true. */
+  followUp?: boolean;
+  /**
+   * The rate-limit test: on hops that answered only some probes, a burst and spaced probes tell a router's ICMP
+   * rate limit from loss (hops[].loss; about 3.5 s more). Default false: it changes no verdict.
+   */
+  lossTest?: boolean;
+  signal?: AbortSignal;
+  /**
+   * Raw sockets opened earlier (e.g. as root, before dropping privileges; see openRawSockets): the run takes the
+   * ones it needs and closes the others, so a pool serves one run.
+   */
+  pool?: RawSocketPool;
+  /** Every packet sent and received, as bytes (for a --debug view). */
+  packetLog?: PacketLog;
+  /**
+   * Who owns each hop (ASN, AS name, prefix, country): lookups run beside the trace, bounded in time, and the
+   * report gets `owners`. Options, or an OwnerLookups of the caller's (to read results while the run goes on).
+   */
+  owners?: OwnerOptions | OwnerLookups;
+}
+
+/** A finished run: the main trace's result, its control's, and the diagnosis of both. */
+export interface TraceReport extends TraceResult {
+  control?: TraceResult;
+  diagnosis: Diagnosis;
+  /** Only when asked for (options.owners): what is known about each address that answered, and lookup notes. */
+  owners?: Record<string, OwnerInfo>;
+  ownerNotes?: string[];
+}
+
+/** Which trace of a run an event belongs to. */
+export type TraceRole = 'main' | 'control';
+
+/** What happens during a run, in order, for live displays. */
+export type TraceEvent =
+  /** The sockets are open: what the main trace (and the control, when there is one) will probe, and how. */
+  | { type: 'start'; meta: TraceMeta; control: TraceMeta | null }
+  | { type: 'probe'; trace: TraceRole; ttl: number; probeId: number }
+  | { type: 'reply'; trace: TraceRole; ttl: number; reply: ProbeReply; rttMs: number | null }
+  | { type: 'hop'; trace: TraceRole; hop: HopResult }
+  | { type: 'follow-up'; trace: TraceRole }
+  | { type: 'result'; report: TraceReport };
