@@ -93,9 +93,11 @@ const scamper: ToolSpec = {
   },
 };
 
-export function toolsFor(scenario: 'a' | 'b' | 'long'): ToolSpec[] {
+export function toolsFor(scenario: 'a' | 'b' | 'c' | 'long'): ToolSpec[] {
   // The long path: the fastest peer of the short one only (the others take tens of seconds there already).
   if (scenario === 'long') return [portpath, traceroute];
+  // (b) again with a silent router beside the drop: the peers that finish (tcptraceroute waits out its 120 s).
+  if (scenario === 'c') return [portpath, traceroute, mtr];
   return scenario === 'a'
     ? [portpath, portpathUnprivileged, traceroute, tcptraceroute, mtr, scamper]
     : [portpath, portpathUnprivileged, traceroute, tcptraceroute, tcptracerouteM12, mtr, scamper];

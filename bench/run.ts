@@ -7,7 +7,7 @@
 //
 // Options: --verbose (raw output of peers whose output could not be parsed), --timeout S (per tool, default 120),
 // --cooldown S (pause between tool runs, default 6), --repeat N (runs of each quick tool, median kept; default 3),
-// --only a,b,rtt,rss,overhead,long,many,flood,owners,watch (a subset of the phases; overhead measures both scenarios, --repeat runs
+// --only a,b,c,rtt,rss,overhead,long,many,flood,owners,watch (a subset of the phases; overhead measures both scenarios, --repeat runs
 // per side; long builds a lab of its own, 20 routers at 2 ms per link; watch, only when asked for by --only, a 30-hop
 // watch for --watch-seconds, default 600).
 import { parseArgs } from 'node:util';
@@ -31,14 +31,14 @@ import { describeAccuracy, describeOutcome, measureAccuracy } from './rtt-accura
 import type { AccuracyOutcome } from './rtt-accuracy.js';
 import { rawOutput, runTool } from './run-tool.js';
 import type { RunSettings, ToolRun } from './run-tool.js';
-import { applyRules, pathDifferences, scenarioA, scenarioB, scenarioLong } from './scenarios.js';
+import { applyRules, pathDifferences, scenarioA, scenarioB, scenarioC, scenarioLong } from './scenarios.js';
 import type { Scenario, ScenarioOutcome } from './scenarios.js';
-import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead, targetUnprivileged } from './targets.js';
+import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead, targetSilentNeighbour, targetUnprivileged } from './targets.js';
 
 const ROUTERS = 6;
 const DELAY_MS = 5;
 
-const PARTS = ['a', 'b', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'owners', 'watch'] as const;
+const PARTS = ['a', 'b', 'c', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'owners', 'watch'] as const;
 /** Phases run without --only: the watch phase takes ten minutes, so it runs only when named. */
 const DEFAULT_PARTS = PARTS.filter((p) => p !== 'watch');
 const LONG_ROUTERS = 20;
@@ -241,12 +241,19 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
     if (parts.has('overhead')) overheadB = await runOverhead(chain, scenarioB, settings);
     applyRules(chain, scenarioB, '-D');
   }
+  let c: ScenarioOutcome | null = null;
+  if (parts.has('c')) {
+    applyRules(chain, scenarioC, '-A');
+    c = await runScenario(chain, scenarioC, settings);
+    printScenario(chain, c, settings);
+    applyRules(chain, scenarioC, '-D');
+  }
   const long = parts.has('long') ? await runLongPath(settings) : null;
   if (parts.has('many')) await runMany(settings);
   if (parts.has('flood')) await runFlood();
   if (parts.has('owners')) await runOwners();
   if (parts.has('watch')) await runWatch(settings);
-  printTargets(chain, parts, { a, b, overheadA, overheadB, accuracy, rss, long });
+  printTargets(chain, parts, { a, b, c, overheadA, overheadB, accuracy, rss, long });
 }
 
 /** The long-path scenario on a lab of its own, torn down after. */
@@ -359,6 +366,7 @@ async function measureRss(chain: Chain, settings: Settings): Promise<PeakRss | n
 interface Measured {
   a: ScenarioOutcome | null;
   b: ScenarioOutcome | null;
+  c: ScenarioOutcome | null;
   overheadA: OverheadOutcome | null;
   overheadB: OverheadOutcome | null;
   accuracy: AccuracyOutcome | null;
@@ -366,7 +374,7 @@ interface Measured {
   long: ScenarioOutcome | null;
 }
 
-function printTargets(chain: Chain, parts: ReadonlySet<Part>, { a, b, overheadA, overheadB, accuracy, rss, long }: Measured): void {
+function printTargets(chain: Chain, parts: ReadonlySet<Part>, { a, b, c, overheadA, overheadB, accuracy, rss, long }: Measured): void {
   out();
   out('Targets:');
   const skipped = (what: string): void => out(`  SKIP ${what}: not run (--only)`);
@@ -378,6 +386,9 @@ function printTargets(chain: Chain, parts: ReadonlySet<Part>, { a, b, overheadA,
     const tb = targetB(chain, b);
     out(`  ${verdict(tb.pass)} ${tb.line}`);
   } else skipped('(b)');
+  if (c) {
+    for (const tc of [targetB(chain, c), ...(b ? [targetSilentNeighbour(b, c)] : [])]) out(`  ${verdict(tc.pass)} ${tc.line}`);
+  } else skipped('(c)');
   if (long) {
     const tl = targetA(long);
     out(`  ${verdict(tl.pass)} ${tl.line}`);
@@ -401,6 +412,7 @@ function printTargets(chain: Chain, parts: ReadonlySet<Part>, { a, b, overheadA,
   for (const [scenario, outcome, overhead] of [
     [scenarioA, a, overheadA],
     [scenarioB, b, overheadB],
+    [scenarioC, c, null],
   ] as const) {
     // Every run made with the default control counts: the scenario's (repeats included) and the overhead phase's.
     const runs = [...(outcome?.portpathRuns ?? []), ...(overhead?.withControl ?? [])];

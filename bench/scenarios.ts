@@ -3,7 +3,7 @@ import type { Chain, LabNode } from '../src/lab/topology.js';
 import type { ToolRun } from './run-tool.js';
 
 export interface Scenario {
-  key: 'a' | 'b' | 'long';
+  key: 'a' | 'b' | 'c' | 'long';
   title: string;
   port: number;
   /** iptables rules (without -A/-D), each on one router. */
@@ -42,6 +42,17 @@ export const scenarioB: Scenario = {
   expectedPath: (chain) => routerPath(chain).slice(0, 3),
   // The TCP trace stops after router 3 while the ICMP control gets through to the server: filtered in the path,
   // last seen at router 3.
+  expectedDiagnosis: (chain) => ({ verdict: 'filtered-in-path', hop: 3, by: chain.routerAddress(3, 4) }),
+};
+
+export const scenarioC: Scenario = {
+  key: 'c',
+  title: "port dropped by hop 3's firewall, hop 4 silent",
+  port: 9443,
+  // Both at once: the drop sits next to a router that answers no protocol, so the stop is at hop 3 or hop 4 and no
+  // re-probe can tell which (asking hop 4 again only costs seconds).
+  rules: (chain) => [...scenarioA.rules(chain), { node: chain.routers[2]!, rule: ['FORWARD', '-p', 'tcp', '--dport', '9443', '-j', 'DROP'] }],
+  expectedPath: (chain) => routerPath(chain).slice(0, 3),
   expectedDiagnosis: (chain) => ({ verdict: 'filtered-in-path', hop: 3, by: chain.routerAddress(3, 4) }),
 };
 

@@ -32,6 +32,7 @@ export function targetA(outcome: ScenarioOutcome): Verdict {
 }
 
 /** Target (b): portpath's last answer is router 3 (where the port is dropped) and it is far faster than peers. */
+/** (b) and (c): traffic stops at router 3, found at least TARGETS.speedupB times faster than the fastest peer. */
 export function targetB(chain: Chain, outcome: ScenarioOutcome): Verdict {
   const expected = chain.routerAddress(3, 4);
   const last = outcome.portpath.trace ? lastAnswering(outcome.portpath.trace) : null;
@@ -40,7 +41,7 @@ export function targetB(chain: Chain, outcome: ScenarioOutcome): Verdict {
   const where = last ? `last answering hop ${last.ttl} ${last.address}` : 'no answering hop';
   return {
     pass: right && fast,
-    line: `(b) last answering hop is ${expected} and ≥${TARGETS.speedupB}x faster: ${where}; ${speed(outcome)}`,
+    line: `(${outcome.scenario.key}) last answering hop is ${expected} and ≥${TARGETS.speedupB}x faster: ${where}; ${speed(outcome)}`,
   };
 }
 
@@ -87,4 +88,12 @@ export function targetUnprivileged(outcome: ScenarioOutcome): Verdict {
     pass: ratio <= TARGETS.unprivilegedRatio && same,
     line: `${label}: ${unprivileged.seconds.toFixed(2)} s vs raw ${raw.seconds.toFixed(2)} s = ${ratio.toFixed(2)}x; port state ${same ? 'the same' : 'DIFFERS'} (${unprivileged.result?.destination.state ?? '?'})`,
   };
+}
+
+/** (c) costs what (b) costs: a silent router beside the drop is named, not re-asked (within 10% of (b)'s time). */
+export function targetSilentNeighbour(b: ScenarioOutcome, c: ScenarioOutcome): Verdict {
+  const [cs, bs] = [c.portpath.seconds, b.portpath.seconds];
+  if (cs === null || bs === null) return { pass: false, line: "(c) within 10% of (b)'s time: not measured" };
+  const ratio = cs / bs;
+  return { pass: ratio <= 1.1, line: `(c) within 10% of (b)'s time: ${cs.toFixed(2)} s vs ${bs.toFixed(2)} s = ${ratio.toFixed(2)}x` };
 }

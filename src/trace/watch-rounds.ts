@@ -151,7 +151,9 @@ export class WatchRounds {
   private begin(): void {
     if (!this.running) return;
     if (this.options.rounds !== null && this.round >= this.options.rounds) {
-      // The last round's answers are still on their way; done comes when it is delivered.
+      // The last round's answers are still on their way and done comes when it is delivered — unless a pause dropped
+      // it (its number is spent): then the rounds are counted out here.
+      if (this.inFlight.size === 0 && this.nextToDeliver > this.round) this.stop();
       return;
     }
     const round = ++this.round;

@@ -151,9 +151,8 @@ class Watch implements WatchHandle {
   private resumeRounds(): void {
     const rounds = this.rounds;
     if (!rounds || this.stopped || this.pausedFlag || this.diagnosing) return;
-    // The rounds a pause dropped kept their numbers: counted out, the watch ends here.
-    if (this.options.rounds != null && rounds.rounds >= this.options.rounds) rounds.stop();
-    else rounds.start();
+    // (Counted out while paused, the rounds end by themselves: see WatchRounds.begin.)
+    rounds.start();
   }
 
   reset(): void {

@@ -21,6 +21,8 @@ interface SimHop {
   rateLimited?: boolean;
   /** Drops what it would forward. */
   drops?: boolean;
+  /** The destination rejects the port with ICMP port unreachable, rate-limited like a router's (burst 6, then 1/s). */
+  rejects?: boolean;
 }
 
 const KINDS: ReplyKind[] = ['time-exceeded', 'unreachable', 'syn-ack', 'rst', 'echo-reply', 'udp', 'other-icmp'];
@@ -71,12 +73,14 @@ class SimPath implements Network {
     }
     const hop = this.hops[reach - 1]!;
     const isDestination = reach === last;
-    if (!isDestination && hop.rateLimited && !this.icmpAllowed(hop.address)) return sentAt;
+    const icmp = !isDestination || hop.rejects === true;
+    if (icmp && (hop.rateLimited || hop.rejects) && !this.icmpAllowed(hop.address)) return sentAt;
     for (let i = 0; i < reach; i++) if (this.random() < (this.hops[i]!.loss ?? 0)) lost = true; // on the way back
     if (lost) return sentAt;
     const payload = Buffer.alloc(8);
-    payload.writeUInt8(KINDS.indexOf(isDestination ? 'syn-ack' : 'time-exceeded'), 0);
-    payload.writeUInt8(isDestination ? 0xff : 11, 1);
+    payload.writeUInt8(KINDS.indexOf(!isDestination ? 'time-exceeded' : hop.rejects ? 'unreachable' : 'syn-ack'), 0);
+    payload.writeUInt8(!isDestination ? 11 : hop.rejects ? 3 : 0xff, 1);
+    if (isDestination && hop.rejects) payload.writeUInt8(3, 4);
     payload.writeUInt16BE(id, 2);
     this.clock.setTimer(hop.rttMs, () =>
       this.handler?.({ family: 4, from: hop.address, to: '198.18.1.1', ttl: 64 - reach, ipProtocol: 6, payload, receivedAtNs: BigInt(Math.round(this.clock.now() * 1e6)) }),
@@ -177,4 +181,35 @@ test('pause drops the rounds in flight: nothing more is counted until resumed', 
   assert.equal(results.at(-1)!.round, 100);
   assert.ok(results.every((r, i) => i === 0 || r.round > results[i - 1]!.round));
   assert.ok(results.length < 100);
+});
+
+test('a destination that rejects with rate-limited ICMP, watched 3 rounds a second: paced to 1/s, every probe answered, no silent round', async () => {
+  const clock = new FakeClock();
+  const hops = chain(4);
+  hops[3]!.rejects = true;
+  const path = new SimPath(clock, hops, mulberry32(6));
+  const { watcher, results } = watch(path, clock, 60, 300);
+  watcher.start();
+  await drive(clock, 60 * 300 + 2000);
+  assert.equal(results.length, 60);
+  const asked = results.filter((r) => r.destination.state !== null);
+  // 18 s of rounds: the end is asked about once a second, and answers each time.
+  assert.ok((path.sentPerTtl.get(4) ?? 0) <= 20, String(path.sentPerTtl.get(4)));
+  assert.ok(asked.every((r) => r.destination.state === 'rejected' && r.destination.ttl === 4), JSON.stringify(asked.map((r) => r.destination)));
+  assert.ok(results.every((r) => r.destination.state !== 'silent'));
+});
+
+test('a pause that drops the last round of a counted watch: resumed, the rounds end (done resolves)', async () => {
+  const clock = new FakeClock();
+  const path = new SimPath(clock, chain(3), mulberry32(5));
+  const { watcher, results } = watch(path, clock, 3, 100);
+  let done = false;
+  void watcher.done.then(() => (done = true));
+  watcher.start();
+  await drive(clock, 205, 5);
+  watcher.pause();
+  await drive(clock, 500);
+  watcher.start();
+  await drive(clock, 1000);
+  assert.ok(done, `rounds delivered: ${results.map((r) => r.round).join(',')}`);
 });
