@@ -1,14 +1,14 @@
 // Follow-up probes at chosen TTLs and times, after a trace: the confirmation rounds (is this TTL really silent?)
 // and the rate-limit test (does this router answer spaced probes but not a burst?). Same flow and id allocator as
 // the trace, so answers are attributed exactly as the trace's own; on an injected clock and network like the tracer.
-import type { InboundPacket, OutgoingPacket, ProbeMethod, ProbeReply } from '../probe/method.js';
-import { UNATTRIBUTED_PROBE } from '../probe/method.js';
+import type { InboundPacket, ProbeMethod } from '../probe/method.js';
 import type { Clock } from './clock.js';
 import type { Network } from './network.js';
 import type { ProbeIds } from './probe-ids.js';
-import { probeResult, rttOf } from './probe-result.js';
+import { ProbeCore } from './probe-core.js';
+import type { CoreProbe } from './probe-core.js';
+import { probeResult } from './probe-result.js';
 import { flowOf } from './tracer.js';
-import { ownerOfUnattributed } from './unattributed.js';
 import type { ProbeResult, TraceOptions } from './types.js';
 
 export type PacketHandler = (packet: InboundPacket) => void;
@@ -42,20 +42,17 @@ export interface ReprobeAnswer extends ReprobeRequest {
   sentMs: number | null;
 }
 
-interface Pending {
+interface Pending extends CoreProbe {
   request: ReprobeRequest;
-  id: number;
   sentMs: number | null;
-  sentAtNs?: bigint;
-  packet?: OutgoingPacket;
-  reply?: ProbeReply;
   done: boolean;
 }
 
 /**
  * Sends the requests at their times, waits up to `timeoutMs` for each answer, and resolves with one answer per
  * request in the order given. Rejects when the network fails to send; resolves early (unsent probes unanswered)
- * when the signal aborts.
+ * when the signal aborts. Probes go through a ProbeCore of their own on the trace's flow and id allocator, so
+ * answers are attributed exactly as the trace's own.
  */
 export function reprobe(
   options: TraceOptions,
@@ -68,11 +65,10 @@ export function reprobe(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<ReprobeAnswer[]> {
-  const flow = flowOf(options);
-  network.listen?.(flow);
+  const core = new ProbeCore<Pending>(method, network, flowOf(options), ids, clock);
+  network.listen?.(core.flow);
   const start = clock.now();
-  const pending: Pending[] = requests.map((request) => ({ request, id: 0, sentMs: null, done: false }));
-  const byId = new Map<number, Pending>();
+  const pending: Pending[] = requests.map((request) => ({ id: 0, ttl: request.ttl, request, sentMs: null, done: false }));
   const timers: (() => void)[] = [];
   return new Promise<ReprobeAnswer[]>((resolve, reject) => {
     let finished = false;
@@ -86,36 +82,20 @@ export function reprobe(
     const finish = () => {
       if (finished) return;
       stop();
-      signal?.removeEventListener('abort', finish);
-      for (const p of pending) if (p.packet && !p.done) network.settle?.(p.packet);
-      resolve(
-        pending.map((p) => ({
-          ...p.request,
-          sentMs: p.sentMs,
-          result: probeResult(options.family, p.reply, p.reply ? rttOf(p.sentAtNs, p.reply) : undefined),
-        })),
-      );
-    };
-    const check = () => {
-      if (pending.every((p) => p.done)) finish();
+      core.expireAll();
+      resolve(pending.map((p) => ({ ...p.request, sentMs: p.sentMs, result: probeResult(options.family, p.reply, p.rttMs) })));
     };
     const resolveProbe = (p: Pending) => {
       p.done = true;
-      if (p.packet) network.settle?.(p.packet);
-      check();
+      core.expire(p);
+      if (pending.every((q) => q.done)) finish();
     };
-    // The highest TTL a router answered with time exceeded in this batch (for the rule on unattributed answers).
-    let routersUpTo = 0;
-    const open = () => pending.flatMap((q) => (q.sentMs !== null && !q.done ? [{ ttl: q.request.ttl, sentAtMs: q.sentMs, q }] : []));
     unsubscribe = subscribe((packet: InboundPacket) => {
       if (finished) return;
-      const reply = method.match(packet, flow);
-      // An unattributed destination answer (a UDP service echoing nothing): the one rule (engine/unattributed).
-      const p = reply ? (reply.probeId === UNATTRIBUTED_PROBE ? ownerOfUnattributed(open(), routersUpTo)?.q : byId.get(reply.probeId)) : undefined;
-      if (!reply || !p || p.done) return;
-      p.reply = reply;
-      if (reply.kind === 'time-exceeded') routersUpTo = Math.max(routersUpTo, p.request.ttl);
-      resolveProbe(p);
+      const matched = core.match(packet);
+      if (!matched || matched.probe.done) return;
+      core.answer(matched.probe, matched.reply);
+      resolveProbe(matched.probe);
     });
     signal?.addEventListener('abort', finish, { once: true });
     if (signal?.aborted) return finish();
@@ -124,11 +104,8 @@ export function reprobe(
         clock.setTimer(p.request.atMs, () => {
           if (finished) return;
           try {
-            p.id = ids.take();
-            byId.set(p.id, p);
-            p.packet = method.build(flow, p.request.ttl, p.id);
+            core.send(p);
             p.sentMs = clock.now() - start;
-            p.sentAtNs = network.send(p.packet);
           } catch (error) {
             stop();
             reject(error);

@@ -1,16 +1,16 @@
 // The tracer: a state machine that decides which probe to send when, attributes replies, times probes out and
 // decides when the trace is over. It never touches a socket or the system clock: a Network and a Clock are injected.
 import { EventEmitter } from 'node:events';
-import { UNATTRIBUTED_PROBE } from '../probe/method.js';
-import type { Flow, InboundPacket, OutgoingPacket, ProbeMethod, ProbeReply } from '../probe/method.js';
+import type { Flow, InboundPacket, ProbeMethod, ProbeReply } from '../probe/method.js';
 import type { Clock } from './clock.js';
 import type { Network } from './network.js';
 import { decideFinal, isFinalReply, mayBeOwnCollision } from './port-state.js';
 import type { FinalAnswer, SettledProbe } from './port-state.js';
 import { ProbeIds } from './probe-ids.js';
-import { probeResult, rttOf } from './probe-result.js';
+import { ProbeCore } from './probe-core.js';
+import type { CoreProbe } from './probe-core.js';
+import { probeResult } from './probe-result.js';
 import type { DestinationResult, HopResult, TraceOptions } from './types.js';
-import { ownerOfUnattributed } from './unattributed.js';
 import { waitFor } from './wait-policy.js';
 import { hopsAway } from '../packet/reply-ttl.js';
 
@@ -31,21 +31,12 @@ export function flowOf(options: TraceOptions): Flow {
 /** held: a repeat probe waiting until its TTL is known not to be past the destination (see confirmRepeats). */
 export type ProbeStatus = 'held' | 'queued' | 'sent' | 'answered' | 'timed-out';
 
-export interface ProbeRecord {
-  /** Given when the probe is sent (0 before; see ProbeIds). */
-  id: number;
-  ttl: number;
+export interface ProbeRecord extends CoreProbe {
   /** 0-based position among the probes of its hop. */
   index: number;
   status: ProbeStatus;
   /** When the probe is due to be sent (engine clock, ms). */
   dueMs: number;
-  sentAtMs?: number;
-  sentAtNs?: bigint;
-  /** The packet as handed to the transport (kept for comparing with routers' quotes of it). */
-  packet?: OutgoingPacket;
-  reply?: ProbeReply;
-  rttMs?: number;
 }
 
 /** What the engine knows at the end; the CLI adds target names and timing around it. */
@@ -67,14 +58,14 @@ export interface TracerEvents {
 }
 
 export class Tracer extends EventEmitter<TracerEvents> {
-  private readonly flow: Flow;
-  /** The distance probe's flow and state (options.distancePort). */
-  private readonly distance: { flow: Flow; probe: ProbeRecord; hops: number | null } | null;
+  /** Sends, matches, times out and settles this trace's probes (engine/probe-core). */
+  private readonly core: ProbeCore<ProbeRecord>;
+  /** The distance probe, on a flow (and so a core) of its own (options.distancePort). */
+  private readonly distance: { core: ProbeCore<ProbeRecord>; probe: ProbeRecord; hops: number | null } | null;
   private readonly hops = new Map<number, ProbeRecord[]>();
   /** Inside network.send: packets delivered meanwhile wait (see defer). */
   private transmitting = false;
   private readonly deferred: InboundPacket[] = [];
-  private readonly byId = new Map<number, ProbeRecord>();
   /** Largest RTT seen per answering TTL, for the wait policy. */
   private readonly answeredRtts = new Map<number, number>();
   /** Smallest RTT seen per answering TTL: with the largest, the spread (jitter) the waits allow for. */
@@ -102,12 +93,13 @@ export class Tracer extends EventEmitter<TracerEvents> {
     readonly ids: ProbeIds = new ProbeIds(options.nonce),
   ) {
     super();
-    this.flow = flowOf(options);
+    const flow = flowOf(options);
+    this.core = new ProbeCore(method, network, flow, ids, clock);
     this.distance =
       options.distancePort !== undefined && options.maxTtl > options.firstTtl + options.window - 1
         ? {
-            flow: { ...this.flow, sourcePort: options.distancePort },
-            probe: { id: this.ids.take(), ttl: options.maxTtl, index: -1, status: 'queued', dueMs: 0 },
+            core: new ProbeCore(method, network, { ...flow, sourcePort: options.distancePort }, ids, clock),
+            probe: { id: 0, ttl: options.maxTtl, index: -1, status: 'queued', dueMs: 0 },
             hops: null,
           }
         : null;
@@ -123,8 +115,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
       this.resolveDone = resolve;
       this.rejectDone = reject;
     });
-    this.network.listen?.(this.flow);
-    if (this.distance) this.network.listen?.(this.distance.flow);
+    this.network.listen?.(this.core.flow);
+    if (this.distance) this.network.listen?.(this.distance.core.flow);
     this.network.onPacket((packet) => (this.transmitting ? this.defer(packet) : this.onPacket(packet)));
     if (this.distance && !this.sendDistanceProbe()) return done;
     this.step();
@@ -197,7 +189,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
           const deadline = (probe.sentAtMs ?? now) + waitFor(ttl, this.answeredRtts, this.options.wait, this.jitterMs);
           if (deadline <= now) {
             probe.status = 'timed-out';
-            this.settle(probe);
+            this.core.expire(probe);
           } else nextWake = Math.min(nextWake, deadline);
         }
       }
@@ -222,7 +214,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
   }
 
   private sendDistanceProbe(): boolean {
-    return this.transmit(this.distance!.probe, this.distance!.flow);
+    return this.transmit(this.distance!.core, this.distance!.probe);
   }
 
   /**
@@ -236,7 +228,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
     if (distance.probe.status === 'sent') {
       if (now < this.distanceDeadline()) return this.pendingDistanceLimit(now);
       distance.probe.status = 'timed-out';
-      this.settle(distance.probe);
+      distance.core.expire(distance.probe);
     }
     const hops = distance.hops;
     if (hops === null || this.lastTransit >= hops || (this.isHopResolved(hops) && this.finalTtl === null)) return Infinity;
@@ -281,9 +273,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
 
   private onDistanceReply(reply: ProbeReply): void {
     const distance = this.distance!;
-    distance.probe.reply = reply;
+    distance.core.answer(distance.probe, reply);
     distance.probe.status = 'answered';
-    this.settle(distance.probe);
     const fromDestination = reply.from === this.options.destination && isFinalReply(reply) && reply.kind !== 'unreachable';
     if (fromDestination && reply.replyTtl !== null) distance.hops = hopsAway(reply.replyTtl);
     this.step();
@@ -311,20 +302,16 @@ export class Tracer extends EventEmitter<TracerEvents> {
   }
 
   private send(probe: ProbeRecord): boolean {
-    probe.id = this.ids.take();
-    this.byId.set(probe.id, probe);
-    if (!this.transmit(probe, this.flow)) return false;
+    if (!this.transmit(this.core, probe)) return false;
     this.emit('probe-sent', probe);
     return true;
   }
 
-  /** Builds and sends one probe on `flow`; a send failure ends the trace with that error (and returns false). */
-  private transmit(probe: ProbeRecord, flow: Flow): boolean {
+  /** Sends one probe through `core`; a send failure ends the trace with that error (and returns false). */
+  private transmit(core: ProbeCore<ProbeRecord>, probe: ProbeRecord): boolean {
     this.transmitting = true;
     try {
-      probe.packet = this.method.build(flow, probe.ttl, probe.id);
-      probe.sentAtMs = this.clock.now();
-      probe.sentAtNs = this.network.send(probe.packet);
+      core.send(probe);
       probe.status = 'sent';
       return true;
     } catch (error) {
@@ -358,37 +345,28 @@ export class Tracer extends EventEmitter<TracerEvents> {
     }
     const distance = this.distance;
     if (distance?.probe.status === 'sent') {
-      const answer = this.method.match(packet, distance.flow);
-      if (answer?.probeId === distance.probe.id) return this.onDistanceReply(answer);
+      const answer = distance.core.match(packet);
+      if (answer?.probe === distance.probe) return this.onDistanceReply(answer.reply);
     }
-    const reply = this.method.match(packet, this.flow);
-    const probe = reply ? (reply.probeId === UNATTRIBUTED_PROBE ? this.guessProbe() : this.byId.get(reply.probeId)) : undefined;
-    if (!reply || !probe) {
+    const matched = this.core.match(packet);
+    if (!matched) {
       this.unmatched++;
       this.emit('unmatched', packet);
       return;
     }
+    const { probe, reply } = matched;
     if (probe.reply) return; // a duplicate (or a second answer to a probe we already timed out and then got)
-    probe.reply = reply;
+    this.core.answer(probe, reply);
     probe.status = 'answered';
-    this.settle(probe);
-    probe.rttMs = rttOf(probe.sentAtNs, reply);
-    this.answeredRtts.set(probe.ttl, Math.max(this.answeredRtts.get(probe.ttl) ?? 0, probe.rttMs));
-    this.fastestRtts.set(probe.ttl, Math.min(this.fastestRtts.get(probe.ttl) ?? Infinity, probe.rttMs));
+    const rtt = probe.rttMs!;
+    this.answeredRtts.set(probe.ttl, Math.max(this.answeredRtts.get(probe.ttl) ?? 0, rtt));
+    this.fastestRtts.set(probe.ttl, Math.min(this.fastestRtts.get(probe.ttl) ?? Infinity, rtt));
     this.jitterMs = Math.max(this.jitterMs, this.answeredRtts.get(probe.ttl)! - this.fastestRtts.get(probe.ttl)!);
     this.lastAnswered = Math.max(this.lastAnswered, probe.ttl);
     if (!isFinalReply(reply)) this.lastTransit = Math.max(this.lastTransit, probe.ttl);
     if (isFinalReply(reply) && (this.finalTtl === null || probe.ttl < this.finalTtl)) this.finalTtl = probe.ttl;
     this.emit('reply', probe, reply);
     this.step();
-  }
-
-  /** A destination answer that does not say which probe it answers: the one rule (engine/unattributed). */
-  private guessProbe(): ProbeRecord | undefined {
-    let routersUpTo = this.options.firstTtl - 1;
-    for (const probe of this.byId.values()) if (probe.reply?.kind === 'time-exceeded') routersUpTo = Math.max(routersUpTo, probe.ttl);
-    const open = [...this.byId.values()].filter((p): p is ProbeRecord & { sentAtMs: number } => p.status === 'sent' && p.sentAtMs !== undefined);
-    return ownerOfUnattributed(open, routersUpTo);
   }
 
   private isHopResolved(ttl: number): boolean {
@@ -411,7 +389,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
   /** Probes of the trace's flow at or past the final TTL, settled (answered or timed out): the collision rule's input. */
   private reachedDestination(): Map<ProbeRecord, SettledProbe> {
     const settled = new Map<ProbeRecord, SettledProbe>();
-    for (const p of this.byId.values()) {
+    for (const p of this.core.probes()) {
       if (p.ttl < this.finalTtl! || p.sentAtMs === undefined || (p.status !== 'answered' && p.status !== 'timed-out')) continue;
       settled.set(p, { sentAtMs: p.sentAtMs, kind: p.reply?.kind ?? null });
     }
@@ -423,13 +401,11 @@ export class Tracer extends EventEmitter<TracerEvents> {
    * Recorded on the probe; returns it, or null when the packet answers nothing still open.
    */
   acceptLate(packet: InboundPacket): ProbeRecord | null {
-    const reply = this.method.match(packet, this.flow);
-    const probe = reply ? this.byId.get(reply.probeId) : undefined;
-    if (!reply || !probe || probe.reply || probe.status !== 'timed-out') return null;
-    probe.reply = reply;
-    probe.status = 'answered';
-    probe.rttMs = rttOf(probe.sentAtNs, reply);
-    return probe;
+    const matched = this.core.match(packet);
+    if (!matched || matched.probe.reply || matched.probe.status !== 'timed-out') return null;
+    this.core.answer(matched.probe, matched.reply);
+    matched.probe.status = 'answered';
+    return matched.probe;
   }
 
   /** The probe records of one hop (for reporters that want more than the result). */
@@ -437,14 +413,10 @@ export class Tracer extends EventEmitter<TracerEvents> {
     return this.hops.get(ttl) ?? [];
   }
 
-  private settle(probe: ProbeRecord): void {
-    if (probe.packet) this.network.settle?.(probe.packet);
-  }
-
   private finish(stoppedBy: TraceOutcome['stoppedBy']): void {
     this.finished = true;
-    for (const probe of this.byId.values()) if (probe.status === 'sent') this.settle(probe);
-    if (this.distance?.probe.status === 'sent') this.settle(this.distance.probe);
+    this.core.expireAll();
+    this.distance?.core.expireAll();
     this.cancelTimer?.();
     this.cancelTimer = null;
     const last = stoppedBy === 'interrupted' ? Math.min(this.horizon(), this.highestLaunched) : this.horizon();
