@@ -78,7 +78,7 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   // Silence: where it begins decides the verdict, so the first silent TTL must really be silent. TTLs right after
   // the last answer that no trace got anything from are routers that answer no protocol: asking them again changes
   // nothing (the stop is then at the last answer or at one of them), so the TTL that tells is the first past them.
-  const { last, evidenceTtl: boundary } = silenceBoundary(main, control);
+  const { last, hiddenTo, evidenceTtl: boundary } = silenceBoundary(main, control);
   ask('main', main, boundary, `${main.protocol.toUpperCase()} probes get no answer past TTL ${last}`);
   // …and the control must show (or fail to show) that other traffic gets past it: a router answering it past the
   // silence (reaching the destination itself says nothing about the routers in between).
@@ -87,6 +87,15 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
     ask('control', control, boundary, `the control gets no answer at TTL ${boundary}`);
   }
   if (control) questions.push(...drainedBudgetQuestions(main, control, boundary, questions));
+  // The target itself answers the control at the TTL where our probes fall silent. A host dropping the port looks
+  // like this — and so does a forwarder there (DNAT, a load balancer) whose time-exceeded budget an earlier run
+  // spent: its answers are the only sign of it, and the trace's probes at that TTL went out together, one try against
+  // an empty bucket. Asked once more when a token is back.
+  const atTarget = control?.destination.reached === true && control.destination.hop === boundary && control.destination.by === main.target.address;
+  if (atTarget && hiddenTo === last && reprobed(main, boundary) === 0) {
+    const asked = questions.some((q) => q.trace === 'main' && q.ttl === boundary);
+    if (!asked && !isAnswered(hopAt(main, boundary))) questions.push({ trace: 'main', ttl: boundary, why: `the target answers the control at TTL ${boundary}: a forwarder there with a spent ICMP budget would be silent too` });
+  }
   return questions;
 }
 

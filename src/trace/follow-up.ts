@@ -42,10 +42,13 @@ function budgetAfter(traces: Channel[], now: number): IcmpBudget {
   const ttls = new Set(traces.flatMap((t) => t.result.hops.map((h) => h.ttl)));
   for (const ttl of ttls) {
     const probes = traces.flatMap((t) => t.result.hops.find((h) => h.ttl === ttl)?.probes ?? []);
-    const final = probes.some((p) => p.reply && p.reply.kind !== 'time-exceeded' && p.reply.kind !== 'unreachable');
-    if (final) continue; // the destination's own answers (SYN-ACK, echo reply) are not ICMP errors
+    // The destination's own answers (SYN-ACK, echo reply) are not ICMP errors and spend no budget; a miss says the
+    // TTL's sender may be out of tokens, whatever else answered there (a forwarder answers echo requests to itself
+    // freely while its time-exceeded budget is spent).
+    const errors = probes.filter((p) => p.reply?.kind === 'time-exceeded' || p.reply?.kind === 'unreachable').length;
     const missed = probes.some((p) => p.from === null);
-    budget.set(ttl, missed ? 0 : LINUX_ICMP_BURST - probes.length, now);
+    if (!missed && errors === 0) continue;
+    budget.set(ttl, missed ? 0 : LINUX_ICMP_BURST - errors, now);
   }
   return budget;
 }

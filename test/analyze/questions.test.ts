@@ -59,6 +59,13 @@ describe('openQuestions', () => {
     assert.deepEqual(asked(openQuestions(main, control)), ['main@5']);
   });
 
+  test('silent from the TTL where the target answers the control: asked once more (a forwarder there may be out of budget)', () => {
+    const main = tcpTrace(routers(1, 4), silent(5, 9));
+    assert.deepEqual(asked(openQuestions(main, controlReaching(5))), ['main@5']);
+    main.hops.find((h) => h.ttl === 5)!.reprobes = [{ from: null, rtt: null, reply: null }];
+    assert.deepEqual(openQuestions(main, controlReaching(5)), []);
+  });
+
   test("a boundary router that answered the control only on a follow-up: our silence there is asked again", () => {
     const main = tcpTrace(routers(1, 2), silent(3, 7));
     const control = echoTrace(routers(1, 2), silent(3, 4), answers(5, echoReply(SERVER, ttlFrom(5)), 1));

@@ -78,3 +78,22 @@ test('a router that answers no protocol right after the hop that drops the port:
     assert.ok(seconds < 1.5, `took ${seconds.toFixed(2)} s`);
   });
 });
+
+for (const limited of [true, [3]] as const) {
+test(`three back-to-back traces of a port forwarded to a host that drops it: each names the forwarder (ICMP limits on ${limited === true ? 'every node' : 'the forwarder only'})`, async (t) => {
+  await withChain(t, { routers: 3, ipv6: false, icmpRateLimit: limited === true ? true : [...limited] }, async (chain) => {
+    const target = chain.routerAddress(3, 4);
+    chain.exec(chain.routers[2]!, 'iptables', ['-t', 'nat', '-A', 'PREROUTING', '-d', target, '-p', 'tcp', '--dport', '8081', '-j', 'DNAT', '--to-destination', `${chain.serverAddress(4)}:8081`]);
+    chain.exec(chain.routers[2]!, 'iptables', ['-t', 'nat', '-A', 'PREROUTING', '-d', target, '-p', 'tcp', '--dport', '8080', '-j', 'DNAT', '--to-destination', `${chain.serverAddress(4)}:80`]);
+    chain.exec(chain.server, 'iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '8081', '-j', 'DROP']);
+    await chain.startServices({ tcp: [80] });
+    // The forwarded open port twice first, as a user checking "that one works" would: the forwarder's budget goes.
+    for (let run = 1; run <= 2; run++) assert.equal((await json<TraceReport>(chain, [target, '8080'])).diagnosis.verdict, 'open');
+    for (let run = 1; run <= 3; run++) {
+      const report = await json<TraceReport>(chain, [target, '8081']);
+      const d = report.diagnosis;
+      assert.deepEqual(d.forwarder, { hop: 3, address: target, serviceHop: null, stops: 'behind' }, `run ${run}: ${d.verdict} ${d.explanation}\n${d.evidence.join('\n')}`);
+    }
+  });
+});
+}
