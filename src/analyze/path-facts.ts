@@ -19,7 +19,7 @@ export function allProbes(hop: Pick<HopResult, 'probes' | 'reprobes'>): ProbeRes
  * a jittery path the destination's first SYNs can meet our own half-open connection there and draw nothing we can
  * match; it answers when asked again). Otherwise none: a hop that answered is shown by its own probes.
  */
-export function answersAskedAgain(hop: Pick<HopResult, 'probes' | 'reprobes'>): ProbeResult[] {
+export function reprobeAnswersShown(hop: Pick<HopResult, 'probes' | 'reprobes'>): ProbeResult[] {
   if (hop.probes.some((p) => p.from !== null)) return [];
   const again = hop.reprobes ?? [];
   return again.some((p) => p.from !== null) ? again : [];

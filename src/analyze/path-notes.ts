@@ -81,7 +81,7 @@ export function pathNotes(result: TraceResult): PathNotes {
   const drained = drainedHops(result);
   if (drained.length > 0 || rateLimited.length > 0) {
     notes.push(
-      `Routers at hop ${compactRanges([...drained, ...rateLimited])} are rate-limiting their ICMP to this host${drained.length > 0 ? ` (hop ${compactRanges(drained)} answered only when asked again a second later)` : ''}; a rerun in a few seconds will see more.`,
+      `Routers at hop ${compactRanges([...drained, ...rateLimited])} are rate-limiting their ICMP to this host${drained.length > 0 ? ` (hop ${compactRanges(drained)} answered only when re-probed a second later)` : ''}; a rerun in a few seconds will see more.`,
     );
   }
 

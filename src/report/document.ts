@@ -2,7 +2,7 @@
 // owner, RTTs, what answered), where traffic to the port stops and who stopped it, the evidence, and what produced
 // it (portpath version, command line, time, mode) so a reader can run it again. The HTML, Markdown and CSV
 // renderers all read this one model.
-import { answersAskedAgain } from '../analyze/path-facts.js';
+import { reprobeAnswersShown } from '../analyze/path-facts.js';
 import type { HopResult } from '../engine/types.js';
 import type { TraceReport } from '../trace/trace.js';
 import type { WatchReport } from '../trace/watch.js';
@@ -77,8 +77,8 @@ export function traceDocument(report: TraceReport, context: ReportContext): Repo
   const method = methodLabel(report.protocol, report.port);
   const target = targetLabel(report.target);
   const stopsAt = !['open', 'closed', 'reachable'].includes(d.verdict) && d.hop !== null ? d.hop : null;
-  // A hop's own probes, and the follow-ups that answered where none of them did (see answersAskedAgain).
-  const shown = (hop: HopResult) => [...hop.probes, ...answersAskedAgain(hop)];
+  // A hop's own probes, and the follow-ups that answered where none of them did (see reprobeAnswersShown).
+  const shown = (hop: HopResult) => [...hop.probes, ...reprobeAnswersShown(hop)];
   const hops: DocumentHop[] = report.hops.map((hop) => {
     const probes = shown(hop);
     const addresses = [...new Set(probes.flatMap((p) => (p.from ? [p.from] : [])))];
@@ -91,7 +91,7 @@ export function traceDocument(report: TraceReport, context: ReportContext): Repo
       rtts: probes.flatMap((p) => (p.rtt !== null ? [p.rtt] : [])),
       sent: probes.length,
       received: probes.filter((p) => p.from !== null).length,
-      note: [...kinds, ...(probes.length > hop.probes.length ? ['asked again'] : [])].join(', '),
+      note: [...kinds, ...(probes.length > hop.probes.length ? ['re-probed'] : [])].join(', '),
       marked: hop.ttl === stopsAt ? 'stop' : hop.ttl === report.destination.hop && report.destination.reached ? 'destination' : null,
     };
   });

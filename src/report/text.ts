@@ -3,7 +3,7 @@ import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
 import { describeUnreachable, unreachableMark } from '../packet/icmp-meaning.js';
 import { serviceName } from './services.js';
 import type { TraceMeta } from '../trace/meta.js';
-import { answersAskedAgain, lastAnswer } from '../analyze/path-facts.js';
+import { reprobeAnswersShown, lastAnswer } from '../analyze/path-facts.js';
 import { safeText } from './safe-text.js';
 import type { OwnerInfo } from '../trace/owners.js';
 
@@ -81,8 +81,8 @@ export function formatHop(hop: HopResult, result: Pick<TraceResult, 'destination
     }
     return parts;
   };
-  const again = answersAskedAgain(hop);
-  const parts = [...probeParts(hop.probes), ...(again.length > 0 ? ['asked again:', ...probeParts(again)] : [])];
+  const again = reprobeAnswersShown(hop);
+  const parts = [...probeParts(hop.probes), ...(again.length > 0 ? ['re-probed:', ...probeParts(again)] : [])];
   return `${String(hop.ttl).padStart(2)}  ${parts.join('  ')}\n`;
 }
 

@@ -74,7 +74,7 @@ async function sendFresh(channel: Channel, clock: Clock, requests: ReprobeReques
   }
 }
 
-async function confirmationRounds(main: Channel, control: Channel | null, budget: IcmpBudget, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+async function reprobeRounds(main: Channel, control: Channel | null, budget: IcmpBudget, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   for (let round = 0; round < MAX_ROUNDS && !signal?.aborted; round++) {
     const questions = openQuestions(main.result, control?.result ?? null);
     if (questions.length === 0) return;
@@ -187,6 +187,6 @@ export async function followUp(main: FollowUpTrace, control: FollowUpTrace | nul
   const budget = budgetAfter(channels, clock.now());
   await Promise.all([
     options.lossTest ? rateLimitTest(channels[0]!, budget, clock, timeoutMs, signal) : undefined,
-    confirmationRounds(channels[0]!, channels[1] ?? null, budget, clock, timeoutMs, signal),
+    reprobeRounds(channels[0]!, channels[1] ?? null, budget, clock, timeoutMs, signal),
   ]);
 }

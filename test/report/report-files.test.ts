@@ -44,7 +44,7 @@ test('a hop none of whose own probes was answered shows its answers to the follo
   asked.hops[3] = { ...asked.hops[3]!, reprobes: [silent, expired('198.18.4.1', 2.5, 61)] };
   const doc = traceDocument(asked, context);
   const hop4 = doc.hops.find((h) => h.ttl === 4)!;
-  assert.deepEqual([hop4.addresses, hop4.sent, hop4.received, hop4.note], [['198.18.4.1'], 5, 1, 'time exceeded, asked again']);
+  assert.deepEqual([hop4.addresses, hop4.sent, hop4.received, hop4.note], [['198.18.4.1'], 5, 1, 'time exceeded, re-probed']);
   assert.deepEqual(doc.probes.filter((p) => p.ttl === 4).map((p) => p.address), ['', '', '', '', '198.18.4.1']);
   // A hop that answered keeps to its own probes.
   asked.hops[0] = { ...asked.hops[0]!, reprobes: [expired('198.18.1.2', 0.5, 64)] };

@@ -57,12 +57,12 @@ test('an open port: hop lines, the [open] tag on the destination, the reason and
   assert.equal(formatSummary(r), 'Reached 198.18.4.2 at hop 2: 6 probes, 5 answered, 1.23 s.\n');
 });
 
-test('a destination hop none of whose own probes was answered shows what answered when it was asked again', () => {
+test('a destination hop none of whose own probes was answered shows what answered when it was re-probed', () => {
   // A jittery short path: the first SYNs to the destination's TTL met our own half-open connection there.
   const synAck = (rtt: number): ProbeResult => ({ from: '198.18.4.2', rtt, reply: { kind: 'syn-ack', ttl: 61 } });
   const destination = { ...hop(2, [silent, silent, silent]), reprobes: [synAck(10.795), silent] };
   const r = result([hop(1, [expired('198.18.1.2', 0.4)]), destination], { reached: true, hop: 2, state: 'open', reason: 'syn-ack', by: '198.18.4.2' });
-  assert.equal(formatHop(r.hops[1]!, r, noNames), ' 2  *  *  *  asked again:  198.18.4.2 [open]  10.795 ms  *\n');
+  assert.equal(formatHop(r.hops[1]!, r, noNames), ' 2  *  *  *  re-probed:  198.18.4.2 [open]  10.795 ms  *\n');
   // A hop that answered is shown by its own probes only.
   const answered = { ...hop(1, [expired('198.18.1.2', 0.4), silent]), reprobes: [expired('198.18.1.2', 0.5)] };
   assert.equal(formatHop(answered, r, noNames), ' 1  198.18.1.2  0.400 ms  *\n');
