@@ -70,8 +70,11 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
     if (control && (!controlSettlesDistance(control, f) || !hopAt(control, f)?.probes.some((p) => p.from !== null))) {
       ask('control', control, f, `the ${d.reason} came at TTL ${f}`);
     }
-    // And no closer: an unanswered TTL just below may hide an earlier answer.
-    if (!routerTtls(main).has(f - 1)) ask('main', main, f - 1, `TTL ${f - 1} is silent just before the ${d.reason}`);
+    // And no closer: an unanswered TTL just below may hide an earlier answer — unless the answers' reply TTL puts
+    // their sender exactly at f (a sender nearer than f is asked about above): then f - 1 is a router that did not
+    // answer, and asking it again changes nothing.
+    const placed = finalSenderDistance(main) === f;
+    if (!placed && !routerTtls(main).has(f - 1)) ask('main', main, f - 1, `TTL ${f - 1} is silent just before the ${d.reason}`);
     return questions;
   }
   if (d.hop !== null) return questions; // an ICMP error from a router speaks for itself

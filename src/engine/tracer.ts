@@ -275,7 +275,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
     const distance = this.distance!;
     distance.core.answer(distance.probe, reply);
     distance.probe.status = 'answered';
-    const fromDestination = reply.from === this.options.destination && isFinalReply(reply) && reply.kind !== 'unreachable';
+    // The destination's own answer, whatever it is (a port unreachable it sends travels as far as its RST would).
+    const fromDestination = reply.from === this.options.destination && isFinalReply(reply);
     if (fromDestination && reply.replyTtl !== null) distance.hops = hopsAway(reply.replyTtl);
     this.step();
   }

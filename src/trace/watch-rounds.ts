@@ -42,6 +42,12 @@ export interface RoundsOptions {
   horizon: number;
   /** How long each probe's answer is waited for. */
   timeoutMs: number;
+  /**
+   * The end of the path answered the first trace with an ICMP error (a rejected port): it is paced at Linux's
+   * refill from the first round (the rounds' own answers would teach it only once a round is delivered, which a
+   * silent hop delays by a whole timeout).
+   */
+  icmpEnd?: boolean;
 }
 
 /** Probes of a round leave this far apart, as the trace's do. */
@@ -98,6 +104,7 @@ export class WatchRounds {
     this.subscribe = fanOut(network);
     this.started = clock.now();
     this.horizon = Math.max(1, Math.min(options.horizon, trace.maxTtl));
+    if (options.icmpEnd) this.budgets.icmpErrors(this.horizon, this.started);
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;

@@ -13,6 +13,7 @@ import { systemClock } from '../engine/clock.js';
 import type { Clock } from '../engine/clock.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
 import type { MplsLabel } from '../packet/icmp.js';
+import { parseReason } from '../packet/icmp-meaning.js';
 import { eventStream } from './event-stream.js';
 import type { TraceMeta } from './meta.js';
 import { checkRun } from './run-checks.js';
@@ -191,7 +192,13 @@ class Watch implements WatchHandle {
         session!.network,
         this.clock,
         session!.tracer.ids,
-        { intervalMs: interval, rounds: this.options.rounds ?? null, horizon: horizonOf(first), timeoutMs: session!.options.wait.maxMs },
+        {
+          intervalMs: interval,
+          rounds: this.options.rounds ?? null,
+          horizon: horizonOf(first),
+          timeoutMs: session!.options.wait.maxMs,
+          icmpEnd: first.destination.hop !== null && parseReason(first.destination.reason).kind === 'icmp',
+        },
         (round) => this.onRound(round, control),
       );
       this.rounds = rounds;

@@ -21,10 +21,7 @@ describe('openQuestions', () => {
 
   test('a silent router before the destination is not asked when the reply TTL agrees with the hop', () => {
     const main = tcpTrace(routers(1, 3), silent(4), answers(5, synAck()));
-    assert.deepEqual(
-      openQuestions(main, controlReaching(5)).filter((q) => q.trace === 'main' && q.ttl !== 4),
-      [],
-    );
+    assert.deepEqual(openQuestions(main, controlReaching(5)), []);
   });
 
   test("the control's echo reply at TTL 6 from 5 hops away asks the control's silent TTL 5 again", () => {
