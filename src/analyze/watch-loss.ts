@@ -71,8 +71,20 @@ const pct = (fraction: number) => fraction * 100;
 /**
  * Labels the loss of each hop. `hops` in TTL order; the last entry is the end of the path (the destination when it
  * answered). Hops nobody answered are best left out: they say nothing about loss.
+ *
+ * `endReference`: when the end of the path answers with ICMP errors (a rejected port), its answers are rate-limited
+ * like every router's, and loss persisting to it proves nothing; the end is then measured by probes nobody
+ * rate-limits (the control's echo requests), given here. With no such samples, no loss is called forwarded.
  */
-export function readLoss(hops: readonly HopCounts[]): LossReading {
+export function readLoss(hops: readonly HopCounts[], endReference?: HopCounts): LossReading {
+  if (endReference && endReference.sent > 0) {
+    const reading = readLoss([...hops, endReference]);
+    return { hops: reading.hops.slice(0, -1), forwarded: reading.forwarded };
+  }
+  if (endReference) {
+    const reading = readLoss(hops);
+    return { hops: reading.hops.map((h) => (h.label === 'forwarded' ? { ...h, label: 'unsure' } : h)), forwarded: null };
+  }
   const answering = hops.filter((h) => h.sent > 0);
   const interval = (h: HopCounts) => wilson(h.sent - h.received, h.sent);
   const lossOf = (h: HopCounts) => (h.sent - h.received) / h.sent;

@@ -107,6 +107,10 @@ class Watch implements WatchHandle {
   private readonly detector = new ChangeDetector();
   private readonly changes: WatchChange[] = [];
   private readonly controlCounts = { sent: 0, received: 0 };
+  /** The end of the path answered the latest round that reached it with an ICMP error (rate-limited). */
+  private endIcmp = false;
+  /** The control's answers are not rate-limited ICMP errors (echo replies, SYN-ACKs): they can measure the end. */
+  private controlIsUnlimited = false;
   private meta: TraceMeta | null = null;
   private diagnosisReport: TraceReport | null = null;
   private rounds: WatchRounds | null = null;
@@ -246,6 +250,8 @@ class Watch implements WatchHandle {
 
   private onRound(round: RoundResult, control: Session | null): void {
     this.counted++;
+    if (round.destination.ttl !== null) this.endIcmp = round.destination.icmp === true;
+    if (control) this.controlIsUnlimited = control.options.protocol !== 'udp';
     for (const { ttl, result } of round.probes) {
       let stats = this.stats.get(ttl);
       if (!stats) this.stats.set(ttl, (stats = new HopStats(ttl)));
@@ -288,7 +294,11 @@ class Watch implements WatchHandle {
     const snapshots = [...this.stats.values()].sort((a, b) => a.ttl - b.ttl).map((s) => s.snapshot());
     const distance = this.detector.portState !== 'silent' ? this.detector.distance : null;
     const answering = snapshots.filter((s) => s.received > 0 && (distance === null || s.ttl <= distance));
-    const loss = readLoss(answering);
+    // An end answering with ICMP errors is rate-limited like a router: the control's echoes (which nobody
+    // rate-limits) measure the end of the path instead; a UDP control's port unreachables would not.
+    const end = answering.at(-1);
+    const echoes = this.controlIsUnlimited ? this.controlCounts : { sent: 0, received: 0 };
+    const loss = this.endIcmp && end ? readLoss(answering, { ttl: end.ttl, ...echoes }) : readLoss(answering);
     const lossByTtl = new Map(loss.hops.map((h) => [h.ttl, h]));
     const traced = new Map((this.diagnosisReport?.hops ?? []).map((h) => [h.ttl, h]));
     return {

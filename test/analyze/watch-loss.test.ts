@@ -96,3 +96,19 @@ test('seeded simulated clean watches: no path loss and no ICMP limit invented, i
     assert.ok(reading.hops.every((h) => h.label === 'none'), `seed ${seed}`);
   }
 });
+
+test('an end answering with rate-limited ICMP errors: loss persisting to it is read against the control echoes, not called path loss', () => {
+  // Every hop, the end included, lost a third of its answers to its ICMP budget; the echoes all came back.
+  const hops = [1, 2, 3, 4].map((ttl) => ({ ttl, sent: 12, received: ttl === 4 ? 8 : 4 }));
+  assert.equal(readLoss(hops).forwarded?.fromTtl, 1);
+  const echoed = readLoss(hops, { ttl: 4, sent: 10, received: 10 });
+  assert.equal(echoed.forwarded, null);
+  assert.ok(echoed.hops.every((h) => h.label !== 'forwarded'), JSON.stringify(echoed.hops));
+  assert.deepEqual(echoed.hops.map((h) => h.ttl), [1, 2, 3, 4]);
+  // No echoes yet: nothing can be called forwarded.
+  const none = readLoss(hops, { ttl: 4, sent: 0, received: 0 });
+  assert.equal(none.forwarded, null);
+  assert.ok(none.hops.every((h) => h.label !== 'forwarded'));
+  // Echoes that are lost too: that is path loss.
+  assert.ok(readLoss(hops, { ttl: 4, sent: 30, received: 18 }).forwarded !== null);
+});

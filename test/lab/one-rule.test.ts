@@ -53,6 +53,12 @@ test('a port the server REJECTs with ICMP port unreachable: one verdict in trace
     const end = watch.hops.find((h) => h.ttl === trace.destination.hop)!;
     assert.ok(end.sent < 12 && end.received >= end.sent - 1, context);
     assert.equal(watch.diagnosis?.verdict, 'filtered-at-destination', context);
+    // The same watch as a person reads it (--report): no path loss, the port rejected, the same diagnosis.
+    const text = await runCli(chain.client.namespace, ['watch', '-n', '--report', '-c', '12', '--interval', '0.3', server, '9000']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /Port 9000\/tcp: rejected/);
+    assert.match(text.stdout, /Path loss: none/);
+    assert.match(text.stdout, /Diagnosis: filtered-at-destination/);
 
     const compared = await json<{ compare: ComparedTrace[] }>(chain, ['--compare', 'tcp:9000,icmp', server]);
     assert.equal(compared.compare[0]!.diagnosis.verdict, 'filtered-at-destination');
