@@ -4,9 +4,9 @@
 import { doubtText } from '../engine/port-state.js';
 import type { TraceResult } from '../engine/types.js';
 import { describeUnreachable, parseReason, unreachableClass } from '../packet/icmp-meaning.js';
-import { burstsAreOneTry, pathLoss, silenceAt, triesNeeded } from './evidence.js';
+import { burstsAreOneTry, pathLoss, silenceAt, silenceBoundary, triesNeeded } from './evidence.js';
 import type { PathLoss } from './evidence.js';
-import { compactRanges, expiredFrom, finalAnswers, finalReplyTtls, finalSenderDistance, hopAt, hopLabel, lastAnswer, protocolLabel, routerTtls, silenceBoundary } from './path-facts.js';
+import { compactRanges, expiredFrom, finalAnswers, finalReplyTtls, finalSenderDistance, hopAt, hopLabel, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
 import type { HopAnswer } from './path-facts.js';
 import { pathNotes } from './path-notes.js';
 import type { PathNotes } from './path-notes.js';

@@ -2,7 +2,7 @@
 // taken as real only when a hop that does answer would have stayed silent that often with less than a 1% chance,
 // given the loss measured on this very path; until then the TTL is re-probed (trace/confirm).
 import type { HopResult, TraceResult } from '../engine/types.js';
-import { allProbes, hopAt, isAnswered } from './path-facts.js';
+import { allProbes, hopAt, isAnswered, lastAnswer, silentToEveryTrace } from './path-facts.js';
 
 /** The chance we accept of calling a TTL silent when its hop answers but every try was lost. */
 export const SILENCE_ALPHA = 0.01;
@@ -96,4 +96,20 @@ export function silenceAt(hop: HopResult | undefined, loss: PathLoss, burstOneTr
   const firstPass = burstOneTry ? Math.min(1, hop.probes.length) : hop.probes.length;
   const tries = firstPass + (hop.reprobes?.length ?? 0);
   return { tries, settled: tries >= triesNeeded(loss.rate), answered: false };
+}
+
+/**
+ * Where a trace's silence begins, as far as the evidence can place it: `last` is its last answering TTL (0: none),
+ * `hiddenTo` the last of the TTLs after it that answer no trace at all (`last` when there are none), and `evidenceTtl`
+ * the first TTL past those: the one whose silence in this trace (while another trace got an answer there) is what
+ * shows this trace's traffic stops. The stop is at `last` or at any hop up to `hiddenTo`.
+ * Only on a path whose routers show no sign of spent ICMP budgets (burstsAreOneTry) is a TTL silent to every trace
+ * taken for a router that answers no protocol: where budgets are spent (runs back to back), it may be a router out of
+ * tokens, and it stays the TTL to ask.
+ */
+export function silenceBoundary(main: TraceResult, control: TraceResult | null): { last: number; hiddenTo: number; evidenceTtl: number } {
+  const last = lastAnswer(main)?.ttl ?? (main.hops[0]?.ttl ?? 1) - 1;
+  const silentRouters = control !== null && !burstsAreOneTry([main, control]);
+  const hiddenTo = silentRouters ? silentToEveryTrace([main, control], last + 1) : last;
+  return { last, hiddenTo, evidenceTtl: hiddenTo + 1 };
 }

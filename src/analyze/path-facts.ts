@@ -116,14 +116,3 @@ export function silentToEveryTrace(results: readonly (Pick<TraceResult, 'hops'> 
   return ttl > farthest ? from - 1 : ttl - 1;
 }
 
-/**
- * Where a trace's silence begins, as far as the evidence can place it: `last` is its last answering TTL (0: none),
- * `hiddenTo` the last of the TTLs after it that answer no trace at all (`last` when there are none), and `evidenceTtl`
- * the first TTL past those: the one whose silence in this trace (while another trace got an answer there) is what
- * shows this trace's traffic stops. The stop is at `last` or at any hop up to `hiddenTo`.
- */
-export function silenceBoundary(main: Pick<TraceResult, 'hops'>, control: Pick<TraceResult, 'hops'> | null): { last: number; hiddenTo: number; evidenceTtl: number } {
-  const last = lastAnswer(main)?.ttl ?? (main.hops[0]?.ttl ?? 1) - 1;
-  const hiddenTo = control ? silentToEveryTrace([main, control], last + 1) : last;
-  return { last, hiddenTo, evidenceTtl: hiddenTo + 1 };
-}

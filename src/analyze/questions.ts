@@ -1,8 +1,8 @@
 // Which TTLs a verdict hinges on and are not yet established: the run owner re-probes exactly those (spaced, so a
 // rate-limited router can answer) until each has an answer or has stayed silent often enough to call it silent.
 import type { TraceResult } from '../engine/types.js';
-import { burstsAreOneTry, pathLoss, silenceAt } from './evidence.js';
-import { allProbes, expiredFrom, finalSenderDistance, hopAt, isAnswered, routerTtls, silenceBoundary } from './path-facts.js';
+import { burstsAreOneTry, pathLoss, silenceAt, silenceBoundary } from './evidence.js';
+import { allProbes, expiredFrom, finalSenderDistance, hopAt, isAnswered, routerTtls } from './path-facts.js';
 
 export interface Question {
   trace: 'main' | 'control';
@@ -112,8 +112,9 @@ const BUDGET_RETRIES = 2;
  * router's last token), asked again a couple of times, spaced by the budget model:
  * - routers answered the control at TTLs where they answered our probes nothing, before the boundary (or from the
  *   very first hop): then the control's router at the boundary may also have had a token our probes did not;
+ * - the boundary router answers neither trace while the control goes on past it, on such a path (on a path with
+ *   no sign of spent budgets it is a router that answers no protocol, and silenceBoundary moves past it);
  * - the boundary router answered the control only on a spaced follow-up, not its trace probe.
- * (A router that answers neither trace is not asked: see silenceBoundary.)
  * On a clean path with a filter neither holds (our probes got every router's answer up to the filter).
  */
 function drainedBudgetQuestions(main: TraceResult, control: TraceResult, boundary: number, asked: Question[]): Question[] {
@@ -122,7 +123,11 @@ function drainedBudgetQuestions(main: TraceResult, control: TraceResult, boundar
   // The trace's own probes, not the follow-ups: a race lost then is what makes the later silence suspect.
   const tracedAt = (ttl: number) => hopAt(main, ttl)?.probes.some((p) => p.from !== null) ?? false;
   const lostRace = [...controlRouters.keys()].some((ttl) => ttl < boundary && !tracedAt(ttl)) || (boundary === main.hops[0]?.ttl && controlRouters.has(boundary));
+  const controlGoesOn = control.destination.reached || [...controlRouters.keys()].some((ttl) => ttl > boundary);
   const controlHop = hopAt(control, boundary);
+  // Silent to both traces while the control goes on, on a path whose routers show spent budgets (else silenceBoundary
+  // would have taken it for a router that answers no protocol and moved past it): a router out of tokens, maybe.
+  const silentToBoth = controlHop !== undefined && !isAnswered(controlHop) && controlGoesOn;
   // The boundary router ignored the control's trace probe and answered only a spaced follow-up: out of tokens then.
   const answeredLate = controlHop !== undefined && !controlHop.probes.some((p) => p.from !== null) && (controlHop.reprobes ?? []).some((p) => p.from !== null);
   const questions: Question[] = [];
@@ -132,6 +137,7 @@ function drainedBudgetQuestions(main: TraceResult, control: TraceResult, boundar
       questions.push({ trace, ttl: boundary, why });
     }
   };
-  if ((lostRace && controlRouters.has(boundary)) || answeredLate) add('main', main, `TTL ${boundary}'s router may have spent its ICMP budget`);
+  if ((lostRace && controlRouters.has(boundary)) || silentToBoth || answeredLate) add('main', main, `TTL ${boundary}'s router may have spent its ICMP budget`);
+  if (silentToBoth) add('control', control, `TTL ${boundary}'s router answers neither trace, yet the control goes on past it`);
   return questions;
 }

@@ -49,6 +49,12 @@ describe('openQuestions', () => {
     assert.deepEqual(openQuestions(main, control), []);
   });
 
+  test('every router silent to both traces (budgets spent by runs back to back): TTL 1 is asked, not skipped past', () => {
+    const main = tcpTrace(silent(1, 5));
+    const control = echoTrace(silent(1, 4), answers(5, echoReply(SERVER, ttlFrom(5)), 1));
+    assert.deepEqual(asked(openQuestions(main, control)).filter((q) => q.endsWith('@1')), ['control@1', 'main@1']);
+  });
+
   test('past a router silent to both traces, the first TTL the control answers is the one whose silence is asked', () => {
     const main = tcpTrace(routers(1, 3), silent(4, 8));
     main.hops.find((h) => h.ttl === 5)!.probes = [{ from: null, rtt: null, reply: null }];
