@@ -60,25 +60,25 @@ export function binomialTail(k: number, n: number, p: number): number {
 /**
  * Signs that routers are rate-limiting their ICMP on this path (or their budget was drained by earlier traces): a
  * hop that answered some probes but not others, a silent TTL below one that answered (unless no trace got
- * anything there: a router that answers no protocol), or no router answering at all. Then a burst of probes at one TTL is one try, not several: a limiter drops them all alike.
+ * anything there: a router that answers no protocol), or no router answering at all (the destination may). Then a burst of probes at one TTL is one try, not several: a limiter drops them all alike.
  */
 export function burstsAreOneTry(results: readonly (TraceResult | null)[]): boolean {
   const traces = results.filter((r): r is TraceResult => r !== null);
   // A TTL that no trace got anything from is a router that answers no protocol, not one out of budget.
   const silentToAll = (ttl: number) => traces.every((r) => !isAnswered(hopAt(r, ttl)));
-  let anyAnswer = false;
+  let anyRouter = false;
   for (const result of traces) {
     let answeredAbove = false;
     for (let i = result.hops.length - 1; i >= 0; i--) {
       const probes = result.hops[i]!.probes;
       const answered = probes.filter((p) => p.from !== null).length;
-      if (answered > 0) anyAnswer = true;
+      if (probes.some((p) => p.reply?.kind === 'time-exceeded')) anyRouter = true;
       if (answered > 0 && answered < probes.length) return true;
       if (answered === 0 && answeredAbove && !silentToAll(result.hops[i]!.ttl)) return true;
       if (answered > 0) answeredAbove = true;
     }
   }
-  return !anyAnswer;
+  return !anyRouter;
 }
 
 export interface Silence {
