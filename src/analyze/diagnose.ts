@@ -250,8 +250,9 @@ function silence(main: TraceResult, control: TraceResult | null): Finding {
   const boundary = silenceBoundary(main, control).evidenceTtl;
   const hop = hopAt(main, boundary);
   if (!hop) return finding;
-  const loss = pathLoss([main, control]);
-  const quiet = silenceAt(hop, loss, burstsAreOneTry([main, control]));
+  const oneTry = burstsAreOneTry([main, control]);
+  const loss = pathLoss([main, control], oneTry);
+  const quiet = silenceAt(hop, loss, oneTry);
   const tried = `TTL ${boundary} stayed silent for ${quiet.tries} independent ${quiet.tries === 1 ? 'try' : 'tries'}`;
   if (quiet.settled) {
     return { ...finding, evidence: [...(finding.evidence ?? []), `${tried}; at the loss measured on this path (${percent(loss)}) a hop that answers would have missed them all with under 1% chance`] };
@@ -264,7 +265,7 @@ function silence(main: TraceResult, control: TraceResult | null): Finding {
 }
 
 function percent(loss: PathLoss): string {
-  return `${loss.missed} of ${loss.probes} probes to answering hops unanswered`;
+  return `${loss.missed} of ${loss.probes} ${loss.unit} at answering hops unanswered`;
 }
 
 function silenceFinding(main: TraceResult, control: TraceResult | null): Finding {

@@ -10,9 +10,11 @@ export const SILENCE_ALPHA = 0.01;
 export const MAX_TRIES = 6;
 
 export interface PathLoss {
-  /** Probes to TTLs known to answer (at least one answer there), over every trace given. */
+  /** Probes (or tries: see pathLoss) to TTLs known to answer (at least one answer there), over every trace given. */
   probes: number;
   missed: number;
+  /** What was counted: single probes, or tries (a hop's burst of probes as one) where routers rate-limit. */
+  unit: 'probes' | 'tries';
   /** One probe's chance to go unanswered, leaning high on few samples ((missed + 1) / (probes + 2)). */
   rate: number;
 }
@@ -30,10 +32,35 @@ export function answeringHopCounts(hops: readonly HopResult[]): { probes: number
   return { probes, missed };
 }
 
-/** The loss measured over every trace given (see answeringHopCounts). */
-export function pathLoss(results: readonly (TraceResult | null)[]): PathLoss {
-  const { probes, missed } = answeringHopCounts(results.flatMap((result) => result?.hops ?? []));
-  return { probes, missed, rate: (missed + 1) / (probes + 2) };
+/**
+ * The loss measured over every trace given (see answeringHopCounts). Where bursts are one try (routers rate-limit,
+ * burstsAreOneTry), it is counted in tries as silence is (a hop's own probes as one try, each re-probe one more):
+ * a limiter answering the first probe of a burst and refusing the rest is not two lost probes in three, and
+ * counting it so would make every silence need the most tries there are.
+ */
+export function pathLoss(results: readonly (TraceResult | null)[], inTries = false): PathLoss {
+  const hops = results.flatMap((result) => result?.hops ?? []);
+  const { probes, missed } = inTries ? answeringHopTries(hops) : answeringHopCounts(hops);
+  return { probes, missed, unit: inTries ? 'tries' : 'probes', rate: (missed + 1) / (probes + 2) };
+}
+
+/**
+ * answeringHopCounts in tries: per hop, its own probes as one try and each re-probe as one. Own probes that got
+ * nothing at a hop that answered a re-probe (spaced by the budget model) are left out: a spent budget explains them.
+ */
+function answeringHopTries(hops: readonly HopResult[]): { probes: number; missed: number } {
+  let probes = 0;
+  let missed = 0;
+  for (const hop of hops) {
+    if (!isAnswered(hop)) continue;
+    const reprobes = (hop.reprobes ?? []).map((p) => p.from !== null);
+    const own = hop.probes.some((p) => p.from !== null);
+    const drained = !own && reprobes.some(Boolean);
+    const tries = [...(hop.probes.length > 0 && !drained ? [own] : []), ...reprobes];
+    probes += tries.length;
+    missed += tries.filter((answered) => !answered).length;
+  }
+  return { probes, missed };
 }
 
 /**

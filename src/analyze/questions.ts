@@ -42,8 +42,8 @@ function nearerThanAnswered(trace: Question['trace'], result: TraceResult): Ques
 }
 
 export function openQuestions(main: TraceResult, control: TraceResult | null): Question[] {
-  const loss = pathLoss([main, control]);
   const oneTry = burstsAreOneTry([main, control]);
+  const loss = pathLoss([main, control], oneTry);
   const questions: Question[] = [];
   const ask = (trace: 'main' | 'control', result: TraceResult, ttl: number, why: string) => {
     const hop = hopAt(result, ttl);
@@ -90,6 +90,7 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
     ask('control', control, boundary, `the control gets no answer at TTL ${boundary}`);
   }
   if (control) questions.push(...drainedBudgetQuestions(main, control, boundary, questions));
+  if (control && oneTry) questions.push(...drainedRun(main, control, boundary, questions));
   // The target itself answers the control at the TTL where our probes fall silent. A host dropping the port looks
   // like this — and so does a forwarder there (DNAT, a load balancer) whose time-exceeded budget an earlier run
   // spent: its answers are the only sign of it, and the trace's probes at that TTL went out together, one try against
@@ -98,6 +99,28 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   if (atTarget && hiddenTo === last && reprobed(main, boundary) === 0) {
     const asked = questions.some((q) => q.trace === 'main' && q.ttl === boundary);
     if (!asked && !isAnswered(hopAt(main, boundary))) questions.push({ trace: 'main', ttl: boundary, why: `the target answers the control at TTL ${boundary}: a forwarder there with a spent ICMP budget would be silent too` });
+  }
+  return questions;
+}
+
+/** TTLs past the boundary asked at once on a drained path, at most. */
+const DRAINED_RUN = 8;
+
+/**
+ * Where routers' budgets are spent (runs back to back), every router past the boundary may be silent for that reason
+ * alone: asking only the boundary each round walks the path one router a second. The TTLs after it, up to where the
+ * control got its farthest answer, are asked in the same round instead (each is another router with its own
+ * budget: one probe each), in both traces where each is silent.
+ */
+function drainedRun(main: TraceResult, control: TraceResult, boundary: number, asked: Question[]): Question[] {
+  const farthest = control.destination.reached ? control.destination.hop! - 1 : Math.max(0, ...routerTtls(control).keys());
+  const questions: Question[] = [];
+  for (let ttl = boundary + 1; ttl <= Math.min(farthest, boundary + DRAINED_RUN); ttl++) {
+    for (const [trace, result] of [['main', main], ['control', control]] as const) {
+      const hop = hopAt(result, ttl);
+      const already = [...asked, ...questions].some((q) => q.trace === trace && q.ttl === ttl);
+      if (hop && !already && !isAnswered(hop) && reprobed(result, ttl) < BUDGET_RETRIES) questions.push({ trace, ttl, why: `TTL ${ttl}'s router may have spent its ICMP budget too` });
+    }
   }
   return questions;
 }
