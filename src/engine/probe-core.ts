@@ -43,22 +43,22 @@ export class ProbeCore<P extends CoreProbe> {
     return this.byId.values();
   }
 
-  /** Gives the probe its id (unless it has one) and sends it on `flow`; throws what the network throws. */
-  send(probe: P, flow: Flow = this.flow): void {
-    if (probe.id === 0) probe.id = this.ids.take();
+  /** Gives the probe its id and sends it on this core's flow; throws what the network throws. */
+  send(probe: P): void {
+    probe.id = this.ids.take();
     this.byId.set(probe.id, probe);
-    probe.packet = this.method.build(flow, probe.ttl, probe.id);
+    probe.packet = this.method.build(this.flow, probe.ttl, probe.id);
     probe.sentAtMs = this.clock.now();
     probe.sentAtNs = this.network.send(probe.packet);
     probe.open = true;
   }
 
   /**
-   * Which probe of ours a packet answers, on `flow`: the one whose id it carries (open or not: the caller decides
-   * what a late or second answer is worth), or for an answer that names none, the one rule. Null: not ours.
+   * Which probe of ours a packet answers: the one whose id it carries (open or not: the caller decides what a late
+   * or second answer is worth), or for an answer that names none, the one rule. Null: not ours.
    */
-  match(packet: InboundPacket, flow: Flow = this.flow): { probe: P; reply: ProbeReply } | null {
-    const reply = this.method.match(packet, flow);
+  match(packet: InboundPacket): { probe: P; reply: ProbeReply } | null {
+    const reply = this.method.match(packet, this.flow);
     if (!reply) return null;
     const probe = reply.probeId === UNATTRIBUTED_PROBE ? this.unattributed() : this.byId.get(reply.probeId);
     return probe ? { probe, reply } : null;

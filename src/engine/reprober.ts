@@ -45,8 +45,10 @@ export interface ReprobeAnswer extends ReprobeRequest {
 interface Pending extends CoreProbe {
   request: ReprobeRequest;
   sentMs: number | null;
-  done: boolean;
 }
+
+/** Sent and no longer waited for (answered or timed out): see CoreProbe.open. */
+const done = (p: Pending) => p.sentMs !== null && !p.open;
 
 /**
  * Sends the requests at their times, waits up to `timeoutMs` for each answer, and resolves with one answer per
@@ -68,7 +70,7 @@ export function reprobe(
   const core = new ProbeCore<Pending>(method, network, flowOf(options), ids, clock);
   network.listen?.(core.flow);
   const start = clock.now();
-  const pending: Pending[] = requests.map((request) => ({ id: 0, ttl: request.ttl, request, sentMs: null, done: false }));
+  const pending: Pending[] = requests.map((request) => ({ id: 0, ttl: request.ttl, request, sentMs: null }));
   const timers: (() => void)[] = [];
   return new Promise<ReprobeAnswer[]>((resolve, reject) => {
     let finished = false;
@@ -85,17 +87,15 @@ export function reprobe(
       core.expireAll();
       resolve(pending.map((p) => ({ ...p.request, sentMs: p.sentMs, result: probeResult(options.family, p.reply, p.rttMs) })));
     };
-    const resolveProbe = (p: Pending) => {
-      p.done = true;
-      core.expire(p);
-      if (pending.every((q) => q.done)) finish();
+    const checkDone = () => {
+      if (pending.every(done)) finish();
     };
     unsubscribe = subscribe((packet: InboundPacket) => {
       if (finished) return;
       const matched = core.match(packet);
-      if (!matched || matched.probe.done) return;
+      if (!matched?.probe.open) return;
       core.answer(matched.probe, matched.reply);
-      resolveProbe(matched.probe);
+      checkDone();
     });
     signal?.addEventListener('abort', finish, { once: true });
     if (signal?.aborted) return finish();
@@ -111,7 +111,13 @@ export function reprobe(
             reject(error);
             return;
           }
-          timers.push(clock.setTimer(timeoutMs, () => !p.done && resolveProbe(p)));
+          timers.push(
+            clock.setTimer(timeoutMs, () => {
+              if (!p.open) return;
+              core.expire(p);
+              checkDone();
+            }),
+          );
         }),
       );
     }
