@@ -87,7 +87,8 @@ export function binomialTail(k: number, n: number, p: number): number {
 /**
  * Signs that routers are rate-limiting their ICMP on this path (or their budget was drained by earlier traces): a
  * hop that answered some probes but not others, a silent TTL below one that answered (unless no trace got
- * anything there: a router that answers no protocol), or no router answering at all (the destination may). Then a burst of probes at one TTL is one try, not several: a limiter drops them all alike.
+ * anything there: a router that answers no protocol), or no router answering at all (the destination may). Then a
+ * burst of probes at one TTL is one try, not several: a limiter drops them all alike.
  */
 export function burstsAreOneTry(results: readonly (TraceResult | null)[]): boolean {
   const traces = results.filter((r): r is TraceResult => r !== null);

@@ -1,18 +1,15 @@
 // Small facts about one finished trace that the diagnosis reasons with.
 import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
+import { allProbes } from '../engine/probe-result.js';
 import { hopsAway } from '../packet/reply-ttl.js';
 
-export { hopsAway };
+export { allProbes, hopsAway };
 
 export interface HopAnswer {
   ttl: number;
   from: string;
 }
 
-/** Every probe sent at this TTL: the trace's own, then the follow-up probes of the confirmation rounds. */
-export function allProbes(hop: Pick<HopResult, 'probes' | 'reprobes'>): ProbeResult[] {
-  return hop.reprobes ? [...hop.probes, ...hop.reprobes] : hop.probes;
-}
 
 /**
  * The follow-up probes worth showing beside a hop's own: when none of its own was answered and a follow-up was (on
@@ -115,4 +112,3 @@ export function silentToEveryTrace(results: readonly (Pick<TraceResult, 'hops'> 
   while (ttl <= farthest && !answeredAt(ttl)) ttl++;
   return ttl > farthest ? from - 1 : ttl - 1;
 }
-

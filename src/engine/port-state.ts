@@ -4,6 +4,7 @@
 // own half-open connection, one on a flow of its own cannot.
 import type { Family, ProbeReply, Protocol } from '../probe/method.js';
 import { icmpReason, isPortUnreachable } from '../packet/icmp-meaning.js';
+import { allProbes } from './probe-result.js';
 import type { DestinationResult, Doubt, PortState, ProbeResult, TraceResult } from './types.js';
 
 /** A reply that ends the trace: the destination spoke, or somebody said the destination cannot be reached. */
@@ -144,8 +145,7 @@ export function settleDoubt(result: TraceResult, fresh: readonly ProbeResult[] =
   const d = result.destination;
   if (!d.doubt || d.hop === null) return;
   const from = (p: ProbeResult, kind: string) => p.from === d.by && p.reply?.kind === kind;
-  const all = (h: TraceResult['hops'][number]) => (h.reprobes ? [...h.probes, ...h.reprobes] : h.probes);
-  const synAck = result.hops.some((h) => h.ttl >= d.hop! && all(h).some((p) => from(p, 'syn-ack')));
+  const synAck = result.hops.some((h) => h.ttl >= d.hop! && allProbes(h).some((p) => from(p, 'syn-ack')));
   if (!synAck && !fresh.some((p) => from(p, 'rst'))) return;
   const { doubt: _settled, ...rest } = d;
   result.destination = synAck ? { ...rest, state: 'open', reason: 'syn-ack' } : rest;
@@ -161,7 +161,7 @@ export function refreshDestination(result: TraceResult): void {
   const target: Target = { protocol: result.protocol, family: result.target.family, destination: result.target.address };
   for (const hop of result.hops) {
     if (d.hop !== null && hop.ttl >= d.hop) break;
-    const finals = [...hop.probes, ...(hop.reprobes ?? [])].flatMap((p) => {
+    const finals = allProbes(hop).flatMap((p) => {
       const reply = stateReply(p);
       return reply && isFinalReply(reply) ? [reply] : [];
     });

@@ -2,7 +2,7 @@
 import { icmpName } from '../packet/icmp.js';
 import { icmpv6Name } from '../packet/icmpv6.js';
 import type { Family, ProbeReply } from '../probe/method.js';
-import type { ProbeResult } from './types.js';
+import type { HopResult, ProbeResult } from './types.js';
 
 /** "time exceeded", "communication administratively prohibited", ... */
 function replyName(family: Family, reply: ProbeReply): string {
@@ -29,4 +29,9 @@ export function probeResult(family: Family, reply: ProbeReply | undefined, rttMs
 /** Milliseconds from the send time to the kernel's receive time (never negative). */
 export function rttOf(sentAtNs: bigint | undefined, reply: ProbeReply): number {
   return Math.max(0, Number(reply.receivedAtNs - (sentAtNs ?? reply.receivedAtNs)) / 1e6);
+}
+
+/** Every probe sent at this TTL: the trace's own, then its re-probes. */
+export function allProbes(hop: Pick<HopResult, 'probes' | 'reprobes'>): ProbeResult[] {
+  return hop.reprobes ? [...hop.probes, ...hop.reprobes] : hop.probes;
 }
