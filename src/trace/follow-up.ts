@@ -110,30 +110,31 @@ async function rateLimitTest(main: Channel, budget: IcmpBudget, clock: Clock, ti
   const ttls = partiallyAnswered(main.result.hops);
   if (ttls.length === 0) return;
   const target = main.result.target.address;
+  // A router's hop gets the test's burst; the destination's none: the trace's own quick probes there stand in for it.
   const atDestination = new Set(ttls.filter((ttl) => main.result.hops.find((h) => h.ttl === ttl)!.probes.some((p) => p.from === target)));
+  const burstOf = (ttl: number) => (atDestination.has(ttl) ? 0 : BURST);
   const requests: ReprobeRequest[] = [];
   const now = clock.now();
   const spacing = burstSpacing(main.result.hops);
   // The spaced probes count from the burst's last: a token the limiter earned during the burst is spent there.
   const lastOfBurst = (BURST - 1) * spacing;
   for (const ttl of ttls) {
-    const burst = atDestination.has(ttl) ? 0 : BURST;
-    for (let i = 0; i < burst; i++) requests.push({ ttl, atMs: i * spacing });
+    for (let i = 0; i < burstOf(ttl); i++) requests.push({ ttl, atMs: i * spacing });
     for (let i = 1; i <= SPACED; i++) requests.push({ ttl, atMs: lastOfBurst + i * RECHECK_SPACING_MS });
     budget.set(ttl, 0, now + lastOfBurst + SPACED * RECHECK_SPACING_MS);
   }
   const answers = await send(main, clock, requests, timeoutMs, signal);
   if (signal?.aborted) return;
   for (const ttl of ttls) {
-    const mine = answers.filter((a) => a.ttl === ttl);
-    const answered = (a: { result: ProbeResult }) => a.result.from !== null;
+    const mine = answers.filter((a) => a.ttl === ttl).map((a) => a.result.from !== null);
     const hop = main.result.hops.find((h) => h.ttl === ttl)!;
-    const burst = atDestination.has(ttl) ? hop.probes.map((p) => p.from !== null) : mine.slice(0, BURST).map(answered);
-    const verdict = classifyLoss(burst, mine.slice(atDestination.has(ttl) ? 0 : BURST).map(answered));
-    // (At the destination the trace's own probes are the burst: counted once.)
-    const own = atDestination.has(ttl) ? { sent: 0, answered: 0 } : { sent: hop.probes.length, answered: hop.probes.filter((p) => p.from !== null).length };
-    const sent = own.sent + verdict.recheck.sent;
-    const got = own.answered + verdict.recheck.answered;
+    const own = hop.probes.map((p) => p.from !== null);
+    const n = burstOf(ttl);
+    // The trace's own probes count once: as the burst where they stand in for it, else beside the test's probes.
+    const [burst, beside] = n === 0 ? [own, []] : [mine.slice(0, n), own];
+    const verdict = classifyLoss(burst, mine.slice(n));
+    const sent = beside.length + verdict.recheck.sent;
+    const got = beside.filter(Boolean).length + verdict.recheck.answered;
     hop.loss = {
       ...verdict,
       ...(verdict.cause === 'loss' ? { where: lossWhere(main.result.hops, ttl, verdict.recheck) } : {}),
