@@ -106,36 +106,34 @@ async function drive(clock: FakeClock, ms: number, stepMs = 10): Promise<void> {
 
 const chain = (n: number): SimHop[] => Array.from({ length: n }, (_, i) => ({ address: `198.18.${i + 1}.2`, rttMs: 1 + i }));
 
-test('rounds come in order, one probe per TTL, and end after the count; the destination answers every round', async () => {
+/** `rounds` rounds every `intervalMs` on a simulated path of `hops`, run to their end (and 2 s for stragglers). */
+async function watchedToEnd(hops: SimHop[], seed: number, rounds: number, intervalMs: number, horizon?: number) {
   const clock = new FakeClock();
-  const path = new SimPath(clock, chain(5), mulberry32(1));
-  const { watcher, results } = watch(path, clock, 50, 100);
+  const path = new SimPath(clock, hops, mulberry32(seed));
+  const { watcher, results } = watch(path, clock, rounds, intervalMs, horizon);
   watcher.start();
-  await drive(clock, 50 * 100 + 2000);
+  await drive(clock, rounds * intervalMs + 2000);
+  return { path, watcher, results };
+}
+
+test('rounds come in order, one probe per TTL, and end after the count; the destination answers every round', async () => {
+  const { path, results } = await watchedToEnd(chain(5), 1, 50, 100);
   assert.deepEqual(results.map((r) => r.round), Array.from({ length: 50 }, (_, i) => i + 1));
   assert.ok(results.every((r) => r.probes.length === 5 && r.destination.state === 'open' && r.destination.ttl === 5));
   assert.deepEqual([...path.sentPerTtl.values()], [50, 50, 50, 50, 50]);
 });
 
 test('a horizon set too far shrinks to the destination after one round (no SYNs past it afterwards)', async () => {
-  const clock = new FakeClock();
-  const path = new SimPath(clock, chain(4), mulberry32(2));
-  const { watcher, results } = watch(path, clock, 20, 100, 8);
-  watcher.start();
-  await drive(clock, 20 * 100 + 2000);
+  const { watcher, results } = await watchedToEnd(chain(4), 2, 20, 100, 8);
   assert.equal(results[0]!.probes.length, 8);
   assert.ok(results.slice(2).every((r) => r.probes.length === 4));
   assert.equal(watcher.lastTtl, 4);
 });
 
 test("a router with Linux's ICMP limit, watched 5 rounds a second: its budget is learned, so it stops losing answers", async () => {
-  const clock = new FakeClock();
   const hops = chain(5);
   hops[1]!.rateLimited = true;
-  const path = new SimPath(clock, hops, mulberry32(3));
-  const { watcher, results } = watch(path, clock, 600, 200);
-  watcher.start();
-  await drive(clock, 600 * 200 + 2000);
+  const { results } = await watchedToEnd(hops, 3, 600, 200);
   const hop2 = (from: number, to: number) => {
     const probes = results.slice(from, to).flatMap((r) => r.probes.filter((p) => p.ttl === 2));
     return { sent: probes.length, answered: probes.filter((p) => p.result.from !== null).length };
@@ -153,13 +151,9 @@ test("a router with Linux's ICMP limit, watched 5 rounds a second: its budget is
 
 test('seeded: a lossy path (10% each way at hop 3) is not slowed by the budgets — every TTL probed in nearly every round', async () => {
   for (const seed of [11, 12, 13, 14, 15]) {
-    const clock = new FakeClock();
     const hops = chain(5);
     hops[2]!.loss = 0.1;
-    const path = new SimPath(clock, hops, mulberry32(seed));
-    const { watcher } = watch(path, clock, 400, 200);
-    watcher.start();
-    await drive(clock, 400 * 200 + 2000);
+    const { path } = await watchedToEnd(hops, seed, 400, 200);
     for (const ttl of [3, 4, 5]) assert.ok((path.sentPerTtl.get(ttl) ?? 0) >= 380, `seed ${seed}: TTL ${ttl} probed ${path.sentPerTtl.get(ttl)} times of 400`);
   }
 });
@@ -184,13 +178,9 @@ test('pause drops the rounds in flight: nothing more is counted until resumed', 
 });
 
 test('a destination that rejects with rate-limited ICMP, watched 3 rounds a second: paced to 1/s, every probe answered, no silent round', async () => {
-  const clock = new FakeClock();
   const hops = chain(4);
   hops[3]!.rejects = true;
-  const path = new SimPath(clock, hops, mulberry32(6));
-  const { watcher, results } = watch(path, clock, 60, 300);
-  watcher.start();
-  await drive(clock, 60 * 300 + 2000);
+  const { path, results } = await watchedToEnd(hops, 6, 60, 300);
   assert.equal(results.length, 60);
   const asked = results.filter((r) => r.destination.state !== null);
   // 18 s of rounds: the end is asked about once a second, and answers each time.
