@@ -109,8 +109,6 @@ class Watch implements WatchHandle {
   private readonly controlCounts = { sent: 0, received: 0 };
   /** The end of the path answered the latest round that reached it with an ICMP error (rate-limited). */
   private endIcmp = false;
-  /** The control's answers are not rate-limited ICMP errors (echo replies, SYN-ACKs): they can measure the end. */
-  private controlIsUnlimited = false;
   private meta: TraceMeta | null = null;
   private diagnosisReport: TraceReport | null = null;
   private rounds: WatchRounds | null = null;
@@ -180,27 +178,28 @@ class Watch implements WatchHandle {
     // The watch's own sessions, on one flow (one source port, one ICMP id): the rounds, the control echoes and every
     // diagnosis run on them, so Paris-flow balancers put all of them on one path and --sport is reserved once.
     const plan = { methods: [methodOf(this.options)], probesPerHop: 1, control: this.options.control ?? DEFAULT_CONTROL };
-    return withRun(this.target, this.options, plan, async ({ sessions: [session], control, owners }) => {
-      this.sessions = { main: session!, control };
+    return withRun(this.target, this.options, plan, async ({ sessions, control, owners }) => {
+      const session = sessions[0]!;
+      this.sessions = { main: session, control };
       this.owners = owners;
-      this.meta = session!.meta;
+      this.meta = session.meta;
       this.started = performance.now();
       this.startedAt = new Date();
-      this.emit({ type: 'start', meta: session!.meta });
+      this.emit({ type: 'start', meta: session.meta });
       const first = await this.diagnose(null);
       if (this.stopped || !first) return this.report();
       const interval = this.options.intervalMs ?? DEFAULT_INTERVAL_MS;
       const rounds = new WatchRounds(
-        session!.options,
-        session!.method,
-        session!.network,
+        session.options,
+        session.method,
+        session.network,
         this.clock,
-        session!.tracer.ids,
+        session.tracer.ids,
         {
           intervalMs: interval,
           rounds: this.options.rounds ?? null,
           horizon: horizonOf(first),
-          timeoutMs: session!.options.wait.maxMs,
+          timeoutMs: session.options.wait.maxMs,
           icmpEnd: first.destination.hop !== null && parseReason(first.destination.reason).kind === 'icmp',
         },
         (round) => this.onRound(round, control),
@@ -251,7 +250,6 @@ class Watch implements WatchHandle {
   private onRound(round: RoundResult, control: Session | null): void {
     this.counted++;
     if (round.destination.ttl !== null) this.endIcmp = round.destination.icmp === true;
-    if (control) this.controlIsUnlimited = control.options.protocol !== 'udp';
     for (const { ttl, result } of round.probes) {
       let stats = this.stats.get(ttl);
       if (!stats) this.stats.set(ttl, (stats = new HopStats(ttl)));
@@ -297,7 +295,8 @@ class Watch implements WatchHandle {
     // An end answering with ICMP errors is rate-limited like a router: the control's echoes (which nobody
     // rate-limits) measure the end of the path instead; a UDP control's port unreachables would not.
     const end = answering.at(-1);
-    const echoes = this.controlIsUnlimited ? this.controlCounts : { sent: 0, received: 0 };
+    const controlProtocol = this.sessions?.control?.options.protocol;
+    const echoes = controlProtocol !== undefined && controlProtocol !== 'udp' ? this.controlCounts : { sent: 0, received: 0 };
     const loss = this.endIcmp && end ? readLoss(answering, { ttl: end.ttl, ...echoes }) : readLoss(answering);
     const lossByTtl = new Map(loss.hops.map((h) => [h.ttl, h]));
     const traced = new Map((this.diagnosisReport?.hops ?? []).map((h) => [h.ttl, h]));
