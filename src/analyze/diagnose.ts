@@ -2,29 +2,16 @@
 // — the main trace to the port and a control trace (ICMP echo by default) to the same host — and says how sure it
 // is; where two explanations fit the evidence equally, it says 'unknown' or lowers its confidence, never guesses.
 import { doubtText } from '../engine/port-state.js';
-import type { TraceResult } from '../engine/types.js';
+import type { ReachCheck, ReachMethod, TraceResult } from '../engine/types.js';
 import { describeUnreachable, parseReason, unreachableClass } from '../packet/icmp-meaning.js';
-import { burstsAreOneTry, pathLoss, silenceAt, silenceBoundary, triesNeeded } from './evidence.js';
-import type { PathLoss } from './evidence.js';
-import { compactRanges, expiredFrom, finalAnswers, finalReplyTtls, finalSenderDistance, hopAt, hopLabel, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
-import type { HopAnswer } from './path-facts.js';
+import { controlReach } from './finding.js';
+import type { Candidate, Confidence, DiagnoseContext, Finding, Verdict } from './finding.js';
+import { compactRanges, expiredFrom, finalAnswers, finalReplyTtls, finalSenderDistance, hopLabel, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
 import { pathNotes } from './path-notes.js';
 import type { PathNotes } from './path-notes.js';
+import { silence } from './silence-verdict.js';
 
-export type Verdict =
-  | 'open'
-  | 'closed'
-  | 'reachable'
-  | 'filtered-at-destination'
-  | 'filtered-in-path'
-  | 'rejected-in-path'
-  | 'reset-in-path'
-  | 'terminated-in-path'
-  | 'no-route'
-  | 'unreachable'
-  | 'unknown';
-
-export type Confidence = 'high' | 'medium' | 'low';
+export type { Candidate, Confidence, DiagnoseContext, ReachedBefore, Verdict } from './finding.js';
 
 export interface ControlSummary {
   protocol: TraceResult['protocol'];
@@ -32,6 +19,18 @@ export interface ControlSummary {
   reached: boolean;
   hop: number | null;
   lastHop: number | null;
+}
+
+export interface ReachSummary {
+  /** In order; "tcp:443", "tcp-ack:9443", "udp:33434", "icmp". */
+  tried: { method: string; answer: string | null; from: string | null; skipped?: string }[];
+  /** The method that found the destination, or null. */
+  found: string | null;
+  /** Where that method placed the destination, and who answered. */
+  hop: number | null;
+  by: string | null;
+  /** Probes the check sent in all. */
+  probes: number;
 }
 
 export interface Diagnosis extends PathNotes {
@@ -44,10 +43,18 @@ export interface Diagnosis extends PathNotes {
    */
   upTo?: number;
   by: string | null;
+  /**
+   * Every device where traffic to the port may stop, in path order, when the evidence cannot split them (the last
+   * router that answered and the destination after it; silent routers; what lies past the last answer); one entry
+   * when it can. The confidence is about the stop being among them, not about which one.
+   */
+  candidates: Candidate[];
   confidence: Confidence;
   evidence: string[];
   explanation: string;
   control: ControlSummary | null;
+  /** The reach check, where one ran: each method tried and what it drew, and the one that found the destination. */
+  reach: ReachSummary | null;
   /**
    * The target address forwards the port to a host behind it (port forwarding, DNAT, an L4 load balancer): it
    * answered time-exceeded itself at `hop`; `serviceHop` is where the service answered (null when it did not), and
@@ -56,7 +63,6 @@ export interface Diagnosis extends PathNotes {
   forwarder: { hop: number; address: string; serviceHop: number | null; stops: 'behind' | null } | null;
 }
 
-type Finding = Pick<Diagnosis, 'verdict' | 'hop' | 'by' | 'confidence' | 'explanation'> & { evidence?: string[]; upTo?: number };
 
 const ANSWERS: Record<string, string> = {
   'syn-ack': 'answers with SYN-ACK',
@@ -91,14 +97,6 @@ function describeTrace(result: TraceResult, role: string): string {
   const last = lastAnswer(result);
   const silent = result.hops.filter((h) => last === null || h.ttl > last.ttl).length;
   return `${label}: ${routerText}; no final answer${last ? `, silence for ${silent} TTLs after TTL ${last.ttl}` : ''}`;
-}
-
-function controlReach(control: TraceResult | null): string {
-  if (!control) return '';
-  const label = protocolLabel(control);
-  if (control.destination.reached) return `; ${label} reaches the destination at hop ${control.destination.hop}`;
-  const last = lastAnswer(control);
-  return last ? `; ${label} gets no further than ${hopLabel(last.ttl, last.from)}` : `; ${label} gets no answer either`;
 }
 
 /** A TCP answer from the destination's address: genuine, or forged by a device on the path? */
@@ -240,126 +238,6 @@ function unreachableAnswer(main: TraceResult, control: TraceResult | null): Find
   };
 }
 
-/**
- * Nothing final came back. The verdict rests on where the silence starts, so it is only as sure as that silence:
- * when the first silent TTL was not tried often enough for the loss measured on this path, confidence drops a step.
- */
-function silence(main: TraceResult, control: TraceResult | null): Finding {
-  const finding = silenceFinding(main, control);
-  // The TTL whose silence shows the stop (past any that answer no trace at all: asking those tells nothing).
-  const boundary = silenceBoundary(main, control).evidenceTtl;
-  const hop = hopAt(main, boundary);
-  if (!hop) return finding;
-  const oneTry = burstsAreOneTry([main, control]);
-  const loss = pathLoss([main, control], oneTry);
-  const quiet = silenceAt(hop, loss, oneTry);
-  const tried = `TTL ${boundary} stayed silent for ${quiet.tries} independent ${quiet.tries === 1 ? 'try' : 'tries'}`;
-  if (quiet.settled) {
-    return { ...finding, evidence: [...(finding.evidence ?? []), `${tried}; at the loss measured on this path (${percent(loss)}) a hop that answers would have missed them all with under 1% chance`] };
-  }
-  return {
-    ...finding,
-    confidence: finding.confidence === 'high' ? 'medium' : 'low',
-    evidence: [...(finding.evidence ?? []), `${tried}, too few to rule out loss at the ${percent(loss)} measured on this path (${triesNeeded(loss.rate)} needed)`],
-  };
-}
-
-function percent(loss: PathLoss): string {
-  return `${loss.missed} of ${loss.probes} ${loss.unit} at answering hops unanswered`;
-}
-
-function silenceFinding(main: TraceResult, control: TraceResult | null): Finding {
-  const label = protocolLabel(main);
-  const last = lastAnswer(main);
-  const stops = last ? `${label} gets no answer past ${hopLabel(last.ttl, last.from)}` : `${label} gets no answer from any hop`;
-  const hop = last?.ttl ?? null;
-  const by = last?.from ?? null;
-  if (!control) {
-    return {
-      verdict: last ? 'filtered-in-path' : 'unknown',
-      hop,
-      by,
-      confidence: 'low',
-      explanation: `${stops}. Without a control trace it cannot tell a filter from a broken path or a silent destination.`,
-    };
-  }
-  if (control.destination.reached) return silenceWithReachableDestination(main, control, last, stops);
-  const controlLast = lastAnswer(control);
-  if (controlLast && (!last || controlLast.ttl > last.ttl)) {
-    return {
-      verdict: 'filtered-in-path',
-      hop,
-      by,
-      confidence: 'medium',
-      explanation: `${stops}, while ${protocolLabel(control)} gets as far as ${hopLabel(controlLast.ttl, controlLast.from)} (but not to the destination either).`,
-    };
-  }
-  const end = controlLast && (!last || controlLast.ttl >= last.ttl) ? controlLast : last;
-  return {
-    verdict: 'unreachable',
-    hop: end?.ttl ?? null,
-    by: end?.from ?? null,
-    // Both traces stopping at the same place is evidence; a control that got no answer at all is not.
-    confidence: end && controlLast ? 'medium' : 'low',
-    explanation: end
-      ? `Neither ${label} nor ${protocolLabel(control)} gets past ${hopLabel(end.ttl, end.from)}: the path itself is broken there.`
-      : `Neither ${label} nor ${protocolLabel(control)} gets any answer: the destination is unreachable from here.`,
-  };
-}
-
-function silentHops(first: number, last: number): string {
-  return first === last ? `hop ${first}` : `hops ${first}-${last}`;
-}
-
-function silenceWithReachableDestination(main: TraceResult, control: TraceResult, last: HopAnswer | null, stops: string): Finding {
-  const label = protocolLabel(main);
-  const destinationHop = control.destination.hop!;
-  const hop = last?.ttl ?? null;
-  const by = last?.from ?? null;
-  const reach = controlReach(control);
-  const mainStop = last?.ttl ?? 0;
-  const controlRouters = routerTtls(control);
-  const controlGotFurther = [...controlRouters.keys()].some((ttl) => ttl > mainStop && ttl < destinationHop);
-  const udpCaveat = main.protocol === 'udp' ? ' (or the port is open and the service ignores the probe: UDP cannot tell)' : '';
-  if (mainStop >= destinationHop - 1) {
-    return {
-      verdict: 'filtered-at-destination',
-      hop,
-      by: control.destination.by,
-      confidence: main.protocol === 'udp' ? 'low' : 'high',
-      explanation: `Every router up to the destination answers, but the destination does not answer ${label}${reach}: the port is filtered at the destination${udpCaveat}.`,
-    };
-  }
-  if (controlGotFurther) {
-    // Routers right after the last answer that answer no protocol hide which side drops it: name every candidate.
-    const { hiddenTo } = silenceBoundary(main, control);
-    const from = last ? hopLabel(last.ttl, last.from) : 'this host';
-    const where =
-      hiddenTo > mainStop
-        ? `dropped at ${from} or at ${silentHops(mainStop + 1, hiddenTo)}, which answer${mainStop + 1 === hiddenTo ? 's' : ''} no protocol: which of them drops it cannot be seen from here`
-        : `dropped between ${from} and hop ${mainStop + 1}`;
-    return {
-      verdict: 'filtered-in-path',
-      hop,
-      by,
-      confidence: 'high',
-      explanation: `${label} is ${where}${reach}.`,
-      ...(hiddenTo > mainStop ? { upTo: hiddenTo } : {}),
-    };
-  }
-  // The hops between the last answer and the destination are silent for every protocol: a router that never sends
-  // time-exceeded looks exactly like a filter there. Two stories fit; say so.
-  return {
-    verdict: 'unknown',
-    hop,
-    by,
-    confidence: 'low',
-    explanation:
-      `${stops}${reach}, but ${silentHops(mainStop + 1, destinationHop - 1)} answer${mainStop + 1 === destinationHop - 1 ? 's' : ''} no protocol: ` +
-      `a silent router there or the destination itself may be dropping ${label}.`,
-  };
-}
-
 /** The lowest TTL at which the target address itself sent our probe back as expired: it forwards it onward. */
 function forwarderOf(main: TraceResult): Diagnosis['forwarder'] {
   const target = main.target.address;
@@ -378,7 +256,37 @@ function forwarderText(main: TraceResult, forwarder: NonNullable<Diagnosis['forw
   return ` ${what}.`;
 }
 
-export function diagnose(main: TraceResult, control: TraceResult | null): Diagnosis {
+/** The reach check as the diagnosis reports it. */
+function reachSummary(reach: ReachCheck | null | undefined): ReachSummary | null {
+  if (!reach) return null;
+  const name = (m: ReachMethod) => (m.protocol === 'icmp' ? 'icmp' : `${m.protocol}${m.tcp ? `-${m.tcp}` : ''}:${m.port}`);
+  const placed = reach.trace?.destination.reached ? reach.trace.destination : null;
+  return {
+    tried: reach.attempts
+      .filter((a) => a.sent || a.skipped)
+      .map((a) => ({ method: name(a.method), answer: a.answer ? (a.answer.reply.name ?? a.answer.reply.kind) : null, from: a.answer?.from ?? null, ...(a.skipped ? { skipped: a.skipped } : {}) })),
+    found: reach.found ? name(reach.found) : null,
+    hop: placed?.hop ?? null,
+    by: placed?.by ?? null,
+    probes: reach.probes,
+  };
+}
+
+/** "looked for the destination with TCP/443 (no answer), TCP/80 (SYN-ACK from …)": the reach check, for the evidence. */
+function reachEvidence(reach: ReachCheck): string {
+  const tried = reach.attempts
+    .filter((a) => a.sent)
+    .map((a) => `${protocolLabel(a.method)} (${a.answer ? `${a.answer.reply.name ?? a.answer.reply.kind} from ${a.answer.from}` : 'no answer'})`);
+  return `looked for the destination with one probe per method past the path's end: ${tried.join(', ') || 'nothing could be sent'}`;
+}
+
+/** One device, where the finding pins the stop to one. */
+function soleCandidate(main: TraceResult, finding: Finding): Candidate[] {
+  if (finding.hop === null && finding.by === null) return [];
+  return [{ hop: finding.hop, by: finding.by, role: finding.by !== null && finding.by === main.target.address ? 'destination' : 'router' }];
+}
+
+export function diagnose(main: TraceResult, control: TraceResult | null, context: DiagnoseContext = {}): Diagnosis {
   const d = main.destination;
   const reason = parseReason(d.reason);
   let finding: Finding;
@@ -396,8 +304,14 @@ export function diagnose(main: TraceResult, control: TraceResult | null): Diagno
   else if (d.hop !== null && d.by !== null && reason.kind === 'icmp') {
     // A port unreachable from the destination is a plain 'closed' (UDP).
     finding = d.by === main.target.address && d.state === 'closed' ? destinationAnswer(main, control) : unreachableAnswer(main, control);
-  } else finding = silence(main, control);
-  const evidence = [describeTrace(main, 'trace'), ...(control ? [describeTrace(control, 'control')] : []), ...(finding.evidence ?? [])];
+  } else finding = silence(main, control, context);
+  const reach = context.reach ?? null;
+  const evidence = [
+    describeTrace(main, 'trace'),
+    ...(control ? [describeTrace(control, 'control')] : []),
+    ...(reach ? [reachEvidence(reach), ...(reach.trace ? [describeTrace(reach.trace, `reach (from TTL ${reach.fromTtl})`)] : [])] : []),
+    ...(finding.evidence ?? []),
+  ];
   const notes = pathNotes(main);
   const forwarder = forwarderOf(main);
   if (forwarder) finding.explanation += forwarderText(main, forwarder);
@@ -406,10 +320,12 @@ export function diagnose(main: TraceResult, control: TraceResult | null): Diagno
     hop: finding.hop,
     ...(finding.upTo !== undefined ? { upTo: finding.upTo } : {}),
     by: finding.by,
+    candidates: finding.candidates ?? soleCandidate(main, finding),
     confidence: finding.confidence,
     evidence: [...evidence, ...notes.evidence],
     explanation: finding.explanation,
     control: controlSummary(control),
+    reach: reachSummary(reach),
     forwarder,
     middleboxes: notes.middleboxes,
     nat: notes.nat,

@@ -77,8 +77,10 @@ export function finalSenderDistance(result: TraceResult): number | null {
 
 
 /** "TCP/443", "UDP/53", "ICMP echo". */
-export function protocolLabel(result: Pick<TraceResult, 'protocol' | 'port'>): string {
-  return result.protocol === 'icmp' || result.port === null ? 'ICMP echo' : `${result.protocol.toUpperCase()}/${result.port}`;
+/** "TCP/443", "UDP/53", "ICMP echo"; "TCP ACK/443" for the reach check's ACK probes. */
+export function protocolLabel(result: Pick<TraceResult, 'protocol' | 'port'> & { tcp?: 'ack' }): string {
+  if (result.protocol === 'icmp' || result.port === null) return 'ICMP echo';
+  return `${result.protocol.toUpperCase()}${result.tcp === 'ack' ? ' ACK' : ''}/${result.port}`;
 }
 
 export function hopLabel(ttl: number, address: string | null | undefined): string {

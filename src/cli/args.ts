@@ -30,8 +30,8 @@ export interface CliOptions {
   lossTest: boolean;
   /** raw | unprivileged | auto (default): which transport. */
   mode: 'raw' | 'unprivileged' | 'auto';
-  /** The concurrent control trace (null: none). */
-  control: ProbeSpec | null;
+  /** The concurrent control trace, then the reach check's first methods (null: none). */
+  control: ProbeSpec[] | null;
   /** --compare: several traces side by side instead of one (null: not asked). */
   compare: ProbeSpec[] | null;
   /** `portpath watch`: rounds at an interval instead of one trace (null: a trace). */
@@ -71,7 +71,7 @@ interface Flags {
   asn?: boolean; report?: boolean; stream?: boolean;
   port?: string; source?: string; interface?: string; dns?: string; asnDb?: string; geoip?: string; reportFile?: string; format?: ReportFormat;
   queries: number; firstTtl: number; maxTtl: number; sport?: number; interval: number; count?: number;
-  wait: CliOptions['wait']; mode: CliOptions['mode']; control?: ProbeSpec | null; compare?: ProbeSpec[];
+  wait: CliOptions['wait']; mode: CliOptions['mode']; control?: ProbeSpec[] | null; compare?: ProbeSpec[];
 }
 
 function usage(message: string): PortpathError {
@@ -88,9 +88,13 @@ function integer(key: Parameters<typeof parseChecked>[0]) {
 
 export const parsePort = integer('port');
 
-/** --control METHOD or none; absent (undefined), ICMP echo is the control for port traces. */
-function parseControl(text: string): ProbeSpec | null {
-  return text.trim().toLowerCase() === 'none' ? null : parseMethod(text, '--control');
+/**
+ * --control METHOD[,METHOD...] or none: the first is traced beside the trace; the others are what the reach check
+ * tries first where neither reaches the destination. Absent (undefined), ICMP echo is the control for port traces.
+ */
+function parseControl(text: string): ProbeSpec[] | null {
+  if (text.trim().toLowerCase() === 'none') return null;
+  return text.split(',').map((method) => parseMethod(method, '--control'));
 }
 
 function parseCompare(text: string): ProbeSpec[] {
@@ -171,7 +175,11 @@ export function buildProgram(watch = false): Command {
     .option('-v, --verbose', "print the evidence behind the diagnosis")
     .option('--loss-test', 'on hops that missed answers, tell a router\'s ICMP rate limit from loss (about 3.5 s more)')
     .addOption(new Option('--mode <mode>', 'raw sockets, unprivileged sockets, or auto: raw when permitted').choices(['raw', 'unprivileged', 'auto']).default('auto'))
-    .option('--control <method>', 'control trace run alongside, to tell a blocked port from a broken path: tcp:PORT, udp:PORT, icmp or none (default icmp)', parseControl)
+    .option(
+      '--control <methods>',
+      'control trace run alongside, to tell a blocked port from a broken path: tcp:PORT, udp:PORT, icmp or none (default icmp); more, comma-separated, are tried first when neither reaches the destination',
+      parseControl,
+    )
     .option('--compare <methods>', 'trace several methods side by side, e.g. tcp:443,udp:53,icmp (the port argument is then not used)', parseCompare)
     .option('-z, --asn', "show who owns each hop: AS number and name, from Team Cymru's DNS service (or --asn-db)")
     .option('--dns <server>', 'resolver for the AS lookups (default: the system resolver)')
@@ -234,7 +242,7 @@ export function parseArgs(argv: string[], watch = false): CliOptions {
     lossTest: Boolean(o.lossTest),
     mode: o.mode,
     // ICMP echo is the control for port traces; an ICMP trace is its own control unless another is asked for.
-    control: o.control !== undefined ? o.control : protocol === 'icmp' ? null : { protocol: 'icmp', port: null },
+    control: o.control !== undefined ? o.control : protocol === 'icmp' ? null : [{ protocol: 'icmp', port: null }],
     compare: o.compare ?? null,
     watch: watch ? parseWatch(o) : null,
     owners: parseOwners(o),

@@ -31,7 +31,7 @@ function openRawSockets(cli: CliOptions): RawSocketPool | null {
   if (cli.mode === 'unprivileged') return null;
   const literal = addressFamily(cli.host);
   const families: Family[] = cli.family ? [cli.family] : literal ? [literal] : [4, 6];
-  const protocols = cli.compare ? cli.compare.map((c) => c.protocol) : [cli.protocol, ...(cli.control ? [cli.control.protocol] : [])];
+  const protocols = cli.compare ? cli.compare.map((c) => c.protocol) : [cli.protocol, ...(cli.control ? cli.control.map((c) => c.protocol) : [])];
   const pool = openPool({ families, protocols, ...(cli.interface ? { interface: cli.interface } : {}) });
   if (!pool && cli.mode === 'raw') throw noRawPrivilege();
   return pool;

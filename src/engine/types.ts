@@ -178,3 +178,40 @@ export interface TraceResult {
   /** Why the trace ended: a final answer, too many silent hops in a row, the TTL limit, or Ctrl-C. */
   stoppedBy: 'final-reply' | 'gap-limit' | 'max-ttl' | 'interrupted';
 }
+
+/** A way to look for the destination when the control did not reach it: a TCP SYN (or ACK) to a port, UDP to a port, ICMP echo. */
+export interface ReachMethod {
+  protocol: Protocol;
+  port: number | null;
+  /** TCP only: an ACK instead of a SYN (a host without a stateful filter answers it with an RST, whatever the port). */
+  tcp?: 'ack';
+}
+
+/** One method of the reach check and what its one probe, sent past the path's end, drew. */
+export interface ReachAttempt {
+  method: ReachMethod;
+  /** Whether its probe went out: methods after the first that reached are not tried. */
+  sent: boolean;
+  /** The answer (from the destination, or a router's ICMP error), or null: none came. */
+  answer: (ProbeResult & { from: string; reply: ReplyInfo }) | null;
+  /** Why the method could not be tried (a TCP ACK needs raw sockets). */
+  skipped?: string;
+}
+
+/**
+ * The reach check: where neither the trace nor its control got an answer from the destination, other methods look
+ * for it (nmap's host discovery), one probe each, spaced, stopping at the first the destination answers; that method
+ * is then traced from `fromTtl` to place the destination on the path.
+ */
+export interface ReachCheck {
+  /** The first TTL the placing trace probed: the one after the trace's last answer. */
+  fromTtl: number;
+  attempts: ReachAttempt[];
+  /** The method the destination answered, or null when it answered none. */
+  found: ReachMethod | null;
+  /** That method traced from fromTtl, one probe per hop; null when none was found. */
+  trace: TraceResult | null;
+  /** Probes the check sent in all (its attempts and the placing trace's). */
+  probes: number;
+  durationMs: number;
+}

@@ -6,6 +6,7 @@ import { decodeTcp, encodeTcp } from '../packet/tcp.js';
 import { decodeIcmpError, replyFromIcmpError, IPPROTO_TCP } from './icmp-error.js';
 import { probeIdFrom } from './method.js';
 import type { Flow, InboundPacket, OutgoingPacket, ProbeMethod, ProbeReply } from './method.js';
+import type { TcpFields } from '../packet/tcp.js';
 
 /** A plausible SYN: middleboxes drop odd ones. The MSS option is also what lets MSS clamping show in quotes. */
 const WINDOW = 64240;
@@ -25,41 +26,43 @@ export function createTcpSynMethod(): ProbeMethod {
     protocol: 'tcp',
     ipProtocol: IPPROTO_TCP,
     build(flow: Flow, ttl: number, probeId: number): OutgoingPacket {
-      const segment = encodeTcp(
-        {
-          sourcePort: flow.sourcePort,
-          destinationPort: flow.destinationPort,
-          seq: sequenceFor(flow, probeId),
-          flags: { syn: true },
-          window: WINDOW,
-          mss: flow.family === 4 ? MSS.v4 : MSS.v6,
-        },
-        new Uint8Array(0),
-        flow.source,
-        flow.destination,
-      );
-      const bytes =
-        flow.family === 4
-          ? encodeIpv4({ source: flow.source, destination: flow.destination, protocol: IPPROTO_TCP, ttl, id: probeId, dontFragment: true }, segment)
-          : segment;
-      return { family: flow.family, destination: flow.destination, ttl, ipProtocol: IPPROTO_TCP, bytes };
+      return buildTcpProbe(flow, ttl, probeId, { flags: { syn: true }, mss: flow.family === 4 ? MSS.v4 : MSS.v6 });
     },
     match(packet: InboundPacket, flow: Flow): ProbeReply | null {
-      if (packet.ipProtocol === IPPROTO_TCP) return matchSegment(packet, flow);
-      const error = decodeIcmpError(packet);
-      if (!error || error.quoted.protocol !== IPPROTO_TCP || error.quoted.destination !== flow.destination) return null;
-      // Only the first 8 bytes (ports, sequence) are needed; reading just those also copes with routers that quote
-      // 8 bytes and zero-pad to 128 for an RFC 4884 extension (the padding would read as a bad header), and with
-      // quotes whose data offset is damaged.
-      const inner = decodeTcp(error.quoted.l4.subarray(0, 8));
-      if (!inner.ok) return null;
-      const { sourcePort, destinationPort, seq } = inner.value.header;
-      if (sourcePort !== flow.sourcePort || destinationPort !== flow.destinationPort) return null;
-      const probeId = probeIdFromSequence(flow, seq);
-      if (probeId === null) return null;
-      return replyFromIcmpError(packet, error, probeId);
+      return packet.ipProtocol === IPPROTO_TCP ? matchSegment(packet, flow) : matchTcpIcmpError(packet, flow);
     },
   };
+}
+
+/** A TCP probe of this flow carrying the probe id in its sequence number (ICMP errors quote it). */
+export function buildTcpProbe(flow: Flow, ttl: number, probeId: number, fields: Pick<TcpFields, 'flags' | 'ack' | 'mss'>): OutgoingPacket {
+  const segment = encodeTcp(
+    { sourcePort: flow.sourcePort, destinationPort: flow.destinationPort, seq: sequenceFor(flow, probeId), window: WINDOW, ...fields },
+    new Uint8Array(0),
+    flow.source,
+    flow.destination,
+  );
+  const bytes =
+    flow.family === 4
+      ? encodeIpv4({ source: flow.source, destination: flow.destination, protocol: IPPROTO_TCP, ttl, id: probeId, dontFragment: true }, segment)
+      : segment;
+  return { family: flow.family, destination: flow.destination, ttl, ipProtocol: IPPROTO_TCP, bytes };
+}
+
+/** An ICMP error quoting one of this flow's TCP probes (any flags: the id is in the quoted sequence number). */
+export function matchTcpIcmpError(packet: InboundPacket, flow: Flow): ProbeReply | null {
+  const error = decodeIcmpError(packet);
+  if (!error || error.quoted.protocol !== IPPROTO_TCP || error.quoted.destination !== flow.destination) return null;
+  // Only the first 8 bytes (ports, sequence) are needed; reading just those also copes with routers that quote
+  // 8 bytes and zero-pad to 128 for an RFC 4884 extension (the padding would read as a bad header), and with
+  // quotes whose data offset is damaged.
+  const inner = decodeTcp(error.quoted.l4.subarray(0, 8));
+  if (!inner.ok) return null;
+  const { sourcePort, destinationPort, seq } = inner.value.header;
+  if (sourcePort !== flow.sourcePort || destinationPort !== flow.destinationPort) return null;
+  const probeId = probeIdFromSequence(flow, seq);
+  if (probeId === null) return null;
+  return replyFromIcmpError(packet, error, probeId);
 }
 
 /** A SYN-ACK or RST answering one of our SYNs: ports reversed, ACK = our sequence + 1. */

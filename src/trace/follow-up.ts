@@ -13,7 +13,7 @@ import { refreshDestination, settleDoubt } from '../engine/port-state.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
 import type { ReprobeAnswer, ReprobeRequest, Subscribe } from '../engine/reprober.js';
 import { probeResult } from '../engine/probe-result.js';
-import type { HopResult, ProbeResult, TraceResult } from '../engine/types.js';
+import type { HopResult, ProbeResult, TraceResult, WaitOptions } from '../engine/types.js';
 import type { Session } from './session.js';
 
 /** Confirmation rounds at most (each TTL is asked again only while its silence is not established). */
@@ -28,10 +28,9 @@ interface Channel extends FollowUpTrace {
   subscribe: Subscribe;
 }
 
-/** How long to wait for a follow-up answer: 3x the slowest answer of the trace, within the trace's own bounds. */
-function replyTimeout(traces: Channel[]): number {
-  const rtts = traces.flatMap((t) => t.result.hops.flatMap((h) => h.probes.flatMap((p) => (p.rtt === null ? [] : [p.rtt]))));
-  const wait = traces[0]!.session.options.wait;
+/** How long to wait for a follow-up answer: 3x the slowest answer of the traces, within their own bounds. */
+export function replyTimeout(results: readonly TraceResult[], wait: WaitOptions): number {
+  const rtts = results.flatMap((r) => r.hops.flatMap((h) => h.probes.flatMap((p) => (p.rtt === null ? [] : [p.rtt]))));
   const largest = rtts.length > 0 ? Math.max(...rtts) : wait.maxMs / wait.near;
   return Math.min(wait.maxMs, Math.max(wait.trailingMs / 2, wait.near * largest));
 }
@@ -180,7 +179,7 @@ export interface FollowUpOptions {
 export async function followUp(main: FollowUpTrace, control: FollowUpTrace | null, clock: Clock, signal?: AbortSignal, options: FollowUpOptions = {}): Promise<void> {
   if (main.result.interrupted || signal?.aborted) return;
   const channels: Channel[] = [main, ...(control ? [control] : [])].map((t) => ({ ...t, subscribe: fanOut(t.session.network) }));
-  const timeoutMs = replyTimeout(channels);
+  const timeoutMs = replyTimeout(channels.map((c) => c.result), main.session.options.wait);
   // Only where a hop answered some probes and missed others: a hop silent throughout is a silent router, not a slow one.
   const partial = (h: HopResult) => h.probes.some((p) => p.from === null) && h.probes.some((p) => p.from !== null);
   if (channels.some((c) => c.result.hops.some(partial))) await lateAnswers(channels, clock, timeoutMs, signal);

@@ -9,6 +9,7 @@ import { resolveHost } from './resolve.js';
 import { detailedHop, sessionRequest } from './run.js';
 import type { RunOptions, TraceEvent, TraceRole } from './run-types.js';
 import { openSession } from './session.js';
+import type { OpenReach } from './reach-check.js';
 import type { ProbeSpec, Session, SessionRequest } from './session.js';
 
 export const DEFAULT_PROBES_PER_HOP = 3;
@@ -66,6 +67,17 @@ export interface OpenRun {
   control: Session | null;
   /** options.owners as lookups; null when not asked for. */
   owners: OwnerLookups | null;
+  /** Opens the reach check's sessions on the same target (each on a source port of its own). */
+  openReach: OpenReach;
+}
+
+/** The control a run traces (the first of options.control; false: none) and the others, which the reach check tries first. */
+export function controlsOf(options: Pick<RunOptions, 'control'>): { traced: ProbeSpec | false; extra: ProbeSpec[] } {
+  const given = options.control;
+  if (given === false) return { traced: false, extra: [] };
+  if (given === undefined) return { traced: DEFAULT_CONTROL, extra: [] };
+  const list = Array.isArray(given) ? given : [given];
+  return list.length === 0 ? { traced: false, extra: [] } : { traced: list[0]!, extra: list.slice(1) };
 }
 
 /** What a run opens: a session per method, `probesPerHop` each, and a control (false: none). */
@@ -77,15 +89,26 @@ export async function withRun<T>(target: string, options: RunOptions, plan: RunP
   const owners = options.owners === undefined ? null : options.owners instanceof OwnerLookups ? options.owners : new OwnerLookups(options.owners);
   const sessions: Session[] = [];
   let control: Session | null = null;
+  // Open until the reach check closes them (or the run ends first).
+  const reachSessions = new Set<Session>();
+  const openReach: OpenReach = (method, firstTtl) => {
+    // A source port of its own (a named one is the trace's) and no pool: the run has taken what it needed from it.
+    const { pool: _pool, ...rest } = base;
+    const request = { ...sessionRequest({ ...rest, firstTtl, sourcePort: null }, method, 1), ...(method.tcp ? { tcpProbe: method.tcp } : {}) };
+    const session = openSession(request);
+    reachSessions.add(session);
+    return { ...session, close: () => reachSessions.delete(session) && session.close() };
+  };
   try {
     for (const spec of plan.methods) sessions.push(openSession(sessionRequest(base, spec, plan.probesPerHop)));
     control = openControl(plan.control, base);
     // The run took the pre-opened sockets it needs; the rest would only queue copies of every packet.
     options.pool?.closeAll();
-    return await body({ sessions, control, owners });
+    return await body({ sessions, control, owners, openReach });
   } finally {
     for (const session of sessions) session.close();
     control?.close();
+    for (const session of reachSessions) session.close();
     // Lookups the run started itself end with it (a caller's OwnerLookups is the caller's to cancel).
     if (owners && owners !== options.owners) owners.cancel();
   }

@@ -1,7 +1,7 @@
 // What a run is told, what it reports and what it says while it runs: the types every run (a trace, --compare, a
 // watch's diagnoses) and the library's callers share.
 import type { Diagnosis } from '../analyze/diagnose.js';
-import type { HopResult, TraceResult, WaitOptions } from '../engine/types.js';
+import type { HopResult, ReachCheck, TraceResult, WaitOptions } from '../engine/types.js';
 import type { Family, ProbeReply, Protocol } from '../probe/method.js';
 import type { RawSocketPool } from '../transport/privileges.js';
 import type { PacketLog } from '../transport/packet-log.js';
@@ -28,8 +28,12 @@ export interface RunOptions {
   source?: string | null;
   interface?: string | null;
   sourcePort?: number | null;
-  /** The control trace run alongside (default ICMP echo); false for none. */
-  control?: ProbeSpec | false;
+  /**
+   * The control trace run alongside (default ICMP echo); false for none. A list: the first is traced, and where
+   * neither the trace nor it reaches the destination, the reach check tries the others first (then ICMP echo, TCP
+   * SYNs to 443, 80 and 22, a TCP ACK to the port, UDP to a closed port).
+   */
+  control?: ProbeSpec | readonly ProbeSpec[] | false;
   /** Follow-up probes where the evidence is thin (re-probes where a verdict hinges on a silence); default true. */
   followUp?: boolean;
   /**
@@ -55,6 +59,8 @@ export interface RunOptions {
 /** A finished run: the main trace's result, its control's, and the diagnosis of both. */
 export interface TraceReport extends TraceResult {
   control?: TraceResult;
+  /** Only where neither the trace nor its control heard from the destination: the other methods that looked for it. */
+  reach?: ReachCheck;
   diagnosis: Diagnosis;
   /** Only when asked for (options.owners): what is known about each address that answered, and lookup notes. */
   owners?: Record<string, OwnerInfo>;

@@ -6,6 +6,7 @@ import { systemClock } from '../engine/clock.js';
 import { Tracer } from '../engine/tracer.js';
 import type { TraceOptions, WaitOptions } from '../engine/types.js';
 import { createProbeMethod } from '../probe/index.js';
+import type { TcpProbe } from '../probe/index.js';
 import type { Network } from '../engine/network.js';
 import type { ProbeIds } from '../engine/probe-ids.js';
 import { fanOut } from '../engine/reprober.js';
@@ -44,6 +45,8 @@ export interface SessionRequest {
   mode: TransportMode;
   /** Raw sockets opened before privileges were dropped. */
   pool?: RawSocketPool;
+  /** TCP probes are SYNs unless asked for ACKs (the reach check's), which need raw sockets. */
+  tcpProbe?: TcpProbe;
 }
 
 export type TransportMode = 'raw' | 'unprivileged' | 'auto';
@@ -62,12 +65,14 @@ function openTransport(
     ...(request.interface ? { interface: request.interface } : {}),
     ...(request.packetLog ? { trace: request.packetLog } : {}),
   };
+  if (request.tcpProbe === 'ack' && request.mode === 'unprivileged') throw new PortpathError('ERR_NO_PRIVILEGE', 'TCP ACK probes need raw sockets.');
   if (request.mode !== 'unprivileged') {
     try {
       const ipProtocol = request.family === 6 && request.protocol === 'icmp' ? 58 : method.ipProtocol;
       return { transport: RawTransport.open({ ...common, ipProtocol, ...(request.pool ? { pool: request.pool } : {}) }), mode: 'raw' };
     } catch (error) {
-      if (request.mode === 'raw' || !(error instanceof PortpathError) || error.code !== 'ERR_NO_PRIVILEGE') throw error;
+      const rawOnly = request.mode === 'raw' || request.tcpProbe === 'ack';
+      if (rawOnly || !(error instanceof PortpathError) || error.code !== 'ERR_NO_PRIVILEGE') throw error;
     }
   }
   const transport = UnprivilegedTransport.open({
@@ -111,7 +116,7 @@ export function openSession(request: SessionRequest): Session {
   const reserved: ReservedPort | null = protocol === 'icmp' ? null : reservePort(family, protocol, source, request.sourcePort ?? 0);
   let distance: ReservedPort | null = null;
   try {
-    const method = createProbeMethod(protocol);
+    const method = createProbeMethod(protocol, request.tcpProbe);
     const icmpId = randomInt(1, 0xffff);
     const { transport, mode } = openTransport(request, source, method, icmpId, reserved);
     const nonce = randomInt(1, 0xffff);

@@ -3,20 +3,50 @@
 // library API both run traces through here, and a watch runs its diagnoses through traceOn on its own sessions;
 // nothing here prints, exits or handles signals.
 import { diagnose } from '../analyze/diagnose.js';
+import type { ReachedBefore } from '../analyze/diagnose.js';
+import { reachFrom } from '../analyze/reach.js';
+import { systemClock } from '../engine/clock.js';
+import type { ReachCheck, TraceResult } from '../engine/types.js';
+import { replyTimeout } from './follow-up.js';
+import { reachCheck, reachMethods } from './reach-check.js';
+import type { OpenReach } from './reach-check.js';
 import { followUpTimed, startRun } from './run.js';
 import { checkRun } from './run-checks.js';
-import { DEFAULT_CONTROL, DEFAULT_PROBES_PER_HOP, guarded, methodOf, relay, withRun } from './run-skeleton.js';
+import { controlsOf, DEFAULT_PROBES_PER_HOP, guarded, methodOf, relay, withRun } from './run-skeleton.js';
 import type { RunOptions, TraceEvent, TraceReport } from './run-types.js';
 import type { OwnerLookups } from './owners.js';
-import type { Session } from './session.js';
+import type { ProbeSpec, Session } from './session.js';
 
 export type { RunOptions, TraceEvent, TraceReport, TraceRole } from './run-types.js';
 
 /** Runs one trace (and its control) to `target` (a name or an address) and diagnoses it. */
 export async function runTrace(target: string, options: RunOptions = {}, onEvent?: (event: TraceEvent) => void): Promise<TraceReport> {
   checkRun(options);
-  const plan = { methods: [methodOf(options)], probesPerHop: options.probesPerHop ?? DEFAULT_PROBES_PER_HOP, control: options.control ?? DEFAULT_CONTROL };
-  return withRun(target, options, plan, ({ sessions: [session], control, owners }) => traceOn(session!, control, options, owners, guarded(onEvent)));
+  const controls = controlsOf(options);
+  const plan = { methods: [methodOf(options)], probesPerHop: options.probesPerHop ?? DEFAULT_PROBES_PER_HOP, control: controls.traced };
+  return withRun(target, options, plan, ({ sessions: [session], control, owners, openReach }) =>
+    traceOn(session!, control, options, owners, guarded(onEvent), { open: openReach, extra: controls.extra }),
+  );
+}
+
+/** What a run's reach check needs: how to open its sessions, the user's extra controls, what an earlier run saw. */
+export interface ReachContext {
+  open: OpenReach;
+  extra: readonly ProbeSpec[];
+  /** Where an earlier run of the same watch reached the destination: the evidence that the path normally works. */
+  reachedBefore?: ReachedBefore | null;
+}
+
+/** Looks for the destination with other methods where neither the trace nor its control heard from it (trace/reach-check). */
+async function reachOf(session: Session, control: Session, result: TraceResult, controlResult: TraceResult, reach: ReachContext, signal?: AbortSignal): Promise<ReachCheck | null> {
+  const fromTtl = reachFrom(result, controlResult);
+  if (fromTtl === null || fromTtl > session.options.maxTtl) return null;
+  const methods = reachMethods(session.meta, control.meta, reach.extra, session.meta.mode === 'raw');
+  const timeoutMs = replyTimeout([result, controlResult], session.options.wait);
+  const check = await reachCheck(reach.open, { methods, fromTtl, maxTtl: session.options.maxTtl, timeoutMs }, systemClock, signal);
+  // Its seconds count in the trace's duration, as the follow-ups' do.
+  result.durationMs = Math.round(result.durationMs + check.durationMs);
+  return check;
 }
 
 /**
@@ -29,6 +59,7 @@ export async function traceOn(
   options: Pick<RunOptions, 'followUp' | 'lossTest' | 'signal'>,
   owners: OwnerLookups | null,
   onEvent: (event: TraceEvent) => void,
+  reach: ReachContext | null = null,
 ): Promise<TraceReport> {
   const emit = (event: TraceEvent) => {
     if (owners && event.type === 'reply') void owners.lookup(event.reply.from);
@@ -45,7 +76,11 @@ export async function traceOn(
     emit({ type: 'follow-up', trace: 'main' });
     await followUpTimed({ session, result }, control && controlResult ? { session: control, result: controlResult } : null, options.signal, { lossTest: options.lossTest === true });
   }
-  const report: TraceReport = { ...result, ...(controlResult ? { control: controlResult } : {}), diagnosis: diagnose(result, controlResult) };
+  // Where neither heard from the destination, the reach check looks for it with other methods (not when the caller
+  // turned the follow-ups off: they asked for the trace and nothing more).
+  const check = options.followUp !== false && reach && control && controlResult ? await reachOf(session, control, result, controlResult, reach, options.signal) : null;
+  const diagnosis = diagnose(result, controlResult, { reach: check, reachedBefore: reach?.reachedBefore ?? null });
+  const report: TraceReport = { ...result, ...(controlResult ? { control: controlResult } : {}), ...(check ? { reach: check } : {}), diagnosis };
   if (owners) {
     // Bounded: at most one lookup timeout past the end of the trace (see OwnerLookups.settle).
     await owners.settle();

@@ -2,7 +2,8 @@
 // probe per TTL until stopped or counted out, statistics per hop, loss read as forwarded or a router's own ICMP,
 // changes over time (path, distance, port state, loss episodes), an ICMP echo to the destination every few rounds as
 // the control, and a fresh diagnosis when something changed. Nothing here prints, exits or handles signals.
-import type { Diagnosis } from '../analyze/diagnose.js';
+import type { Diagnosis, ReachedBefore } from '../analyze/diagnose.js';
+import { protocolLabel } from '../analyze/path-facts.js';
 import { HopStats } from '../analyze/hop-stats.js';
 import type { HopStatsSnapshot } from '../analyze/hop-stats.js';
 import { ChangeDetector } from '../analyze/watch-events.js';
@@ -17,9 +18,10 @@ import { parseReason } from '../packet/icmp-meaning.js';
 import { eventStream } from './event-stream.js';
 import type { TraceMeta } from './meta.js';
 import { checkRun } from './run-checks.js';
-import { DEFAULT_CONTROL, DEFAULT_PROBES_PER_HOP, guarded, methodOf, withRun } from './run-skeleton.js';
+import { controlsOf, DEFAULT_PROBES_PER_HOP, guarded, methodOf, withRun } from './run-skeleton.js';
 import type { Session } from './session.js';
 import { traceOn } from './trace.js';
+import type { ReachContext } from './trace.js';
 import type { RunOptions, TraceReport } from './trace.js';
 import { WatchRounds } from './watch-rounds.js';
 import type { OwnerInfo, OwnerLookups } from './owners.js';
@@ -101,6 +103,19 @@ export interface WatchHandle {
   stop(): void;
 }
 
+/**
+ * Where a diagnosis heard from the destination (its trace, its control or its reach check), for the next one: the
+ * path worked then, which is the evidence that lets a later silence at the same place be called a broken path.
+ */
+function reachedIn(report: TraceReport | null): ReachedBefore | null {
+  if (!report) return null;
+  const found = report.reach?.trace?.destination.reached ? report.reach : null;
+  for (const trace of [report, report.control ?? null]) {
+    if (trace?.destination.reached && trace.destination.hop !== null) return { hop: trace.destination.hop, method: protocolLabel(trace), at: report.startedAt };
+  }
+  return found ? { hop: found.trace!.destination.hop!, method: protocolLabel(found.found!), at: report.startedAt } : null;
+}
+
 class Watch implements WatchHandle {
   readonly done: Promise<WatchReport>;
   private readonly stats = new Map<number, HopStats>();
@@ -122,6 +137,8 @@ class Watch implements WatchHandle {
   private readonly stopSignal = new AbortController();
   /** The watch's sessions: the rounds' and the control echoes', and every diagnosis runs on them too. */
   private sessions: { main: Session; control: Session | null } | null = null;
+  /** How every diagnosis of the watch looks for a destination neither trace heard from. */
+  private reach: Omit<ReachContext, 'reachedBefore'> | null = null;
   /** Who owns each responder (options.owners): one set of lookups for the rounds and every diagnosis. */
   private owners: OwnerLookups | null = null;
 
@@ -177,10 +194,12 @@ class Watch implements WatchHandle {
   private run(): Promise<WatchReport> {
     // The watch's own sessions, on one flow (one source port, one ICMP id): the rounds, the control echoes and every
     // diagnosis run on them, so Paris-flow balancers put all of them on one path and --sport is reserved once.
-    const plan = { methods: [methodOf(this.options)], probesPerHop: 1, control: this.options.control ?? DEFAULT_CONTROL };
-    return withRun(this.target, this.options, plan, async ({ sessions, control, owners }) => {
+    const controls = controlsOf(this.options);
+    const plan = { methods: [methodOf(this.options)], probesPerHop: 1, control: controls.traced };
+    return withRun(this.target, this.options, plan, async ({ sessions, control, owners, openReach }) => {
       const session = sessions[0]!;
       this.sessions = { main: session, control };
+      this.reach = { open: openReach, extra: controls.extra };
       this.owners = owners;
       this.meta = session.meta;
       this.started = performance.now();
@@ -221,7 +240,8 @@ class Watch implements WatchHandle {
     const controlTrace = control?.anotherTrace(control.meta.probesPerHop) ?? null;
     let report: TraceReport;
     try {
-      report = await traceOn(trace, controlTrace, { ...this.options, signal: this.stopSignal.signal }, this.owners, () => {});
+      const reach = this.reach ? { ...this.reach, reachedBefore: reachedIn(this.diagnosisReport) } : null;
+      report = await traceOn(trace, controlTrace, { ...this.options, signal: this.stopSignal.signal }, this.owners, () => {}, reach);
     } finally {
       trace.close();
       controlTrace?.close();

@@ -1,8 +1,10 @@
 // diagnose(): for every verdict a clear case, and an ambiguous one where it must lower its confidence or say 'unknown'.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { ReachAttempt, ReachCheck, ReachMethod, TraceResult } from '../../src/engine/types.js';
 import { diagnose } from '../../src/analyze/diagnose.js';
 import type { Diagnosis } from '../../src/analyze/diagnose.js';
+import type { Reply } from './fixtures.js';
 import {
   answers,
   controlReaching,
@@ -31,6 +33,17 @@ type Expected = Pick<Diagnosis, 'verdict' | 'hop' | 'by' | 'confidence'>;
 function expectDiagnosis(d: Diagnosis, expected: Expected, ...words: string[]): void {
   assert.deepEqual({ verdict: d.verdict, hop: d.hop, by: d.by, confidence: d.confidence }, expected, d.explanation);
   for (const word of words) assert.ok(d.explanation.includes(word), `explanation lacks "${word}": ${d.explanation}`);
+}
+
+/** A reach attempt that was sent, and what it drew (nothing when no reply is given). */
+function attempt(method: ReachMethod, reply?: Reply): ReachAttempt {
+  const answer = reply ? { from: reply.from, rtt: 1, reply: { kind: reply.kind, ttl: reply.ttl, ...(reply.icmpType !== undefined ? { icmpType: reply.icmpType, icmpCode: reply.icmpCode! } : {}), ...(reply.kind === 'unreachable' && reply.icmpCode === 1 ? { name: 'host unreachable' } : {}) } } : null;
+  return { method, sent: true, answer };
+}
+
+function reachCheck(trace: TraceResult | null, attempts: ReachAttempt[]): ReachCheck {
+  const found = trace ? (attempts.find((a) => a.answer?.from === SERVER)?.method ?? null) : null;
+  return { fromTtl: trace?.hops[0]?.ttl ?? 3, attempts, found, trace, probes: attempts.length, durationMs: 10 };
 }
 
 const R2 = routerAt(2);
@@ -113,7 +126,16 @@ describe('filtered-at-destination', () => {
   test('every router answers, the destination is silent for TCP but answers the control', () => {
     const d = diagnose(tcpTrace(routers(1, 4), silent(5, 7)), controlReaching());
     // hop is the last answering hop (the routers'), by the destination the control found.
-    expectDiagnosis(d, { verdict: 'filtered-at-destination', hop: 4, by: SERVER, confidence: 'high' }, 'filtered at the destination', 'reaches the destination at hop 5');
+    expectDiagnosis(d, { verdict: 'filtered-at-destination', hop: 4, by: SERVER, confidence: 'high' }, `dropped by hop 4 (${routerAt(4)}) or by the destination ${SERVER}`, 'cannot be told apart', 'reaches the destination at hop 5');
+    // The last router and the destination: a probe either drops looks the same from here.
+    assert.deepEqual(d.candidates, [{ hop: 4, by: routerAt(4), role: 'router' }, { hop: 5, by: SERVER, role: 'destination' }]);
+  });
+
+  test('the destination one hop away: nothing stands between, so it is the destination', () => {
+    const d = diagnose(tcpTrace(silent(1, 3)), controlReaching(1));
+    assert.equal(d.verdict, 'filtered-at-destination');
+    assert.match(d.explanation, /the port is filtered at the destination/);
+    assert.deepEqual(d.candidates, [{ hop: 1, by: SERVER, role: 'destination' }]);
   });
 
   // Documented convention (README): for the filtered verdicts `hop` is the last hop that answered; `by` names who
@@ -253,20 +275,62 @@ describe('terminated-in-path', () => {
   });
 });
 
-describe('unreachable', () => {
-  test('neither TCP nor the control gets past hop 2', () => {
+describe('no-answer: nothing past the same hop answers any method', () => {
+  test('neither TCP nor the control gets past hop 2: not called a broken path without evidence', () => {
     const d = diagnose(tcpTrace(routers(1, 2), silent(3, 5)), controlStopping(2));
-    expectDiagnosis(d, { verdict: 'unreachable', hop: 2, by: R2, confidence: 'medium' }, 'Neither TCP/443 nor ICMP echo', `hop 2 (${R2})`, 'broken');
+    expectDiagnosis(d, { verdict: 'no-answer', hop: 2, by: R2, confidence: 'medium' }, `Nothing answers past hop 2 (${R2})`, 'neither TCP/443 nor ICMP echo', 'security group', '--control tcp:PORT');
+    assert.deepEqual(d.candidates, [{ hop: 2, by: R2, role: 'router' }, { hop: 3, by: null, role: 'unseen' }, { hop: null, by: SERVER, role: 'destination' }]);
   });
 
-  test('ambiguous: nothing answers either trace: unreachable, low, no hop', () => {
+  test('the reach check tried more methods and found nothing: high, and they are named', () => {
+    const reach = reachCheck(null, [attempt({ protocol: 'tcp', port: 80 }), attempt({ protocol: 'udp', port: 33434 })]);
+    const d = diagnose(tcpTrace(routers(1, 2), silent(3, 5)), controlStopping(2), { reach });
+    expectDiagnosis(d, { verdict: 'no-answer', hop: 2, by: R2, confidence: 'high' }, 'none of TCP/443, ICMP echo, TCP/80 or UDP/33434');
+    assert.deepEqual(d.reach?.tried.map((t) => t.method), ['tcp:80', 'udp:33434']);
+    assert.equal(d.reach?.found, null);
+  });
+
+  test('nothing answers either trace: low, no hop', () => {
     const d = diagnose(tcpTrace(silent(1, 3)), controlStopping(0));
-    expectDiagnosis(d, { verdict: 'unreachable', hop: null, by: null, confidence: 'low' }, 'any answer');
+    expectDiagnosis(d, { verdict: 'no-answer', hop: null, by: null, confidence: 'low' }, 'at any hop');
   });
 
   test('a control that got no answer from any hop says nothing about hop 2', () => {
     const d = diagnose(tcpTrace(routers(1, 2), silent(3, 5)), controlStopping(0));
     assert.equal(d.confidence, 'low');
+  });
+});
+
+describe('unreachable needs positive evidence', () => {
+  test('a router answers a reach probe with host unreachable: no-route there', () => {
+    const reach = reachCheck(null, [attempt({ protocol: 'tcp', port: 80 }, unreachable(R2, 1, ttlFrom(2)))]);
+    const d = diagnose(tcpTrace(routers(1, 2), silent(3, 5)), controlStopping(2), { reach });
+    expectDiagnosis(d, { verdict: 'no-route', hop: 2, by: R2, confidence: 'high' }, 'host unreachable', 'broken');
+  });
+
+  test('a watch reached the destination earlier and now nothing passes hop 2: unreachable', () => {
+    const reachedBefore = { hop: 5, method: 'TCP/443', at: '2026-12-06T10:00:00.000Z' };
+    const d = diagnose(tcpTrace(routers(1, 2), silent(3, 5)), controlStopping(2), { reachedBefore });
+    expectDiagnosis(d, { verdict: 'unreachable', hop: 2, by: R2, confidence: 'medium' }, 'TCP/443 reached the destination at hop 5', 'broke after hop 2');
+  });
+});
+
+describe('the reach check finds a destination that drops ICMP echo', () => {
+  test('TCP/443 reaches it at hop 5 where echo stops at hop 4: filtered at the destination or the last router, not a broken path', () => {
+    const found = trace([routers(3, 4), answers(5, synAck())], { protocol: 'tcp', port: 443 });
+    const reach = reachCheck(found, [attempt({ protocol: 'tcp', port: 443 }, synAck())]);
+    const d = diagnose(trace([routers(1, 4), silent(5, 7)], { protocol: 'tcp', port: 5432 }), controlStopping(4), { reach });
+    expectDiagnosis(d, { verdict: 'filtered-at-destination', hop: 4, by: SERVER, confidence: 'high' }, 'ICMP echo gets no further than hop 4', 'but TCP/443 reaches the destination at hop 5', 'security group');
+    assert.deepEqual(d.candidates, [{ hop: 4, by: routerAt(4), role: 'router' }, { hop: 5, by: SERVER, role: 'destination' }]);
+    assert.deepEqual({ found: d.reach?.found, hop: d.reach?.hop, by: d.reach?.by }, { found: 'tcp:443', hop: 5, by: SERVER });
+  });
+
+  test('a router drops forwarded echo (after hop 2) and the port stops after hop 3: the reach trace shows routers past the echo', () => {
+    const found = trace([routers(3, 4), answers(5, synAck())], { protocol: 'tcp', port: 443 });
+    const reach = reachCheck(found, [attempt({ protocol: 'tcp', port: 443 }, synAck())]);
+    const d = diagnose(trace([routers(1, 3), silent(4, 6)], { protocol: 'tcp', port: 9443 }), controlStopping(2), { reach });
+    expectDiagnosis(d, { verdict: 'filtered-in-path', hop: 3, by: R3, confidence: 'high' }, `dropped between hop 3 (${R3}) and hop 4`, 'TCP/443 reaches the destination at hop 5');
+    assert.deepEqual(d.candidates, [{ hop: 3, by: R3, role: 'router' }, { hop: 4, by: routerAt(4), role: 'router' }]);
   });
 });
 

@@ -83,6 +83,8 @@ test("dropped at the server's INPUT: filtered-at-destination", async (t) => {
     const result = await diagnosed(chain, [chain.serverAddress(4), '8080']);
     assert.deepEqual(verdict(result), { verdict: 'filtered-at-destination', hop: 2, by: chain.serverAddress(4) });
     assert.equal(result.diagnosis.confidence, 'high');
+    // r2 dropping it on forwarding would look the same: both are named.
+    assert.deepEqual(result.diagnosis.candidates.map((c) => c.by), [r(chain, 2), chain.serverAddress(4)]);
   });
 });
 
@@ -95,11 +97,12 @@ test('route removed on r2: no-route at r2 for every protocol', async (t) => {
   });
 });
 
-test('everything dropped past r2: the path is broken (unreachable), not a port filter', async (t) => {
+test('everything dropped past r2: no-answer past r2, not claimed a broken path (a dark server looks the same)', async (t) => {
   await withChain(t, { routers: 3 }, async (chain) => {
     iptables(chain, 2, ['-A', 'FORWARD', '-j', 'DROP']);
     const result = await diagnosed(chain, [chain.serverAddress(4), '443']);
-    assert.deepEqual(verdict(result), { verdict: 'unreachable', hop: 2, by: r(chain, 2) });
+    assert.deepEqual(verdict(result), { verdict: 'no-answer', hop: 2, by: r(chain, 2) });
+    assert.ok(result.diagnosis.candidates.some((c) => c.role === 'destination'), JSON.stringify(result.diagnosis.candidates));
   });
 });
 

@@ -123,6 +123,26 @@ test('a firewall rule added mid-watch: the port goes from open to silent, and a 
   });
 });
 
+test('the path breaks mid-watch (r2 drops everything): the fresh diagnosis calls it unreachable, because the watch reached the destination before', async (t) => {
+  await withChain(t, { routers: 3 }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    let broken = false;
+    const run = await streamWatch(chain, ['--interval', '0.05', '-c', '150', '-w', '0.5', chain.serverAddress(4), '443'], (line) => {
+      if (!broken && line.type === 'round' && (line.round as number) >= 40) {
+        broken = true;
+        chain.exec(chain.routers[1]!, 'iptables', ['-I', 'FORWARD', '-j', 'DROP']);
+      }
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const diagnoses = run.lines.filter((l) => l.type === 'diagnosis');
+    assert.equal(diagnoses[0]!.verdict, 'open');
+    // A single trace would say no-answer (nothing shows the path worked); the watch saw it work minutes ago.
+    const after = diagnoses.at(-1)!;
+    assert.deepEqual([after.verdict, after.hop], ['unreachable', 2], JSON.stringify(diagnoses));
+    assert.match(after.explanation as string, /TCP\/443 reached the destination at hop 4/);
+  });
+});
+
 test('every method and family watches, raw and unprivileged: UDP over IPv6, ICMP echo, TCP as an unprivileged user', async (t) => {
   await withChain(t, { routers: 2 }, async (chain) => {
     await chain.startServices({ tcp: [443] });

@@ -55,6 +55,26 @@ for (const family of families) {
       assert.equal(method.match(icmpErrorFor(flow, probe, router, 'time-exceeded'), { ...flow, sourcePort: 40124 }), null);
     });
 
+    test("TCP ACK (the reach check's): the destination's RST carries our acknowledgment number back as its sequence number", () => {
+      const flow = flowFor(family, 'tcp');
+      const method = createProbeMethod('tcp', 'ack');
+      const probe = method.build(flow, 30, 4321);
+      const segment = decodeTcp(family === 4 ? probe.bytes.subarray(20) : probe.bytes);
+      assert.ok(segment.ok);
+      assert.deepEqual([segment.value.header.flags?.syn, segment.value.header.flags?.ack], [false, true]);
+      const { seq, ack } = segment.value.header;
+      // RFC 9293: a reset answering a segment with ACK set takes that ACK as its sequence number, and no ACK flag.
+      const reset = (from: string, rstSeq: number) => inbound(flow, from, 6, encodeTcp({ sourcePort: 443, destinationPort: 40123, seq: rstSeq >>> 0, flags: { rst: true } }, new Uint8Array(0), from, flow.source));
+      const matched = method.match(reset(destination, ack!), flow);
+      assert.deepEqual([matched?.kind, matched?.probeId], ['rst', 4321]);
+      // From anyone but the destination, or naming another trace's number: not ours.
+      assert.equal(method.match(reset(router, ack!), flow), null);
+      assert.equal(method.match(reset(destination, ack! ^ 0x10000000), flow), null);
+      // A router's ICMP error quotes the sequence number, which carries the id too.
+      assert.equal(seq >>> 0, ack! >>> 0);
+      assert.equal(method.match(icmpErrorFor(flow, probe, router, 'time-exceeded'), flow)?.probeId, 4321);
+    });
+
     test('the flow stays constant across probes: only TTL and id-carrying fields change', () => {
       const flow = flowFor(family, 'tcp');
       const method = createProbeMethod('tcp');

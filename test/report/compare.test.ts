@@ -7,7 +7,7 @@ import type { HopResult } from '../../src/engine/types.js';
 import { answers, echoReply, echoTrace, routers, silent, synAck, tcpTrace, trace, udpTrace } from '../analyze/fixtures.js';
 
 function diagnosis(verdict: Verdict, explanation: string): Diagnosis {
-  return { verdict, hop: null, by: null, confidence: 'high', evidence: [], explanation, control: null, middleboxes: [], nat: null, rateLimited: [], lossy: [], mplsHops: [], notes: [], forwarder: null };
+  return { verdict, hop: null, by: null, candidates: [], confidence: 'high', evidence: [], explanation, control: null, reach: null, middleboxes: [], nat: null, rateLimited: [], lossy: [], mplsHops: [], notes: [], forwarder: null };
 }
 
 test('three methods: aligned columns, silent hops as stars, cells only where a trace has the hop', () => {

@@ -75,6 +75,8 @@ const DIAGNOSIS: Diagnosis = {
   verdict: 'open',
   hop: 5,
   by: '198.18.5.2',
+  candidates: [{ hop: 5, by: '198.18.5.2', role: 'destination' }],
+  reach: null,
   confidence: 'medium',
   evidence: ['trace TCP/443: routers answered at TTL 1-4; final answer syn-ack from 198.18.5.2 at TTL 5 (reply IP TTL 60)', 'MPLS label stacks at hop 2'],
   explanation: 'TCP/443 is open: the destination 198.18.5.2 answers with SYN-ACK at hop 5.',

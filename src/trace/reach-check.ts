@@ -1,0 +1,110 @@
+// The reach check: when neither the trace nor its control heard from the destination, look for it with other methods
+// before concluding anything about the path, as nmap's host discovery does — a SYN to ports servers commonly answer
+// (and the user's extra controls), a TCP ACK to the target port, UDP to a high port nothing listens on. One probe
+// each, sent past the path's end (TTL = max TTL) and spaced REACH_SPACING_MS apart, stopping at the first the
+// destination answers; that method is then traced from the TTL after the trace's last answer, one probe per hop, to
+// place the destination on the path. A destination that drops ICMP echo (most cloud servers) is found this way, and
+// the diagnosis no longer calls a filtered port there a broken path.
+import { attemptReached } from '../analyze/reach.js';
+import { protocolLabel } from '../analyze/path-facts.js';
+import type { Clock } from '../engine/clock.js';
+import { fanOut, reprobe } from '../engine/reprober.js';
+import type { ReachAttempt, ReachCheck, ReachMethod, TraceResult } from '../engine/types.js';
+import { startRun } from './run.js';
+import type { ProbeSpec, Session } from './session.js';
+
+/** Between two methods' probes: a few probes, spaced, not a scan. */
+export const REACH_SPACING_MS = 150;
+/** Ports servers commonly answer on: HTTPS, HTTP, SSH (nmap's host discovery sends to 443 and 80 too). */
+const COMMON_TCP_PORTS = [443, 80, 22];
+/** Classic traceroute's first UDP port: nothing listens there, so a host that gets it answers port unreachable. */
+const CLOSED_UDP_PORT = 33434;
+
+const key = (m: ReachMethod) => `${m.protocol}:${m.port ?? ''}:${m.tcp ?? ''}`;
+
+/**
+ * The methods to look for the destination with, in order: the user's extra controls, ICMP echo, a SYN to each common
+ * port, a TCP ACK to the target port (TCP traces, raw sockets only), UDP to a closed port — each once, and none the
+ * trace or its control has just tried.
+ */
+export function reachMethods(main: ProbeSpec, control: ProbeSpec | null, extra: readonly ProbeSpec[], raw: boolean): ReachMethod[] {
+  const candidates: ReachMethod[] = [
+    ...extra.map((s) => ({ protocol: s.protocol, port: s.port })),
+    { protocol: 'icmp', port: null },
+    ...COMMON_TCP_PORTS.map((port) => ({ protocol: 'tcp' as const, port })),
+    ...(main.protocol === 'tcp' && raw ? [{ protocol: 'tcp' as const, port: main.port, tcp: 'ack' as const }] : []),
+    { protocol: 'udp', port: CLOSED_UDP_PORT },
+  ];
+  const seen = new Set([main, ...(control ? [control] : [])].map((s) => key({ protocol: s.protocol, port: s.port })));
+  return candidates.filter((m) => !seen.has(key(m)) && (seen.add(key(m)), true));
+}
+
+/** Opens a session for one reach method on the run's target, first TTL `firstTtl`, one probe per hop. */
+export type OpenReach = (method: ReachMethod, firstTtl: number) => Session;
+
+export interface ReachPlan {
+  methods: readonly ReachMethod[];
+  fromTtl: number;
+  /** The TTL the attempts are sent with: past the path's end. */
+  maxTtl: number;
+  /** How long to wait for each attempt's answer. */
+  timeoutMs: number;
+}
+
+const wait = (clock: Clock, ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const cancel = clock.setTimer(ms, resolve);
+    signal.addEventListener('abort', () => (cancel(), resolve()), { once: true });
+  });
+
+const failure = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Runs the reach check; the sessions it opens are closed before it returns. */
+export async function reachCheck(open: OpenReach, plan: ReachPlan, clock: Clock, signal?: AbortSignal): Promise<ReachCheck> {
+  const started = clock.now();
+  const attempts: ReachAttempt[] = plan.methods.map((method) => ({ method, sent: false, answer: null }));
+  const sessions: (Session | null)[] = plan.methods.map(() => null);
+  // Aborted once one method reached the destination (or the caller aborted): no further attempts, no more waiting.
+  const done = new AbortController();
+  const abort = () => done.abort();
+  signal?.addEventListener('abort', abort, { once: true });
+  let found: number | null = null;
+  let trace: TraceResult | null = null;
+  try {
+    await Promise.all(
+      plan.methods.map(async (method, i) => {
+        await wait(clock, i * REACH_SPACING_MS, done.signal);
+        if (done.signal.aborted) return;
+        let session: Session;
+        try {
+          session = sessions[i] = open(method, plan.fromTtl);
+          const [answer] = await reprobe(session.options, session.method, session.network, fanOut(session.network), clock, session.tracer.ids, [{ ttl: plan.maxTtl, atMs: 0 }], plan.timeoutMs, done.signal);
+          attempts[i]!.sent = answer!.sentMs !== null;
+          const { from, reply } = answer!.result;
+          if (from !== null && reply !== null) attempts[i]!.answer = { ...answer!.result, from, reply };
+        } catch (error) {
+          attempts[i]!.skipped = `${protocolLabel(method)} could not be sent: ${failure(error)}`;
+          return;
+        }
+        if (found === null && attemptReached(attempts[i]!, session.meta.address)) {
+          found = i;
+          done.abort();
+        }
+      }),
+    );
+    if (found !== null && !signal?.aborted) trace = await startRun(sessions[found]!, signal).result;
+  } finally {
+    signal?.removeEventListener('abort', abort);
+    for (const session of sessions) session?.close();
+  }
+  const traced = trace ? trace.hops.reduce((n, h) => n + h.probes.length, 0) : 0;
+  return {
+    fromTtl: plan.fromTtl,
+    attempts,
+    found: found === null ? null : plan.methods[found]!,
+    trace,
+    probes: attempts.filter((a) => a.sent).length + traced,
+    durationMs: Math.round(clock.now() - started),
+  };
+}
