@@ -38,6 +38,18 @@ export interface PortpathDiagnosis {
   by: string | null;
   confidence?: string;
   explanation?: string;
+  /** Every device where traffic to the port may stop (a newer portpath; absent from older ones' JSON). */
+  candidates?: PortpathCandidate[];
+}
+
+/**
+ * One device where traffic to the port may stop: a router that answered (`by` its address), a silent hop (`by`
+ * null), the destination, or a device past the last hop seen ('unseen', `hop` null when its distance is unknown).
+ */
+export interface PortpathCandidate {
+  hop: number | null;
+  by: string | null;
+  role: 'router' | 'silent' | 'destination' | 'unseen';
 }
 
 /**
@@ -143,10 +155,18 @@ function isDiagnosis(value: unknown): value is PortpathDiagnosis {
   return isObject(value) && typeof value.verdict === 'string' && nullable(value.hop ?? null, 'number') && nullable(value.by ?? null, 'string');
 }
 
+const CANDIDATE_ROLES: readonly unknown[] = ['router', 'silent', 'destination', 'unseen'] satisfies PortpathCandidate['role'][];
+
+function isCandidates(value: unknown): value is PortpathCandidate[] {
+  const nullable = (v: unknown, type: 'number' | 'string'): boolean => v === null || typeof v === type;
+  return Array.isArray(value) && value.every((c) => isObject(c) && nullable(c.hop ?? null, 'number') && nullable(c.by ?? null, 'string') && CANDIDATE_ROLES.includes(c.role));
+}
+
 /**
  * portpath --json: the documented TraceResult, with `control` and `diagnosis` when present. Unknown top-level
  * fields are kept as they are; a `control` or `diagnosis` of an unexpected shape is dropped (and listed in
- * `skipped`) rather than failing the run, since the hops are still good.
+ * `skipped`) rather than failing the run, since the hops are still good. The diagnosis's `candidates` are optional;
+ * a list of an unexpected shape is dropped the same way, leaving the rest of the diagnosis.
  */
 export function parsePortpathJson(text: string): ParseResult {
   let parsed: unknown;
@@ -165,6 +185,10 @@ export function parsePortpathJson(text: string): ParseResult {
   if (result.diagnosis !== undefined && !isDiagnosis(result.diagnosis)) {
     skipped.push('"diagnosis" has no verdict/hop/by of the expected types');
     delete result.diagnosis;
+  }
+  if (result.diagnosis?.candidates !== undefined && !isCandidates(result.diagnosis.candidates)) {
+    skipped.push('"diagnosis.candidates" is not a list of {hop, by, role}');
+    delete result.diagnosis.candidates;
   }
   const hops = result.hops.map((hop) => hopFromProbes(hop.ttl, hop.probes.map((p) => ({ from: p.from ?? null, rttMs: p.rtt ?? null }))));
   return { ok: true, trace: { hops, portState: result.destination?.state ?? null, skipped }, result };
