@@ -20,10 +20,10 @@ export type { RunOptions as TraceOptions, TraceEvent, TraceReport, TraceRole } f
 export type { TraceMeta } from './trace/meta.js';
 export type { ProbeSpec, TransportMode } from './trace/session.js';
 export { diagnose } from './analyze/diagnose.js';
-export type { Confidence, Diagnosis, Verdict } from './analyze/diagnose.js';
+export type { Candidate, Confidence, DiagnoseContext, Diagnosis, ReachedBefore, ReachSummary, Verdict } from './analyze/diagnose.js';
 export { parseReason } from './packet/icmp-meaning.js';
 export type { IcmpReason, Reason } from './packet/icmp-meaning.js';
-export type { DestinationReason, DestinationResult, HopResult, PortState, ProbeResult, TraceResult, WaitOptions } from './engine/types.js';
+export type { DestinationReason, DestinationResult, HopResult, PortState, ProbeResult, ReachAttempt, ReachCheck, ReachMethod, TraceResult, WaitOptions } from './engine/types.js';
 export type { Family, Protocol, ProbeReply, ReplyKind } from './probe/method.js';
 export { EXIT_CODES, PortpathError } from './transport/errors.js';
 export type { PortpathErrorCode } from './transport/errors.js';

@@ -2,6 +2,7 @@
 // owner, RTTs, what answered), where traffic to the port stops and who stopped it, the evidence, and what produced
 // it (portpath version, command line, time, mode) so a reader can run it again. The HTML, Markdown and CSV
 // renderers all read this one model.
+import type { Candidate } from '../analyze/diagnose.js';
 import { reprobeAnswersShown } from '../analyze/path-facts.js';
 import type { HopResult } from '../engine/types.js';
 import type { TraceReport } from '../trace/trace.js';
@@ -59,13 +60,14 @@ const PLAIN: Record<string, string> = {
   open: 'The port is open: the destination answers on it.',
   closed: 'The port is closed: the destination answers that nothing listens on it.',
   reachable: 'The destination answers ICMP echo.',
-  'filtered-at-destination': 'Traffic reaches the destination, which drops it: a firewall on the server or right before it.',
+  'filtered-at-destination': 'Traffic to the port is dropped at the destination or by the last router before it: a firewall on the server or right before it.',
   'filtered-in-path': 'Traffic to the port is dropped on the way, before the destination.',
   'rejected-in-path': 'A device on the way rejects traffic to the port.',
   'reset-in-path': 'A device on the way answers for the destination with a reset (a forged reset).',
   'terminated-in-path': 'A device on the way answers for the destination (a proxy or load balancer).',
   'no-route': 'There is no route to the destination.',
-  unreachable: 'The destination cannot be reached.',
+  unreachable: 'The destination was reached before and cannot be reached now: the path broke.',
+  'no-answer': 'Nothing past the last hop answers any method tried: the destination drops everything, is down, or the path breaks there.',
   unknown: 'The evidence does not settle where traffic stops.',
 };
 
@@ -111,8 +113,11 @@ export function traceDocument(report: TraceReport, context: ReportContext): Repo
       };
     }),
   );
-  const stop =
-    stopsAt !== null ? `Traffic to ${method} stops at hop ${stopsAt}${d.by ? ` (${d.by}${ownerText(context.ownerOf(d.by)) ? `, ${ownerText(context.ownerOf(d.by))}` : ''})` : ''}: ${d.verdict.replaceAll('-', ' ')}.` : null;
+  const who = (address: string) => `${address}${ownerText(context.ownerOf(address)) ? `, ${ownerText(context.ownerOf(address))}` : ''}`;
+  const candidate = (c: Candidate) => (c.role === 'unseen' ? `past hop ${(c.hop ?? 1) - 1}` : c.role === 'destination' && c.hop === null ? `the destination${c.by ? ` (${who(c.by)})` : ''}` : `hop ${c.hop}${c.by ? ` (${who(c.by)})` : c.role === 'silent' ? ' (answers no protocol)' : ''}`);
+  // Where the evidence cannot split the stop, every candidate is named.
+  const where = d.candidates.length > 1 ? `at ${d.candidates.map(candidate).join(' or ')} — they cannot be told apart from here` : `at hop ${stopsAt}${d.by ? ` (${who(d.by)})` : ''}`;
+  const stop = stopsAt !== null ? `Traffic to ${method} stops ${where}: ${d.verdict.replaceAll('-', ' ')}.` : null;
   return {
     title: `portpath: ${method} to ${target}`,
     headline: PLAIN[d.verdict] ?? d.verdict,
