@@ -114,9 +114,10 @@ export function traceDocument(report: TraceReport, context: ReportContext): Repo
     }),
   );
   const who = (address: string) => `${address}${ownerText(context.ownerOf(address)) ? `, ${ownerText(context.ownerOf(address))}` : ''}`;
-  const candidate = (c: Candidate) => (c.role === 'unseen' ? `past hop ${(c.hop ?? 1) - 1}` : c.role === 'destination' && c.hop === null ? `the destination${c.by ? ` (${who(c.by)})` : ''}` : `hop ${c.hop}${c.by ? ` (${who(c.by)})` : c.role === 'silent' ? ' (answers no protocol)' : ''}`);
-  // Where the evidence cannot split the stop, every candidate is named.
-  const where = d.candidates.length > 1 ? `at ${d.candidates.map(candidate).join(' or ')} — they cannot be told apart from here` : `at hop ${stopsAt}${d.by ? ` (${who(d.by)})` : ''}`;
+  const candidate = (c: Candidate) => (c.role === 'destination' ? `the destination${c.by ? ` (${who(c.by)})` : ''}` : `hop ${c.hop}${c.by ? ` (${who(c.by)})` : ' (answers no protocol)'}`);
+  // Where the evidence cannot split the stop, every device seen is named (what lies past the last answer is not).
+  const named = d.candidates.filter((c) => c.role !== 'unseen');
+  const where = named.length > 1 ? `at ${named.map(candidate).join(' or ')} — they cannot be told apart from here` : `at hop ${stopsAt}${d.by ? ` (${who(d.by)})` : ''}`;
   const stop = stopsAt !== null ? `Traffic to ${method} stops ${where}: ${d.verdict.replaceAll('-', ' ')}.` : null;
   return {
     title: `portpath: ${method} to ${target}`,
