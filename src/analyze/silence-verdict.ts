@@ -128,6 +128,19 @@ function silenceFinding(main: TraceResult, control: TraceResult | null, traced: 
       candidates: [{ hop: at, by: noRoute.by, role: 'router' }],
     };
   }
+  const found = context.reach?.found;
+  if (found) {
+    // The destination answered another method but could not be placed (its answers missing at every TTL tried):
+    // the path delivers, so this is a filter, but where past `end` cannot be said.
+    return {
+      verdict: 'unknown',
+      hop: endHop,
+      by: end?.from ?? null,
+      confidence: 'low',
+      explanation: `${stops}${reach}; ${protocolLabel(found)} reaches the destination, but its hop could not be placed: ${label} is dropped somewhere past ${end ? hopLabel(end.ttl, end.from) : 'this host'}, at a router or at the destination.`,
+      candidates: [...beyond, { hop: null, by: main.target.address, role: 'destination' }],
+    };
+  }
   const before = context.reachedBefore;
   if (before && end) {
     // Positive evidence that the path works: this watch reached the destination earlier, and now nothing passes `end`.

@@ -2,15 +2,18 @@
 // before concluding anything about the path, as nmap's host discovery does — a SYN to ports servers commonly answer
 // (and the user's extra controls), a TCP ACK to the target port, UDP to a high port nothing listens on. One probe
 // each, sent past the path's end (TTL = max TTL) and spaced REACH_SPACING_MS apart, stopping at the first the
-// destination answers; that method is then traced from the TTL after the trace's last answer, one probe per hop, to
-// place the destination on the path. A destination that drops ICMP echo (most cloud servers) is found this way, and
+// destination answers; that method then places the destination on the path with one probe per TTL from the TTL after
+// the traces' last answers to a little past where the answer's reply TTL puts it, each on a flow of its own (SYNs of
+// one flow reordered on the way would meet the first one's half-open connection and be answered for it). A destination that drops ICMP echo (most cloud servers) is found this way, and
 // the diagnosis no longer calls a filtered port there a broken path.
 import { attemptReached } from '../analyze/reach.js';
 import { protocolLabel } from '../analyze/path-facts.js';
 import type { Clock } from '../engine/clock.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
 import type { ReachAttempt, ReachCheck, ReachMethod, TraceResult } from '../engine/types.js';
-import { startRun } from './run.js';
+import { decideDestination } from '../engine/port-state.js';
+import { hopsAway } from '../packet/reply-ttl.js';
+import { buildTraceResult } from './result.js';
 import type { ProbeSpec, Session } from './session.js';
 
 /** Between two methods' probes: a few probes, spaced, not a scan. */
@@ -60,6 +63,48 @@ const wait = (clock: Clock, ms: number, signal: AbortSignal) =>
 
 const failure = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** TTLs past where the answer's reply TTL puts the destination that placing also probes (return paths differ). */
+const PLACE_MARGIN = 2;
+/** TTLs placing probes at most. */
+const PLACE_MAX = 12;
+
+/**
+ * Places the destination with the method that found it: one probe per TTL, all at once, each on a flow of its own;
+ * the lowest TTL the destination answered is its hop. The result reads like a trace of that method from fromTtl.
+ */
+async function place(session: Session, found: ReachAttempt, plan: ReachPlan, clock: Clock, signal?: AbortSignal): Promise<{ trace: TraceResult; sent: number }> {
+  const started = clock.now();
+  const replyTtl = found.answer?.reply.ttl ?? null;
+  const estimate = replyTtl !== null ? hopsAway(replyTtl) : plan.fromTtl;
+  const last = Math.min(plan.maxTtl, plan.fromTtl + PLACE_MAX - 1, Math.max(plan.fromTtl, estimate) + PLACE_MARGIN);
+  const ttls = Array.from({ length: Math.max(0, last - plan.fromTtl + 1) }, (_, i) => plan.fromTtl + i);
+  const subscribe = fanOut(session.network);
+  const answers = await Promise.all(
+    ttls.map(async (ttl) => {
+      const flow = session.freshFlow();
+      try {
+        const [answer] = await reprobe(flow.options, session.method, session.network, subscribe, clock, session.tracer.ids, [{ ttl, atMs: 0 }], plan.timeoutMs, signal);
+        return answer!.result;
+      } finally {
+        flow.release();
+      }
+    }),
+  );
+  const destination = session.meta.address;
+  const at = ttls.findIndex((_, i) => answers[i]!.from === destination && answers[i]!.reply?.kind !== 'time-exceeded');
+  const hops = ttls.slice(0, at < 0 ? ttls.length : at + 1).map((ttl, i) => ({ ttl, probes: [answers[i]!] }));
+  const reply = at < 0 ? null : answers[at]!.reply!;
+  const target = { protocol: session.meta.protocol, family: session.meta.family, destination };
+  const outcome = {
+    hops,
+    destination: decideDestination(target, reply ? ttls[at]! : null, reply ? [{ ...reply, from: destination }] : []),
+    unmatchedPackets: 0,
+    interrupted: signal?.aborted === true,
+    stoppedBy: signal?.aborted ? ('interrupted' as const) : reply ? ('final-reply' as const) : ('max-ttl' as const),
+  };
+  return { trace: buildTraceResult(session.meta, outcome, clock.now() - started), sent: ttls.length };
+}
+
 /** Runs the reach check; the sessions it opens are closed before it returns. */
 export async function reachCheck(open: OpenReach, plan: ReachPlan, clock: Clock, signal?: AbortSignal): Promise<ReachCheck> {
   const started = clock.now();
@@ -71,6 +116,7 @@ export async function reachCheck(open: OpenReach, plan: ReachPlan, clock: Clock,
   signal?.addEventListener('abort', abort, { once: true });
   let found: number | null = null;
   let trace: TraceResult | null = null;
+  let placing = 0;
   try {
     await Promise.all(
       plan.methods.map(async (method, i) => {
@@ -93,18 +139,21 @@ export async function reachCheck(open: OpenReach, plan: ReachPlan, clock: Clock,
         }
       }),
     );
-    if (found !== null && !signal?.aborted) trace = await startRun(sessions[found]!, signal).result;
+    if (found !== null && !signal?.aborted) {
+      const placed = await place(sessions[found]!, attempts[found]!, plan, clock, signal);
+      trace = placed.trace;
+      placing = placed.sent;
+    }
   } finally {
     signal?.removeEventListener('abort', abort);
     for (const session of sessions) session?.close();
   }
-  const traced = trace ? trace.hops.reduce((n, h) => n + h.probes.length, 0) : 0;
   return {
     fromTtl: plan.fromTtl,
     attempts,
     found: found === null ? null : plan.methods[found]!,
     trace,
-    probes: attempts.filter((a) => a.sent).length + traced,
+    probes: attempts.filter((a) => a.sent).length + placing,
     durationMs: Math.round(clock.now() - started),
   };
 }
