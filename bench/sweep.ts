@@ -96,9 +96,11 @@ const SCENARIOS: Record<string, Expected & { port: number }> = {
   },
   // Ping reaches the server, the port stops right after r4: no probe tells r4 from the server.
   'last router filters port': { port: 6449, verdict: 'filtered-at-destination', at: 'r4', truth: 'filtered', judge: 'candidates', rules: (c) => [routerDropsPort(c, 4, 6449)] },
-  // r4 never says time-exceeded and r3 drops the port: the stop is at r3, next to a hop that cannot be seen.
+  // r4 never says time-exceeded and r3 drops the port: the stop is at r3, next to a hop that cannot be seen — and r4
+  // is the last router, so the server is the next device: a drop at r3, at r4 or at the server looks the same. The
+  // true claim is 'unknown' with all three named (a filtered-in-path claim would be false were the server dropping it).
   'silent router after boundary': {
-    port: 6450, verdict: 'filtered-in-path', at: 'r3', truth: 'filtered', judge: 'candidates',
+    port: 6450, verdict: 'unknown', at: 'r3', truth: 'filtered', judge: 'candidates',
     rules: (c) => [{ node: router(c, 4), rule: ['OUTPUT', '-p', 'icmp', '--icmp-type', 'time-exceeded', '-j', 'DROP'] }, routerDropsPort(c, 3, 6450)],
   },
   // The path works up to the server, which drops every packet of every protocol.
