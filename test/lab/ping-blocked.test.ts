@@ -119,3 +119,22 @@ test('a ping-blocked server found by TCP ACK: SYNs to every port dropped statele
     assert.match(report.diagnosis.explanation, /TCP ACK\/9443 reaches the destination at hop 3/);
   });
 });
+
+test('as an unprivileged user: the reach check finds the server with connect() on TCP/443 (no TCP ACK without raw sockets)', async (t) => {
+  await withChain(t, { routers: 3, icmpRateLimit: true }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    chain.exec(chain.client, 'sysctl', ['-q', '-w', `net.ipv4.ping_group_range=0 ${2 ** 31 - 1}`]);
+    dropPing(chain);
+    iptables(chain, chain.server, 'INPUT', '-p', 'tcp', '--dport', '9443', '-j', 'DROP');
+    const run = await runCli(chain.client.namespace, ['-n', '--json', chain.serverAddress(4), '9443'], { asUser: 65534 });
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as TraceReport;
+    assert.equal(report.mode, 'unprivileged');
+    assert.equal(report.diagnosis.verdict, 'filtered-at-destination', context(report));
+    assert.deepEqual([report.diagnosis.reach?.found, report.diagnosis.reach?.hop], ['tcp:443', 4]);
+    iptables(chain, chain.server, 'INPUT', '-j', 'DROP');
+    const dark = JSON.parse((await runCli(chain.client.namespace, ['-n', '--json', chain.serverAddress(4), '9443'], { asUser: 65534 })).stdout) as TraceReport;
+    assert.equal(dark.diagnosis.verdict, 'no-answer', context(dark));
+    assert.ok(!dark.diagnosis.reach?.tried.some((m) => m.method.startsWith('tcp-ack')), JSON.stringify(dark.diagnosis.reach));
+  });
+});
