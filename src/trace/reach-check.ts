@@ -10,7 +10,7 @@ import { attemptReached } from '../analyze/reach.js';
 import { protocolLabel } from '../analyze/path-facts.js';
 import type { Clock } from '../engine/clock.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
-import type { ReachAttempt, ReachCheck, ReachMethod, TraceResult } from '../engine/types.js';
+import type { ProbeResult, ReachAttempt, ReachCheck, ReachMethod, TraceResult } from '../engine/types.js';
 import { decideDestination } from '../engine/port-state.js';
 import { hopsAway } from '../packet/reply-ttl.js';
 import { buildTraceResult } from './result.js';
@@ -67,6 +67,8 @@ const failure = (error: unknown) => (error instanceof Error ? error.message : St
 const PLACE_MARGIN = 2;
 /** TTLs placing probes at most. */
 const PLACE_MAX = 12;
+/** Probes at most at a silent TTL just before the lowest answer (a lost probe there would misplace the destination). */
+const PLACE_TRIES = 3;
 
 /**
  * Places the destination with the method that found it: one probe per TTL, all at once, each on a flow of its own;
@@ -79,30 +81,43 @@ async function place(session: Session, found: ReachAttempt, plan: ReachPlan, clo
   const last = Math.min(plan.maxTtl, plan.fromTtl + PLACE_MAX - 1, Math.max(plan.fromTtl, estimate) + PLACE_MARGIN);
   const ttls = Array.from({ length: Math.max(0, last - plan.fromTtl + 1) }, (_, i) => plan.fromTtl + i);
   const subscribe = fanOut(session.network);
-  const answers = await Promise.all(
-    ttls.map(async (ttl) => {
-      const flow = session.freshFlow();
-      try {
-        const [answer] = await reprobe(flow.options, session.method, session.network, subscribe, clock, session.tracer.ids, [{ ttl, atMs: 0 }], plan.timeoutMs, signal);
-        return answer!.result;
-      } finally {
-        flow.release();
-      }
-    }),
-  );
   const destination = session.meta.address;
-  const at = ttls.findIndex((_, i) => answers[i]!.from === destination && answers[i]!.reply?.kind !== 'time-exceeded');
-  const hops = ttls.slice(0, at < 0 ? ttls.length : at + 1).map((ttl, i) => ({ ttl, probes: [answers[i]!] }));
-  const reply = at < 0 ? null : answers[at]!.reply!;
+  const probes = new Map<number, ProbeResult[]>(ttls.map((ttl) => [ttl, []]));
+  let sent = 0;
+  const ask = (ttl: number) => async () => {
+    const flow = session.freshFlow();
+    try {
+      sent++;
+      const [answer] = await reprobe(flow.options, session.method, session.network, subscribe, clock, session.tracer.ids, [{ ttl, atMs: 0 }], plan.timeoutMs, signal);
+      probes.get(ttl)!.push(answer!.result);
+    } finally {
+      flow.release();
+    }
+  };
+  const reached = (ttl: number) => probes.get(ttl)!.some((p) => p.from === destination && p.reply?.kind !== 'time-exceeded');
+  const silent = (ttl: number) => probes.get(ttl)!.every((p) => p.from === null);
+  const lowest = () => ttls.find(reached) ?? null;
+  await Promise.all(ttls.map((ttl) => ask(ttl)()));
+  // Every answer lost (the method did reach the destination a moment ago): once more.
+  if (lowest() === null && !signal?.aborted) await Promise.all(ttls.map((ttl) => ask(ttl)()));
+  // A lost probe just before the lowest answer would put the destination a hop too far: a TTL there that got nothing
+  // is asked again (twice more at most) until it answers — the destination (then the one before it is asked), or a
+  // router (then the destination is after it).
+  for (let at = lowest(); at !== null && at > plan.fromTtl && silent(at - 1) && probes.get(at - 1)!.length < PLACE_TRIES && !signal?.aborted; at = lowest()) {
+    await Promise.all([ask(at - 1)(), ask(at - 1)()]);
+  }
+  const at = lowest();
+  const hops = ttls.filter((ttl) => at === null || ttl <= at).map((ttl) => ({ ttl, probes: probes.get(ttl)! }));
+  const reply = at === null ? null : probes.get(at)!.find((p) => p.from === destination && p.reply?.kind !== 'time-exceeded')!.reply!;
   const target = { protocol: session.meta.protocol, family: session.meta.family, destination };
   const outcome = {
     hops,
-    destination: decideDestination(target, reply ? ttls[at]! : null, reply ? [{ ...reply, from: destination }] : []),
+    destination: decideDestination(target, at, reply ? [{ ...reply, from: destination }] : []),
     unmatchedPackets: 0,
     interrupted: signal?.aborted === true,
     stoppedBy: signal?.aborted ? ('interrupted' as const) : reply ? ('final-reply' as const) : ('max-ttl' as const),
   };
-  return { trace: buildTraceResult(session.meta, outcome, clock.now() - started), sent: ttls.length };
+  return { trace: buildTraceResult(session.meta, outcome, clock.now() - started), sent };
 }
 
 /** Runs the reach check; the sessions it opens are closed before it returns. */
