@@ -1,6 +1,9 @@
 // portpath as a library: `import { trace } from 'portpath'`. Everything public is exported from here; docs/api.md
 // describes it. The library never prints, exits, handles signals or drops privileges on its own.
-export { compare, openRawSockets, trace, traceEvents } from './trace/api.js';
+export { compare, openRawSockets, paths, trace, traceEvents } from './trace/api.js';
+export type { PathsOptions, PathsReport } from './trace/paths.js';
+export type { FoundPath, PathEnd, PathHop } from './analyze/paths.js';
+export type { TtlFigures } from './engine/multipath.js';
 export { DEFAULT_PORTS, parseMethod } from './trace/method-spec.js';
 export { startWatch, watchEvents, WATCH_SCHEMA } from './trace/watch.js';
 export type { WatchEvent, WatchHandle, WatchHop, WatchOptions, WatchReport } from './trace/watch.js';

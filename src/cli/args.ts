@@ -36,6 +36,8 @@ export interface CliOptions {
   compare: ProbeSpec[] | null;
   /** `portpath watch`: rounds at an interval instead of one trace (null: a trace). */
   watch: WatchCli | null;
+  /** `portpath paths`: every path the port's traffic can take, a verdict each (null: not asked). */
+  paths: PathsCli | null;
   /** -z / --asn-db / --geoip: who owns each hop (null: not asked). */
   owners: OwnersCli | null;
   /** --report-file: a report written to this file, in this format. */
@@ -51,6 +53,15 @@ export interface OwnersCli {
   servers: string[];
   asnDb: string | null;
   geoDb: string | null;
+}
+
+/** What the command line runs: one trace (with --compare, several), a watch, or a multipath run. */
+export type Subcommand = 'trace' | 'watch' | 'paths';
+
+export interface PathsCli {
+  /** Per hop, how sure "no other next hop" is: 95 or 99 (percent). */
+  confidence: 95 | 99;
+  maxFlows: number;
 }
 
 export interface WatchCli {
@@ -70,7 +81,7 @@ interface Flags {
   tcp?: boolean; udp?: boolean; icmp?: boolean; 4?: boolean; 6?: boolean; numeric?: boolean; json?: boolean; debug?: boolean; verbose?: boolean; lossTest?: boolean;
   asn?: boolean; report?: boolean; stream?: boolean;
   port?: string; source?: string; interface?: string; dns?: string; asnDb?: string; geoip?: string; reportFile?: string; format?: ReportFormat;
-  queries: number; firstTtl: number; maxTtl: number; sport?: number; interval: number; count?: number;
+  queries: number; firstTtl: number; maxTtl: number; sport?: number; interval: number; count?: number; confidence?: string; maxFlows?: number;
   wait: CliOptions['wait']; mode: CliOptions['mode']; control?: ProbeSpec[] | null; compare?: ProbeSpec[];
 }
 
@@ -79,7 +90,7 @@ function usage(message: string): PortpathError {
 }
 
 /** How the command line names what the library checks (trace/run-checks): by its flags. */
-const FLAGS: Record<Checked, string> = { port: 'The port', sourcePort: '--sport', probesPerHop: '-q', firstTtl: '-f', maxTtl: '-m', rounds: '-c', interval: '--interval', compare: '--compare' };
+const FLAGS: Record<Checked, string> = { port: 'The port', sourcePort: '--sport', probesPerHop: '-q', firstTtl: '-f', maxTtl: '-m', rounds: '-c', maxFlows: '--max-flows', interval: '--interval', compare: '--compare' };
 
 /** A flag's whole number, refused in the library's words for it. */
 function integer(key: Parameters<typeof parseChecked>[0]) {
@@ -139,9 +150,16 @@ function parseInterval(value: string): number {
   return Math.round(checkInterval(value.trim() === '' ? NaN : Number(value) * 1000, FLAGS, value));
 }
 
-export function buildProgram(watch = false): Command {
-  const program = new Command(watch ? 'portpath watch' : 'portpath');
-  if (watch) {
+export function buildProgram(command: Subcommand = 'trace'): Command {
+  const watch = command === 'watch';
+  const program = new Command(command === 'trace' ? 'portpath' : `portpath ${command}`);
+  if (command === 'paths') {
+    program
+      .usage('[options] <host> [port]    (TCP, raw sockets; all trace options apply)')
+      .description('Find every path a connection to the port can take (flows differing in source port, as ECMP balancers hash them), and where each one stops.')
+      .addOption(new Option('--confidence <percent>', 'per hop, how sure "no other next hop" is').choices(['95', '99']).default('95'))
+      .option('--max-flows <n>', 'flows at most (the probe budget)', integer('maxFlows'), 64);
+  } else if (watch) {
     program
       .usage('[options] <host> [port]    (rounds of probes until Ctrl-C or q; all trace options apply)')
       .description('Watch the path to a port over time: per-hop loss (and whether it is real), RTT statistics, changes.')
@@ -195,8 +213,9 @@ export function buildProgram(watch = false): Command {
 }
 
 /** Parses argv (without node and script); throws PortpathError for usage mistakes, CommanderError for help/version. */
-export function parseArgs(argv: string[], watch = false): CliOptions {
-  const program = buildProgram(watch);
+export function parseArgs(argv: string[], command: Subcommand = 'trace'): CliOptions {
+  const program = buildProgram(command);
+  const watch = command === 'watch';
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -245,11 +264,12 @@ export function parseArgs(argv: string[], watch = false): CliOptions {
     control: o.control !== undefined ? o.control : protocol === 'icmp' ? null : [{ protocol: 'icmp', port: null }],
     compare: o.compare ?? null,
     watch: watch ? parseWatch(o) : null,
+    paths: command === 'paths' ? parsePaths(o) : null,
     owners: parseOwners(o),
     reportFile: parseReportFile(o),
   };
   // What the library refuses, the command line refuses in the same words (naming its flags).
-  checkRun({ ...options, ...(options.watch ?? {}) }, FLAGS);
+  checkRun({ ...options, ...(options.watch ?? {}), ...(options.paths ?? {}) }, FLAGS);
   if (options.compare && options.owners) throw usage('-z, --asn-db and --geoip are for a trace or a watch, not --compare.');
   return options;
 }
@@ -280,6 +300,13 @@ function parseReportFile(o: Flags): CliOptions['reportFile'] {
   const chosen = format ?? FORMATS[extension];
   if (!chosen) throw usage(`Cannot tell the report format from '${path}': name it .html, .md, .csv or .json, or add --format.`);
   return { path, format: chosen };
+}
+
+function parsePaths(o: Flags): PathsCli {
+  if (o.compare !== undefined) throw usage('paths takes one method; --compare is for single traces.');
+  if (o.reportFile !== undefined) throw usage('--report-file is for a trace or a watch; paths prints text or --json.');
+  if (o.sport !== undefined) throw usage('paths varies the source port itself; --sport is for tracing one of its paths.');
+  return { confidence: o.confidence === '99' ? 99 : 95, maxFlows: o.maxFlows ?? 64 };
 }
 
 function parseWatch(o: Flags): WatchCli {

@@ -1,6 +1,7 @@
 // The command line: dispatch, and turn every error into one sentence and an exit code. No stack traces for users.
 import { CommanderError } from 'commander';
 import { parseArgs } from './args.js';
+import type { Subcommand } from './args.js';
 import type { CliOptions } from './args.js';
 import { addressFamily } from '../packet/address.js';
 import type { Family } from '../probe/method.js';
@@ -43,10 +44,10 @@ async function main(argv: string[]): Promise<number> {
     const { demoCommand } = await import('./demo.js');
     return demoCommand(argv.slice(1), io);
   }
-  const watching = argv[0] === 'watch';
+  const command: Subcommand = argv[0] === 'watch' || argv[0] === 'paths' ? argv[0] : 'trace';
   let options;
   try {
-    options = watching ? parseArgs(argv.slice(1), true) : parseArgs(argv);
+    options = command === 'trace' ? parseArgs(argv) : parseArgs(argv.slice(1), command);
   } catch (error) {
     // Help and version: commander has already printed them to stdout.
     if (error instanceof CommanderError) return 0;
@@ -65,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
   // Every module the run will need is loaded before privileges are dropped: installed where only root can read
   // (a root-owned checkout, a 0700 directory), the files could not be read afterwards.
   const watch = options.watch ? await import('./watch-command.js') : null;
+  const paths = options.paths ? await import('./paths-command.js') : null;
   if (watch && options.watch && watch.wantsLiveView(options, options.watch)) await watch.loadLiveView();
   const pool = openRawSockets(options);
   // Files named on the command line are opened as whoever ran portpath (cli/named-files.ts): root's before the drop.
@@ -75,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
   files ??= openNamedFiles(options);
   const { owners, report } = files;
   if (watch && options.watch) return watch.watchCommand(options, options.watch, io, controller.signal, pool ?? undefined, owners, report);
+  if (paths && options.paths) return paths.pathsCommand(options, options.paths, io, controller.signal, pool ?? undefined);
   return traceCommand(options, io, controller.signal, pool ?? undefined, owners, report);
 }
 

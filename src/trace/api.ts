@@ -7,6 +7,8 @@ import { eventStream } from './event-stream.js';
 import type { CompareOptions, CompareReport } from './compare.js';
 import type { ProbeSpec } from './session.js';
 import { parseMethod } from './method-spec.js';
+import { runPaths } from './paths.js';
+import type { PathsOptions, PathsReport } from './paths.js';
 import { runTrace } from './trace.js';
 import type { RunOptions, TraceEvent, TraceReport } from './trace.js';
 
@@ -30,6 +32,14 @@ export function traceEvents(target: string, options: RunOptions = {}): AsyncIter
 /** Traces several methods ("tcp:443", { protocol: 'udp', port: 53 }, "icmp") to one target at once, each the others' control. */
 export function compare(target: string, methods: readonly (string | ProbeSpec)[], options: CompareOptions = {}): Promise<CompareReport> {
   return runCompare(target, methods.map((m) => (typeof m === 'string' ? parseMethod(m, 'compare') : m)), options);
+}
+
+/**
+ * Every path a connection to `target`'s port can take from here (flows differing in TCP source port, as ECMP
+ * balancers hash them), found by the Multipath Detection Algorithm's stopping rule, with a verdict per path.
+ */
+export function paths(target: string, options: PathsOptions = {}): Promise<PathsReport> {
+  return runPaths(target, options);
 }
 
 export interface RawSocketRequest {

@@ -18,6 +18,8 @@ import type { ProbeSpec, Session } from './session.js';
 
 /** Between two methods' probes: a few probes, spaced, not a scan. */
 export const REACH_SPACING_MS = 150;
+/** Rounds over the methods at most: a second where the first found nothing (a lost probe is not a dark host). */
+const REACH_ROUNDS = 2;
 /** Ports servers commonly answer on: HTTPS, HTTP, SSH (nmap's host discovery sends to 443 and 80 too). */
 const COMMON_TCP_PORTS = [443, 80, 22];
 /** Classic traceroute's first UDP port: nothing listens there, so a host that gets it answers port unreachable. */
@@ -103,7 +105,10 @@ async function place(session: Session, found: ReachAttempt, plan: ReachPlan, clo
   // A lost probe just before the lowest answer would put the destination a hop too far: a TTL there that got nothing
   // is asked again (twice more at most) until it answers — the destination (then the one before it is asked), or a
   // router (then the destination is after it).
-  for (let at = lowest(); at !== null && at > plan.fromTtl && silent(at - 1) && probes.get(at - 1)!.length < PLACE_TRIES && !signal?.aborted; at = lowest()) {
+  // Where the answer's reply TTL says the destination is nearer than the lowest answer, a silent TTL there is more
+  // likely a loss than a router that answers nothing: it gets twice the tries.
+  const triesAt = (ttl: number) => (ttl >= estimate ? PLACE_TRIES * 2 : PLACE_TRIES);
+  for (let at = lowest(); at !== null && at > plan.fromTtl && silent(at - 1) && probes.get(at - 1)!.length < triesAt(at - 1) && !signal?.aborted; at = lowest()) {
     await Promise.all([ask(at - 1)(), ask(at - 1)()]);
   }
   const at = lowest();
@@ -132,28 +137,35 @@ export async function reachCheck(open: OpenReach, plan: ReachPlan, clock: Clock,
   let found: number | null = null;
   let trace: TraceResult | null = null;
   let placing = 0;
+  let sent = 0;
+  const tryMethod = async (i: number, delayMs: number) => {
+    await wait(clock, delayMs, done.signal);
+    if (done.signal.aborted || attempts[i]!.skipped) return;
+    const method = plan.methods[i]!;
+    let session: Session;
+    try {
+      session = sessions[i] ??= open(method, plan.fromTtl);
+      const [answer] = await reprobe(session.options, session.method, session.network, fanOut(session.network), clock, session.tracer.ids, [{ ttl: plan.maxTtl, atMs: 0 }], plan.timeoutMs, done.signal);
+      if (answer!.sentMs !== null) {
+        attempts[i]!.sent = true;
+        sent++;
+      }
+      const { from, reply } = answer!.result;
+      if (from !== null && reply !== null) attempts[i]!.answer = { ...answer!.result, from, reply };
+    } catch (error) {
+      attempts[i]!.skipped = `${protocolLabel(method)} could not be sent: ${failure(error)}`;
+      return;
+    }
+    if (found === null && attemptReached(attempts[i]!, session.meta.address)) {
+      found = i;
+      done.abort();
+    }
+  };
   try {
-    await Promise.all(
-      plan.methods.map(async (method, i) => {
-        await wait(clock, i * REACH_SPACING_MS, done.signal);
-        if (done.signal.aborted) return;
-        let session: Session;
-        try {
-          session = sessions[i] = open(method, plan.fromTtl);
-          const [answer] = await reprobe(session.options, session.method, session.network, fanOut(session.network), clock, session.tracer.ids, [{ ttl: plan.maxTtl, atMs: 0 }], plan.timeoutMs, done.signal);
-          attempts[i]!.sent = answer!.sentMs !== null;
-          const { from, reply } = answer!.result;
-          if (from !== null && reply !== null) attempts[i]!.answer = { ...answer!.result, from, reply };
-        } catch (error) {
-          attempts[i]!.skipped = `${protocolLabel(method)} could not be sent: ${failure(error)}`;
-          return;
-        }
-        if (found === null && attemptReached(attempts[i]!, session.meta.address)) {
-          found = i;
-          done.abort();
-        }
-      }),
-    );
+    // A second round where the first found nothing: one lost probe per method must not make a dark destination.
+    for (let round = 0; round < REACH_ROUNDS && found === null && !done.signal.aborted; round++) {
+      await Promise.all(plan.methods.map((_, i) => (attempts[i]!.answer ? undefined : tryMethod(i, i * REACH_SPACING_MS))));
+    }
     if (found !== null && !signal?.aborted) {
       const placed = await place(sessions[found]!, attempts[found]!, plan, clock, signal);
       trace = placed.trace;
@@ -168,7 +180,7 @@ export async function reachCheck(open: OpenReach, plan: ReachPlan, clock: Clock,
     attempts,
     found: found === null ? null : plan.methods[found]!,
     trace,
-    probes: attempts.filter((a) => a.sent).length + placing,
+    probes: sent + placing,
     durationMs: Math.round(clock.now() - started),
   };
 }

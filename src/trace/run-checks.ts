@@ -5,18 +5,18 @@ import { PortpathError } from '../transport/errors.js';
 import { checkInteger, parseInteger } from './method-spec.js';
 import type { RunOptions } from './run-types.js';
 
-export const LIMITS = { port: [1, 65535], sourcePort: [1, 65535], probesPerHop: [1, 10], firstTtl: [1, 255], maxTtl: [1, 255], rounds: [1, 100_000_000] } as const;
+export const LIMITS = { port: [1, 65535], sourcePort: [1, 65535], probesPerHop: [1, 10], firstTtl: [1, 255], maxTtl: [1, 255], rounds: [1, 100_000_000], maxFlows: [6, 512] } as const;
 
 export type Checked = keyof typeof LIMITS | 'interval' | 'compare';
 
 /** What each value is, said after its name when the name alone does not say it. */
-const WHAT: Partial<Record<Checked, string>> = { sourcePort: 'source port', probesPerHop: 'probes per hop', firstTtl: 'first TTL', maxTtl: 'max TTL', rounds: 'rounds' };
+const WHAT: Partial<Record<Checked, string>> = { sourcePort: 'source port', probesPerHop: 'probes per hop', firstTtl: 'first TTL', maxTtl: 'max TTL', rounds: 'rounds', maxFlows: 'flows at most' };
 
 /** The library's names: its options. */
-export const OPTION_NAMES: Record<Checked, string> = { port: 'The port', sourcePort: 'sourcePort', probesPerHop: 'probesPerHop', firstTtl: 'firstTtl', maxTtl: 'maxTtl', rounds: 'rounds', interval: 'The interval', compare: 'compare' };
+export const OPTION_NAMES: Record<Checked, string> = { port: 'The port', sourcePort: 'sourcePort', probesPerHop: 'probesPerHop', firstTtl: 'firstTtl', maxTtl: 'maxTtl', rounds: 'rounds', maxFlows: 'maxFlows', interval: 'The interval', compare: 'compare' };
 
 /** The values a run or a watch is told, as the library takes them. */
-export type CheckedOptions = Pick<RunOptions, 'port' | 'sourcePort' | 'probesPerHop' | 'firstTtl' | 'maxTtl'> & { intervalMs?: number; rounds?: number | null };
+export type CheckedOptions = Pick<RunOptions, 'port' | 'sourcePort' | 'probesPerHop' | 'firstTtl' | 'maxTtl'> & { intervalMs?: number; rounds?: number | null; maxFlows?: number };
 
 function usage(message: string): PortpathError {
   return new PortpathError('ERR_USAGE', message);

@@ -73,14 +73,14 @@ test('two methods at once, unknown options and a missing host are usage errors',
 });
 
 function watchUsageError(argv: string[], pattern: RegExp) {
-  assert.throws(() => parseArgs(argv, true), (error: unknown) => error instanceof PortpathError && error.code === 'ERR_USAGE' && pattern.test(error.message) && !error.message.includes('\n'));
+  assert.throws(() => parseArgs(argv, 'watch'), (error: unknown) => error instanceof PortpathError && error.code === 'ERR_USAGE' && pattern.test(error.message) && !error.message.includes('\n'));
 }
 
 test('watch: interval, rounds and one output kind; every trace option still applies', () => {
-  const o = parseArgs(['--interval', '0.5', '-c', '20', '--report', '-U', '198.18.4.2', '53'], true);
+  const o = parseArgs(['--interval', '0.5', '-c', '20', '--report', '-U', '198.18.4.2', '53'], 'watch');
   assert.deepEqual(o.watch, { intervalMs: 500, rounds: 20, report: true, stream: false });
   assert.equal(o.protocol, 'udp');
-  assert.equal(parseArgs(['198.18.4.2'], true).watch?.intervalMs, 1000);
+  assert.equal(parseArgs(['198.18.4.2'], 'watch').watch?.intervalMs, 1000);
   assert.equal(parseArgs(['198.18.4.2']).watch, null);
   watchUsageError(['--interval', '0', '198.18.4.2'], /--interval takes seconds between 0\.01 and 3600/);
   watchUsageError(['--interval', 'fast', '198.18.4.2'], /not 'fast'/);

@@ -50,7 +50,7 @@ test('the library and the command line refuse a bad value with the same sentence
 
 test('a watch: the same sentences for its rounds and its interval', async () => {
   for (const [what, options, argv, names] of watchCases) {
-    const cli = await refusal(() => parseArgs([...argv, '198.18.4.2'], true));
+    const cli = await refusal(() => parseArgs([...argv, '198.18.4.2'], 'watch'));
     assert.equal(cli, named(await refusal(() => startWatch('198.18.4.2', options)), names), what);
   }
 });

@@ -1,0 +1,148 @@
+// The paths a multipath run found, read as verdicts: flows grouped by the routers they met hop by hop, each path with
+// its share of the flows, where its traffic to the port ends (the destination's answer by the one port-state rule, a
+// router's ICMP error, or silence after a hop), a source port that reproduces it, and one summary line that says
+// whether every path agrees and, where one does not, which router its flows go through.
+import type { MultipathOutcome, Outcome } from '../engine/multipath.js';
+import { decideDestination } from '../engine/port-state.js';
+import type { PortState, ProbeResult } from '../engine/types.js';
+import type { Family, Protocol } from '../probe/method.js';
+
+export interface PathHop {
+  ttl: number;
+  /** Who answered there; null: nobody (a router that answers no protocol, or the flows went silent). */
+  address: string | null;
+}
+
+/** Where a path's traffic to the port ends. */
+export type PathEnd =
+  /** The destination answered: its port state by the one rule (open, closed; 'filtered' for its own ICMP error). */
+  | { kind: 'destination'; ttl: number; address: string; state: PortState | 'reachable'; reply: string }
+  /** A router answered with an ICMP error (rejected). */
+  | { kind: 'rejected'; ttl: number; address: string; reply: string }
+  /** Nothing answered past the path's last hop: the traffic is dropped after it. */
+  | { kind: 'silent'; after: PathHop | null };
+
+export interface FoundPath {
+  /** 1, 2, …: in order of the most flows first. */
+  id: number;
+  hops: PathHop[];
+  /** The flows (their source ports) that took it, and their share of all flows. */
+  sourcePorts: number[];
+  share: number;
+  end: PathEnd;
+  /** A source port that reproduces it: `portpath --sport N HOST PORT` traces exactly this path. */
+  reproduce: number;
+}
+
+export interface PathsVerdict {
+  paths: FoundPath[];
+  /** Every path ends the same way. */
+  agree: boolean;
+  summary: string;
+}
+
+export interface PathsTarget {
+  protocol: Protocol;
+  port: number | null;
+  family: Family;
+  destination: string;
+}
+
+const label = (t: PathsTarget) => (t.protocol === 'icmp' || t.port === null ? 'ICMP echo' : `${t.protocol.toUpperCase()}/${t.port}`);
+
+function replyName(result: ProbeResult): string {
+  return result.reply?.name ?? result.reply?.kind ?? 'no answer';
+}
+
+/**
+ * One flow's hops (up to its end or its last answer) and its end. A TTL where the flow got nothing but answered
+ * farther on, and where every flow that got an answer met the same router (`sole`), is that router: the flow passed
+ * it, which did not answer this once (a rate limit, a lost answer).
+ */
+function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map<number, string>): { hops: PathHop[]; end: PathEnd } {
+  const ttls = [...outcomes.keys()].sort((a, b) => a - b);
+  const lastAnswer = Math.max(0, ...ttls.filter((t) => outcomes.get(t)!.kind !== 'silent'));
+  const hops: PathHop[] = [];
+  for (const ttl of ttls) {
+    const o = outcomes.get(ttl)!;
+    if (o.kind === 'end') {
+      const at = { ttl, address: o.address };
+      if (o.address !== target.destination) return { hops, end: { kind: 'rejected', ...at, reply: replyName(o.result) } };
+      const reply = o.result.reply!;
+      const decided = decideDestination(target, ttl, [{ kind: reply.kind, from: o.address, ...(reply.icmpType !== undefined ? { icmpType: reply.icmpType, icmpCode: reply.icmpCode! } : {}) }]);
+      return { hops, end: { kind: 'destination', ...at, state: decided.state ?? 'reachable', reply: replyName(o.result) } };
+    }
+    hops.push({ ttl, address: o.kind === 'router' ? o.address : ttl < lastAnswer ? (sole.get(ttl) ?? null) : null });
+  }
+  // Silence to the end: the path is its hops up to the last that answered; the traffic stops after it.
+  while (hops.length > 0 && hops.at(-1)!.address === null) hops.pop();
+  return { hops, end: { kind: 'silent', after: hops.at(-1) ?? null } };
+}
+
+const endKey = (end: PathEnd) =>
+  end.kind === 'destination' ? `d:${end.state}` : end.kind === 'rejected' ? `r:${end.address}:${end.reply}` : `s:${end.after?.ttl ?? 0}`;
+
+function endText(end: PathEnd, target: PathsTarget): string {
+  if (end.kind === 'destination') return end.state === 'reachable' ? 'reaches the destination' : `is ${end.state} at hop ${end.ttl}`;
+  if (end.kind === 'rejected') return `is rejected at hop ${end.ttl} (${end.address}: ${end.reply})`;
+  return end.after ? `is dropped after hop ${end.after.ttl} (${end.after.address})` : `gets no answer from any hop (${label(target)})`;
+}
+
+/** The first hop where `path` differs from every path in `others`: the router its flows go through and theirs do not. */
+function divergence(path: FoundPath, others: FoundPath[]): PathHop | null {
+  for (const hop of path.hops) {
+    if (hop.address === null) continue;
+    if (!others.some((o) => o.hops.some((h) => h.ttl === hop.ttl && h.address === hop.address))) return hop;
+  }
+  return null;
+}
+
+function oneIn(share: number): string {
+  const n = Math.round(1 / share);
+  return n <= 1 ? 'most' : `about 1 in ${n}`;
+}
+
+/** Groups a multipath run's flows into paths and says what each does with the port. */
+export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly number[], target: PathsTarget, confidence: number): PathsVerdict {
+  const groups = new Map<string, { hops: PathHop[]; end: PathEnd; ports: number[] }>();
+  const routers = new Map<number, Set<string>>();
+  for (const outcomes of outcome.flows.values()) {
+    for (const [ttl, o] of outcomes) if (o.kind === 'router') routers.set(ttl, (routers.get(ttl) ?? new Set()).add(o.address));
+  }
+  const sole = new Map([...routers].flatMap(([ttl, set]) => (set.size === 1 ? [[ttl, [...set][0]!] as const] : [])));
+  for (const [flow, outcomes] of outcome.flows) {
+    const { hops, end } = flowPath(outcomes, target, sole);
+    const signature = `${hops.map((h) => `${h.ttl}=${h.address ?? '*'}`).join(',')}|${endKey(end)}|${end.kind !== 'silent' ? end.address : ''}`;
+    const group = groups.get(signature) ?? { hops, end, ports: [] };
+    group.ports.push(sourcePorts[flow]!);
+    groups.set(signature, group);
+  }
+  const total = outcome.flows.size;
+  const paths: FoundPath[] = [...groups.values()]
+    .sort((a, b) => b.ports.length - a.ports.length)
+    .map((g, i) => ({ id: i + 1, hops: g.hops, sourcePorts: g.ports, share: g.ports.length / total, end: g.end, reproduce: g.ports[0]! }));
+  const ends = new Set(paths.map((p) => endKey(p.end)));
+  const agree = ends.size <= 1;
+  const what = label(target);
+  const sure = `${Math.round(confidence * 100)}%`;
+  let summary: string;
+  if (paths.length === 1) {
+    summary =
+      `${what} ${endText(paths[0]!.end, target)} on the one path found: no port-dependent balancing was seen over ${total} flows ` +
+      `(${sure} confidence per hop that no other next hop exists; balancing by address alone cannot be seen from one source).`;
+  } else if (agree) {
+    summary = `${what} ${endText(paths[0]!.end, target)} on all ${paths.length} paths (${total} flows; ${sure} confidence per hop that no other next hop exists).`;
+  } else {
+    // The most common end is the norm; the others are named by the router their flows go through.
+    const normal = paths[0]!.end;
+    const odd = paths.filter((p) => endKey(p.end) !== endKey(normal));
+    const fine = paths.filter((p) => endKey(p.end) === endKey(normal));
+    const parts = odd.map((p) => {
+      const via = divergence(p, fine);
+      const through = via ? `flows through ${via.address} (hop ${via.ttl})` : `flows of path ${p.id}`;
+      return `${through} (${oneIn(p.share)}: ${p.sourcePorts.length} of ${total} flows) ${endText(p.end, target).replace(/^is /, 'are ')} — reproduce with --sport ${p.reproduce}`;
+    });
+    summary = `${what} ${endText(normal, target)} on ${fine.length} of ${paths.length} paths; ${parts.join('; ')}.`;
+  }
+  return { paths, agree, summary };
+}

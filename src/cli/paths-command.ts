@@ -1,0 +1,41 @@
+// `portpath paths HOST [PORT]`: every path the port's traffic can take from here and where each one stops, as text
+// or JSON. The run itself is trace/'s.
+import { renderJson } from '../report/json.js';
+import { formatPaths, formatPathsHeader } from '../report/paths-text.js';
+import type { RawSocketPool } from '../transport/privileges.js';
+import { runPaths } from '../trace/paths.js';
+import type { CliOptions, PathsCli } from './args.js';
+import { EXIT_INTERRUPTED, runOptions } from './common.js';
+import type { Output } from './common.js';
+import { ReverseNames } from './names.js';
+
+export async function pathsCommand(cli: CliOptions, paths: PathsCli, io: Output, signal?: AbortSignal, pool?: RawSocketPool): Promise<number> {
+  const names = new ReverseNames(!cli.numeric);
+  try {
+    const { protocol, port, family, mode, firstTtl, maxTtl, wait, source, interface: iface, packetLog } = runOptions(cli, io, signal, pool, { protocol: cli.protocol, port: cli.port });
+    const report = await runPaths(cli.host, {
+      ...(protocol ? { protocol } : {}),
+      port: port ?? null,
+      family: family ?? null,
+      ...(mode ? { mode } : {}),
+      ...(firstTtl ? { firstTtl } : {}),
+      ...(maxTtl ? { maxTtl } : {}),
+      ...(wait ? { wait } : {}),
+      source: source ?? null,
+      interface: iface ?? null,
+      ...(signal ? { signal } : {}),
+      ...(pool ? { pool } : {}),
+      ...(packetLog ? { packetLog } : {}),
+      confidence: paths.confidence,
+      maxFlows: paths.maxFlows,
+    });
+    if (cli.json) io.out(renderJson(report));
+    else {
+      await names.lookupHops(report.nodes.map((n) => ({ ttl: n.ttl, probes: [{ from: n.address, rtt: null, reply: null }] })));
+      io.out(formatPathsHeader(report) + formatPaths(report, names.nameOf));
+    }
+    return report.interrupted ? EXIT_INTERRUPTED : 0;
+  } finally {
+    names.cancel();
+  }
+}

@@ -1,0 +1,218 @@
+// Every path the port's traffic can take: the Multipath Detection Algorithm's stopping rule applied hop by hop, with
+// flows that differ only in what routers hash for ECMP (the TCP source port) and keep the destination port. At each
+// TTL, flows are probed until, having seen k different outcomes there (a router's address, the destination's answer,
+// or silence), enough flows were tried that a (k+1)th would have shown with the stated confidence. A TTL where one
+// router answered every flow needs no more flows: later flows are taken to pass it. Every flow that exists is probed
+// at each TTL with more than one outcome, so each flow's path is known hop by hop; grouping flows by that path gives
+// the paths, each with its end (the destination's answer, a router's ICMP error, or where its traffic goes silent).
+// On an injected clock and probe function (the run owner sends the real probes), so it runs on a simulated diamond.
+import type { Clock } from './clock.js';
+import { IcmpBudget, LINUX_ICMP_BURST, LINUX_ICMP_REFILL_MS } from './icmp-budget.js';
+import type { ProbeResult } from './types.js';
+
+/**
+ * Flows to try at a TTL where `seen` outcomes showed, so that one more would have shown with probability
+ * `confidence` (all next hops equally likely): the least n for which the chance that n flows over k+1 next hops miss
+ * at least one of them (inclusion–exclusion) is at most 1 − confidence. It gives the published MDA table (95%: 6,
+ * 11, 16, 21, 27, 33, 38, 44, 51 for k = 1…9; 99%: 8, 15, 21, 28, 36, 43, 51, 58, 66).
+ */
+export function flowsNeeded(seen: number, confidence: number): number {
+  const next = Math.max(1, seen) + 1;
+  const missesOne = (n: number) => {
+    let p = 0;
+    let choose = 1;
+    for (let i = 1; i < next; i++) {
+      choose = (choose * (next - i + 1)) / i;
+      p += (i % 2 === 1 ? 1 : -1) * choose * ((next - i) / next) ** n;
+    }
+    return p;
+  };
+  let n = 1;
+  while (missesOne(n) > 1 - confidence) n++;
+  return n;
+}
+
+/** Sends one probe of flow `flow` with TTL `ttl` and resolves with its answer (or its absence). */
+export type FlowProbe = (flow: number, ttl: number) => Promise<ProbeResult>;
+
+export interface MultipathOptions {
+  /** 0.95 or 0.99. */
+  confidence: number;
+  firstTtl: number;
+  maxTtl: number;
+  /** Flows at most (the probe budget): where more would be needed, the result says the rule was not met there. */
+  maxFlows: number;
+  /** TTLs in a row where no flow got any answer, after which nothing farther is probed. */
+  gapLimit: number;
+  /** The destination's address: its answers end a flow. */
+  destination: string;
+}
+
+/** What one flow met at one TTL. */
+export type Outcome = { kind: 'router'; address: string } | { kind: 'end'; address: string; result: ProbeResult } | { kind: 'silent' };
+
+export interface TtlFigures {
+  ttl: number;
+  /** Flows probed at this TTL. */
+  flows: number;
+  /** Distinct outcomes seen (addresses, and silence as one). */
+  outcomes: number;
+  /** Flows the stopping rule asked for. */
+  needed: number;
+  /** One router answered every flow probed here: later flows are taken to pass it. */
+  single: boolean;
+}
+
+export interface MultipathOutcome {
+  /** Per flow (by index), its outcome at each TTL it was probed or passed (inherited single-router TTLs included). */
+  flows: Map<number, Map<number, Outcome>>;
+  figures: TtlFigures[];
+  /** Probes sent in all (retries of silent ones included). */
+  probes: number;
+  /** False where the probe budget stopped a TTL short of the flows its rule asked for. */
+  ruleMet: boolean;
+}
+
+const key = (o: Outcome): string => (o.kind === 'silent' ? '*' : `${o.kind}:${o.address}`);
+
+/** An answer as an outcome: a router's time-exceeded, or anything else (the destination's answer, an ICMP error) ends the flow. */
+function outcomeOf(result: ProbeResult): Outcome {
+  if (result.from === null || result.reply === null) return { kind: 'silent' };
+  if (result.reply.kind === 'time-exceeded') return { kind: 'router', address: result.from };
+  return { kind: 'end', address: result.from, result };
+}
+
+/**
+ * Routers' ICMP budgets per TTL, for as many routers as answered there: Linux allows each a burst of 6, then one a
+ * second, so k routers at a TTL take 6·k probes at once and k a second (probes spread over them by the hash).
+ */
+class TtlBudgets {
+  private readonly budgets = new Map<number, { routers: number; budget: IcmpBudget }>();
+  /** When a probe at `ttl` can expect an answer, with `routers` seen there. */
+  take(ttl: number, routers: number, now: number): number {
+    const k = Math.max(1, routers);
+    let entry = this.budgets.get(ttl);
+    if (!entry || entry.routers < k) {
+      entry = { routers: k, budget: new IcmpBudget(LINUX_ICMP_BURST * k, LINUX_ICMP_REFILL_MS / k) };
+      this.budgets.set(ttl, entry);
+    }
+    return entry.budget.take(ttl, now);
+  }
+}
+
+export async function exploreMultipath(probe: FlowProbe, options: MultipathOptions, clock: Clock, signal?: AbortSignal): Promise<MultipathOutcome> {
+  const flows = new Map<number, Map<number, Outcome>>();
+  const figures: TtlFigures[] = [];
+  const budgets = new TtlBudgets();
+  let probes = 0;
+  let ruleMet = true;
+
+  /** TTLs one router answered for every flow probed: flows not probed there pass it. */
+  const singles = new Map<number, Outcome>();
+
+  const sleepUntil = (at: number) =>
+    new Promise<void>((resolve) => {
+      const wait = at - clock.now();
+      if (wait <= 0 || signal?.aborted) return resolve();
+      const done = () => {
+        cancel();
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const cancel = clock.setTimer(wait, done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+
+  const routersAt = (ttl: number) => new Set([...flows.values()].flatMap((f) => (f.get(ttl)?.kind === 'router' ? [key(f.get(ttl)!)] : []))).size;
+
+  /** One probe, paced by the TTL's budget. */
+  const ask = async (flow: number, ttl: number): Promise<Outcome> => {
+    await sleepUntil(budgets.take(ttl, routersAt(ttl), clock.now()));
+    probes++;
+    return signal?.aborted ? { kind: 'silent' } : outcomeOf(await probe(flow, ttl));
+  };
+
+  /**
+   * A batch of flows at one TTL; where some answered and others did not, the silent ones are asked once more when a
+   * token is back (a router's rate limit or a lost probe is not a path). Where none answered there is nothing there
+   * to be rate-limited: no second try.
+   */
+  const askAll = async (batch: number[], ttl: number): Promise<Outcome[]> => {
+    const outcomes = await Promise.all(batch.map((flow) => ask(flow, ttl)));
+    const answered = outcomes.some((o) => o.kind !== 'silent') || [...flows.values()].some((f) => (f.get(ttl)?.kind ?? 'silent') !== 'silent');
+    if (!answered) return outcomes;
+    const again = await Promise.all(batch.map((flow, i) => (outcomes[i]!.kind === 'silent' ? ask(flow, ttl) : Promise.resolve(outcomes[i]!))));
+    return again;
+  };
+
+  const record = (flow: number, ttl: number, outcome: Outcome) => {
+    if (!flows.has(flow)) flows.set(flow, new Map());
+    flows.get(flow)!.set(ttl, outcome);
+  };
+
+  /** Whether the flow ended (its destination answered, or an ICMP error) before `ttl`. */
+  const endedBefore = (flow: number, ttl: number) => [...(flows.get(flow) ?? new Map<number, Outcome>())].some(([t, o]) => t < ttl && o.kind === 'end');
+
+  /** A new flow, walked through every TTL so far: asked where more than one thing happened, the one router inherited. */
+  const newFlow = async (upTo: number): Promise<number> => {
+    const flow = flows.size;
+    flows.set(flow, new Map());
+    for (let ttl = options.firstTtl; ttl < upTo && !endedBefore(flow, ttl); ttl++) {
+      if (singles.has(ttl)) record(flow, ttl, singles.get(ttl)!);
+      else record(flow, ttl, (await askAll([flow], ttl))[0]!);
+    }
+    return flow;
+  };
+
+  let silentRun = 0;
+  for (let ttl = options.firstTtl; ttl <= options.maxTtl && !signal?.aborted; ttl++) {
+    const probed = new Set<number>();
+    let needed: number;
+    for (;;) {
+      // Silence is not a next hop (a router's rate limit, a lost probe, or a drop): it counts for the rule as
+      // nothing; but where some flows are silent and others not, every flow is asked, to learn each one's fate.
+      const sofar = [...probed].map((f) => flows.get(f)!.get(ttl)!);
+      const answers = new Set(sofar.filter((o) => o.kind !== 'silent').map(key));
+      const mixed = answers.size > 1 || (answers.size === 1 && sofar.some((o) => o.kind === 'silent'));
+      needed = flowsNeeded(answers.size, options.confidence);
+      const alive = [...flows.keys()].filter((f) => !probed.has(f) && !endedBefore(f, ttl));
+      const want = mixed ? Math.max(needed - probed.size, alive.length) : needed - probed.size;
+      if (want <= 0 || signal?.aborted) break;
+      const batch = alive.slice(0, want);
+      if (batch.length < want) {
+        const room = options.maxFlows - flows.size;
+        if (room <= 0 && batch.length === 0) {
+          ruleMet = false;
+          break;
+        }
+        for (let i = 0; i < Math.min(room, want - batch.length); i++) batch.push(await newFlow(ttl));
+        // A new flow may have ended before this TTL (its own path is shorter).
+        for (let i = batch.length - 1; i >= 0; i--) if (endedBefore(batch[i]!, ttl)) batch.splice(i, 1);
+        if (batch.length === 0) continue;
+      }
+      const answered = await askAll(batch, ttl);
+      batch.forEach((flow, i) => {
+        record(flow, ttl, answered[i]!);
+        probed.add(flow);
+      });
+    }
+    if (probed.size === 0) break; // every flow ended
+    const outcomes = [...probed].map((f) => flows.get(f)!.get(ttl)!);
+    const seen = new Set(outcomes.map(key));
+    // One router answered every flow asked here: later flows are taken to pass it (a TTL with silent flows is not
+    // taken so: the silent ones may be dropped there, and a later flow may be one of them).
+    const only = seen.size === 1 && outcomes[0]!.kind === 'router' ? outcomes[0]! : null;
+    if (only) {
+      singles.set(ttl, only);
+      for (const [flow, known] of flows) if (!probed.has(flow) && !endedBefore(flow, ttl)) known.set(ttl, only);
+    }
+    figures.push({ ttl, flows: probed.size, outcomes: seen.size, needed, single: only !== null });
+    const anyAnswer = [...probed].some((f) => flows.get(f)!.get(ttl)!.kind !== 'silent');
+    silentRun = anyAnswer ? 0 : silentRun + 1;
+    if (silentRun >= options.gapLimit) break;
+    // Every flow that is still going is silent here and has been for a while: nothing farther will answer.
+    const going = [...flows.keys()].filter((f) => !endedBefore(f, ttl + 1));
+    if (going.length === 0) break;
+  }
+  return { flows, figures, probes, ruleMet };
+}

@@ -1,0 +1,57 @@
+// A multipath run as people read it: each hop with the responders its flows met and how many flows met each, then
+// the table of paths (share, hops, where each ends, the source port that reproduces it), then the one-line summary
+// and the stopping rule's figures.
+import type { FoundPath } from '../analyze/paths.js';
+import type { PathsReport } from '../trace/paths.js';
+import { safeText } from './safe-text.js';
+
+type NameOf = (address: string) => string | null;
+
+const shown = (address: string, nameOf: NameOf) => {
+  const name = nameOf(address);
+  return name ? `${safeText(name)} (${address})` : address;
+};
+
+function endText(path: FoundPath): string {
+  const end = path.end;
+  if (end.kind === 'destination') return `${end.state} at hop ${end.ttl}`;
+  if (end.kind === 'rejected') return `rejected at hop ${end.ttl} (${end.reply})`;
+  return end.after ? `dropped after hop ${end.after.ttl}` : 'no answer';
+}
+
+export function formatPathsHeader(report: Pick<PathsReport, 'target' | 'protocol' | 'port' | 'confidence'>): string {
+  const what = report.protocol === 'icmp' || report.port === null ? 'ICMP echo' : `${report.protocol.toUpperCase()} port ${report.port}`;
+  return `Paths to ${report.target.address} on ${what}: flows differing in source port, ${report.confidence}% confidence per hop that no other next hop exists\n`;
+}
+
+export function formatPaths(report: PathsReport, nameOf: NameOf = () => null): string {
+  const lines: string[] = [];
+  const total = report.flows.length;
+  const depth = Math.max(0, ...report.flows.map((f) => f.hops.length));
+  const first = report.flowsPerHop[0]?.ttl ?? 1;
+  for (let i = 0; i < depth; i++) {
+    const counts = new Map<string, number>();
+    for (const flow of report.flows) {
+      if (i >= flow.hops.length) continue;
+      const address = flow.hops[i] ?? '*';
+      counts.set(address, (counts.get(address) ?? 0) + 1);
+    }
+    [...counts].sort((a, b) => b[1] - a[1]).forEach(([address, n], j) => {
+      const ttl = j === 0 ? String(first + i).padStart(2) : '  ';
+      const who = address === '*' ? '*' : shown(address, nameOf);
+      lines.push(`${ttl}  ${who.padEnd(44)} ${n}/${total} flows`);
+    });
+  }
+  lines.push('');
+  lines.push('Path  Flows    Hops' + ' '.repeat(44) + 'Ends                      Reproduce');
+  for (const path of report.paths) {
+    const hops = path.hops.map((h) => h.address ?? '*').join(' > ') || '(none)';
+    lines.push(`${String(path.id).padStart(4)}  ${`${path.sourcePorts.length}/${total}`.padEnd(7)}  ${hops.padEnd(48)}${endText(path).padEnd(26)}--sport ${path.reproduce}`);
+  }
+  lines.push('');
+  lines.push(report.summary);
+  const perHop = report.flowsPerHop.map((f) => `${f.ttl}:${f.flows}`).join(' ');
+  const budget = report.ruleMet ? '' : ' (the flow budget ran out before every hop\'s rule was met: raise --max-flows)';
+  lines.push(`${report.probes} probes, flows per hop ${perHop}, ${(report.durationMs / 1000).toFixed(2)} s${budget}.`);
+  return lines.join('\n') + '\n';
+}

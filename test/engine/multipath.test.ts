@@ -1,0 +1,132 @@
+// The Multipath Detection Algorithm on simulated diamonds (no network): the stopping rule's figures, every branch
+// found for widths 2 to 8, flows grouped into paths, a branch that drops the port named with its share and a source
+// port that reproduces it, routers' ICMP budgets respected, and a single path said to be one.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { exploreMultipath, flowsNeeded } from '../../src/engine/multipath.js';
+import type { FlowProbe } from '../../src/engine/multipath.js';
+import type { ProbeResult } from '../../src/engine/types.js';
+import { pathsVerdict } from '../../src/analyze/paths.js';
+import { mulberry32 } from '../../src/lab/seeded-random.js';
+import { FakeClock } from './fakes.js';
+
+const SERVER = '198.18.9.2';
+const SPLITTER = '198.18.1.2';
+const JOINER = '198.18.3.2';
+const branch = (i: number) => `198.18.2.${10 + i}`;
+
+interface Diamond {
+  width: number;
+  /** The branch that drops the port: its flows go silent after it. */
+  dropOn?: number;
+  /** Routers answer a burst of 6 time-exceeded, then one a second (per router). */
+  rateLimited?: boolean;
+  /** Probability a probe or its answer is lost. */
+  loss?: number;
+  seed?: number;
+}
+
+/** A simulated diamond: splitter at hop 1, `width` branch routers at hop 2 chosen by a hash of the flow, joiner at 3, server at 4. */
+function diamond(clock: FakeClock, d: Diamond): { probe: FlowProbe; branchOf: (flow: number) => number; sent: () => number } {
+  const random = mulberry32(d.seed ?? 1);
+  const hash = (flow: number) => ((flow * 2654435761) >>> 0) % d.width;
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  let sent = 0;
+  const tokenFor = (router: string) => {
+    if (!d.rateLimited) return true;
+    const b = buckets.get(router) ?? { tokens: 6, at: clock.now() };
+    b.tokens = Math.min(6, b.tokens + (clock.now() - b.at) / 1000);
+    b.at = clock.now();
+    buckets.set(router, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  };
+  const probe: FlowProbe = (flow, ttl) => {
+    sent++;
+    const path = [SPLITTER, branch(hash(flow)), JOINER];
+    const dropped = d.dropOn !== undefined && hash(flow) === d.dropOn && ttl >= 3;
+    let result: ProbeResult = { from: null, rtt: null, reply: null };
+    const lost = d.loss !== undefined && random() < d.loss;
+    if (!dropped && !lost) {
+      if (ttl <= 3) {
+        if (tokenFor(path[ttl - 1]!)) result = { from: path[ttl - 1]!, rtt: ttl * 2, reply: { kind: 'time-exceeded', ttl: 64 - ttl } };
+      } else result = { from: SERVER, rtt: 8, reply: { kind: 'syn-ack', ttl: 61 } };
+    }
+    return new Promise((resolve) => clock.setTimer(result.rtt ?? 100, () => resolve(result)));
+  };
+  return { probe, branchOf: hash, sent: () => sent };
+}
+
+async function drive<T>(clock: FakeClock, work: Promise<T>): Promise<T> {
+  let done = false;
+  void work.finally(() => (done = true)).catch(() => undefined);
+  while (!done) {
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.advance(1);
+  }
+  return work;
+}
+
+const OPTIONS = { confidence: 0.95, firstTtl: 1, maxTtl: 30, maxFlows: 64, gapLimit: 3, destination: SERVER };
+const target = { protocol: 'tcp' as const, port: 443, family: 4 as const, destination: SERVER };
+const ports = Array.from({ length: 64 }, (_, i) => 40000 + i);
+
+test('the stopping rule reproduces the published MDA table at 95% and grows at 99%', () => {
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((k) => flowsNeeded(k, 0.95)), [6, 11, 16, 21, 27, 33, 38, 44, 51]);
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((k) => flowsNeeded(k, 0.99)), [8, 15, 21, 28, 36, 43, 51, 58, 66]);
+});
+
+for (const width of [2, 4, 8]) {
+  test(`a ${width}-way diamond: every branch found, the flows grouped into ${width} paths that agree`, async () => {
+    const clock = new FakeClock();
+    const sim = diamond(clock, { width });
+    const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+    const verdict = pathsVerdict(outcome, ports, target, 0.95);
+    assert.equal(verdict.paths.length, width, verdict.summary);
+    assert.deepEqual(new Set(verdict.paths.map((p) => p.hops[1]!.address)), new Set(Array.from({ length: width }, (_, i) => branch(i))));
+    assert.ok(verdict.agree);
+    assert.match(verdict.summary, new RegExp(`is open at hop 4 on all ${width} paths`));
+    // The rule at the branching hop: at least the flows it asks for after `width` next hops.
+    const hop2 = outcome.figures.find((f) => f.ttl === 2)!;
+    assert.ok(hop2.flows >= flowsNeeded(width, 0.95), JSON.stringify(outcome.figures));
+    // One-router hops are not asked by every flow.
+    assert.equal(outcome.figures.find((f) => f.ttl === 1)!.flows, 6);
+    for (const path of verdict.paths) for (const port of path.sourcePorts) assert.equal(branch(sim.branchOf(port - 40000)), path.hops[1]!.address);
+  });
+}
+
+test('one branch of four drops the port: its flows named, with their share and a source port that reproduces it', async () => {
+  const clock = new FakeClock();
+  const sim = diamond(clock, { width: 4, dropOn: 2 });
+  const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+  const verdict = pathsVerdict(outcome, ports, target, 0.95);
+  assert.equal(verdict.agree, false);
+  const bad = verdict.paths.find((p) => p.end.kind === 'silent')!;
+  assert.equal(bad.hops.at(-1)!.address, branch(2));
+  assert.equal(sim.branchOf(bad.reproduce - 40000), 2);
+  assert.match(verdict.summary, /TCP\/443 is open at hop 4 on 3 of 4 paths; flows through 198\.18\.2\.12 \(hop 2\) \(about 1 in \d+: \d+ of \d+ flows\) are dropped after hop 2 \(198\.18\.2\.12\) — reproduce with --sport \d+\./);
+});
+
+test('rate-limited routers (6, then 1/s) and 5% loss: still every branch, no path called broken (20 seeds)', async () => {
+  let wrong = 0;
+  for (let seed = 1; seed <= 20; seed++) {
+    const clock = new FakeClock();
+    const sim = diamond(clock, { width: 4, rateLimited: true, loss: 0.05, seed });
+    const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+    const verdict = pathsVerdict(outcome, ports, target, 0.95);
+    const branches = new Set(verdict.paths.flatMap((p) => (p.hops[1]?.address ? [p.hops[1].address] : [])));
+    if (!verdict.agree || branches.size !== 4) wrong++;
+  }
+  assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
+});
+
+test('a single path: said to be one, with the flows that showed no port-dependent balancing', async () => {
+  const clock = new FakeClock();
+  const sim = diamond(clock, { width: 1 });
+  const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+  const verdict = pathsVerdict(outcome, ports, target, 0.95);
+  assert.equal(verdict.paths.length, 1);
+  assert.match(verdict.summary, /on the one path found: no port-dependent balancing was seen over 6 flows/);
+  assert.ok(sim.sent() <= 6 * 4, `${sim.sent()} probes`);
+});
