@@ -1,6 +1,7 @@
 // Making sure no lab outlives its creator: every live lab is registered here and removed at destroy(), at process
-// exit (synchronously, the only kind of work an exit handler can do), and on SIGTERM/SIGHUP; a lab whose creator
-// died anyway (SIGKILL) is swept by the next lab build on this machine.
+// exit (synchronously, the only kind of work an exit handler can do), on SIGTERM/SIGHUP, and on Ctrl-C (SIGINT) when
+// the program does not handle it itself; a lab whose creator died anyway (SIGKILL) is swept by the next lab build on
+// this machine.
 import type { ChildProcess } from 'node:child_process';
 import { run } from './exec.js';
 import { NAMESPACE_PREFIX, namespaceOwner } from './names.js';
@@ -64,6 +65,13 @@ function hookProcessExit(): void {
       process.exit(128 + (signal === 'SIGTERM' ? 15 : 1));
     });
   }
+  // Ctrl-C: a program that handles SIGINT itself (the demo) goes on doing so and destroys its labs on its way out;
+  // anything else (a test file, a script) would die at once and leave its labs behind, so they go first.
+  process.on('SIGINT', () => {
+    if (process.listenerCount('SIGINT') > 1) return;
+    removeEverything();
+    process.exit(130);
+  });
 }
 
 export function registerLab(namespaces: string[], children: Set<ChildProcess>): void {

@@ -30,3 +30,8 @@ export function roleOf(index: number, routers: number): string {
   if (index === routers + 1) return 'server';
   return `r${index}`;
 }
+
+/** Role of router `index` (0-based) on branch `branch` (0-based) of a diamond lab: b0r0, b0r1, b1r0, … */
+export function branchRouterRole(branch: number, index: number): string {
+  return `b${branch}r${index}`;
+}
