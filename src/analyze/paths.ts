@@ -36,6 +36,8 @@ export interface FoundPath {
 
 export interface PathsVerdict {
   paths: FoundPath[];
+  /** Flows that stayed silent at a hop where flows met different routers: their path is not known, so none is drawn. */
+  unresolved: number;
   /** Every path ends the same way. */
   agree: boolean;
   summary: string;
@@ -110,14 +112,22 @@ export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly nu
     for (const [ttl, o] of outcomes) if (o.kind === 'router') routers.set(ttl, (routers.get(ttl) ?? new Set()).add(o.address));
   }
   const sole = new Map([...routers].flatMap(([ttl, set]) => (set.size === 1 ? [[ttl, [...set][0]!] as const] : [])));
+  // A flow that stayed silent where flows met different routers, though it answered farther on, cannot be put on a
+  // path: it is counted apart, not drawn as a path of its own.
+  let unresolved = 0;
   for (const [flow, outcomes] of outcome.flows) {
     const { hops, end } = flowPath(outcomes, target, sole);
+    const branchingGap = hops.some((h) => h.address === null && (routers.get(h.ttl)?.size ?? 0) > 1);
+    if (branchingGap) {
+      unresolved++;
+      continue;
+    }
     const signature = `${hops.map((h) => `${h.ttl}=${h.address ?? '*'}`).join(',')}|${endKey(end)}|${end.kind !== 'silent' ? end.address : ''}`;
     const group = groups.get(signature) ?? { hops, end, ports: [] };
     group.ports.push(sourcePorts[flow]!);
     groups.set(signature, group);
   }
-  const total = outcome.flows.size;
+  const total = outcome.flows.size - unresolved;
   const paths: FoundPath[] = [...groups.values()]
     .sort((a, b) => b.ports.length - a.ports.length)
     .map((g, i) => ({ id: i + 1, hops: g.hops, sourcePorts: g.ports, share: g.ports.length / total, end: g.end, reproduce: g.ports[0]! }));
@@ -133,8 +143,11 @@ export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly nu
   } else if (agree) {
     summary = `${what} ${endText(paths[0]!.end, target)} on all ${paths.length} paths (${total} flows; ${sure} confidence per hop that no other next hop exists).`;
   } else {
-    // The most common end is the norm; the others are named by the router their flows go through.
-    const normal = paths[0]!.end;
+    // The end most flows meet is the norm; the others are named by the router their flows go through.
+    const flowsEnding = new Map<string, number>();
+    for (const p of paths) flowsEnding.set(endKey(p.end), (flowsEnding.get(endKey(p.end)) ?? 0) + p.sourcePorts.length);
+    const normalKey = [...flowsEnding].sort((a, b) => b[1] - a[1])[0]![0];
+    const normal = paths.find((p) => endKey(p.end) === normalKey)!.end;
     const odd = paths.filter((p) => endKey(p.end) !== endKey(normal));
     const fine = paths.filter((p) => endKey(p.end) === endKey(normal));
     const parts = odd.map((p) => {
@@ -144,5 +157,6 @@ export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly nu
     });
     summary = `${what} ${endText(normal, target)} on ${fine.length} of ${paths.length} paths; ${parts.join('; ')}.`;
   }
-  return { paths, agree, summary };
+  if (unresolved > 0) summary += ` ${unresolved} more ${unresolved === 1 ? 'flow' : 'flows'} passed a branching hop unanswered and ${unresolved === 1 ? 'is' : 'are'} not counted.`;
+  return { paths, agree, unresolved, summary };
 }

@@ -107,8 +107,8 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   let probes = 0;
   let ruleMet = true;
 
-  /** TTLs one router answered for every flow probed: flows not probed there pass it. */
-  const singles = new Map<number, Outcome>();
+  /** The flows actually asked at each TTL (the others' outcomes there are inherited). */
+  const asked = new Map<number, Set<number>>();
 
   const sleepUntil = (at: number) =>
     new Promise<void>((resolve) => {
@@ -123,11 +123,17 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       signal?.addEventListener('abort', done, { once: true });
     });
 
+  const destinationAnswersAt = (ttl: number) =>
+    [...flows.values()].some((f) => {
+      const o = f.get(ttl);
+      return o?.kind === 'end' && o.address === options.destination && o.result.reply?.kind !== 'unreachable';
+    });
   const routersAt = (ttl: number) => new Set([...flows.values()].flatMap((f) => (f.get(ttl)?.kind === 'router' ? [key(f.get(ttl)!)] : []))).size;
 
   /** One probe, paced by the TTL's budget. */
   const ask = async (flow: number, ttl: number): Promise<Outcome> => {
-    await sleepUntil(budgets.take(ttl, routersAt(ttl), clock.now()));
+    // Where only the destination has answered (SYN-ACKs, RSTs: no ICMP budget spent), nothing to pace.
+    if (routersAt(ttl) > 0 || !destinationAnswersAt(ttl)) await sleepUntil(budgets.take(ttl, routersAt(ttl), clock.now()));
     probes++;
     return signal?.aborted ? { kind: 'silent' } : outcomeOf(await probe(flow, ttl));
   };
@@ -148,17 +154,43 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   const record = (flow: number, ttl: number, outcome: Outcome) => {
     if (!flows.has(flow)) flows.set(flow, new Map());
     flows.get(flow)!.set(ttl, outcome);
+    if (!asked.has(ttl)) asked.set(ttl, new Set());
+    asked.get(ttl)!.add(flow);
+  };
+
+  /** The flow's last answer before `ttl` (the router it comes from), or '' from the start. */
+  const predecessor = (flow: number, ttl: number): string => {
+    const known = flows.get(flow)!;
+    for (let t = ttl - 1; t >= options.firstTtl; t--) {
+      const o = known.get(t);
+      if (o && o.kind !== 'silent') return key(o);
+    }
+    return '';
+  };
+
+  /**
+   * What a flow not asked at `ttl` met there, when the flows asked there that came from the same router all met the
+   * same answer (a router, or the end): it passes the same way. Null when they disagree, were silent, or there are
+   * none: the flow must be asked. (Per predecessor, so a longer branch's flows are not taken to end where a shorter
+   * branch's did.)
+   */
+  const inherited = (flow: number, ttl: number): Outcome | null => {
+    const from = predecessor(flow, ttl);
+    const siblings = [...(asked.get(ttl) ?? [])].filter((f) => f !== flow && predecessor(f, ttl) === from).map((f) => flows.get(f)!.get(ttl)!);
+    if (siblings.length === 0 || siblings.some((o) => o.kind === 'silent')) return null;
+    return new Set(siblings.map(key)).size === 1 ? siblings[0]! : null;
   };
 
   /** Whether the flow ended (its destination answered, or an ICMP error) before `ttl`. */
   const endedBefore = (flow: number, ttl: number) => [...(flows.get(flow) ?? new Map<number, Outcome>())].some(([t, o]) => t < ttl && o.kind === 'end');
 
-  /** A new flow, walked through every TTL so far: asked where more than one thing happened, the one router inherited. */
+  /** A new flow, walked through every TTL so far: inherited where its siblings agree, asked elsewhere. */
   const newFlow = async (upTo: number): Promise<number> => {
     const flow = flows.size;
     flows.set(flow, new Map());
     for (let ttl = options.firstTtl; ttl < upTo && !endedBefore(flow, ttl); ttl++) {
-      if (singles.has(ttl)) record(flow, ttl, singles.get(ttl)!);
+      const passes = inherited(flow, ttl);
+      if (passes) flows.get(flow)!.set(ttl, passes);
       else record(flow, ttl, (await askAll([flow], ttl))[0]!);
     }
     return flow;
@@ -168,6 +200,7 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   for (let ttl = options.firstTtl; ttl <= options.maxTtl && !signal?.aborted; ttl++) {
     const probed = new Set<number>();
     let needed: number;
+    let endedShort = 0;
     for (;;) {
       // Silence is not a next hop (a router's rate limit, a lost probe, or a drop): it counts for the rule as
       // nothing; but where some flows are silent and others not, every flow is asked, to learn each one's fate.
@@ -186,8 +219,14 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
           break;
         }
         for (let i = 0; i < Math.min(room, want - batch.length); i++) batch.push(await newFlow(ttl));
-        // A new flow may have ended before this TTL (its own path is shorter).
-        for (let i = batch.length - 1; i >= 0; i--) if (endedBefore(batch[i]!, ttl)) batch.splice(i, 1);
+        // A new flow may have ended before this TTL (its own path is shorter): it does not count here. As many new
+        // flows ending short as the rule asks for say that paths reaching this TTL are that rare: enough.
+        for (let i = batch.length - 1; i >= 0; i--) {
+          if (!endedBefore(batch[i]!, ttl)) continue;
+          batch.splice(i, 1);
+          endedShort++;
+        }
+        if (endedShort >= needed) break;
         if (batch.length === 0) continue;
       }
       const answered = await askAll(batch, ttl);
@@ -197,15 +236,24 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       });
     }
     if (probed.size === 0) break; // every flow ended
+    // The flows not asked here: each passes as the flows from its router did, or is asked (its router's flows
+    // disagreed, or none was asked) — so every flow's path is known hop by hop.
+    const rest = [...flows.keys()].filter((f) => !probed.has(f) && !endedBefore(f, ttl));
+    const unsure = rest.filter((f) => {
+      const passes = inherited(f, ttl);
+      if (passes) flows.get(f)!.set(ttl, passes);
+      return passes === null;
+    });
+    if (unsure.length > 0 && !signal?.aborted) {
+      const answered = await askAll(unsure, ttl);
+      unsure.forEach((flow, i) => {
+        record(flow, ttl, answered[i]!);
+        probed.add(flow);
+      });
+    }
     const outcomes = [...probed].map((f) => flows.get(f)!.get(ttl)!);
     const seen = new Set(outcomes.map(key));
-    // One router answered every flow asked here: later flows are taken to pass it (a TTL with silent flows is not
-    // taken so: the silent ones may be dropped there, and a later flow may be one of them).
     const only = seen.size === 1 && outcomes[0]!.kind === 'router' ? outcomes[0]! : null;
-    if (only) {
-      singles.set(ttl, only);
-      for (const [flow, known] of flows) if (!probed.has(flow) && !endedBefore(flow, ttl)) known.set(ttl, only);
-    }
     figures.push({ ttl, flows: probed.size, outcomes: seen.size, needed, single: only !== null });
     const anyAnswer = [...probed].some((f) => flows.get(f)!.get(ttl)!.kind !== 'silent');
     silentRun = anyAnswer ? 0 : silentRun + 1;
@@ -214,5 +262,18 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     const going = [...flows.keys()].filter((f) => !endedBefore(f, ttl + 1));
     if (going.length === 0) break;
   }
+  // A flow silent at a TTL where flows met different routers, yet answered farther on, passed one of them unseen
+  // (a spent ICMP budget): asked again when tokens are back, so it joins its path instead of making one of its own.
+  for (let round = 0; round < LATE_ROUNDS && !signal?.aborted; round++) {
+    const gaps = [...flows].flatMap(([flow, known]) => {
+      const last = Math.max(...[...known].filter(([, o]) => o.kind !== 'silent').map(([t]) => t), 0);
+      return [...known].filter(([t, o]) => o.kind === 'silent' && t < last && routersAt(t) > 1).map(([t]) => ({ flow, ttl: t }));
+    });
+    if (gaps.length === 0) break;
+    await Promise.all(gaps.map(async ({ flow, ttl }) => record(flow, ttl, await ask(flow, ttl))));
+  }
   return { flows, figures, probes, ruleMet };
 }
+
+/** Rounds of asking again flows that passed a branching TTL unseen. */
+const LATE_ROUNDS = 2;

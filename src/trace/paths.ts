@@ -3,6 +3,7 @@
 // (engine/multipath) ask for probes flow by flow and TTL by TTL, then read the flows as paths with a verdict each
 // (analyze/paths). TCP with raw sockets: the flows differ only in their source port, which the unprivileged
 // transport cannot choose.
+import { setMaxListeners } from 'node:events';
 import { pathsVerdict } from '../analyze/paths.js';
 import type { FoundPath } from '../analyze/paths.js';
 import { systemClock } from '../engine/clock.js';
@@ -43,6 +44,8 @@ export interface PathsReport {
   nodes: { ttl: number; address: string; flows: number }[];
   links: { ttl: number; from: string | null; to: string; flows: number }[];
   paths: FoundPath[];
+  /** Flows silent at a hop where flows met different routers, though they answered farther on: on no path. */
+  unresolved: number;
   agree: boolean;
   summary: string;
   startedAt: string;
@@ -68,6 +71,9 @@ export async function runPaths(target: string, options: PathsOptions = {}): Prom
   const spec = methodOf(options);
   if (spec.protocol !== 'tcp') throw new PortpathError('ERR_USAGE', 'portpath paths varies the TCP source port; UDP and ICMP flows are not supported yet.');
   const plan = { methods: [spec], probesPerHop: 1, control: false as const };
+  // Every flow's probe waits on the caller's signal: dozens at once are expected, not a leak.
+  const signal = options.signal ? AbortSignal.any([options.signal]) : undefined;
+  if (signal) setMaxListeners(4 * (options.maxFlows ?? DEFAULT_MAX_FLOWS), signal);
   return withRun(target, { ...options, sourcePort: null }, plan, async ({ sessions: [session] }) => {
     const started = performance.now();
     const meta = session!.meta;
@@ -79,7 +85,7 @@ export async function runPaths(target: string, options: PathsOptions = {}): Prom
       while (flows.length <= flow) flows.push(session!.freshFlow());
       const { options: flowOptions } = flows[flow]!;
       const timeout = adaptiveTimeout(flowOptions, rtts);
-      const [answer] = await reprobe(flowOptions, session!.method, session!.network, subscribe, systemClock, session!.tracer.ids, [{ ttl, atMs: 0 }], timeout, options.signal);
+      const [answer] = await reprobe(flowOptions, session!.method, session!.network, subscribe, systemClock, session!.tracer.ids, [{ ttl, atMs: 0 }], timeout, signal);
       if (answer!.result.rtt !== null) rtts.push(answer!.result.rtt);
       return answer!.result;
     };
@@ -88,7 +94,7 @@ export async function runPaths(target: string, options: PathsOptions = {}): Prom
         probe,
         { confidence, firstTtl: meta.firstTtl, maxTtl: meta.maxTtl, maxFlows, gapLimit: 3, destination: meta.address },
         systemClock,
-        options.signal,
+        signal,
       );
       const ports = flows.map((f) => f.options.sourcePort);
       const verdict = pathsVerdict(outcome, ports, { protocol: meta.protocol, port: meta.port, family: meta.family, destination: meta.address }, confidence);
@@ -136,6 +142,7 @@ export async function runPaths(target: string, options: PathsOptions = {}): Prom
         nodes: [...nodes.values()],
         links: [...links.values()],
         paths: verdict.paths,
+        unresolved: verdict.unresolved,
         agree: verdict.agree,
         summary: verdict.summary,
         startedAt: meta.startedAt.toISOString(),
