@@ -212,6 +212,8 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       const want = mixed ? Math.max(needed - probed.size, alive.length) : needed - probed.size;
       if (want <= 0 || signal?.aborted) break;
       const batch = alive.slice(0, want);
+      // Nothing has answered here and every flow that reaches here was asked: new flows would only be silent too.
+      if (batch.length === 0 && answers.size === 0 && probed.size > 0) break;
       if (batch.length < want) {
         const room = options.maxFlows - flows.size;
         if (room <= 0 && batch.length === 0) {

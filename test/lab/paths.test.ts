@@ -1,0 +1,105 @@
+// `portpath paths` against real ECMP diamonds (src/lab/diamond.ts: an L4-hashing splitter, Linux's ICMP rate limits
+// on every router): every branch found, each path's flows really on the branch the kernel says (branchOf), a branch
+// that drops or rejects the port named with a source port that reproduces it — and a trace with that --sport shows
+// the same — a healthy diamond never called broken, one path said to be one, and no raw sockets refused clearly.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { buildDiamond } from '../../src/lab/diamond.js';
+import type { Diamond, DiamondOptions } from '../../src/lab/diamond.js';
+import type { PathsReport } from '../../src/trace/paths.js';
+import type { TraceReport } from '../../src/trace/trace.js';
+import { requireRoot, runCli, withChain } from './harness.js';
+
+const PORT = 443;
+
+async function withDiamond(t: TestContext, options: DiamondOptions, fn: (diamond: Diamond) => Promise<void>): Promise<void> {
+  if (!requireRoot(t)) return;
+  const diamond = await buildDiamond({ ipv6: false, icmpRateLimit: true, ...options });
+  try {
+    await diamond.startServices({ tcp: [PORT] });
+    await fn(diamond);
+  } finally {
+    await diamond.destroy();
+  }
+}
+
+async function paths(namespace: string, args: string[]): Promise<PathsReport> {
+  const run = await runCli(namespace, ['paths', '-n', '--json', ...args]);
+  assert.equal(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout) as PathsReport;
+}
+
+/** Each path's flows went down the branch the kernel says, and its hop 2 is that branch's router. */
+function assertFlowsOnTheirBranches(diamond: Diamond, report: PathsReport): void {
+  for (const path of report.paths) {
+    const hop2 = path.hops.find((h) => h.ttl === 2)?.address;
+    for (const port of path.sourcePorts) {
+      const branch = diamond.branchOf('tcp', port, PORT, 4);
+      assert.equal(hop2, diamond.branchRouterAddress(branch, 0, 4), `flow ${port} (branch ${branch}) drawn on path ${path.id}: ${report.summary}`);
+    }
+  }
+}
+
+const branchesFound = (diamond: Diamond, report: PathsReport) =>
+  new Set(report.paths.flatMap((p) => diamond.branches.flatMap((_, b) => (p.hops.some((h) => h.address === diamond.branchRouterAddress(b, 0, 4)) ? [b] : []))));
+
+test('healthy diamonds of width 2 and 4: the branches found, every flow on its true branch, all paths open (99% per hop)', async (t) => {
+  for (const width of [2, 4]) {
+    await withDiamond(t, { width }, async (diamond) => {
+      const report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
+      assert.equal(report.agree, true, report.summary);
+      assert.ok(report.paths.every((p) => p.end.kind === 'destination' && p.end.state === 'open'), report.summary);
+      assertFlowsOnTheirBranches(diamond, report);
+      // The rule makes missing a branch unlikely, not impossible (the kernel's hash is not even): all of two, at
+      // least three of four.
+      assert.ok(branchesFound(diamond, report).size >= (width === 2 ? 2 : 3), `${report.summary} (flows per hop ${JSON.stringify(report.flowsPerHop)})`);
+      assert.match(report.summary, /^TCP\/443 is open at hop 4 on all \d paths/);
+    });
+  }
+});
+
+test('one branch drops the port: its router named, with a source port that reproduces it — and a trace on that port stops there', async (t) => {
+  await withDiamond(t, { width: 2 }, async (diamond) => {
+    const bad = diamond.branchRouterAddress(1, 0, 4);
+    diamond.exec(diamond.branches[1]![0]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', String(PORT), '-j', 'DROP']);
+    const report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
+    assert.equal(report.agree, false, report.summary);
+    const broken = report.paths.find((p) => p.end.kind === 'silent')!;
+    assert.deepEqual(broken.end, { kind: 'silent', after: { ttl: 2, address: bad } });
+    assert.equal(diamond.branchOf('tcp', broken.reproduce, PORT, 4), 1);
+    assert.match(report.summary, new RegExp(`flows through ${bad.replaceAll('.', '\\.')} \\(hop 2\\) .* are dropped after hop 2 .* reproduce with --sport ${broken.reproduce}`));
+    assertFlowsOnTheirBranches(diamond, report);
+    // The reproduction: a trace from that source port goes down the bad branch and stops after it.
+    const run = await runCli(diamond.client.namespace, ['-n', '--json', '--sport', String(broken.reproduce), diamond.serverAddress(4), String(PORT)]);
+    const traced = JSON.parse(run.stdout) as TraceReport;
+    assert.deepEqual([traced.diagnosis.verdict, traced.diagnosis.hop, traced.diagnosis.by], ['filtered-in-path', 2, bad], traced.diagnosis.explanation);
+  });
+});
+
+test('one branch rejects the port with admin-prohibited: that path ends rejected at its router, the other open', async (t) => {
+  await withDiamond(t, { width: 2 }, async (diamond) => {
+    const bad = diamond.branchRouterAddress(1, 0, 4);
+    diamond.exec(diamond.branches[1]![0]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', String(PORT), '-j', 'REJECT', '--reject-with', 'icmp-admin-prohibited']);
+    const report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
+    const ends = report.paths.map((p) => (p.end.kind === 'rejected' ? `rejected by ${p.end.address}` : p.end.kind === 'destination' ? p.end.state : 'silent'));
+    assert.deepEqual(new Set(ends), new Set([`rejected by ${bad}`, 'open']), report.summary);
+    assertFlowsOnTheirBranches(diamond, report);
+  });
+});
+
+test('a single path: said to be one, for a few dozen probes; without raw sockets, one clear sentence', async (t) => {
+  await withChain(t, { routers: 3, icmpRateLimit: true }, async (chain) => {
+    await chain.startServices({ tcp: [PORT] });
+    const report = await paths(chain.client.namespace, [chain.serverAddress(4), String(PORT)]);
+    assert.equal(report.paths.length, 1);
+    assert.match(report.summary, /on the one path found: no port-dependent balancing was seen over \d+ flows/);
+    assert.ok(report.probes <= 40, `${report.probes} probes`);
+    const text = await runCli(chain.client.namespace, ['paths', '-n', chain.serverAddress(4), String(PORT)]);
+    assert.match(text.stdout, /^Path +Flows +Hops/m);
+    const refused = await runCli(chain.client.namespace, ['paths', '-n', chain.serverAddress(4), String(PORT)], { asUser: 65534 });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /paths needs raw sockets/);
+    assert.doesNotMatch(refused.stderr, /\n\s+at /);
+  });
+});
