@@ -117,7 +117,9 @@ export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly nu
   let unresolved = 0;
   for (const [flow, outcomes] of outcome.flows) {
     const { hops, end } = flowPath(outcomes, target, sole);
-    const branchingGap = hops.some((h) => h.address === null && (routers.get(h.ttl)?.size ?? 0) > 1);
+    // …and so is one that went silent for good at such a hop: which branch it took is not known either.
+    const silentFrom = end.kind === 'silent' ? (end.after?.ttl ?? 0) + 1 : null;
+    const branchingGap = hops.some((h) => h.address === null && (routers.get(h.ttl)?.size ?? 0) > 1) || (silentFrom !== null && (routers.get(silentFrom)?.size ?? 0) > 1);
     if (branchingGap) {
       unresolved++;
       continue;
@@ -146,7 +148,9 @@ export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly nu
     // The end most flows meet is the norm; the others are named by the router their flows go through.
     const flowsEnding = new Map<string, number>();
     for (const p of paths) flowsEnding.set(endKey(p.end), (flowsEnding.get(endKey(p.end)) ?? 0) + p.sourcePorts.length);
-    const normalKey = [...flowsEnding].sort((a, b) => b[1] - a[1])[0]![0];
+    // Paths that reach the destination are the norm where there are any (the others are what a user looks for).
+    const reaching = (k: string) => (k.startsWith('d:') ? 1 : 0);
+    const normalKey = [...flowsEnding].sort((a, b) => reaching(b[0]) - reaching(a[0]) || b[1] - a[1])[0]![0];
     const normal = paths.find((p) => endKey(p.end) === normalKey)!.end;
     const odd = paths.filter((p) => endKey(p.end) !== endKey(normal));
     const fine = paths.filter((p) => endKey(p.end) === endKey(normal));

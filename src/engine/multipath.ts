@@ -269,7 +269,8 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   for (let round = 0; round < LATE_ROUNDS && !signal?.aborted; round++) {
     const gaps = [...flows].flatMap(([flow, known]) => {
       const last = Math.max(...[...known].filter(([, o]) => o.kind !== 'silent').map(([t]) => t), 0);
-      return [...known].filter(([t, o]) => o.kind === 'silent' && t < last && routersAt(t) > 1).map(([t]) => ({ flow, ttl: t }));
+      // Silent at a branching TTL before a later answer, or silent for good from one: which branch is not known.
+      return [...known].filter(([t, o]) => o.kind === 'silent' && (t < last || t === last + 1) && routersAt(t) > 1).map(([t]) => ({ flow, ttl: t }));
     });
     if (gaps.length === 0) break;
     await Promise.all(gaps.map(async ({ flow, ttl }) => record(flow, ttl, await ask(flow, ttl))));
