@@ -36,7 +36,10 @@ export interface FoundPath {
 
 export interface PathsVerdict {
   paths: FoundPath[];
-  /** Flows that stayed silent at a hop where flows met different routers: their path is not known, so none is drawn. */
+  /**
+   * Flows whose path is not known, so none is drawn: silent at a hop where flows met different routers, or silent
+   * right after a router that rejected other flows (its ICMP budget ran out).
+   */
   unresolved: number;
   /** Every path ends the same way. */
   agree: boolean;
@@ -56,12 +59,15 @@ function replyName(result: ProbeResult): string {
   return result.reply?.name ?? result.reply?.kind ?? 'no answer';
 }
 
+/** "ttl|router before it": where flows that came from the same router met the next one. */
+const after = (ttl: number, from: string | null) => `${ttl}|${from ?? ''}`;
+
 /**
  * One flow's hops (up to its end or its last answer) and its end. A TTL where the flow got nothing but answered
- * farther on, and where every flow that got an answer met the same router (`sole`), is that router: the flow passed
- * it, which did not answer this once (a rate limit, a lost answer).
+ * farther on, and where every flow from the same router that got an answer there met one router (`sole`), is that
+ * router: the flow passed it, which did not answer this once (a rate limit, a lost answer).
  */
-function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map<number, string>): { hops: PathHop[]; end: PathEnd } {
+function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map<string, string>): { hops: PathHop[]; end: PathEnd } {
   const ttls = [...outcomes.keys()].sort((a, b) => a - b);
   const lastAnswer = Math.max(0, ...ttls.filter((t) => outcomes.get(t)!.kind !== 'silent'));
   const hops: PathHop[] = [];
@@ -69,12 +75,24 @@ function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map
     const o = outcomes.get(ttl)!;
     if (o.kind === 'end') {
       const at = { ttl, address: o.address };
-      if (o.address !== target.destination) return { hops, end: { kind: 'rejected', ...at, reply: replyName(o.result) } };
+      if (o.address !== target.destination) {
+        // A router rejecting at every TTL past its own (its ICMP errors rate-limited at some): the silent TTLs
+        // between are it too, and it rejected from the first of them.
+        let own = hops.length - 1;
+        while (own >= 0 && hops[own]!.address === null) own--;
+        if (own >= 0 && hops[own]!.address === o.address && own < hops.length - 1) {
+          const first = hops[own + 1]!.ttl;
+          hops.splice(own + 1);
+          return { hops, end: { kind: 'rejected', ttl: first, address: o.address, reply: replyName(o.result) } };
+        }
+        return { hops, end: { kind: 'rejected', ...at, reply: replyName(o.result) } };
+      }
       const reply = o.result.reply!;
       const decided = decideDestination(target, ttl, [{ kind: reply.kind, from: o.address, ...(reply.icmpType !== undefined ? { icmpType: reply.icmpType, icmpCode: reply.icmpCode! } : {}) }]);
       return { hops, end: { kind: 'destination', ...at, state: decided.state ?? 'reachable', reply: replyName(o.result) } };
     }
-    hops.push({ ttl, address: o.kind === 'router' ? o.address : ttl < lastAnswer ? (sole.get(ttl) ?? null) : null });
+    const from = [...hops].reverse().find((h) => h.address !== null)?.address ?? null;
+    hops.push({ ttl, address: o.kind === 'router' ? o.address : ttl < lastAnswer ? (sole.get(after(ttl, from)) ?? null) : null });
   }
   // Silence to the end: the path is its hops up to the last that answered; the traffic stops after it.
   while (hops.length > 0 && hops.at(-1)!.address === null) hops.pop();
@@ -108,10 +126,22 @@ function oneIn(share: number): string {
 export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly number[], target: PathsTarget, confidence: number): PathsVerdict {
   const groups = new Map<string, { hops: PathHop[]; end: PathEnd; ports: number[] }>();
   const routers = new Map<number, Set<string>>();
+  const next = new Map<string, Set<string>>();
+  /** Routers that rejected some flow that came through them: a flow going silent right after one is rate-limited. */
+  const rejecting = new Set<string>();
   for (const outcomes of outcome.flows.values()) {
-    for (const [ttl, o] of outcomes) if (o.kind === 'router') routers.set(ttl, (routers.get(ttl) ?? new Set()).add(o.address));
+    let from: string | null = null;
+    for (const ttl of [...outcomes.keys()].sort((a, b) => a - b)) {
+      const o = outcomes.get(ttl)!;
+      if (o.kind === 'router') {
+        routers.set(ttl, (routers.get(ttl) ?? new Set()).add(o.address));
+        next.set(after(ttl, from), (next.get(after(ttl, from)) ?? new Set()).add(o.address));
+      }
+      if (o.kind === 'end' && o.address === from) rejecting.add(o.address);
+      if (o.kind !== 'silent') from = o.address;
+    }
   }
-  const sole = new Map([...routers].flatMap(([ttl, set]) => (set.size === 1 ? [[ttl, [...set][0]!] as const] : [])));
+  const sole = new Map([...next].flatMap(([k, set]) => (set.size === 1 ? [[k, [...set][0]!] as const] : [])));
   // A flow that stayed silent where flows met different routers, though it answered farther on, cannot be put on a
   // path: it is counted apart, not drawn as a path of its own.
   let unresolved = 0;
@@ -119,7 +149,10 @@ export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly nu
     const { hops, end } = flowPath(outcomes, target, sole);
     // …and so is one that went silent for good at such a hop: which branch it took is not known either.
     const silentFrom = end.kind === 'silent' ? (end.after?.ttl ?? 0) + 1 : null;
-    const branchingGap = hops.some((h) => h.address === null && (routers.get(h.ttl)?.size ?? 0) > 1) || (silentFrom !== null && (routers.get(silentFrom)?.size ?? 0) > 1);
+    // …and one that went silent right after a router that rejected other flows: its rejections were rate-limited.
+    const rejectedUnseen = end.kind === 'silent' && end.after?.address != null && rejecting.has(end.after.address);
+    const branchingGap =
+      hops.some((h) => h.address === null && (routers.get(h.ttl)?.size ?? 0) > 1) || (silentFrom !== null && (routers.get(silentFrom)?.size ?? 0) > 1) || rejectedUnseen;
     if (branchingGap) {
       unresolved++;
       continue;
@@ -161,6 +194,6 @@ export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly nu
     });
     summary = `${what} ${endText(normal, target)} on ${fine.length} of ${paths.length} paths; ${parts.join('; ')}.`;
   }
-  if (unresolved > 0) summary += ` ${unresolved} more ${unresolved === 1 ? 'flow' : 'flows'} passed a branching hop unanswered and ${unresolved === 1 ? 'is' : 'are'} not counted.`;
+  if (unresolved > 0) summary += ` ${unresolved} more ${unresolved === 1 ? 'flow' : 'flows'} could not be put on a path (unanswered at a branching hop, or where a router's rejections ran out of ICMP budget) and ${unresolved === 1 ? 'is' : 'are'} not counted.`;
   return { paths, agree, unresolved, summary };
 }

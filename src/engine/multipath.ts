@@ -184,6 +184,12 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   /** Whether the flow ended (its destination answered, or an ICMP error) before `ttl`. */
   const endedBefore = (flow: number, ttl: number) => [...(flows.get(flow) ?? new Map<number, Outcome>())].some(([t, o]) => t < ttl && o.kind === 'end');
 
+  /** Some flow from the same router as `flow` got an answer at `ttl`. */
+  const siblingsAnswered = (flow: number, ttl: number) => {
+    const from = predecessor(flow, ttl);
+    return [...flows].some(([f, known]) => f !== flow && (known.get(ttl)?.kind ?? 'silent') !== 'silent' && predecessor(f, ttl) === from);
+  };
+
   /** A new flow, walked through every TTL so far: inherited where its siblings agree, asked elsewhere. */
   const newFlow = async (upTo: number): Promise<number> => {
     const flow = flows.size;
@@ -269,8 +275,10 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   for (let round = 0; round < LATE_ROUNDS && !signal?.aborted; round++) {
     const gaps = [...flows].flatMap(([flow, known]) => {
       const last = Math.max(...[...known].filter(([, o]) => o.kind !== 'silent').map(([t]) => t), 0);
-      // Silent at a branching TTL before a later answer, or silent for good from one: which branch is not known.
-      return [...known].filter(([t, o]) => o.kind === 'silent' && (t < last || t === last + 1) && routersAt(t) > 1).map(([t]) => ({ flow, ttl: t }));
+      // Silent at a branching TTL before a later answer, or silent for good from one (which branch is not known); or
+      // silent for good where flows from the same router got an answer (a lost or rate-limited one, most likely).
+      const unsure = (t: number) => routersAt(t) > 1 || (t === last + 1 && siblingsAnswered(flow, t));
+      return [...known].filter(([t, o]) => o.kind === 'silent' && (t < last || t === last + 1) && unsure(t)).map(([t]) => ({ flow, ttl: t }));
     });
     if (gaps.length === 0) break;
     await Promise.all(gaps.map(async ({ flow, ttl }) => record(flow, ttl, await ask(flow, ttl))));
