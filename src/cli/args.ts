@@ -62,6 +62,8 @@ export interface PathsCli {
   /** Per hop, how sure "no other next hop" is: 95 or 99 (percent). */
   confidence: 95 | 99;
   maxFlows: number;
+  /** --dot: the paths as a Graphviz graph instead of text. */
+  dot: boolean;
 }
 
 export interface WatchCli {
@@ -81,7 +83,7 @@ interface Flags {
   tcp?: boolean; udp?: boolean; icmp?: boolean; 4?: boolean; 6?: boolean; numeric?: boolean; json?: boolean; debug?: boolean; verbose?: boolean; lossTest?: boolean;
   asn?: boolean; report?: boolean; stream?: boolean;
   port?: string; source?: string; interface?: string; dns?: string; asnDb?: string; geoip?: string; reportFile?: string; format?: ReportFormat;
-  queries: number; firstTtl: number; maxTtl: number; sport?: number; interval: number; count?: number; confidence?: string; maxFlows?: number;
+  queries: number; firstTtl: number; maxTtl: number; sport?: number; interval: number; count?: number; confidence?: string; maxFlows?: number; dot?: boolean;
   wait: CliOptions['wait']; mode: CliOptions['mode']; control?: ProbeSpec[] | null; compare?: ProbeSpec[];
 }
 
@@ -158,7 +160,8 @@ export function buildProgram(command: Subcommand = 'trace'): Command {
       .usage('[options] <host> [port]    (TCP, raw sockets; all trace options apply)')
       .description('Find every path a connection to the port can take (flows differing in source port, as ECMP balancers hash them), and where each one stops.')
       .addOption(new Option('--confidence <percent>', 'per hop, how sure "no other next hop" is').choices(['95', '99']).default('95'))
-      .option('--max-flows <n>', 'flows at most (the probe budget)', integer('maxFlows'), 64);
+      .option('--max-flows <n>', 'flows at most (the probe budget)', integer('maxFlows'), 64)
+      .option('--dot', 'print the paths as a Graphviz graph (dot -Tsvg draws it)');
   } else if (watch) {
     program
       .usage('[options] <host> [port]    (rounds of probes until Ctrl-C or q; all trace options apply)')
@@ -306,7 +309,8 @@ function parsePaths(o: Flags): PathsCli {
   if (o.compare !== undefined) throw usage('paths takes one method; --compare is for single traces.');
   if (o.reportFile !== undefined) throw usage('--report-file is for a trace or a watch; paths prints text or --json.');
   if (o.sport !== undefined) throw usage('paths varies the source port itself; --sport is for tracing one of its paths.');
-  return { confidence: o.confidence === '99' ? 99 : 95, maxFlows: o.maxFlows ?? 64 };
+  if (o.dot && o.json) throw usage('Choose one of --json and --dot.');
+  return { confidence: o.confidence === '99' ? 99 : 95, maxFlows: o.maxFlows ?? 64, dot: Boolean(o.dot) };
 }
 
 function parseWatch(o: Flags): WatchCli {

@@ -1,6 +1,7 @@
 // `portpath paths HOST [PORT]`: every path the port's traffic can take from here and where each one stops, as text
 // or JSON. The run itself is trace/'s.
 import { renderJson } from '../report/json.js';
+import { formatPathsDot } from '../report/paths-dot.js';
 import { formatPaths, formatPathsHeader } from '../report/paths-text.js';
 import type { RawSocketPool } from '../transport/privileges.js';
 import { runPaths } from '../trace/paths.js';
@@ -30,6 +31,7 @@ export async function pathsCommand(cli: CliOptions, paths: PathsCli, io: Output,
       maxFlows: paths.maxFlows,
     });
     if (cli.json) io.out(renderJson(report));
+    else if (paths.dot) io.out(formatPathsDot(report));
     else {
       await names.lookupHops(report.nodes.map((n) => ({ ttl: n.ttl, probes: [{ from: n.address, rtt: null, reply: null }] })));
       io.out(formatPathsHeader(report) + formatPaths(report, names.nameOf));

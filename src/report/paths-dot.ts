@@ -1,0 +1,42 @@
+// A multipath run as a Graphviz graph (`portpath paths --dot | dot -Tsvg`): one node per responder and hop, the
+// destination and the places flows went silent as their own nodes, edges labelled with the flows that took them,
+// and the edges into a path's failing end drawn red.
+import type { PathsReport } from '../trace/paths.js';
+
+/** A double-quoted DOT string: quotes and backslashes escaped, control characters dropped. */
+function quoted(text: string): string {
+  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, '')}"`;
+}
+
+export function formatPathsDot(report: PathsReport): string {
+  const lines = ['digraph paths {', '  rankdir=LR;', '  node [shape=box, fontname="monospace"];'];
+  const id = (ttl: number, address: string) => quoted(`${ttl}|${address}`);
+  lines.push(`  src [label=${quoted(report.source.address)}, shape=ellipse];`);
+  const nodes = new Map<string, string>();
+  const edges = new Map<string, { from: string; to: string; flows: number; bad: boolean }>();
+  for (const path of report.paths) {
+    let previous = 'src';
+    const bad = !(path.end.kind === 'destination' && (path.end.state === 'open' || path.end.state === 'closed' || path.end.state === 'reachable'));
+    const steps = path.hops.map((h) => ({ key: h.address === null ? id(h.ttl, '*') : id(h.ttl, h.address), label: `${h.ttl}  ${h.address ?? '*'}` }));
+    const end = path.end;
+    const last =
+      end.kind === 'destination'
+        ? { key: id(end.ttl, end.address), label: `${end.ttl}  ${end.address}  [${end.state}]` }
+        : end.kind === 'rejected'
+          ? { key: id(end.ttl, `${end.address} rejects`), label: `${end.ttl}  ${end.address}: ${end.reply}` }
+          : { key: quoted(`silent after ${end.after?.ttl ?? 0} ${end.after?.address ?? ''}`), label: `dropped after hop ${end.after?.ttl ?? 0}` };
+    for (const [i, step] of [...steps, last].entries()) {
+      nodes.set(step.key, step.label);
+      const into = i === steps.length;
+      const key = `${previous}->${step.key}`;
+      const edge = edges.get(key) ?? { from: previous, to: step.key, flows: 0, bad: into && bad };
+      edge.flows += path.sourcePorts.length;
+      edges.set(key, edge);
+      previous = step.key;
+    }
+  }
+  for (const [key, label] of nodes) lines.push(`  ${key} [label=${quoted(label)}];`);
+  for (const e of edges.values()) lines.push(`  ${e.from} -> ${e.to} [label=${quoted(`${e.flows} flows`)}${e.bad ? ', color=red, fontcolor=red' : ''}];`);
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
