@@ -2,10 +2,11 @@
 // destination and the places flows went silent as their own nodes, edges labelled with the flows that took them,
 // and the edges into a path's failing end drawn red.
 import type { PathsReport } from '../trace/paths.js';
+import { safeText } from './safe-text.js';
 
-/** A double-quoted DOT string: quotes and backslashes escaped, control characters dropped. */
+/** A double-quoted DOT string: control characters shown as escapes (safeText), then quotes and backslashes escaped. */
 function quoted(text: string): string {
-  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f\u007f]/g, '')}"`;
+  return `"${safeText(text).replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 export function formatPathsDot(report: PathsReport): string {
