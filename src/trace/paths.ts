@@ -1,7 +1,7 @@
 // The one owner of a multipath run (`portpath paths`, the library's paths()): open the session, give each flow a
 // source port of its own (reserved, so the kernel leaves its answers to us), let the Multipath Detection Algorithm
 // (engine/multipath) ask for probes flow by flow and TTL by TTL, then read the flows as paths with a verdict each
-// (analyze/paths). TCP with raw sockets: the flows differ only in their source port, which the unprivileged
+// (analyze/paths). TCP or UDP with raw sockets: the flows differ only in their source port, which the unprivileged
 // transport cannot choose.
 import { setMaxListeners } from 'node:events';
 import { pathsVerdict } from '../analyze/paths.js';
@@ -69,7 +69,7 @@ export async function runPaths(target: string, options: PathsOptions = {}): Prom
   if (confidence !== 0.95 && confidence !== 0.99) throw new PortpathError('ERR_USAGE', `The confidence is 95 or 99 (percent), not ${options.confidence}.`);
   const maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
   const spec = methodOf(options);
-  if (spec.protocol !== 'tcp') throw new PortpathError('ERR_USAGE', 'portpath paths varies the TCP source port; UDP and ICMP flows are not supported yet.');
+  if (spec.protocol === 'icmp') throw new PortpathError('ERR_USAGE', 'portpath paths varies the TCP or UDP source port; ICMP echo flows are not supported yet.');
   const plan = { methods: [spec], probesPerHop: 1, control: false as const };
   // Every flow's probe waits on the caller's signal: dozens at once are expected, not a leak.
   const signal = options.signal ? AbortSignal.any([options.signal]) : undefined;

@@ -163,9 +163,12 @@ export function openSession(request: SessionRequest): Session {
       mode,
       startedAt: new Date(),
     };
+    // A fresh flow is a newly reserved source port: for TCP as above; for UDP with raw sockets only (the unprivileged
+    // transport sends from its one bound socket).
+    const freshPorts = morePorts || (protocol === 'udp' && mode === 'raw' && request.sourcePort === null);
     const freshFlow = (base: TraceOptions) => () => {
-      if (!morePorts) return { options: base, release: () => {} };
-      const port = reservePort(family, 'tcp', source, 0);
+      if (!freshPorts) return { options: base, release: () => {} };
+      const port = reservePort(family, protocol === 'udp' ? 'udp' : 'tcp', source, 0);
       return { options: { ...base, sourcePort: port.port }, release: () => port.release() };
     };
     const subscribe = fanOut(transport);

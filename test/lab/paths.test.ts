@@ -77,6 +77,20 @@ test('one branch drops the port: its router named, with a source port that repro
   });
 });
 
+test('UDP flows: a branch that drops UDP/7 is named; the UDP echo service answers on the other', async (t) => {
+  await withDiamond(t, { width: 2 }, async (diamond) => {
+    await diamond.startServices({ udpEcho: [7] });
+    const bad = diamond.branchRouterAddress(1, 0, 4);
+    diamond.exec(diamond.branches[1]![0]!, 'iptables', ['-A', 'FORWARD', '-p', 'udp', '--dport', '7', '-j', 'DROP']);
+    const report = await paths(diamond.client.namespace, ['-U', '--confidence', '99', diamond.serverAddress(4), '7']);
+    assert.equal(report.protocol, 'udp');
+    const broken = report.paths.find((p) => p.end.kind === 'silent')!;
+    assert.deepEqual(broken.end, { kind: 'silent', after: { ttl: 2, address: bad } }, report.summary);
+    assert.equal(diamond.branchOf('udp', broken.reproduce, 7, 4), 1);
+    assert.ok(report.paths.some((p) => p.end.kind === 'destination' && p.end.state === 'open'), report.summary);
+  });
+});
+
 test('one branch rejects the port with admin-prohibited: that path ends rejected at its router, the other open', async (t) => {
   await withDiamond(t, { width: 2 }, async (diamond) => {
     const bad = diamond.branchRouterAddress(1, 0, 4);
