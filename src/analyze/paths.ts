@@ -5,6 +5,7 @@
 import type { MultipathOutcome, Outcome } from '../engine/multipath.js';
 import { decideDestination } from '../engine/port-state.js';
 import type { PortState, ProbeResult } from '../engine/types.js';
+import { hopsAway } from '../packet/reply-ttl.js';
 import type { Family, Protocol } from '../probe/method.js';
 
 export interface PathHop {
@@ -15,8 +16,16 @@ export interface PathHop {
 
 /** Where a path's traffic to the port ends. */
 export type PathEnd =
-  /** The destination answered: its port state by the one rule (open, closed; 'filtered' for its own ICMP error). */
-  | { kind: 'destination'; ttl: number; address: string; state: PortState | 'reachable'; reply: string }
+  /**
+   * The destination answered: its port state by the one port-state rule (open, closed; 'filtered' for its own ICMP
+   * error). `sentFrom`: how far away the answer was sent, by its reply TTL (null: not known).
+   */
+  | { kind: 'destination'; ttl: number; address: string; state: PortState | 'reachable'; reply: string; sentFrom: number | null }
+  /**
+   * An answer in the destination's name sent by a device on this path (its reply TTL puts the sender at `hop`, a
+   * router of this path, nearer than where other paths' answers come from): a forged RST, a terminating proxy.
+   */
+  | { kind: 'forged'; ttl: number; hop: number; by: string | null; reply: string }
   /** A router answered with an ICMP error (rejected). */
   | { kind: 'rejected'; ttl: number; address: string; reply: string }
   /** Nothing answered past the path's last hop: the traffic is dropped after it. */
@@ -55,8 +64,11 @@ export interface PathsTarget {
 
 const label = (t: PathsTarget) => (t.protocol === 'icmp' || t.port === null ? 'ICMP echo' : `${t.protocol.toUpperCase()}/${t.port}`);
 
+/** "SYN-ACK", "RST", "udp", or the ICMP error's name. */
 function replyName(result: ProbeResult): string {
-  return result.reply?.name ?? result.reply?.kind ?? 'no answer';
+  const kind = result.reply?.kind;
+  if (kind === 'syn-ack' || kind === 'rst') return kind.toUpperCase();
+  return result.reply?.name ?? kind ?? 'no answer';
 }
 
 /** "ttl|router before it": where flows that came from the same router met the next one. */
@@ -89,7 +101,8 @@ function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map
       }
       const reply = o.result.reply!;
       const decided = decideDestination(target, ttl, [{ kind: reply.kind, from: o.address, ...(reply.icmpType !== undefined ? { icmpType: reply.icmpType, icmpCode: reply.icmpCode! } : {}) }]);
-      return { hops, end: { kind: 'destination', ...at, state: decided.state ?? 'reachable', reply: replyName(o.result) } };
+      const sentFrom = reply.ttl !== null ? hopsAway(reply.ttl) : null;
+      return { hops, end: { kind: 'destination', ...at, state: decided.state ?? 'reachable', reply: replyName(o.result), sentFrom } };
     }
     const from = [...hops].reverse().find((h) => h.address !== null)?.address ?? null;
     hops.push({ ttl, address: o.kind === 'router' ? o.address : ttl < lastAnswer ? (sole.get(after(ttl, from)) ?? null) : null });
@@ -100,12 +113,30 @@ function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map
 }
 
 const endKey = (end: PathEnd) =>
-  end.kind === 'destination' ? `d:${end.state}` : end.kind === 'rejected' ? `r:${end.address}:${end.reply}` : `s:${end.after?.ttl ?? 0}`;
+  end.kind === 'destination' ? `d:${end.state}` : end.kind === 'rejected' ? `r:${end.address}:${end.reply}` : end.kind === 'forged' ? `f:${end.hop}:${end.reply}` : `s:${end.after?.ttl ?? 0}`;
 
 function endText(end: PathEnd, target: PathsTarget): string {
   if (end.kind === 'destination') return end.state === 'reachable' ? 'reaches the destination' : `is ${end.state} at hop ${end.ttl}`;
   if (end.kind === 'rejected') return `is rejected at hop ${end.ttl} (${end.address}: ${end.reply})`;
+  if (end.kind === 'forged') return `is answered with ${end.reply === 'RST' ? 'an' : 'a'} ${end.reply} forged in the destination's name at hop ${end.hop}${end.by ? ` (${end.by})` : ''}`;
   return end.after ? `is dropped after hop ${end.after.ttl} (${end.after.address})` : `gets no answer from any hop (${label(target)})`;
+}
+
+/**
+ * Destination answers that a device on the path sent: their reply TTL says they came from a hop of this path with a
+ * router (nearer than the TTL they were drawn at), while another path's answers come from farther — two lines of
+ * evidence that agree. One line alone (an asymmetric return path does it too) leaves the answer as it is.
+ */
+function unmaskForgeries(groups: { hops: PathHop[]; end: PathEnd }[]): void {
+  const distances = groups.flatMap((g) => (g.end.kind === 'destination' && g.end.sentFrom !== null ? [g.end.sentFrom] : []));
+  const farthest = Math.max(0, ...distances);
+  for (const g of groups) {
+    const end = g.end;
+    if (end.kind !== 'destination' || end.sentFrom === null || end.sentFrom >= end.ttl || end.sentFrom >= farthest) continue;
+    const device = g.hops.find((h) => h.ttl === end.sentFrom);
+    if (!device?.address) continue;
+    g.end = { kind: 'forged', ttl: end.ttl, hop: device.ttl, by: device.address, reply: end.reply };
+  }
 }
 
 /** The first hop where `path` differs from every path in `others`: the router its flows go through and theirs do not. */
@@ -157,11 +188,12 @@ export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly nu
       unresolved++;
       continue;
     }
-    const signature = `${hops.map((h) => `${h.ttl}=${h.address ?? '*'}`).join(',')}|${endKey(end)}|${end.kind !== 'silent' ? end.address : ''}`;
+    const signature = `${hops.map((h) => `${h.ttl}=${h.address ?? '*'}`).join(',')}|${endKey(end)}|${'address' in end ? end.address : ''}`;
     const group = groups.get(signature) ?? { hops, end, ports: [] };
     group.ports.push(sourcePorts[flow]!);
     groups.set(signature, group);
   }
+  unmaskForgeries([...groups.values()]);
   const total = outcome.flows.size - unresolved;
   const paths: FoundPath[] = [...groups.values()]
     .sort((a, b) => b.ports.length - a.ports.length)

@@ -25,6 +25,8 @@ export function formatPathsDot(report: PathsReport): string {
         ? { key: id(end.ttl, end.address), label: `${end.ttl}  ${end.address}  [${end.state}]` }
         : end.kind === 'rejected'
           ? { key: id(end.ttl, `${end.address} rejects`), label: `${end.ttl}  ${end.address}: ${end.reply}` }
+          : end.kind === 'forged'
+            ? { key: id(end.ttl, `forged at ${end.hop}`), label: `${end.reply} forged at hop ${end.hop}` }
           : { key: quoted(`silent after ${end.after?.ttl ?? 0} ${end.after?.address ?? ''}`), label: `dropped after hop ${end.after?.ttl ?? 0}` };
     for (const [i, step] of [...steps, last].entries()) {
       nodes.set(step.key, step.label);

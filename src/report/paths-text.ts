@@ -16,6 +16,7 @@ function endText(path: FoundPath): string {
   const end = path.end;
   if (end.kind === 'destination') return `${end.state} at hop ${end.ttl}`;
   if (end.kind === 'rejected') return `rejected at hop ${end.ttl} (${end.reply})`;
+  if (end.kind === 'forged') return `${end.reply} forged at hop ${end.hop}`;
   return end.after ? `dropped after hop ${end.after.ttl}` : 'no answer';
 }
 

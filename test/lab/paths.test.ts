@@ -102,6 +102,18 @@ test('one branch rejects the port with admin-prohibited: that path ends rejected
   });
 });
 
+test('one branch forges an RST in the destination\'s name: that path is called forged at its router, not closed', async (t) => {
+  await withDiamond(t, { width: 2 }, async (diamond) => {
+    const bad = diamond.branchRouterAddress(1, 0, 4);
+    diamond.exec(diamond.branches[1]![0]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', String(PORT), '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+    const report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
+    const forged = report.paths.find((p) => p.end.kind === 'forged');
+    assert.deepEqual(forged?.end, { kind: 'forged', ttl: 3, hop: 2, by: bad, reply: 'RST' }, report.summary);
+    assert.match(report.summary, /answered with an RST forged in the destination's name at hop 2/);
+    assert.ok(report.paths.every((p) => p.end.kind !== 'destination' || p.end.state === 'open'), report.summary);
+  });
+});
+
 test('a single path: said to be one, for a few dozen probes; without raw sockets, one clear sentence', async (t) => {
   await withChain(t, { routers: 3, icmpRateLimit: true }, async (chain) => {
     await chain.startServices({ tcp: [PORT] });
