@@ -59,6 +59,21 @@ test('healthy diamonds of width 2 and 4: the branches found, every flow on its t
   }
 });
 
+test('branches of unequal length, IPv4 and IPv6: each path is exactly the routers its flows cross, the server one hop later on the longer', async (t) => {
+  await withDiamond(t, { width: 2, branchHops: [1, 2], ipv6: true }, async (diamond) => {
+    for (const family of [4, 6] as const) {
+      const report = await paths(diamond.client.namespace, [`-${family}`, '--confidence', '99', diamond.serverAddress(family), String(PORT)]);
+      assert.equal(report.agree, true, report.summary);
+      for (const path of report.paths) {
+        const branch = diamond.branchOf('tcp', path.reproduce, PORT, family);
+        const expected = diamond.pathThrough(branch, family);
+        assert.deepEqual([...path.hops.map((h) => h.address), path.end.kind === 'destination' ? path.end.address : null], expected, `IPv${family} path ${path.id}: ${report.summary}`);
+        for (const port of path.sourcePorts) assert.equal(diamond.branchOf('tcp', port, PORT, family), branch, `IPv${family} flow ${port}`);
+      }
+    }
+  });
+});
+
 test('one branch drops the port: its router named, with a source port that reproduces it — and a trace on that port stops there', async (t) => {
   await withDiamond(t, { width: 2 }, async (diamond) => {
     const bad = diamond.branchRouterAddress(1, 0, 4);
