@@ -47,7 +47,7 @@ function isExecutable(path: string): boolean {
  * the benchmark dies is killed with the lab. `ip netns exec` execs the command in place, so the measured wall time
  * is the tool's own (plus one exec).
  */
-export function runInNode(chain: Chain, node: LabNode, command: string, args: string[], timeoutSeconds: number): Promise<ChildRun> {
+export function runInNode(chain: Pick<Chain, 'spawn'>, node: LabNode, command: string, args: string[], timeoutSeconds: number): Promise<ChildRun> {
   const started = performance.now();
   return new Promise((resolve) => {
     const child = chain.spawn(node, command, args);

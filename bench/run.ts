@@ -7,7 +7,7 @@
 //
 // Options: --verbose (raw output of peers whose output could not be parsed), --timeout S (per tool, default 120),
 // --cooldown S (pause between tool runs, default 6), --repeat N (runs of each quick tool, median kept; default 3),
-// --only a,b,c,rtt,rss,overhead,long,many,flood,owners,watch (a subset of the phases; overhead measures both scenarios, --repeat runs
+// --only a,b,c,rtt,rss,overhead,long,many,flood,owners,paths,watch (a subset of the phases; overhead measures both scenarios, --repeat runs
 // per side; long builds a lab of its own, 20 routers at 2 ms per link; watch, only when asked for by --only, a 30-hop
 // watch for --watch-seconds, default 600).
 import { parseArgs } from 'node:util';
@@ -20,6 +20,7 @@ import { measureFlood } from './flood.js';
 import { measureMany } from './many.js';
 import { measureWatch } from './watch.js';
 import { measureOwners } from './owners.js';
+import { measurePaths } from './paths.js';
 import { describeOverhead, measureOverhead } from './overhead.js';
 import type { OverheadOutcome } from './overhead.js';
 import { PORTPATH_CLI, portpath, toolsFor } from './peers.js';
@@ -38,7 +39,7 @@ import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead, targetSilen
 const ROUTERS = 6;
 const DELAY_MS = 5;
 
-const PARTS = ['a', 'b', 'c', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'owners', 'watch'] as const;
+const PARTS = ['a', 'b', 'c', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'owners', 'paths', 'watch'] as const;
 /** Phases run without --only: the watch phase takes ten minutes, so it runs only when named. */
 const DEFAULT_PARTS = PARTS.filter((p) => p !== 'watch');
 const LONG_ROUTERS = 20;
@@ -252,6 +253,7 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
   if (parts.has('many')) await runMany(settings);
   if (parts.has('flood')) await runFlood();
   if (parts.has('owners')) await runOwners();
+  if (parts.has('paths')) await runPaths();
   if (parts.has('watch')) await runWatch(settings);
   printTargets(chain, parts, { a, b, c, overheadA, overheadB, accuracy, rss, long });
 }
@@ -295,6 +297,19 @@ async function runFlood(): Promise<void> {
     out(table(['SYN flood', 'tool', 'wall s', 'CPU s', 'every hop 3/3'], rows.map((r) => [r.rate, r.tool, r.wall.toFixed(2), r.cpu.toFixed(2), r.complete ? 'yes' : 'NO'])));
   } catch (error) {
     out(`Busy host: not measured (${(error as Error).message})`);
+  }
+}
+
+/** What portpath paths costs on one path and finds on a diamond, beside scamper's tracelb (bench/paths.ts). */
+async function runPaths(): Promise<void> {
+  out();
+  progress('(paths) a trace and a paths run on a single path; paths and scamper tracelb on a 4-wide diamond');
+  try {
+    const rows = await measurePaths();
+    out('Multipath (portpath paths; medians of 3 runs, 7 s apart, ICMP rate limits on):');
+    out(table(['lab', 'tool', 'wall s', 'probes', 'found'], rows.map((r) => [r.where, r.tool, r.wallSeconds.toFixed(2), String(r.probes), r.found])));
+  } catch (error) {
+    out(`Multipath: not measured (${(error as Error).message})`);
   }
 }
 

@@ -57,6 +57,12 @@ export interface DiamondOptions {
   silentBranch?: number;
   /** The branch the joiner sends everything toward the client through (default 0). */
   returnBranch?: number;
+  /**
+   * The client's link as a veth pair instead of the wire: raw-socket tools that need a link layer (scamper) work on
+   * it, but the client's own kernel sockets then hand the splitter their flow hash (see above), so only raw probes
+   * follow branchOf().
+   */
+  vethClientLink?: boolean;
   /** Give every link an IPv6 /64 too (default true). */
   ipv6?: boolean;
   /** Keep Linux's default ICMP rate limits on every node (default false: off, as in the chain). */
@@ -302,8 +308,9 @@ export async function buildDiamond(options: DiamondOptions): Promise<Diamond> {
       const router = n !== client && n !== server;
       createNamespace(n, [...baseSysctls(router, keepsRateLimit), ...(n === splitter ? splitterSysctls(seed) : [])]);
     }
-    const [clientLink, ...vethLinks] = links;
-    await addWire(runtime, clientLink!, { toServer: NO_IMPAIRMENT, toClient: NO_IMPAIRMENT }, linkSeed(seed, CLIENT_LINK));
+    const [clientLink, ...rest] = links;
+    const vethLinks = options.vethClientLink ? links : rest;
+    if (!options.vethClientLink) await addWire(runtime, clientLink!, { toServer: NO_IMPAIRMENT, toClient: NO_IMPAIRMENT }, linkSeed(seed, CLIENT_LINK));
     for (const link of vethLinks) addVeth(link);
     for (const n of nodes) ipBatch(n, scripts.get(n)!);
     await waitForLinks(nodes);
