@@ -37,7 +37,8 @@ import type { Family, Side } from './addressing.js';
 import { run } from './exec.js';
 import type { RunOptions } from './exec.js';
 import { branchRouterRole, interfaceName, namespaceName } from './names.js';
-import { linkSeed } from './link-impairments.js';
+import { linkSeed, linkWire } from './link-impairments.js';
+import type { LinkImpairment } from './link-impairments.js';
 import { sweepStaleLabs } from './cleanup.js';
 import { NO_IMPAIRMENT } from './impairment.js';
 import { addVeth, addWire, baseSysctls, createNamespace, ipBatch, nextLabNumber, seedIpv6Neighbours, startLab, waitForLinks } from './lab-runtime.js';
@@ -63,6 +64,8 @@ export interface DiamondOptions {
    * follow branchOf().
    */
   vethClientLink?: boolean;
+  /** Loss, delay and jitter on the client's link (the wire; not with vethClientLink), each way as the chain's links take them. */
+  clientLink?: LinkImpairment;
   /** Give every link an IPv6 /64 too (default true). */
   ipv6?: boolean;
   /** Keep Linux's default ICMP rate limits on every node (default false: off, as in the chain). */
@@ -310,7 +313,8 @@ export async function buildDiamond(options: DiamondOptions): Promise<Diamond> {
     }
     const [clientLink, ...rest] = links;
     const vethLinks = options.vethClientLink ? links : rest;
-    if (!options.vethClientLink) await addWire(runtime, clientLink!, { toServer: NO_IMPAIRMENT, toClient: NO_IMPAIRMENT }, linkSeed(seed, CLIENT_LINK));
+    const wire = (options.clientLink && linkWire({}, options.clientLink, CLIENT_LINK)) || { toServer: NO_IMPAIRMENT, toClient: NO_IMPAIRMENT };
+    if (!options.vethClientLink) await addWire(runtime, clientLink!, wire, linkSeed(seed, CLIENT_LINK));
     for (const link of vethLinks) addVeth(link);
     for (const n of nodes) ipBatch(n, scripts.get(n)!);
     await waitForLinks(nodes);
