@@ -148,8 +148,17 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     const answered = outcomes.some((o) => o.kind !== 'silent') || [...flows.values()].some((f) => (f.get(ttl)?.kind ?? 'silent') !== 'silent');
     if (!answered) return outcomes;
     const again = await Promise.all(batch.map((flow, i) => (outcomes[i]!.kind === 'silent' ? ask(flow, ttl) : Promise.resolve(outcomes[i]!))));
+    // An RST that answered the second SYN of a flow whose first went unanswered may reset our own half-open
+    // connection (the first SYN's SYN-ACK lost on the way back), not refuse the port: asked again later.
+    batch.forEach((flow, i) => {
+      if (outcomes[i]!.kind === 'silent' && isReset(again[i]!)) doubtful.add(`${flow}|${ttl}`);
+    });
     return again;
   };
+
+  /** Flow|TTL pairs whose RST may be our own half-open connection's (see askAll). */
+  const doubtful = new Set<string>();
+  const isReset = (o: Outcome) => o.kind === 'end' && o.address === options.destination && o.result.reply?.kind === 'rst';
 
   const record = (flow: number, ttl: number, outcome: Outcome) => {
     if (!flows.has(flow)) flows.set(flow, new Map());
@@ -283,8 +292,21 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     if (gaps.length === 0) break;
     await Promise.all(gaps.map(async ({ flow, ttl }) => record(flow, ttl, await ask(flow, ttl))));
   }
+  // The doubtful RSTs, asked again once the server has let go of the half-open connection (it retransmits its
+  // SYN-ACK within a second or so, and our kernel resets it then): an RST now is the port's answer.
+  if (doubtful.size > 0 && !signal?.aborted) {
+    await sleepUntil(clock.now() + HALF_OPEN_MS);
+    await Promise.all([...doubtful].map(async (pair) => {
+      const [flow, ttl] = pair.split('|').map(Number) as [number, number];
+      const outcome = await ask(flow, ttl);
+      if (outcome.kind !== 'silent') record(flow, ttl, outcome);
+    }));
+  }
   return { flows, figures, probes, ruleMet };
 }
+
+/** How long a server may hold our half-open connection before an RST of its can be trusted to answer the port. */
+const HALF_OPEN_MS = 1500;
 
 /** Rounds of asking again flows that passed a branching TTL unseen. */
 const LATE_ROUNDS = 2;
