@@ -4,12 +4,6 @@
 import type { ReachAttempt, ReachCheck, TraceResult } from '../engine/types.js';
 import { lastAnswer } from './path-facts.js';
 
-/** An answer in the destination's name, or the destination's own ICMP error (it got there either way). */
-export function answeredByDestination(result: Pick<TraceResult, 'destination' | 'target'>): boolean {
-  const d = result.destination;
-  return d.hop !== null && d.by === result.target.address;
-}
-
 /**
  * The TTL a reach check starts placing from, or null when none is needed: the trace got an answer from the
  * destination (or a router's ICMP error, which speaks for itself), or the control reached the destination, or

@@ -13,23 +13,9 @@ import { ReverseNames } from './names.js';
 export async function pathsCommand(cli: CliOptions, paths: PathsCli, io: Output, signal?: AbortSignal, pool?: RawSocketPool): Promise<number> {
   const names = new ReverseNames(!cli.numeric);
   try {
-    const { protocol, port, family, mode, firstTtl, maxTtl, wait, source, interface: iface, packetLog } = runOptions(cli, io, signal, pool, { protocol: cli.protocol, port: cli.port });
-    const report = await runPaths(cli.host, {
-      ...(protocol ? { protocol } : {}),
-      port: port ?? null,
-      family: family ?? null,
-      ...(mode ? { mode } : {}),
-      ...(firstTtl ? { firstTtl } : {}),
-      ...(maxTtl ? { maxTtl } : {}),
-      ...(wait ? { wait } : {}),
-      source: source ?? null,
-      interface: iface ?? null,
-      ...(signal ? { signal } : {}),
-      ...(pool ? { pool } : {}),
-      ...(packetLog ? { packetLog } : {}),
-      confidence: paths.confidence,
-      maxFlows: paths.maxFlows,
-    });
+    // The trace's options as the command line gives them (runPaths takes those it uses), and the multipath ones.
+    const method = { protocol: cli.protocol, port: cli.port };
+    const report = await runPaths(cli.host, { ...runOptions(cli, io, signal, pool, method), confidence: paths.confidence, maxFlows: paths.maxFlows });
     if (cli.json) io.out(renderJson(report));
     else if (paths.dot) io.out(formatPathsDot(report));
     else {

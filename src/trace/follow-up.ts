@@ -28,11 +28,15 @@ interface Channel extends FollowUpTrace {
   subscribe: Subscribe;
 }
 
-/** How long to wait for a follow-up answer: 3x the slowest answer of the traces, within their own bounds. */
-export function replyTimeout(results: readonly TraceResult[], wait: WaitOptions): number {
-  const rtts = results.flatMap((r) => r.hops.flatMap((h) => h.probes.flatMap((p) => (p.rtt === null ? [] : [p.rtt]))));
+/** How long to wait for an answer: NEAR times the slowest of `rtts`, within the wait options' bounds (their longest without any). */
+export function timeoutAfter(rtts: readonly number[], wait: WaitOptions): number {
   const largest = rtts.length > 0 ? Math.max(...rtts) : wait.maxMs / wait.near;
   return Math.min(wait.maxMs, Math.max(wait.trailingMs / 2, wait.near * largest));
+}
+
+/** How long to wait for a follow-up answer: 3x the slowest answer of the traces, within their own bounds. */
+export function replyTimeout(results: readonly TraceResult[], wait: WaitOptions): number {
+  return timeoutAfter(results.flatMap((r) => r.hops.flatMap((h) => h.probes.flatMap((p) => (p.rtt === null ? [] : [p.rtt])))), wait);
 }
 
 /** What each router has left after the trace, as far as the trace shows: a router that missed answers is spent. */

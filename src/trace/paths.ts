@@ -14,6 +14,7 @@ import type { ProbeResult, TraceOptions } from '../engine/types.js';
 import { PortpathError } from '../transport/errors.js';
 import type { Family } from '../probe/method.js';
 import type { TraceMeta } from './meta.js';
+import { timeoutAfter } from './follow-up.js';
 import { checkRun } from './run-checks.js';
 import { methodOf, withRun } from './run-skeleton.js';
 import type { RunOptions } from './run-types.js';
@@ -55,13 +56,6 @@ export interface PathsReport {
 
 export const DEFAULT_MAX_FLOWS = 64;
 
-/** How long to wait for one probe: 3x the slowest answer so far, within the wait options' bounds. */
-function adaptiveTimeout(options: TraceOptions, rtts: number[]): number {
-  const { maxMs, trailingMs, near } = options.wait;
-  if (rtts.length === 0) return maxMs;
-  return Math.min(maxMs, Math.max(trailingMs / 2, near * Math.max(...rtts)));
-}
-
 /** Finds every path from here to `target`'s port that flows differing in source port take, and a verdict for each. */
 export async function runPaths(target: string, options: PathsOptions = {}): Promise<PathsReport> {
   checkRun(options);
@@ -84,7 +78,7 @@ export async function runPaths(target: string, options: PathsOptions = {}): Prom
     const probe = async (flow: number, ttl: number): Promise<ProbeResult> => {
       while (flows.length <= flow) flows.push(session!.freshFlow());
       const { options: flowOptions } = flows[flow]!;
-      const timeout = adaptiveTimeout(flowOptions, rtts);
+      const timeout = timeoutAfter(rtts, flowOptions.wait);
       const [answer] = await reprobe(flowOptions, session!.method, session!.network, subscribe, systemClock, session!.tracer.ids, [{ ttl, atMs: 0 }], timeout, signal);
       if (answer!.result.rtt !== null) rtts.push(answer!.result.rtt);
       return answer!.result;
