@@ -10,8 +10,13 @@ import type { Family, Protocol } from '../probe/method.js';
 
 export interface PathHop {
   ttl: number;
-  /** Who answered there; null: nobody (a router that answers no protocol, or the flows went silent). */
+  /** Who answered there; null: nobody (a router that answers no protocol, or the flows went silent), or see spread. */
   address: string | null;
+  /**
+   * Where packets are balanced per packet (or below such a balancer, before the branches join): the routers each
+   * packet of a flow may meet here; `address` is null, as no one of them is this path's.
+   */
+  spread?: string[];
 }
 
 /** Where a path's traffic to the port ends. */
@@ -35,12 +40,18 @@ export interface FoundPath {
   /** 1, 2, …: in order of the most flows first. */
   id: number;
   hops: PathHop[];
-  /** The flows (their source ports) that took it, and their share of all flows. */
-  sourcePorts: number[];
+  /** How many flows took it, and their share of all flows put on a path. */
+  flows: number;
   share: number;
+  /** The flows that took it: their source ports (TCP, UDP; empty for ICMP echo)… */
+  sourcePorts: number[];
+  /** …or their echo identifiers (ICMP echo; empty otherwise). */
+  icmpIds: number[];
   end: PathEnd;
-  /** A source port that reproduces it: `portpath --sport N HOST PORT` traces exactly this path. */
+  /** A flow that reproduces it: `portpath <reproduceWith> HOST PORT` traces exactly this path. */
   reproduce: number;
+  /** The option that does: "--sport N", or "--icmp-id N" for echo. Null under per-packet balancing: none does. */
+  reproduceWith: string | null;
 }
 
 export interface PathsVerdict {
@@ -52,6 +63,8 @@ export interface PathsVerdict {
   unresolved: number;
   /** Every path ends the same way. */
   agree: boolean;
+  /** Hops where packets are balanced per packet (their routers, as PathHop.spread). */
+  perPacket: { ttl: number; routers: string[] }[];
   summary: string;
 }
 
@@ -153,8 +166,11 @@ function oneIn(share: number): string {
   return n <= 1 ? 'most' : `about 1 in ${n}`;
 }
 
-/** Groups a multipath run's flows into paths and says what each does with the port. */
-export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly number[], target: PathsTarget, confidence: number): PathsVerdict {
+/**
+ * Groups a multipath run's flows into paths and says what each does with the port. `handles`: each flow's source port
+ * (TCP, UDP) or echo identifier (ICMP), by flow index.
+ */
+export function pathsVerdict(outcome: MultipathOutcome, handles: readonly number[], target: PathsTarget, confidence: number): PathsVerdict {
   const groups = new Map<string, { hops: PathHop[]; end: PathEnd; ports: number[] }>();
   const routers = new Map<number, Set<string>>();
   const next = new Map<string, Set<string>>();
@@ -173,37 +189,55 @@ export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly nu
     }
   }
   const sole = new Map([...next].flatMap(([k, set]) => (set.size === 1 ? [[k, [...set][0]!] as const] : [])));
+  const perPacket = [...outcome.perPacket].sort((a, b) => a - b).map((ttl) => ({ ttl, routers: [...(routers.get(ttl) ?? [])].sort() }));
+  const spreadAt = new Map(perPacket.map((p) => [p.ttl, p.routers]));
+  /** A TTL where flows met different routers by their flow (not per packet): a silent flow's branch is unknown there. */
+  const branching = (ttl: number) => (routers.get(ttl)?.size ?? 0) > 1 && !spreadAt.has(ttl);
   // A flow that stayed silent where flows met different routers, though it answered farther on, cannot be put on a
   // path: it is counted apart, not drawn as a path of its own.
   let unresolved = 0;
   for (const [flow, outcomes] of outcome.flows) {
-    const { hops, end } = flowPath(outcomes, target, sole);
+    const { hops: met, end } = flowPath(outcomes, target, sole);
+    // Where packets are balanced per packet, which router a flow met there is chance: the hop is all of them.
+    const hops = met.map((h): PathHop => (spreadAt.has(h.ttl) ? { ttl: h.ttl, address: null, spread: spreadAt.get(h.ttl)! } : h));
     // …and so is one that went silent for good at such a hop: which branch it took is not known either.
     const silentFrom = end.kind === 'silent' ? (end.after?.ttl ?? 0) + 1 : null;
     // …and one that went silent right after a router that rejected other flows: its rejections were rate-limited.
     const rejectedUnseen = end.kind === 'silent' && end.after?.address != null && rejecting.has(end.after.address);
-    const branchingGap =
-      hops.some((h) => h.address === null && (routers.get(h.ttl)?.size ?? 0) > 1) || (silentFrom !== null && (routers.get(silentFrom)?.size ?? 0) > 1) || rejectedUnseen;
+    const branchingGap = hops.some((h) => h.address === null && !h.spread && branching(h.ttl)) || (silentFrom !== null && branching(silentFrom)) || rejectedUnseen;
     if (branchingGap) {
       unresolved++;
       continue;
     }
-    const signature = `${hops.map((h) => `${h.ttl}=${h.address ?? '*'}`).join(',')}|${endKey(end)}|${'address' in end ? end.address : ''}`;
+    const signature = `${hops.map((h) => `${h.ttl}=${h.spread ? '~' : (h.address ?? '*')}`).join(',')}|${endKey(end)}|${'address' in end ? end.address : ''}`;
     const group = groups.get(signature) ?? { hops, end, ports: [] };
-    group.ports.push(sourcePorts[flow]!);
+    group.ports.push(handles[flow]!);
     groups.set(signature, group);
   }
   unmaskForgeries([...groups.values()]);
   const total = outcome.flows.size - unresolved;
+  const echo = target.protocol === 'icmp';
   const paths: FoundPath[] = [...groups.values()]
     .sort((a, b) => b.ports.length - a.ports.length)
-    .map((g, i) => ({ id: i + 1, hops: g.hops, sourcePorts: g.ports, share: g.ports.length / total, end: g.end, reproduce: g.ports[0]! }));
+    .map((g, i) => ({
+      id: i + 1,
+      hops: g.hops,
+      flows: g.ports.length,
+      share: g.ports.length / total,
+      sourcePorts: echo ? [] : g.ports,
+      icmpIds: echo ? g.ports : [],
+      end: g.end,
+      reproduce: g.ports[0]!,
+      reproduceWith: perPacket.length > 0 ? null : `${echo ? '--icmp-id' : '--sport'} ${g.ports[0]!}`,
+    }));
   const ends = new Set(paths.map((p) => endKey(p.end)));
   const agree = ends.size <= 1;
   const what = label(target);
   const sure = `${Math.round(confidence * 100)}%`;
   let summary: string;
-  if (paths.length === 1) {
+  if (paths.length === 1 && perPacket.length > 0) {
+    summary = `${what} ${endText(paths[0]!.end, target)} for all ${total} flows (${sure} confidence per hop that no other next hop exists).`;
+  } else if (paths.length === 1) {
     summary =
       `${what} ${endText(paths[0]!.end, target)} on the one path found: no port-dependent balancing was seen over ${total} flows ` +
       `(${sure} confidence per hop that no other next hop exists; balancing by address alone cannot be seen from one source).`;
@@ -212,7 +246,7 @@ export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly nu
   } else {
     // The end most flows meet is the norm; the others are named by the router their flows go through.
     const flowsEnding = new Map<string, number>();
-    for (const p of paths) flowsEnding.set(endKey(p.end), (flowsEnding.get(endKey(p.end)) ?? 0) + p.sourcePorts.length);
+    for (const p of paths) flowsEnding.set(endKey(p.end), (flowsEnding.get(endKey(p.end)) ?? 0) + p.flows);
     // Paths that reach the destination are the norm where there are any (the others are what a user looks for).
     const reaching = (k: string) => (k.startsWith('d:') ? 1 : 0);
     const normalKey = [...flowsEnding].sort((a, b) => reaching(b[0]) - reaching(a[0]) || b[1] - a[1])[0]![0];
@@ -222,10 +256,17 @@ export function pathsVerdict(outcome: MultipathOutcome, sourcePorts: readonly nu
     const parts = odd.map((p) => {
       const via = divergence(p, fine);
       const through = via ? `flows through ${via.address} (hop ${via.ttl})` : `flows of path ${p.id}`;
-      return `${through} (${oneIn(p.share)}: ${p.sourcePorts.length} of ${total} flows) ${endText(p.end, target).replace(/^is /, 'are ')} — reproduce with --sport ${p.reproduce}`;
+      const reproduce = p.reproduceWith ? ` — reproduce with ${p.reproduceWith}` : '';
+      return `${through} (${oneIn(p.share)}: ${p.flows} of ${total} flows) ${endText(p.end, target).replace(/^is /, 'are ')}${reproduce}`;
     });
     summary = `${what} ${endText(normal, target)} on ${fine.length} of ${paths.length} paths; ${parts.join('; ')}.`;
   }
+  if (perPacket.length > 0) {
+    const where = perPacket.map((p) => `hop ${p.ttl} (${p.routers.join(', ')})`).join(', ');
+    summary +=
+      ` Packets are balanced per packet at ${where}: each packet of one connection may take any of those routers, so no ` +
+      `source port picks a path there, and a fault behind one of them hits a share of every connection's packets.`;
+  }
   if (unresolved > 0) summary += ` ${unresolved} more ${unresolved === 1 ? 'flow' : 'flows'} could not be put on a path (unanswered at a branching hop, or where a router's rejections ran out of ICMP budget) and ${unresolved === 1 ? 'is' : 'are'} not counted.`;
-  return { paths, agree, unresolved, summary };
+  return { paths, agree, unresolved, perPacket, summary };
 }

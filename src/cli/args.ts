@@ -22,6 +22,8 @@ export interface CliOptions {
   source: string | null;
   interface: string | null;
   sourcePort: number | null;
+  /** --icmp-id: the echo identifier of an ICMP trace (null: random). */
+  icmpId: number | null;
   numeric: boolean;
   json: boolean;
   debug: boolean;
@@ -83,7 +85,7 @@ interface Flags {
   tcp?: boolean; udp?: boolean; icmp?: boolean; 4?: boolean; 6?: boolean; numeric?: boolean; json?: boolean; debug?: boolean; verbose?: boolean; lossTest?: boolean;
   asn?: boolean; report?: boolean; stream?: boolean;
   port?: string; source?: string; interface?: string; dns?: string; asnDb?: string; geoip?: string; reportFile?: string; format?: ReportFormat;
-  queries: number; firstTtl: number; maxTtl: number; sport?: number; interval: number; count?: number; confidence?: string; maxFlows?: number; dot?: boolean;
+  queries: number; firstTtl: number; maxTtl: number; sport?: number; icmpId?: number; interval: number; count?: number; confidence?: string; maxFlows?: number; dot?: boolean;
   wait: CliOptions['wait']; mode: CliOptions['mode']; control?: ProbeSpec[] | null; compare?: ProbeSpec[];
 }
 
@@ -92,7 +94,7 @@ function usage(message: string): PortpathError {
 }
 
 /** How the command line names what the library checks (trace/run-checks): by its flags. */
-const FLAGS: Record<Checked, string> = { port: 'The port', sourcePort: '--sport', probesPerHop: '-q', firstTtl: '-f', maxTtl: '-m', rounds: '-c', maxFlows: '--max-flows', interval: '--interval', compare: '--compare' };
+const FLAGS: Record<Checked, string> = { port: 'The port', sourcePort: '--sport', icmpId: '--icmp-id', probesPerHop: '-q', firstTtl: '-f', maxTtl: '-m', rounds: '-c', maxFlows: '--max-flows', interval: '--interval', compare: '--compare' };
 
 /** A flag's whole number, refused in the library's words for it. */
 function integer(key: Parameters<typeof parseChecked>[0]) {
@@ -157,8 +159,8 @@ export function buildProgram(command: Subcommand = 'trace'): Command {
   const program = new Command(command === 'trace' ? 'portpath' : `portpath ${command}`);
   if (command === 'paths') {
     program
-      .usage('[options] <host> [port]    (TCP, raw sockets; all trace options apply)')
-      .description('Find every path a connection to the port can take (flows differing in source port, as ECMP balancers hash them), and where each one stops.')
+      .usage('[options] <host> [port]    (TCP, UDP or ICMP echo; raw sockets; all trace options apply)')
+      .description('Find every path a connection to the port can take (flows differing in source port, or echo identifier, as ECMP balancers hash them), and where each one stops.')
       .addOption(new Option('--confidence <percent>', 'per hop, how sure "no other next hop" is').choices(['95', '99']).default('95'))
       .option('--max-flows <n>', 'flows at most (the probe budget)', integer('maxFlows'), 64)
       .option('--dot', 'print the paths as a Graphviz graph (dot -Tsvg draws it)');
@@ -190,6 +192,7 @@ export function buildProgram(command: Subcommand = 'trace'): Command {
     .option('-s, --source <address>', 'source address of the probes')
     .option('-i, --interface <name>', 'send through this interface')
     .option('--sport <port>', 'source port (default: a free ephemeral port, reserved for the trace)', integer('sourcePort'))
+    .option('--icmp-id <id>', 'ICMP echo identifier, which fixes the flow (default: random; paths prints the one of each path)', integer('icmpId'))
     .option('-n, --numeric', 'do not resolve addresses to names')
     .option('--json', 'print the result as JSON (the format is documented and stable)')
     .option('-d, --debug', 'print every packet sent and received on stderr')
@@ -257,6 +260,7 @@ export function parseArgs(argv: string[], command: Subcommand = 'trace'): CliOpt
     source: o.source ?? null,
     interface: o.interface ?? null,
     sourcePort: o.sport ?? null,
+    icmpId: o.icmpId ?? null,
     numeric: Boolean(o.numeric),
     json: Boolean(o.json),
     debug: Boolean(o.debug),
@@ -309,6 +313,7 @@ function parsePaths(o: Flags): PathsCli {
   if (o.compare !== undefined) throw usage('paths takes one method; --compare is for single traces.');
   if (o.reportFile !== undefined) throw usage('--report-file is for a trace or a watch; paths prints text or --json.');
   if (o.sport !== undefined) throw usage('paths varies the source port itself; --sport is for tracing one of its paths.');
+  if (o.icmpId !== undefined) throw usage('paths varies the echo identifier itself; --icmp-id is for tracing one of its paths.');
   if (o.dot && o.json) throw usage('Choose one of --json and --dot.');
   return { confidence: o.confidence === '99' ? 99 : 95, maxFlows: o.maxFlows ?? 64, dot: Boolean(o.dot) };
 }

@@ -60,6 +60,7 @@ export function runOptions(
     source: cli.source,
     interface: cli.interface,
     sourcePort: cli.sourcePort,
+    icmpId: cli.icmpId,
     lossTest: cli.lossTest,
     ...(pool ? { pool } : {}),
     ...(cli.debug ? { packetLog: packetLog(io) } : {}),

@@ -61,6 +61,11 @@ export interface TtlFigures {
   needed: number;
   /** One router answered every flow probed here: later flows are taken to pass it. */
   single: boolean;
+  /**
+   * Packets of one flow met different routers here (per-packet balancing, or below such a balancer before the
+   * branches join): which router a flow meets is chance, not its path.
+   */
+  perPacket: boolean;
 }
 
 export interface MultipathOutcome {
@@ -71,6 +76,8 @@ export interface MultipathOutcome {
   probes: number;
   /** False where the probe budget stopped a TTL short of the flows its rule asked for. */
   ruleMet: boolean;
+  /** TTLs where one flow's packets met different routers (see TtlFigures.perPacket). */
+  perPacket: Set<number>;
 }
 
 const key = (o: Outcome): string => (o.kind === 'silent' ? '*' : `${o.kind}:${o.address}`);
@@ -130,12 +137,25 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     });
   const routersAt = (ttl: number) => new Set([...flows.values()].flatMap((f) => (f.get(ttl)?.kind === 'router' ? [key(f.get(ttl)!)] : []))).size;
 
-  /** One probe, paced by the TTL's budget. */
-  const ask = async (flow: number, ttl: number): Promise<Outcome> => {
-    // Where only the destination has answered (SYN-ACKs, RSTs: no ICMP budget spent), nothing to pace.
-    if (routersAt(ttl) > 0 || !destinationAnswersAt(ttl)) await sleepUntil(budgets.take(ttl, routersAt(ttl), clock.now()));
+  /**
+   * Each router's own budget, charged for every answer it sent, so a probe expected at one router (a repeat) waits
+   * until that router has a token: the TTL's shared budget assumes probes spread evenly, which a repeat's do not.
+   */
+  const routerBudgets = new IcmpBudget();
+  const routerIds = new Map<string, number>();
+  const routerId = (address: string) => routerIds.get(address) ?? routerIds.set(address, routerIds.size).size - 1;
+
+  /** One probe, paced by the TTL's budget, or by router `expect`'s when the flow is expected there. */
+  const ask = async (flow: number, ttl: number, expect?: string): Promise<Outcome> => {
+    if (expect !== undefined) {
+      await sleepUntil(routerBudgets.take(routerId(expect), clock.now()));
+      budgets.take(ttl, routersAt(ttl), clock.now());
+      // Where only the destination has answered (SYN-ACKs, RSTs: no ICMP budget spent), nothing to pace.
+    } else if (routersAt(ttl) > 0 || !destinationAnswersAt(ttl)) await sleepUntil(budgets.take(ttl, routersAt(ttl), clock.now()));
     probes++;
-    return signal?.aborted ? { kind: 'silent' } : outcomeOf(await probe(flow, ttl));
+    const outcome: Outcome = signal?.aborted ? { kind: 'silent' } : outcomeOf(await probe(flow, ttl));
+    if (outcome.kind === 'router' && outcome.address !== expect) routerBudgets.take(routerId(outcome.address), clock.now());
+    return outcome;
   };
 
   /**
@@ -154,6 +174,29 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       if (outcomes[i]!.kind === 'silent' && isReset(again[i]!)) doubtful.add(`${flow}|${ttl}`);
     });
     return again;
+  };
+
+  const perPacket = new Set<number>();
+  const repeats: Promise<void>[] = [];
+  /**
+   * Asks again up to PER_PACKET_REPEATS flows that met a router at `ttl`, taken from different routers in turn: true
+   * when one meets another router this time. Per flow balancing never does; per-packet balancing over k routers
+   * hides from n answered repeats with chance (1/k)^n (1 in 64 for two routers, six repeats).
+   */
+  const repeatsDiffer = async (ttl: number, probed: number[]): Promise<boolean> => {
+    const byRouter = new Map<string, number[]>();
+    for (const f of probed) {
+      const o = flows.get(f)!.get(ttl)!;
+      if (o.kind === 'router') byRouter.set(o.address, [...(byRouter.get(o.address) ?? []), f]);
+    }
+    const lists = [...byRouter.values()];
+    const chosen: number[] = [];
+    for (let i = 0; chosen.length < PER_PACKET_REPEATS && lists.some((l) => l.length > i); i++) {
+      for (const l of lists) if (l[i] !== undefined && chosen.length < PER_PACKET_REPEATS) chosen.push(l[i]!);
+    }
+    const first = chosen.map((f) => flows.get(f)!.get(ttl)! as Extract<Outcome, { kind: 'router' }>);
+    const again = await Promise.all(chosen.map((f, i) => ask(f, ttl, first[i]!.address)));
+    return again.some((o, i) => o.kind === 'router' && o.address !== first[i]!.address);
   };
 
   /** Flow|TTL pairs whose RST may be our own half-open connection's (see askAll). */
@@ -271,7 +314,10 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     const outcomes = [...probed].map((f) => flows.get(f)!.get(ttl)!);
     const seen = new Set(outcomes.map(key));
     const only = seen.size === 1 && outcomes[0]!.kind === 'router' ? outcomes[0]! : null;
-    figures.push({ ttl, flows: probed.size, outcomes: seen.size, needed, single: only !== null });
+    // A few flows asked again, each repeat a chance for a per-packet balancer to show a second router: alongside the
+    // TTLs that follow, as the repeats wait for their routers' tokens.
+    if (routersAt(ttl) > 1 && !signal?.aborted) repeats.push(repeatsDiffer(ttl, [...probed]).then((differ) => void (differ && perPacket.add(ttl))));
+    figures.push({ ttl, flows: probed.size, outcomes: seen.size, needed, single: only !== null, perPacket: false });
     const anyAnswer = [...probed].some((f) => flows.get(f)!.get(ttl)!.kind !== 'silent');
     silentRun = anyAnswer ? 0 : silentRun + 1;
     if (silentRun >= options.gapLimit) break;
@@ -302,11 +348,20 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       if (outcome.kind !== 'silent') record(flow, ttl, outcome);
     }));
   }
-  return { flows, figures, probes, ruleMet };
+  await Promise.all(repeats);
+  // Below a per-packet balancer the branches stay scrambled until they join.
+  for (const figure of figures) {
+    if (perPacket.has(figure.ttl - 1) && routersAt(figure.ttl) > 1) perPacket.add(figure.ttl);
+    figure.perPacket = perPacket.has(figure.ttl);
+  }
+  return { flows, figures, probes, ruleMet, perPacket };
 }
 
 /** How long a server may hold our half-open connection before an RST of its can be trusted to answer the port. */
 const HALF_OPEN_MS = 1500;
+
+/** Flows asked a second time at a TTL where flows met different routers, to tell per-packet balancing from per-flow. */
+const PER_PACKET_REPEATS = 6;
 
 /** Rounds of asking again flows that passed a branching TTL unseen. */
 const LATE_ROUNDS = 2;

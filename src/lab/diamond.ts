@@ -9,6 +9,13 @@
 // source port spread over the branches, while every packet of one flow takes one branch (Paris traceroute's
 // premise). branchOf() asks the splitter's kernel which branch a flow takes.
 //
+// Linux's multipath hash reads no ICMP field (its flow dissector has ports only for TCP, UDP and the like), while
+// hardware routers hash the first four bytes of whatever follows the IP header — for echo, its type, code and
+// checksum, which Paris traceroute keeps constant per flow. The splitter does that for ICMP with an nftables mark
+// (jhash of those four bytes) and one routing table per branch, so echo flows spread as they would at such a router.
+// With balance 'packet' it marks every packet at random instead (nftables numgen): per-packet load balancing, where
+// one flow's packets take every branch.
+//
 // Links are veth pairs, except between the client and the splitter (═): there a wire (delay-link.ts, with no delay or
 // loss) carries only the packets' bytes. A veth pair also hands over the sender's flow hash (skb->hash, which a
 // kernel TCP socket sets from a random per-socket value), and an L4 multipath hash uses a hash the packet already has
@@ -68,6 +75,11 @@ export interface DiamondOptions {
   clientLink?: LinkImpairment;
   /** Give every link an IPv6 /64 too (default true). */
   ipv6?: boolean;
+  /**
+   * 'flow' (default): the splitter balances by flow (L4 hash; for ICMP, the first four bytes of the message);
+   * 'packet': each packet to a random branch.
+   */
+  balance?: 'flow' | 'packet';
   /** Keep Linux's default ICMP rate limits on every node (default false: off, as in the chain). */
   icmpRateLimit?: boolean;
   /**
@@ -167,6 +179,23 @@ function checkOptions(options: DiamondOptions): number[] {
 
 const HASH_SEED_SYSCTL = '/proc/sys/net/ipv4/fib_multipath_hash_seed';
 
+/** Marks 0x100 + b send a packet down branch b (routing table 100 + b). */
+const BRANCH_MARK = 0x100;
+const BRANCH_TABLE = 100;
+
+/** The splitter's nftables rules that choose a branch by mark where the kernel's own hash does not: see the top. */
+function splitterMarks(width: number, seed: number, balance: 'flow' | 'packet', clientDevice: string): string {
+  const choose =
+    balance === 'packet'
+      ? `meta mark set numgen random mod ${width} offset ${BRANCH_MARK}`
+      : `meta l4proto { icmp, ipv6-icmp } meta mark set jhash @th,0,32 mod ${width} seed ${seed} offset ${BRANCH_MARK}`;
+  return [
+    'add table inet portpath_lab',
+    'add chain inet portpath_lab choose { type filter hook prerouting priority mangle; }',
+    `add rule inet portpath_lab choose iifname "${clientDevice}" ${choose}`,
+  ].join('\n');
+}
+
 function splitterSysctls(seed: number): string[] {
   const settings = ['net.ipv4.fib_multipath_hash_policy=1', 'net.ipv6.fib_multipath_hash_policy=1'];
   // Per network namespace, present in every one when the running kernel has it (6.11+).
@@ -232,6 +261,8 @@ export async function buildDiamond(options: DiamondOptions): Promise<Diamond> {
       plan.first.map((link) => `nexthop via ${linkAddress(link, 'right', f)} dev ${interfaceName(link, 'left')}`).join(' '),
     // Each branch's own links through that branch.
     ...plan.first.flatMap((link, b) => range(link + 1, plan.last[b]!).map((k) => `route add ${linkPrefix(k, f)} via ${linkAddress(link, 'right', f)}`)),
+    // A table per branch, for packets the marks send down it.
+    ...plan.first.map((link, b) => `route add ${linkPrefix(plan.serverLink, f)} via ${linkAddress(link, 'right', f)} dev ${interfaceName(link, 'left')} table ${BRANCH_TABLE + b}`),
   ]);
   branches.forEach((routers, b) =>
     routers.forEach((router, i) => {
@@ -320,6 +351,10 @@ export async function buildDiamond(options: DiamondOptions): Promise<Diamond> {
     await waitForLinks(nodes);
     // A TUN has no neighbours: only the veth links get theirs.
     if (families.includes(6)) seedIpv6Neighbours(vethLinks);
+    runtime.exec(splitter, 'nft', ['-f', '-'], { input: splitterMarks(width, seed, options.balance ?? 'flow', interfaceName(CLIENT_LINK, 'right')) });
+    for (const family of families) {
+      for (let b = 0; b < width; b++) runtime.exec(splitter, 'ip', [`-${family}`, 'rule', 'add', 'fwmark', String(BRANCH_MARK + b), 'table', String(BRANCH_TABLE + b)]);
+    }
     if (options.silentBranch !== undefined) {
       for (const router of branches[options.silentBranch]!) {
         runtime.exec(router, 'iptables', ['-A', 'OUTPUT', '-p', 'icmp', '--icmp-type', 'time-exceeded', '-j', 'DROP']);

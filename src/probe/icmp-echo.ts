@@ -9,9 +9,12 @@ import type { Flow, InboundPacket, OutgoingPacket, ProbeMethod, ProbeReply } fro
 
 const MARKER = Buffer.from('portpath');
 
-/** The constant checksum of every probe in the flow (any fixed value other than 0 works). */
+/**
+ * The constant checksum of every probe in the flow (any fixed value other than 0 works): drawn from the identifier,
+ * so the identifier alone names the flow and `--icmp-id` reproduces a path `portpath paths` found.
+ */
 function flowChecksum(flow: Flow): number {
-  return ((flow.nonce * 7919) & 0xfffe) | 1;
+  return ((flow.icmpId * 7919) & 0xfffe) | 1;
 }
 
 export function buildEcho(flow: Flow, probeId: number): Buffer {

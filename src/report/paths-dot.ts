@@ -18,7 +18,11 @@ export function formatPathsDot(report: PathsReport): string {
   for (const path of report.paths) {
     let previous = 'src';
     const bad = !(path.end.kind === 'destination' && (path.end.state === 'open' || path.end.state === 'closed' || path.end.state === 'reachable'));
-    const steps = path.hops.map((h) => ({ key: h.address === null ? id(h.ttl, '*') : id(h.ttl, h.address), label: `${h.ttl}  ${h.address ?? '*'}` }));
+    const steps = path.hops.map((h) => {
+      // A per-packet hop is one node for all its routers: no flow picks one of them.
+      const who = h.spread ? `${h.spread.join(' | ')} (per packet)` : (h.address ?? '*');
+      return { key: id(h.ttl, h.spread ? h.spread.join('|') : (h.address ?? '*')), label: `${h.ttl}  ${who}` };
+    });
     const end = path.end;
     const last =
       end.kind === 'destination'
@@ -33,7 +37,7 @@ export function formatPathsDot(report: PathsReport): string {
       const into = i === steps.length;
       const key = `${previous}->${step.key}`;
       const edge = edges.get(key) ?? { from: previous, to: step.key, flows: 0, bad: into && bad };
-      edge.flows += path.sourcePorts.length;
+      edge.flows += path.flows;
       edges.set(key, edge);
       previous = step.key;
     }

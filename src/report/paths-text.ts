@@ -46,8 +46,8 @@ export function formatPaths(report: PathsReport, nameOf: NameOf = () => null): s
   lines.push('');
   lines.push('Path  Flows    Hops' + ' '.repeat(44) + 'Ends                      Reproduce');
   for (const path of report.paths) {
-    const hops = path.hops.map((h) => h.address ?? '*').join(' > ') || '(none)';
-    lines.push(`${String(path.id).padStart(4)}  ${`${path.sourcePorts.length}/${total}`.padEnd(7)}  ${hops.padEnd(48)}${endText(path).padEnd(26)}--sport ${path.reproduce}`);
+    const hops = path.hops.map((h) => (h.spread ? `{${h.spread.join(' | ')}}` : (h.address ?? '*'))).join(' > ') || '(none)';
+    lines.push(`${String(path.id).padStart(4)}  ${`${path.flows}/${total}`.padEnd(7)}  ${hops.padEnd(47)} ${endText(path).padEnd(25)} ${path.reproduceWith ?? '(per packet: none)'}`);
   }
   lines.push('');
   lines.push(report.summary);

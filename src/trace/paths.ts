@@ -1,8 +1,8 @@
 // The one owner of a multipath run (`portpath paths`, the library's paths()): open the session, give each flow a
 // source port of its own (reserved, so the kernel leaves its answers to us), let the Multipath Detection Algorithm
 // (engine/multipath) ask for probes flow by flow and TTL by TTL, then read the flows as paths with a verdict each
-// (analyze/paths). TCP or UDP with raw sockets: the flows differ only in their source port, which the unprivileged
-// transport cannot choose.
+// (analyze/paths). With raw sockets: TCP and UDP flows differ only in their source port, echo flows in their identifier
+// and checksum (what routers hash of ICMP), none of which the unprivileged transport can choose.
 import { setMaxListeners } from 'node:events';
 import { pathsVerdict } from '../analyze/paths.js';
 import type { FoundPath } from '../analyze/paths.js';
@@ -39,12 +39,17 @@ export interface PathsReport {
   /** False where the flow budget ran out before a hop's rule was met. */
   ruleMet: boolean;
   probes: number;
-  /** Each flow: its answers from the first TTL on (null: silent there; the last is its end), and its path's id. */
-  flows: { sourcePort: number; hops: (string | null)[]; path: number }[];
+  /**
+   * Each flow: its source port (TCP, UDP) or echo identifier (ICMP; the other is null), its answers from the first
+   * TTL on (null: silent there; the last is its end), and its path's id (0: on no path).
+   */
+  flows: { sourcePort: number | null; icmpId: number | null; hops: (string | null)[]; path: number }[];
   /** Every router seen and the links between them, with how many flows took each. */
   nodes: { ttl: number; address: string; flows: number }[];
   links: { ttl: number; from: string | null; to: string; flows: number }[];
   paths: FoundPath[];
+  /** Hops where packets are balanced per packet, not per flow, with the routers they are spread over. */
+  perPacket: { ttl: number; routers: string[] }[];
   /** Flows silent at a hop where flows met different routers, though they answered farther on: on no path. */
   unresolved: number;
   agree: boolean;
@@ -63,7 +68,6 @@ export async function runPaths(target: string, options: PathsOptions = {}): Prom
   if (confidence !== 0.95 && confidence !== 0.99) throw new PortpathError('ERR_USAGE', `The confidence is 95 or 99 (percent), not ${options.confidence}.`);
   const maxFlows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
   const spec = methodOf(options);
-  if (spec.protocol === 'icmp') throw new PortpathError('ERR_USAGE', 'portpath paths varies the TCP or UDP source port; ICMP echo flows are not supported yet.');
   const plan = { methods: [spec], probesPerHop: 1, control: false as const };
   // Every flow's probe waits on the caller's signal: dozens at once are expected, not a leak.
   const signal = options.signal ? AbortSignal.any([options.signal]) : undefined;
@@ -71,7 +75,11 @@ export async function runPaths(target: string, options: PathsOptions = {}): Prom
   return withRun(target, { ...options, sourcePort: null }, plan, async ({ sessions: [session] }) => {
     const started = performance.now();
     const meta = session!.meta;
-    if (meta.mode !== 'raw') throw new PortpathError('ERR_NO_PRIVILEGE', 'portpath paths needs raw sockets (root or CAP_NET_RAW): each flow is a source port of its own, which unprivileged sockets cannot choose.');
+    if (meta.mode !== 'raw') {
+      const flow = meta.protocol === 'icmp' ? 'an echo identifier and checksum' : 'a source port';
+      throw new PortpathError('ERR_NO_PRIVILEGE', `portpath paths needs raw sockets (root or CAP_NET_RAW): each flow is ${flow} of its own, which unprivileged sockets cannot choose.`);
+    }
+    const echo = meta.protocol === 'icmp';
     const subscribe = fanOut(session!.network);
     const flows: { options: TraceOptions; release(): void }[] = [];
     const rtts: number[] = [];
@@ -90,19 +98,21 @@ export async function runPaths(target: string, options: PathsOptions = {}): Prom
         systemClock,
         signal,
       );
-      const ports = flows.map((f) => f.options.sourcePort);
-      const verdict = pathsVerdict(outcome, ports, { protocol: meta.protocol, port: meta.port, family: meta.family, destination: meta.address }, confidence);
-      const pathOf = new Map(verdict.paths.flatMap((p) => p.sourcePorts.map((port) => [port, p.id] as const)));
+      // Each flow's handle: what tells it apart to a balancer, and what reproduces it.
+      const handles = flows.map((f) => (echo ? f.options.icmpId : f.options.sourcePort));
+      const verdict = pathsVerdict(outcome, handles, { protocol: meta.protocol, port: meta.port, family: meta.family, destination: meta.address }, confidence);
+      const pathOf = new Map(verdict.paths.flatMap((p) => [...p.sourcePorts, ...p.icmpIds].map((handle) => [handle, p.id] as const)));
       // Each flow's answers from the first TTL to the last it was asked at (null: silent there).
       const flowHops = [...outcome.flows].map(([flow, o]) => {
         const last = Math.max(meta.firstTtl - 1, ...o.keys());
         return {
-          sourcePort: ports[flow]!,
+          sourcePort: echo ? null : handles[flow]!,
+          icmpId: echo ? handles[flow]! : null,
           hops: Array.from({ length: last - meta.firstTtl + 1 }, (_, i) => {
             const at = o.get(meta.firstTtl + i);
             return at && at.kind !== 'silent' ? at.address : null;
           }),
-          path: pathOf.get(ports[flow]!) ?? 0,
+          path: pathOf.get(handles[flow]!) ?? 0,
         };
       });
       const nodes = new Map<string, { ttl: number; address: string; flows: number }>();
@@ -136,6 +146,7 @@ export async function runPaths(target: string, options: PathsOptions = {}): Prom
         nodes: [...nodes.values()],
         links: [...links.values()],
         paths: verdict.paths,
+        perPacket: verdict.perPacket,
         unresolved: verdict.unresolved,
         agree: verdict.agree,
         summary: verdict.summary,

@@ -5,18 +5,18 @@ import { PortpathError } from '../transport/errors.js';
 import { checkInteger, parseInteger } from './method-spec.js';
 import type { RunOptions } from './run-types.js';
 
-export const LIMITS = { port: [1, 65535], sourcePort: [1, 65535], probesPerHop: [1, 10], firstTtl: [1, 255], maxTtl: [1, 255], rounds: [1, 100_000_000], maxFlows: [6, 512] } as const;
+export const LIMITS = { port: [1, 65535], sourcePort: [1, 65535], icmpId: [0, 65535], probesPerHop: [1, 10], firstTtl: [1, 255], maxTtl: [1, 255], rounds: [1, 100_000_000], maxFlows: [6, 512] } as const;
 
 export type Checked = keyof typeof LIMITS | 'interval' | 'compare';
 
 /** What each value is, said after its name when the name alone does not say it. */
-const WHAT: Partial<Record<Checked, string>> = { sourcePort: 'source port', probesPerHop: 'probes per hop', firstTtl: 'first TTL', maxTtl: 'max TTL', rounds: 'rounds', maxFlows: 'flows at most' };
+const WHAT: Partial<Record<Checked, string>> = { sourcePort: 'source port', icmpId: 'echo identifier', probesPerHop: 'probes per hop', firstTtl: 'first TTL', maxTtl: 'max TTL', rounds: 'rounds', maxFlows: 'flows at most' };
 
 /** The library's names: its options. */
-export const OPTION_NAMES: Record<Checked, string> = { port: 'The port', sourcePort: 'sourcePort', probesPerHop: 'probesPerHop', firstTtl: 'firstTtl', maxTtl: 'maxTtl', rounds: 'rounds', maxFlows: 'maxFlows', interval: 'The interval', compare: 'compare' };
+export const OPTION_NAMES: Record<Checked, string> = { port: 'The port', sourcePort: 'sourcePort', icmpId: 'icmpId', probesPerHop: 'probesPerHop', firstTtl: 'firstTtl', maxTtl: 'maxTtl', rounds: 'rounds', maxFlows: 'maxFlows', interval: 'The interval', compare: 'compare' };
 
 /** The values a run or a watch is told, as the library takes them. */
-export type CheckedOptions = Pick<RunOptions, 'port' | 'sourcePort' | 'probesPerHop' | 'firstTtl' | 'maxTtl'> & { intervalMs?: number; rounds?: number | null; maxFlows?: number };
+export type CheckedOptions = Pick<RunOptions, 'port' | 'sourcePort' | 'icmpId' | 'probesPerHop' | 'firstTtl' | 'maxTtl' | 'protocol'> & { intervalMs?: number; rounds?: number | null; maxFlows?: number };
 
 function usage(message: string): PortpathError {
   return new PortpathError('ERR_USAGE', message);
@@ -39,6 +39,9 @@ export function checkRun(options: CheckedOptions, names = OPTION_NAMES): void {
     const value = options[key];
     const [min, max] = LIMITS[key];
     if (value !== undefined && value !== null) checkInteger(label(key, names), min, max, value);
+  }
+  if (options.icmpId != null && options.protocol !== undefined && options.protocol !== 'icmp') {
+    throw usage(`${names.icmpId} (echo identifier) is the flow of an ICMP echo trace; a ${options.protocol.toUpperCase()} trace's flow is its source port.`);
   }
   const first = options.firstTtl ?? 1;
   const max = options.maxTtl ?? 30;

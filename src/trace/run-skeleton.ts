@@ -42,6 +42,7 @@ async function baseRequest(target: string, options: RunOptions): Promise<BaseReq
     source: options.source ?? null,
     interface: options.interface ?? null,
     sourcePort: options.sourcePort ?? null,
+    icmpId: options.icmpId ?? null,
     ...(options.packetLog ? { packetLog: options.packetLog } : {}),
   };
 }

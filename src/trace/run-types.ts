@@ -28,6 +28,8 @@ export interface RunOptions {
   source?: string | null;
   interface?: string | null;
   sourcePort?: number | null;
+  /** The echo identifier of an ICMP echo trace, which with its checksum is the flow (default: random). */
+  icmpId?: number | null;
   /**
    * The control trace run alongside (default ICMP echo); false for none. A list: the first is traced, and where
    * neither the trace nor it reaches the destination, the reach check tries the others first (then ICMP echo, TCP

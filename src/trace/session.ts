@@ -40,6 +40,8 @@ export interface SessionRequest {
   source: string | null;
   interface: string | null;
   sourcePort: number | null;
+  /** An ICMP echo trace's identifier (null: random). */
+  icmpId?: number | null;
   packetLog?: PacketLog;
   /** raw: raw sockets or fail; unprivileged: never raw; auto: raw when permitted. */
   mode: TransportMode;
@@ -92,7 +94,8 @@ export interface Session {
   method: ProbeMethod;
   network: Network;
   /**
-   * Options for probes on a flow no probe of ours has used (raw TCP: a newly reserved source port), so their answers
+   * Options for probes on a flow no probe of ours has used (raw TCP and UDP: a newly reserved source port; raw echo: a
+   * new identifier), so their answers
    * cannot be collisions with our own half-open connections; the unprivileged transport makes every probe such a
    * flow. With a source port the caller named, the trace's own options: no other port is used. Release it when done.
    */
@@ -117,7 +120,7 @@ export function openSession(request: SessionRequest): Session {
   let distance: ReservedPort | null = null;
   try {
     const method = createProbeMethod(protocol, request.tcpProbe);
-    const icmpId = randomInt(1, 0xffff);
+    const icmpId = request.icmpId ?? randomInt(1, 0xffff);
     const { transport, mode } = openTransport(request, source, method, icmpId, reserved);
     const nonce = randomInt(1, 0xffff);
     // TCP whose probes leave from a port we choose may use a second one (the distance probe, fresh flows); connect()
@@ -167,6 +170,8 @@ export function openSession(request: SessionRequest): Session {
     // transport sends from its one bound socket).
     const freshPorts = morePorts || (protocol === 'udp' && mode === 'raw' && request.sourcePort === null);
     const freshFlow = (base: TraceOptions) => () => {
+      // An echo flow is its identifier and checksum (the checksum follows the identifier: icmp-echo.ts).
+      if (protocol === 'icmp' && mode === 'raw' && request.icmpId == null) return { options: { ...base, icmpId: randomInt(1, 0xffff) }, release: () => {} };
       if (!freshPorts) return { options: base, release: () => {} };
       const port = reservePort(family, protocol === 'udp' ? 'udp' : 'tcp', source, 0);
       return { options: { ...base, sourcePort: port.port }, release: () => port.release() };

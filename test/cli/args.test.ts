@@ -103,3 +103,12 @@ test('owners and report files: -z, --dns, databases, --report-file with its form
   usageError(['--compare', 'tcp:443,icmp', '-z', '198.18.4.2'], /not --compare/);
   assert.deepEqual(parseArgs(['--compare', 'tcp:443,icmp', '--report-file', 'r.md', '198.18.4.2']).reportFile, { path: 'r.md', format: 'md' });
 });
+
+test('--icmp-id fixes an echo trace\'s flow; other methods and paths refuse it in one sentence', () => {
+  assert.equal(parseArgs(['-I', '--icmp-id', '4321', 'h']).icmpId, 4321);
+  assert.equal(parseArgs(['-I', 'h']).icmpId, null);
+  usageError(['-I', '--icmp-id', '70000', 'h'], /--icmp-id \(echo identifier\)/);
+  usageError(['--icmp-id', '4321', 'h', '443'], /--icmp-id \(echo identifier\) is the flow of an ICMP echo trace; a TCP trace's flow is its source port/);
+  assert.throws(() => parseArgs(['-I', '--icmp-id', '4321', 'h'], 'paths'), /paths varies the echo identifier itself/);
+  assert.equal(parseArgs(['-I', 'h'], 'paths').protocol, 'icmp');
+});

@@ -23,6 +23,8 @@ interface Diamond {
   rateLimited?: boolean;
   /** Probability a probe or its answer is lost. */
   loss?: number;
+  /** The splitter balances each packet at random, not each flow by its hash. */
+  perPacket?: boolean;
   seed?: number;
 }
 
@@ -44,7 +46,7 @@ function diamond(clock: FakeClock, d: Diamond): { probe: FlowProbe; branchOf: (f
   };
   const probe: FlowProbe = (flow, ttl) => {
     sent++;
-    const path = [SPLITTER, branch(hash(flow)), JOINER];
+    const path = [SPLITTER, branch(d.perPacket ? Math.floor(random() * d.width) : hash(flow)), JOINER];
     const dropped = d.dropOn !== undefined && hash(flow) === d.dropOn && ttl >= 3;
     let result: ProbeResult = { from: null, rtt: null, reply: null };
     const lost = d.loss !== undefined && random() < d.loss;
@@ -119,6 +121,47 @@ test('rate-limited routers (6, then 1/s) and 5% loss: still every branch, no pat
     if (!verdict.agree || branches.size !== 4) wrong++;
   }
   assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
+});
+
+test('per-packet balancing is recognised and said, not drawn as paths; per-flow balancing never is (20 seeds each)', async () => {
+  let missed = 0;
+  let falsePerPacket = 0;
+  for (let seed = 1; seed <= 20; seed++) {
+    for (const perPacket of [true, false]) {
+      const clock = new FakeClock();
+      const sim = diamond(clock, { width: 2, perPacket, seed });
+      const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+      const verdict = pathsVerdict(outcome, ports, target, 0.95);
+      if (!perPacket) {
+        if (verdict.perPacket.length > 0) falsePerPacket++;
+        continue;
+      }
+      if (verdict.perPacket.length === 0) {
+        missed++;
+        continue;
+      }
+      assert.deepEqual(verdict.perPacket, [{ ttl: 2, routers: [branch(0), branch(1)] }], `seed ${seed}`);
+      assert.equal(verdict.paths.length, 1, `seed ${seed}: ${verdict.summary}`);
+      assert.deepEqual(verdict.paths[0]!.hops[1], { ttl: 2, address: null, spread: [branch(0), branch(1)] });
+      assert.equal(verdict.paths[0]!.reproduceWith, null);
+      assert.match(verdict.summary, /balanced per packet at hop 2 \(198\.18\.2\.10, 198\.18\.2\.11\)/);
+    }
+  }
+  // Six repeats over two routers miss with chance 1 in 64: a miss in 20 is chance, more is a bug.
+  assert.ok(missed <= 1, `per-packet balancing missed in ${missed} of 20 seeds`);
+  assert.equal(falsePerPacket, 0, `per-flow balancing called per-packet in ${falsePerPacket} of 20 seeds`);
+});
+
+test('ICMP echo flows: paths named by their identifiers, reproduced with --icmp-id', async () => {
+  const clock = new FakeClock();
+  const sim = diamond(clock, { width: 2, dropOn: 1 });
+  const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+  const verdict = pathsVerdict(outcome, ports, { ...target, protocol: 'icmp', port: null }, 0.95);
+  const bad = verdict.paths.find((p) => p.end.kind === 'silent')!;
+  assert.deepEqual(bad.sourcePorts, []);
+  assert.ok(bad.icmpIds.includes(bad.reproduce));
+  assert.equal(bad.reproduceWith, `--icmp-id ${bad.reproduce}`);
+  assert.match(verdict.summary, /^ICMP echo .* reproduce with --icmp-id \d+\./);
 });
 
 test('a single path: said to be one, with the flows that showed no port-dependent balancing', async () => {

@@ -129,6 +129,40 @@ test('one branch forges an RST in the destination\'s name: that path is called f
   });
 });
 
+test('ICMP echo flows (the splitter hashes type, code and checksum, as hardware routers do): a branch that drops echo named, reproduced with --icmp-id', async (t) => {
+  await withDiamond(t, { width: 2 }, async (diamond) => {
+    const bad = diamond.branchRouterAddress(1, 0, 4);
+    diamond.exec(diamond.branches[1]![0]!, 'iptables', ['-A', 'FORWARD', '-p', 'icmp', '--icmp-type', 'echo-request', '-j', 'DROP']);
+    const report = await paths(diamond.client.namespace, ['-I', '--confidence', '99', diamond.serverAddress(4)]);
+    assert.equal(report.protocol, 'icmp');
+    assert.deepEqual(branchesFound(diamond, report), new Set([0, 1]), report.summary);
+    const broken = report.paths.find((p) => p.end.kind === 'silent')!;
+    assert.deepEqual(broken.end, { kind: 'silent', after: { ttl: 2, address: bad } }, report.summary);
+    assert.ok(report.paths.some((p) => p.end.kind === 'destination' && p.end.state === 'reachable'), report.summary);
+    assert.equal(broken.reproduceWith, `--icmp-id ${broken.reproduce}`);
+    assert.ok(report.flows.every((f) => f.sourcePort === null && f.icmpId !== null));
+    // The reproduction: an echo trace with that identifier goes down the bad branch and gets no further.
+    const run = await runCli(diamond.client.namespace, ['-n', '--json', '-I', '--icmp-id', String(broken.reproduce), diamond.serverAddress(4)]);
+    const traced = JSON.parse(run.stdout) as TraceReport;
+    assert.equal(traced.hops.find((h) => h.ttl === 2)?.probes.find((p) => p.from)?.from, bad, run.stdout);
+    assert.ok(!traced.hops.some((h) => h.probes.some((p) => p.from === diamond.serverAddress(4))), 'the destination answered the reproduced flow');
+  });
+});
+
+test('per-packet balancing (one flow\'s packets on both branches) is recognised and said; no --sport is offered for it', async (t) => {
+  await withDiamond(t, { width: 2, balance: 'packet' }, async (diamond) => {
+    // At 99% per hop, 8 flows all taking one branch (1 in 128) or the repeats all meeting their first router (1 in
+    // 64) is a miss the stated confidence allows: one more run then, and two misses in a row fail.
+    let report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
+    if (report.perPacket.length === 0) report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
+    const routers = [0, 1].map((b) => diamond.branchRouterAddress(b, 0, 4)).sort();
+    assert.deepEqual(report.perPacket, [{ ttl: 2, routers }], report.summary);
+    assert.match(report.summary, /balanced per packet at hop 2/);
+    assert.ok(report.paths.every((p) => p.reproduceWith === null && p.hops.find((h) => h.ttl === 2)?.spread !== undefined), report.summary);
+    assert.ok(report.paths.every((p) => p.end.kind === 'destination' && p.end.state === 'open'), report.summary);
+  });
+});
+
 test('a single path: said to be one, for a few dozen probes; without raw sockets, one clear sentence', async (t) => {
   await withChain(t, { routers: 3, icmpRateLimit: true }, async (chain) => {
     await chain.startServices({ tcp: [PORT] });

@@ -10,6 +10,7 @@ const report = {
     {
       id: 1,
       hops: [{ ttl: 1, address: '198.18.1.2' }, { ttl: 2, address: '198.18.2.2' }, { ttl: 3, address: '198.18.3.2' }],
+      flows: 2,
       sourcePorts: [40001, 40002],
       share: 0.5,
       reproduce: 40001,
@@ -18,6 +19,7 @@ const report = {
     {
       id: 2,
       hops: [{ ttl: 1, address: '198.18.1.2' }, { ttl: 2, address: '198.18.4.2"\n' }],
+      flows: 2,
       sourcePorts: [40003, 40004],
       share: 0.5,
       reproduce: 40003,
