@@ -94,24 +94,18 @@ const after = (ttl: number, from: string | null) => `${ttl}|${from ?? ''}`;
  */
 function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map<string, string>): { hops: PathHop[]; end: PathEnd } {
   const ttls = [...outcomes.keys()].sort((a, b) => a - b);
-  const lastAnswer = Math.max(0, ...ttls.filter((t) => outcomes.get(t)!.kind !== 'silent'));
+  // A silent TTL before a later answer is filled in (see above) — but not before a router's rejection: that router,
+  // out of ICMP budget, may be the one that was silent there.
+  const rejects = [...outcomes.values()].some((o) => o.kind === 'end' && o.address !== target.destination);
+  const fillsBefore = (o: Outcome) => (rejects ? o.kind === 'router' : o.kind !== 'silent');
+  const lastAnswer = Math.max(0, ...ttls.filter((t) => fillsBefore(outcomes.get(t)!)));
   const hops: PathHop[] = [];
   for (const ttl of ttls) {
     const o = outcomes.get(ttl)!;
     if (o.kind === 'end') {
       const at = { ttl, address: o.address };
-      if (o.address !== target.destination) {
-        // A router rejecting at every TTL past its own (its ICMP errors rate-limited at some): the silent TTLs
-        // between are it too, and it rejected from the first of them.
-        let own = hops.length - 1;
-        while (own >= 0 && hops[own]!.address === null) own--;
-        if (own >= 0 && hops[own]!.address === o.address && own < hops.length - 1) {
-          const first = hops[own + 1]!.ttl;
-          hops.splice(own + 1);
-          return { hops, end: { kind: 'rejected', ttl: first, address: o.address, reply: replyName(o.result) } };
-        }
-        return { hops, end: { kind: 'rejected', ...at, reply: replyName(o.result) } };
-      }
+      // (Where the rejecting router is, and from which TTL it rejects, is placeRejections's: it takes all flows.)
+      if (o.address !== target.destination) return { hops, end: { kind: 'rejected', ...at, reply: replyName(o.result) } };
       const reply = o.result.reply!;
       const decided = decideDestination(target, ttl, [{ kind: reply.kind, from: o.address, ...(reply.icmpType !== undefined ? { icmpType: reply.icmpType, icmpCode: reply.icmpCode! } : {}) }]);
       const sentFrom = reply.ttl !== null ? hopsAway(reply.ttl) : null;
@@ -123,6 +117,51 @@ function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map
   // Silence to the end: the path is its hops up to the last that answered; the traffic stops after it.
   while (hops.length > 0 && hops.at(-1)!.address === null) hops.pop();
   return { hops, end: { kind: 'silent', after: hops.at(-1) ?? null } };
+}
+
+/**
+ * Flows a router rejected, put on one path whatever TTL their rejection came at: time-exceeded and rejections spend
+ * one ICMP budget, so a router that ran out answers some flows at one TTL and others farther on, with silent TTLs
+ * before (and may never be seen as a router at all). Its place is the TTL where some flow met it as a router, if any;
+ * its rejections start one hop past that place, or at the lowest TTL any flow drew one if that is nearer.
+ */
+function placeRejections(read: { hops: PathHop[]; end: PathEnd }[]): void {
+  const seenAt = new Map<string, number>();
+  const first = new Map<string, number>();
+  for (const { hops } of read) for (const h of hops) if (h.address !== null) seenAt.set(h.address, Math.min(seenAt.get(h.address) ?? Infinity, h.ttl));
+  for (const { end } of read) {
+    if (end.kind === 'rejected') first.set(end.address, Math.min(first.get(end.address) ?? Infinity, end.ttl, (seenAt.get(end.address) ?? Infinity) + 1));
+  }
+  for (const r of read) {
+    const end = r.end;
+    if (end.kind !== 'rejected') continue;
+    while (r.hops.length > 0 && (r.hops.at(-1)!.address === null || r.hops.at(-1)!.address === end.address)) r.hops.pop();
+    const place = seenAt.get(end.address);
+    if (place !== undefined && (r.hops.at(-1)?.ttl ?? 0) < place) r.hops.push({ ttl: place, address: end.address });
+    r.end = { ...end, ttl: first.get(end.address)! };
+  }
+}
+
+/**
+ * A flow whose probes went unanswered after its last router and that the destination answered farther on lost its
+ * probes at the nearer TTLs (loss, or the server's own rate limit): it reached the destination where the other flows
+ * from that router did. Its silent TTLs are dropped and its end put at the nearest TTL the destination answered any
+ * flow from that router at, so it joins their path instead of making one of its own.
+ */
+function placeDestination(read: { hops: PathHop[]; end: PathEnd }[]): void {
+  const lastRouter = (hops: PathHop[]) => [...hops].reverse().find((h) => h.address !== null) ?? null;
+  const from = (hops: PathHop[]) => {
+    const last = lastRouter(hops);
+    return last ? `${last.ttl}|${last.address}` : '';
+  };
+  const nearest = new Map<string, number>();
+  for (const { hops, end } of read) if (end.kind === 'destination') nearest.set(from(hops), Math.min(nearest.get(from(hops)) ?? Infinity, end.ttl));
+  for (const r of read) {
+    if (r.end.kind !== 'destination') continue;
+    const key = from(r.hops);
+    while (r.hops.length > 0 && r.hops.at(-1)!.address === null && !r.hops.at(-1)!.spread) r.hops.pop();
+    r.end = { ...r.end, ttl: nearest.get(key)! };
+  }
 }
 
 const endKey = (end: PathEnd) =>
@@ -196,8 +235,10 @@ export function pathsVerdict(outcome: MultipathOutcome, handles: readonly number
   // A flow that stayed silent where flows met different routers, though it answered farther on, cannot be put on a
   // path: it is counted apart, not drawn as a path of its own.
   let unresolved = 0;
-  for (const [flow, outcomes] of outcome.flows) {
-    const { hops: met, end } = flowPath(outcomes, target, sole);
+  const read = [...outcome.flows].map(([flow, outcomes]) => ({ flow, ...flowPath(outcomes, target, sole) }));
+  placeRejections(read);
+  placeDestination(read);
+  for (const { flow, hops: met, end } of read) {
     // Where packets are balanced per packet, which router a flow met there is chance: the hop is all of them.
     const hops = met.map((h): PathHop => (spreadAt.has(h.ttl) ? { ttl: h.ttl, address: null, spread: spreadAt.get(h.ttl)! } : h));
     // …and so is one that went silent for good at such a hop: which branch it took is not known either.

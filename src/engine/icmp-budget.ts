@@ -25,10 +25,15 @@ export class IcmpBudget {
     return Math.min(this.burst, bucket.tokens + Math.max(0, atMs - bucket.atMs) / this.refillMs);
   }
 
+  /** The earliest time from `fromMs` on that a probe to `ttl` can expect an answer (nothing spent). */
+  readyAt(ttl: number, fromMs: number): number {
+    const tokens = this.tokensAt(ttl, fromMs);
+    return tokens >= 1 ? fromMs : fromMs + (1 - tokens) * this.refillMs + MARGIN_MS;
+  }
+
   /** The earliest time from `fromMs` on that a probe to `ttl` can expect an answer; spends that token. */
   take(ttl: number, fromMs: number): number {
-    const tokens = this.tokensAt(ttl, fromMs);
-    const at = tokens >= 1 ? fromMs : fromMs + (1 - tokens) * this.refillMs + MARGIN_MS;
+    const at = this.readyAt(ttl, fromMs);
     this.set(ttl, this.tokensAt(ttl, at) - 1, at);
     return at;
   }

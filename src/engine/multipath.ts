@@ -138,23 +138,28 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   const routersAt = (ttl: number) => new Set([...flows.values()].flatMap((f) => (f.get(ttl)?.kind === 'router' ? [key(f.get(ttl)!)] : []))).size;
 
   /**
-   * Each router's own budget, charged for every answer it sent, so a probe expected at one router (a repeat) waits
-   * until that router has a token: the TTL's shared budget assumes probes spread evenly, which a repeat's do not.
+   * Each router's own budget, charged for every answer it sent, so a repeat can wait until every router at its TTL
+   * has a token: the TTL's shared budget assumes probes spread evenly, and a repeat's answer is worth most when it
+   * comes from a router other than the one expected.
    */
   const routerBudgets = new IcmpBudget();
   const routerIds = new Map<string, number>();
   const routerId = (address: string) => routerIds.get(address) ?? routerIds.set(address, routerIds.size).size - 1;
 
-  /** One probe, paced by the TTL's budget, or by router `expect`'s when the flow is expected there. */
-  const ask = async (flow: number, ttl: number, expect?: string): Promise<Outcome> => {
-    if (expect !== undefined) {
-      await sleepUntil(routerBudgets.take(routerId(expect), clock.now()));
+  /** The routers seen at `ttl`. */
+  const routerSet = (ttl: number) => new Set([...flows.values()].flatMap((f) => { const o = f.get(ttl); return o?.kind === 'router' ? [o.address] : []; }));
+
+  /** One probe, paced by the TTL's budget, or (everyRouter) until every router seen at the TTL has a token. */
+  const ask = async (flow: number, ttl: number, everyRouter = false): Promise<Outcome> => {
+    if (everyRouter) {
+      const now = clock.now();
+      await sleepUntil(Math.max(now, ...[...routerSet(ttl)].map((r) => routerBudgets.readyAt(routerId(r), now))));
       budgets.take(ttl, routersAt(ttl), clock.now());
       // Where only the destination has answered (SYN-ACKs, RSTs: no ICMP budget spent), nothing to pace.
     } else if (routersAt(ttl) > 0 || !destinationAnswersAt(ttl)) await sleepUntil(budgets.take(ttl, routersAt(ttl), clock.now()));
     probes++;
     const outcome: Outcome = signal?.aborted ? { kind: 'silent' } : outcomeOf(await probe(flow, ttl));
-    if (outcome.kind === 'router' && outcome.address !== expect) routerBudgets.take(routerId(outcome.address), clock.now());
+    if (outcome.kind === 'router') routerBudgets.take(routerId(outcome.address), clock.now());
     return outcome;
   };
 
@@ -179,9 +184,10 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   const perPacket = new Set<number>();
   const repeats: Promise<void>[] = [];
   /**
-   * Asks again up to PER_PACKET_REPEATS flows that met a router at `ttl`, taken from different routers in turn: true
-   * when one meets another router this time. Per flow balancing never does; per-packet balancing over k routers
-   * hides from n answered repeats with chance (1/k)^n (1 in 64 for two routers, six repeats).
+   * Asks again flows that met a router at `ttl`, taken from different routers in turn, one at a time, until
+   * PER_PACKET_REPEATS have answered (at most twice as many tries: loss): true when one meets another router this
+   * time. Per-flow balancing never does; per-packet balancing over k routers hides from n answered repeats with
+   * chance (1/k)^n (1 in 64 for two routers, six repeats).
    */
   const repeatsDiffer = async (ttl: number, probed: number[]): Promise<boolean> => {
     const byRouter = new Map<string, number[]>();
@@ -194,9 +200,16 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     for (let i = 0; chosen.length < PER_PACKET_REPEATS && lists.some((l) => l.length > i); i++) {
       for (const l of lists) if (l[i] !== undefined && chosen.length < PER_PACKET_REPEATS) chosen.push(l[i]!);
     }
-    const first = chosen.map((f) => flows.get(f)!.get(ttl)! as Extract<Outcome, { kind: 'router' }>);
-    const again = await Promise.all(chosen.map((f, i) => ask(f, ttl, first[i]!.address)));
-    return again.some((o, i) => o.kind === 'router' && o.address !== first[i]!.address);
+    let answered = 0;
+    for (let i = 0; i < 2 * PER_PACKET_REPEATS && answered < PER_PACKET_REPEATS && chosen.length > 0 && !signal?.aborted; i++) {
+      const flow = chosen[i % chosen.length]!;
+      const first = flows.get(flow)!.get(ttl)!;
+      const again = await ask(flow, ttl, true);
+      if (again.kind === 'silent') continue;
+      answered++;
+      if (key(again) !== key(first)) return true;
+    }
+    return false;
   };
 
   /** Flow|TTL pairs whose RST may be our own half-open connection's (see askAll). */
@@ -205,6 +218,13 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
 
   const record = (flow: number, ttl: number, outcome: Outcome) => {
     if (!flows.has(flow)) flows.set(flow, new Map());
+    // Likewise an RST after this flow's probes went unanswered past its last router: one of them may have reached
+    // the server and left it half-open.
+    if (isReset(outcome)) {
+      const known = [...flows.get(flow)!].filter(([t]) => t < ttl);
+      const lastRouter = Math.max(0, ...known.filter(([, o]) => o.kind === 'router').map(([t]) => t));
+      if (known.some(([t, o]) => t > lastRouter && o.kind === 'silent')) doubtful.add(`${flow}|${ttl}`);
+    }
     flows.get(flow)!.set(ttl, outcome);
     if (!asked.has(ttl)) asked.set(ttl, new Set());
     asked.get(ttl)!.add(flow);

@@ -1,0 +1,69 @@
+// Reading flows as paths, on hand-made outcomes: what a rate-limited rejecting router does to the TTLs its answers
+// come at must not split its flows into several paths.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { pathsVerdict } from '../../src/analyze/paths.js';
+import type { MultipathOutcome, Outcome } from '../../src/engine/multipath.js';
+
+const SPLITTER = '198.18.1.2';
+const GOOD = '198.18.2.2';
+const BAD = '198.18.4.2';
+const SERVER = '198.18.6.2';
+const target = { protocol: 'tcp' as const, port: 443, family: 4 as const, destination: SERVER };
+
+const router = (address: string): Outcome => ({ kind: 'router', address });
+const silent: Outcome = { kind: 'silent' };
+const rejected: Outcome = { kind: 'end', address: BAD, result: { from: BAD, rtt: 1, reply: { kind: 'unreachable', ttl: 63, name: 'communication administratively prohibited', icmpType: 3, icmpCode: 13 } } };
+const open: Outcome = { kind: 'end', address: SERVER, result: { from: SERVER, rtt: 1, reply: { kind: 'syn-ack', ttl: 61 } } };
+
+function outcomeOf(flows: Outcome[][]): MultipathOutcome {
+  return {
+    flows: new Map(flows.map((list, i) => [i, new Map(list.map((o, j) => [j + 1, o]))])),
+    figures: [],
+    probes: 0,
+    ruleMet: true,
+    perPacket: new Set(),
+  };
+}
+
+test('a rejecting router out of ICMP budget (rejections at hops 3, 4 and 7, seen as a router once or never): one rejected path', () => {
+  const flows = [
+    [router(SPLITTER), router(BAD), rejected],
+    [router(SPLITTER), router(BAD), silent, rejected],
+    [router(SPLITTER), router(BAD), silent, silent, silent, silent, rejected],
+    [router(SPLITTER), router(GOOD), router('198.18.3.2'), open],
+    [router(SPLITTER), router(GOOD), router('198.18.3.2'), open],
+  ];
+  const verdict = pathsVerdict(outcomeOf(flows), [40001, 40002, 40003, 40004, 40005], target, 0.95);
+  assert.equal(verdict.paths.length, 2, verdict.summary);
+  const bad = verdict.paths.find((p) => p.end.kind === 'rejected')!;
+  assert.deepEqual(bad.sourcePorts, [40001, 40002, 40003]);
+  assert.deepEqual(bad.end, { kind: 'rejected', ttl: 3, address: BAD, reply: 'communication administratively prohibited' });
+  assert.deepEqual(bad.hops, [{ ttl: 1, address: SPLITTER }, { ttl: 2, address: BAD }]);
+  assert.match(verdict.summary, /flows through 198\.18\.4\.2 \(hop 2\)/);
+});
+
+test('a rejecting router never seen as a router: its flows still one path, rejected from the lowest TTL any drew', () => {
+  const flows = [
+    [router(SPLITTER), silent, silent, rejected],
+    [router(SPLITTER), silent, rejected],
+    [router(SPLITTER), silent, silent, silent, silent, rejected],
+    [router(SPLITTER), router(GOOD), router('198.18.3.2'), open],
+  ];
+  const verdict = pathsVerdict(outcomeOf(flows), [40001, 40002, 40003, 40004], target, 0.95);
+  const bad = verdict.paths.filter((p) => p.end.kind === 'rejected');
+  assert.equal(bad.length, 1, verdict.summary);
+  assert.equal(bad[0]!.flows, 3);
+  assert.deepEqual(bad[0]!.end, { kind: 'rejected', ttl: 3, address: BAD, reply: 'communication administratively prohibited' });
+});
+
+test('a flow whose probes at the destination\'s TTL were lost and that was answered farther on joins its path', () => {
+  const flows = [
+    [router(SPLITTER), router(GOOD), router('198.18.3.2'), open],
+    [router(SPLITTER), router(GOOD), router('198.18.3.2'), silent, silent, open],
+    [router(SPLITTER), router(GOOD), router('198.18.3.2'), open],
+  ];
+  const verdict = pathsVerdict(outcomeOf(flows), [40001, 40002, 40003], target, 0.95);
+  assert.equal(verdict.paths.length, 1, verdict.summary);
+  assert.deepEqual(verdict.paths[0]!.end, { kind: 'destination', ttl: 4, address: SERVER, state: 'open', reply: 'SYN-ACK', sentFrom: 4 });
+});
