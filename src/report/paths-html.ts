@@ -56,7 +56,7 @@ function figures(report: PathsReport): string {
     ...(report.unresolved > 0 ? [`${report.unresolved} ${report.unresolved === 1 ? 'flow' : 'flows'} could not be put on a path and ${report.unresolved === 1 ? 'is' : 'are'} not drawn.`] : []),
     ...(report.interrupted ? ['Interrupted: what was found before the stop.'] : []),
   ];
-  const head = '<tr><th>Hop</th><th>Flows probed</th><th>Next hops seen</th><th>Flows the rule asked for</th></tr>';
+  const head = '<tr><th>Hop</th><th>Flows probed</th><th>Different answers (silence is one)</th><th>Flows the rule asked for</th></tr>';
   const rows = report.flowsPerHop.map((f) => `<tr><td class="n">${f.ttl}</td><td class="n">${f.flows}</td><td class="n">${f.outcomes}</td><td class="n">${f.needed}</td></tr>`);
   return `<ul>${facts.map((f) => `<li>${escape(f)}</li>`).join('')}</ul><div class="scroll"><table id="figures">${head}${rows.join('')}</table></div>`;
 }
