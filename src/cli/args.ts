@@ -209,7 +209,7 @@ export function buildProgram(command: Subcommand = 'trace'): Command {
     .option('--dns <server>', 'resolver for the AS lookups (default: the system resolver)')
     .option('--asn-db <file>', 'offline ASN database (.mmdb: GeoLite2-ASN or IPinfo layout)')
     .option('--geoip <file>', 'offline GeoIP database (.mmdb: GeoLite2-Country/City or IPinfo layout): country, city')
-    .option('--report-file <file>', 'also write a report to FILE (format from its extension: .html .md .csv .json)')
+    .option('--report-file <file>', `also write a report to FILE (format from its extension: ${command === 'paths' ? '.html .json' : '.html .md .csv .json'})`)
     .addOption(new Option('--format <format>', 'report format when the extension does not say').choices(['html', 'md', 'csv', 'json']))
     .version(packageVersion(), '-V, --version')
     .helpOption('-h, --help')
@@ -311,7 +311,9 @@ function parseReportFile(o: Flags): CliOptions['reportFile'] {
 
 function parsePaths(o: Flags): PathsCli {
   if (o.compare !== undefined) throw usage('paths takes one method; --compare is for single traces.');
-  if (o.reportFile !== undefined) throw usage('--report-file is for a trace or a watch; paths prints text or --json.');
+  // The paths report has its own HTML page and its JSON; Markdown and CSV are laid out for one path's hops.
+  const report = parseReportFile(o);
+  if (report && report.format !== 'html' && report.format !== 'json') throw usage('paths writes its --report-file as HTML or JSON: name it .html or .json (Markdown and CSV are for a trace or a watch).');
   if (o.sport !== undefined) throw usage('paths varies the source port itself; --sport is for tracing one of its paths.');
   if (o.icmpId !== undefined) throw usage('paths varies the echo identifier itself; --icmp-id is for tracing one of its paths.');
   if (o.dot && o.json) throw usage('Choose one of --json and --dot.');

@@ -1,4 +1,4 @@
-// --report-file FILE: the run's report written to a file as HTML, Markdown, CSV or JSON. The file is opened before
+// --report-file FILE: the run's report written to a file as HTML, Markdown, CSV or JSON (a paths run: HTML or JSON). The file is opened before
 // the run, with the permissions of whoever ran portpath (see cli/named-files.ts: as root from a root shell, as the
 // invoking user under sudo, so the file is theirs), and written through that descriptor after the run. A file that
 // cannot be opened is one sentence and exit status 10, before any probe is sent.
@@ -9,10 +9,12 @@ import type { ReportContext } from '../report/document.js';
 import { renderHtml, renderHtmlComparison } from '../report/html.js';
 import { renderJson } from '../report/json.js';
 import { renderMarkdown, renderMarkdownComparison } from '../report/markdown.js';
+import { renderPathsHtml } from '../report/paths-html.js';
 import type { OwnerLookups } from '../trace/owners.js';
 import type { TraceReport } from '../trace/trace.js';
 import type { WatchReport } from '../trace/watch.js';
 import type { ComparedTrace } from '../trace/compare.js';
+import type { PathsReport } from '../trace/paths.js';
 import { FileRefused, openRegularFile } from '../trace/regular-file.js';
 import type { OpenedFile } from '../trace/regular-file.js';
 import { errnoOf, PortpathError } from '../transport/errors.js';
@@ -89,7 +91,7 @@ function commandLine(): string {
 
 export function writeReportFile(
   file: ReportFile | null,
-  run: { trace: TraceReport; json: unknown } | { watch: WatchReport; json: unknown } | { compare: ComparedTrace[]; json: unknown },
+  run: { trace: TraceReport; json: unknown } | { watch: WatchReport; json: unknown } | { compare: ComparedTrace[]; json: unknown } | { paths: PathsReport; json: unknown },
   nameOf: ReportContext['nameOf'],
   owners: OwnerLookups | null,
 ): void {
@@ -98,6 +100,8 @@ export function writeReportFile(
   const context: ReportContext = { version: packageVersion(), commandLine: commandLine(), generatedAt: new Date(), nameOf, ownerOf: (a) => owners?.infoOf(a) ?? null };
   let text: string;
   if (format === 'json') text = renderJson(run.json);
+  // HTML: the command line refuses Markdown and CSV for paths (cli/args.ts).
+  else if ('paths' in run) text = renderPathsHtml(run.paths, context);
   else if ('compare' in run) {
     const docs = run.compare.map((trace) => traceDocument(trace, context));
     text = format === 'html' ? renderHtmlComparison(docs) : format === 'md' ? renderMarkdownComparison(docs) : renderCsvComparison(docs);

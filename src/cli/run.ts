@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
   files ??= openNamedFiles(options);
   const { owners, report } = files;
   if (watch && options.watch) return watch.watchCommand(options, options.watch, io, controller.signal, pool ?? undefined, owners, report);
-  if (paths && options.paths) return paths.pathsCommand(options, options.paths, io, controller.signal, pool ?? undefined);
+  if (paths && options.paths) return paths.pathsCommand(options, options.paths, io, controller.signal, pool ?? undefined, report);
   return traceCommand(options, io, controller.signal, pool ?? undefined, owners, report);
 }
 

@@ -5,21 +5,7 @@
 // over its last rounds); the findings, the evidence, and the raw table. SVG by hand rather than a charting
 // library: the charts are bars and lines, a few dozen lines of code, and the file stays small and script-free.
 import type { DocumentHop, ReportDocument } from './document.js';
-
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-const STYLE = `
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;padding:16px;color:#1d2329;background:#fff;max-width:980px}
-h1{font-size:1.25em;margin:0 0 8px}h2{font-size:1.05em;margin:24px 0 8px}
-.verdict{padding:12px 14px;border-radius:8px;margin:8px 0 4px;font-size:1.1em;font-weight:600}
-.ok{background:#e6f4ea;border-left:6px solid #1e8e3e}.bad{background:#fce8e6;border-left:6px solid #d93025}.unsure{background:#fef7e0;border-left:6px solid #f9ab00}
-.stop{color:#b3261e;font-weight:600}.muted{color:#5f6368;font-size:.9em}
-.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.9em;min-width:100%}
-th,td{border-bottom:1px solid #e0e0e0;padding:4px 8px;text-align:left;white-space:nowrap}th{background:#f5f5f5}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-svg{max-width:100%;height:auto;display:block}svg text{font:12px system-ui,sans-serif;fill:#1d2329}
-ul{padding-left:20px}code{font-size:.9em;word-break:break-all}
-`;
+import { escapeHtml as escape, htmlPage } from './html-page.js';
 
 function verdictClass(verdict: string): string {
   if (verdict === 'open' || verdict === 'closed' || verdict === 'reachable') return 'ok';
@@ -155,21 +141,8 @@ ${doc.evidence.length > 0 ? `<${sub}>Evidence</${sub}>${list(doc.evidence)}` : '
 <${sub}>Every hop</${sub}>${table(doc)}`;
 }
 
-function page(title: string, body: string, produced: ReportDocument['produced']): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${escape(title)}</title><style>${STYLE}</style></head>
-<body>
-${body}
-<p class="muted">portpath ${escape(produced.version)}, ${escape(produced.mode)} sockets, ${escape(produced.generatedAt)}<br>to run it again: <code>${escape(produced.commandLine)}</code></p>
-</body></html>
-`;
-}
-
 export function renderHtml(doc: ReportDocument): string {
-  return page(doc.title, sections(doc, 1, 'verdict'), doc.produced);
+  return htmlPage(doc.title, sections(doc, 1, 'verdict'), doc.produced);
 }
 
 /** --compare: a summary of every method's verdict first, then each method's report. */
@@ -177,5 +150,5 @@ export function renderHtmlComparison(docs: readonly ReportDocument[]): string {
   const title = `portpath --compare: ${docs.map((d) => d.produced.method).join(', ')} to ${docs[0]?.produced.target ?? ''}`;
   const rows = docs.map((d) => `<tr><td>${escape(d.produced.method)}</td><td><strong>${escape(d.verdict)}</strong></td><td>${escape(d.headline)}</td></tr>`).join('');
   const summary = `<h1>${escape(title)}</h1><div class="scroll"><table id="verdict"><tr><th>Method</th><th>Verdict</th><th>In words</th></tr>${rows}</table></div>`;
-  return page(title, [summary, ...docs.map((d, i) => `<section>${sections(d, 2, `verdict-${i + 1}`)}</section>`)].join('\n'), docs[0]!.produced);
+  return htmlPage(title, [summary, ...docs.map((d, i) => `<section>${sections(d, 2, `verdict-${i + 1}`)}</section>`)].join('\n'), docs[0]!.produced);
 }

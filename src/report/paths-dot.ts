@@ -2,6 +2,7 @@
 // destination and the places flows went silent as their own nodes, edges labelled with the flows that took them,
 // and the edges into a path's failing end drawn red.
 import type { PathsReport } from '../trace/paths.js';
+import { pathEndWorks } from './path-ends.js';
 import { safeText } from './safe-text.js';
 
 /** A double-quoted DOT string: control characters shown as escapes (safeText), then quotes and backslashes escaped. */
@@ -17,7 +18,7 @@ export function formatPathsDot(report: PathsReport): string {
   const edges = new Map<string, { from: string; to: string; flows: number; bad: boolean }>();
   for (const path of report.paths) {
     let previous = 'src';
-    const bad = !(path.end.kind === 'destination' && (path.end.state === 'open' || path.end.state === 'closed' || path.end.state === 'reachable'));
+    const bad = !pathEndWorks(path.end);
     const steps = path.hops.map((h) => {
       // A per-packet hop is one node for all its routers: no flow picks one of them.
       const who = h.spread ? `${h.spread.join(' | ')} (per packet)` : (h.address ?? '*');

@@ -1,8 +1,8 @@
 // A multipath run as people read it: each hop with the responders its flows met and how many flows met each, then
 // the table of paths (share, hops, where each ends, the source port that reproduces it), then the one-line summary
 // and the stopping rule's figures.
-import type { FoundPath } from '../analyze/paths.js';
 import type { PathsReport } from '../trace/paths.js';
+import { pathEndText } from './path-ends.js';
 import { safeText } from './safe-text.js';
 
 type NameOf = (address: string) => string | null;
@@ -11,14 +11,6 @@ const shown = (address: string, nameOf: NameOf) => {
   const name = nameOf(address);
   return name ? `${safeText(name)} (${address})` : address;
 };
-
-function endText(path: FoundPath): string {
-  const end = path.end;
-  if (end.kind === 'destination') return `${end.state} at hop ${end.ttl}`;
-  if (end.kind === 'rejected') return `rejected at hop ${end.ttl} (${end.reply})`;
-  if (end.kind === 'forged') return `${end.reply} forged at hop ${end.hop}`;
-  return end.after ? `dropped after hop ${end.after.ttl}` : 'no answer';
-}
 
 export function formatPathsHeader(report: Pick<PathsReport, 'target' | 'protocol' | 'port' | 'confidence'>): string {
   const what = report.protocol === 'icmp' || report.port === null ? 'ICMP echo' : `${report.protocol.toUpperCase()} port ${report.port}`;
@@ -47,7 +39,7 @@ export function formatPaths(report: PathsReport, nameOf: NameOf = () => null): s
   lines.push('Path  Flows    Hops' + ' '.repeat(44) + 'Ends                      Reproduce');
   for (const path of report.paths) {
     const hops = path.hops.map((h) => (h.spread ? `{${h.spread.join(' | ')}}` : (h.address ?? '*'))).join(' > ') || '(none)';
-    lines.push(`${String(path.id).padStart(4)}  ${`${path.flows}/${total}`.padEnd(7)}  ${hops.padEnd(47)} ${endText(path).padEnd(25)} ${path.reproduceWith ?? '(per packet: none)'}`);
+    lines.push(`${String(path.id).padStart(4)}  ${`${path.flows}/${total}`.padEnd(7)}  ${hops.padEnd(47)} ${pathEndText(path.end).padEnd(25)} ${path.reproduceWith ?? '(per packet: none)'}`);
   }
   lines.push('');
   lines.push(report.summary);

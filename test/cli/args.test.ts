@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseArgs, splitHostPort } from '../../src/cli/args.js';
+import type { Subcommand } from '../../src/cli/args.js';
 import { PortpathError } from '../../src/transport/errors.js';
 
-function usageError(argv: string[], pattern: RegExp) {
-  assert.throws(() => parseArgs(argv), (error: unknown) => {
+function usageError(argv: string[], pattern: RegExp, command: Subcommand = 'trace') {
+  assert.throws(() => parseArgs(argv, command), (error: unknown) => {
     assert.ok(error instanceof PortpathError, `expected PortpathError, got ${String(error)}`);
     assert.equal(error.code, 'ERR_USAGE');
     assert.match(error.message, pattern);
@@ -111,4 +112,16 @@ test('--icmp-id fixes an echo trace\'s flow; other methods and paths refuse it i
   usageError(['--icmp-id', '4321', 'h', '443'], /--icmp-id \(echo identifier\) is the flow of an ICMP echo trace; a TCP trace's flow is its source port/);
   assert.throws(() => parseArgs(['-I', '--icmp-id', '4321', 'h'], 'paths'), /paths varies the echo identifier itself/);
   assert.equal(parseArgs(['-I', 'h'], 'paths').protocol, 'icmp');
+});
+
+test('paths: --report-file as HTML or JSON; Markdown and CSV refused in one sentence, as are the trace-only flags', () => {
+  assert.deepEqual(parseArgs(['--report-file', 'diamond.html', '198.18.4.2', '443'], 'paths').reportFile, { path: 'diamond.html', format: 'html' });
+  assert.deepEqual(parseArgs(['--report-file', 'paths.json', '--json', '198.18.4.2', '443'], 'paths').reportFile, { path: 'paths.json', format: 'json' });
+  assert.deepEqual(parseArgs(['--report-file', 'paths.txt', '--format', 'html', '198.18.4.2'], 'paths').reportFile, { path: 'paths.txt', format: 'html' });
+  usageError(['--report-file', 'paths.md', '198.18.4.2'], /^paths writes its --report-file as HTML or JSON: name it \.html or \.json \(Markdown and CSV are for a trace or a watch\)\.$/, 'paths');
+  usageError(['--report-file', 'paths.csv', '198.18.4.2'], /as HTML or JSON/, 'paths');
+  usageError(['--report-file', 'x', '--format', 'md', '198.18.4.2'], /as HTML or JSON/, 'paths');
+  usageError(['--report-file', 'paths.pdf', '198.18.4.2'], /Cannot tell the report format/, 'paths');
+  usageError(['--sport', '40000', '198.18.4.2'], /paths varies the source port itself/, 'paths');
+  usageError(['--compare', 'tcp:443,icmp', '198.18.4.2'], /paths takes one method/, 'paths');
 });
