@@ -16,10 +16,10 @@ import { writeReportFile } from './report-file.js';
 import type { ReportFile } from './report-file.js';
 
 /** Plain output prints the table about this often. */
-const PLAIN_TABLE_EVERY_MS = 10_000;
+export const PLAIN_TABLE_EVERY_MS = 10_000;
 
 /** One JSON line per event for --stream: small, flat, stable keys. */
-function streamLines(event: WatchEvent): object[] {
+export function streamLines(event: WatchEvent): object[] {
   switch (event.type) {
     case 'start':
       return [{ type: 'start', target: { host: event.meta.host, address: event.meta.address }, protocol: event.meta.protocol, port: event.meta.port, mode: event.meta.mode }];
