@@ -1,9 +1,10 @@
-// `portpath watch --paths HOST PORT`: a paths run, then one flow per path watched side by side until Ctrl-C, q or -c
-// N rounds. Plain text: the paths found, each change as it happens (with where the other paths stand) and the
-// per-path table every ten seconds or so; --report only the table at the end, --json the final report, --stream one
-// JSON line per event. The watch itself is trace/'s.
+// `portpath watch --paths HOST PORT`: a paths run, then one flow per path watched side by side until Ctrl-C or -c N
+// rounds. Text (on a terminal too: the live view is a plain watch's only, so far): the paths found, each change as it
+// happens (with where the other paths stand) and the compact per-path table after each round, at most once a
+// second; --report only the full report at the end, --json the final report, --stream one JSON line per event. The
+// watch itself is trace/'s.
 import { renderJson } from '../report/json.js';
-import { formatPathsWatchReport, pathChangeText } from '../report/paths-watch-text.js';
+import { formatPathsWatchReport, formatPathsWatchTable, pathChangeText } from '../report/paths-watch-text.js';
 import { startPathsWatch } from '../trace/watch-paths.js';
 import type { PathsWatchEvent, PathsWatchHandle, PathsWatchOptions } from '../trace/watch-paths.js';
 import type { RawSocketPool } from '../transport/privileges.js';
@@ -11,7 +12,10 @@ import type { CliOptions, WatchCli } from './args.js';
 import { runOptions } from './common.js';
 import type { Output } from './common.js';
 import { ReverseNames } from './names.js';
-import { PLAIN_TABLE_EVERY_MS, streamLines } from './watch-command.js';
+import { streamLines } from './watch-command.js';
+
+/** The compact table goes out after each round, but no more often than this (fast rounds would flood the output). */
+const TABLE_EVERY_MS = 1000;
 
 /** --stream's lines for a paths watch: a plain watch's, each with the path it belongs to. */
 function pathStreamLines(event: PathsWatchEvent): object[] {
@@ -42,7 +46,7 @@ export async function pathsWatchCommand(cli: CliOptions, watch: WatchCli, multip
   };
   const plain = !cli.json && !watch.report && !watch.stream;
   let handle: PathsWatchHandle | null = null;
-  let lastTable = performance.now();
+  let lastTable = -Infinity;
   const onEvent = (event: PathsWatchEvent) => {
     if (event.type === 'round') for (const p of event.round.probes) if (p.result.from) void names.lookup(p.result.from);
     if (watch.stream) for (const line of pathStreamLines(event)) io.out(JSON.stringify(line) + '\n');
@@ -52,9 +56,9 @@ export async function pathsWatchCommand(cli: CliOptions, watch: WatchCli, multip
       io.out(`Found ${paths.length} path${paths.length === 1 ? '' : 's'}: ${summary}\nWatching one flow per path (its source port reproduces it).\n`);
     }
     if (event.type === 'change') io.out(pathChangeText(event.path, event.change, event.others) + '\n');
-    if (event.type === 'round' && handle && performance.now() - lastTable >= PLAIN_TABLE_EVERY_MS) {
+    if (event.type === 'round' && handle && performance.now() - lastTable >= TABLE_EVERY_MS) {
       lastTable = performance.now();
-      io.out('\n' + formatPathsWatchReport(handle.snapshot(), names.nameOf, { changes: false }) + '\n');
+      io.out(formatPathsWatchTable(handle.snapshot()));
     }
   };
   handle = startPathsWatch(cli.host, options, onEvent);

@@ -16,7 +16,7 @@ import { writeReportFile } from './report-file.js';
 import type { ReportFile } from './report-file.js';
 
 /** Plain output prints the table about this often. */
-export const PLAIN_TABLE_EVERY_MS = 10_000;
+const PLAIN_TABLE_EVERY_MS = 10_000;
 
 /** One JSON line per event for --stream: small, flat, stable keys. */
 export function streamLines(event: WatchEvent): object[] {

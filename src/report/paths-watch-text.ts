@@ -90,12 +90,16 @@ export function pathChangeText(path: number, change: PathWatchChange, others: re
   return `path ${path}: ${text}${elsewhere}`;
 }
 
+/** The title and the table alone: what plain output prints as the rounds go. */
+export function formatPathsWatchTable(report: PathsWatchReport): string {
+  return [pathsWatchTitle(report), ...columns(PATHS_WATCH_COLUMNS, pathsWatchRows(report), LEFT)].join('\n') + '\n';
+}
+
 /** The whole report as text. */
-export function formatPathsWatchReport(report: PathsWatchReport, nameOf: NameOf, options: { changes?: boolean } = {}): string {
-  const lines = [pathsWatchTitle(report)];
-  if (report.paths.length > 0) lines.push(...columns(PATHS_WATCH_COLUMNS, pathsWatchRows(report), LEFT), "Loss and RTT to the destination's hop (To hop; * the farthest hop that answered, where it did not).", MARKS_LEGEND);
+export function formatPathsWatchReport(report: PathsWatchReport, nameOf: NameOf): string {
+  const lines = report.paths.length > 0 ? [formatPathsWatchTable(report).trimEnd(), "Loss and RTT to the destination's hop (To hop; * the farthest hop that answered, where it did not).", MARKS_LEGEND] : [pathsWatchTitle(report)];
   lines.push(...pathsWatchVerdicts(report, nameOf));
-  if (options.changes !== false && report.changes.length > 0) lines.push('Changes:', ...report.changes.map((c) => '  ' + pathChangeText(c.path, c.change, c.others)));
+  if (report.changes.length > 0) lines.push('Changes:', ...report.changes.map((c) => '  ' + pathChangeText(c.path, c.change, c.others)));
   lines.push(`Summary: ${report.summary}`);
   return lines.join('\n') + '\n';
 }

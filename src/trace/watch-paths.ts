@@ -20,7 +20,7 @@ import type { PathsOptions, PathsReport } from './paths.js';
 import { checkRun, checkWatchPaths } from './run-checks.js';
 import { guarded, methodOf, withRun } from './run-skeleton.js';
 import type { Session } from './session.js';
-import { DEFAULT_INTERVAL_MS } from './watch.js';
+import { DEFAULT_INTERVAL_MS, watchHead } from './watch.js';
 import type { WatchHandle, WatchOptions } from './watch.js';
 import { WatchRounds } from './watch-rounds.js';
 import type { RoundResult } from './watch-rounds.js';
@@ -115,41 +115,49 @@ function reserveOne(path: FoundPath, meta: TraceMeta): ReservedPort | null {
 class PathsWatch implements PathsWatchHandle {
   readonly done: Promise<PathsWatchReport>;
   private readonly watched: Watched[] = [];
-  private readonly unwatched: { id: number; reason: string }[] = [];
-  private readonly changes: PathsWatchChange[] = [];
-  private readonly stopSignal = new AbortController();
-  private meta: TraceMeta | null = null;
-  private discovery: PathsReport | null = null;
-  private owners: OwnerLookups | null = null;
-  private started = performance.now();
-  private startedAt = new Date();
   private stopped = false;
   private pausedFlag = false;
+  /** Ends the paths run when the watch is stopped during it. */
+  private readonly stopSignal = new AbortController();
+  private readonly unwatched: { id: number; reason: string }[] = [];
+  private readonly changes: PathsWatchChange[] = [];
+  private discovery: PathsReport | null = null;
+  private meta: TraceMeta | null = null;
+  private owners: OwnerLookups | null = null;
+  /** From when the sockets are open (the paths run included). */
+  private started = performance.now();
+  private startedAt = new Date();
 
+  /** `options` as checked by startPathsWatch. */
   constructor(
     private readonly target: string,
     private readonly options: PathsWatchOptions,
     private readonly emit: (event: PathsWatchEvent) => void,
     private readonly clock: Clock,
   ) {
-    checkRun(options);
-    checkWatchPaths(options);
-    options.signal?.addEventListener('abort', () => this.stop(), { once: true });
     this.done = this.run();
+    options.signal?.addEventListener('abort', () => this.stop(), { once: true });
   }
 
   get paused(): boolean {
     return this.pausedFlag;
   }
 
+  /** Pauses or resumes every path's rounds together, so they stay in step. */
+  private setPaused(paused: boolean): void {
+    this.pausedFlag = paused;
+    for (const { rounds } of this.watched) {
+      if (paused) rounds.pause();
+      else if (!this.stopped) rounds.start();
+    }
+  }
+
   pause(): void {
-    this.pausedFlag = true;
-    for (const { rounds } of this.watched) rounds.pause();
+    this.setPaused(true);
   }
 
   resume(): void {
-    this.pausedFlag = false;
-    if (!this.stopped) for (const { rounds } of this.watched) rounds.start();
+    this.setPaused(false);
   }
 
   reset(): void {
@@ -261,18 +269,12 @@ class PathsWatch implements PathsWatchHandle {
   }
 
   private report(): PathsWatchReport {
-    const meta = this.meta;
     const paths = this.watched.map((w) => w.watch.report());
+    // One flow per path: no one source port for the whole watch.
+    const { sourcePort: _oneFlow, ...head } = watchHead(this.target, this.meta, this.options, { started: this.started, startedAt: this.startedAt });
     return {
       ...PATHS_WATCH_SCHEMA,
-      target: { host: meta?.host ?? this.target, address: meta?.address ?? '', family: meta?.family ?? 4 },
-      protocol: meta?.protocol ?? this.options.protocol ?? 'tcp',
-      port: meta?.port ?? null,
-      mode: meta?.mode ?? 'raw',
-      source: meta?.source ?? '',
-      intervalMs: this.options.intervalMs ?? DEFAULT_INTERVAL_MS,
-      startedAt: this.startedAt.toISOString(),
-      durationMs: Math.round(performance.now() - this.started),
+      ...head,
       rounds: Math.max(0, ...paths.map((p) => p.rounds + p.notCounted)),
       interrupted: this.stopped,
       discovery: this.discovery,
@@ -287,5 +289,7 @@ class PathsWatch implements PathsWatchHandle {
 
 /** Finds every path to `target`'s port, then watches one flow on each; `onEvent` hears what happens as it happens. */
 export function startPathsWatch(target: string, options: PathsWatchOptions, onEvent?: (event: PathsWatchEvent) => void, clock: Clock = systemClock): PathsWatchHandle {
+  checkRun(options);
+  checkWatchPaths(options);
   return new PathsWatch(target, options, guarded(onEvent), clock);
 }

@@ -4,8 +4,7 @@
 // the control, and a fresh diagnosis when something changed. Nothing here prints, exits or handles signals.
 import type { Diagnosis, ReachedBefore } from '../analyze/diagnose.js';
 import { protocolLabel } from '../analyze/path-facts.js';
-import type { RoundPortState, WatchChange } from '../analyze/watch-events.js';
-import type { ForwardedLoss } from '../analyze/watch-loss.js';
+import type { WatchChange } from '../analyze/watch-events.js';
 import { systemClock } from '../engine/clock.js';
 import type { Clock } from '../engine/clock.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
@@ -19,7 +18,7 @@ import { traceOn } from './trace.js';
 import type { ReachContext } from './trace.js';
 import type { RunOptions, TraceReport } from './trace.js';
 import { FlowWatch } from './watch-flow.js';
-import type { WatchHop } from './watch-flow.js';
+import type { FlowSummary } from './watch-flow.js';
 import { WatchRounds } from './watch-rounds.js';
 import type { OwnerInfo, OwnerLookups } from './owners.js';
 import type { RoundResult } from './watch-rounds.js';
@@ -36,7 +35,8 @@ export const WATCH_SCHEMA = { schema: 'portpath-watch', version: 1 } as const;
 
 export type { WatchHop } from './watch-flow.js';
 
-export interface WatchReport {
+/** The rounds' statistics (hops, portState, distance, forwardedLoss: see FlowSummary) and the rest of the watch. */
+export interface WatchReport extends FlowSummary {
   schema: typeof WATCH_SCHEMA.schema;
   version: typeof WATCH_SCHEMA.version;
   target: { host: string; address: string; family: 4 | 6 };
@@ -51,13 +51,6 @@ export interface WatchReport {
   rounds: number;
   /** Ended by the caller (Ctrl-C, q) rather than by counting out its rounds. */
   interrupted: boolean;
-  hops: WatchHop[];
-  /** The port's state as settled by the rounds (null until they agree). */
-  portState: RoundPortState | null;
-  /** The TTL the destination answers at (null while it does not). */
-  distance: number | null;
-  /** Loss at the end of the path, where it starts, and its 95% interval; null when there is none. */
-  forwardedLoss: ForwardedLoss | null;
   /** ICMP echo to the destination every few rounds: is the host there at all. */
   control: { sent: number; received: number } | null;
   /** Changes seen, oldest first (the last 1000). */
@@ -281,7 +274,6 @@ class Watch implements WatchHandle {
   }
 
   private report(): WatchReport {
-    const meta = this.meta;
     // An end answering with ICMP errors is rate-limited like a router: the control's echoes (which nobody
     // rate-limits) measure the end of the path instead; a UDP control's port unreachables would not.
     const controlProtocol = this.sessions?.control?.options.protocol;
@@ -290,15 +282,7 @@ class Watch implements WatchHandle {
     const flow = this.flow.summary(echoes, (ttl) => traced.get(ttl)?.mpls);
     return {
       ...WATCH_SCHEMA,
-      target: { host: meta?.host ?? this.target, address: meta?.address ?? '', family: meta?.family ?? 4 },
-      protocol: meta?.protocol ?? this.options.protocol ?? 'tcp',
-      port: meta?.port ?? null,
-      mode: meta?.mode ?? 'raw',
-      source: meta?.source ?? '',
-      sourcePort: meta?.sourcePort ?? null,
-      intervalMs: this.options.intervalMs ?? DEFAULT_INTERVAL_MS,
-      startedAt: this.startedAt.toISOString(),
-      durationMs: Math.round(performance.now() - this.started),
+      ...watchHead(this.target, this.meta, this.options, { started: this.started, startedAt: this.startedAt }),
       rounds: this.flow.rounds,
       interrupted: this.interruptedFlag,
       ...flow,
@@ -308,6 +292,21 @@ class Watch implements WatchHandle {
       ...(this.owners ? { owners: this.owners.all(), ownerNotes: [...this.owners.notes] } : {}),
     };
   }
+}
+
+/** What every watch report opens with: what is watched, how, from where, since when (before the sockets open: what was asked). */
+export function watchHead(target: string, meta: TraceMeta | null, options: WatchOptions, time: { started: number; startedAt: Date }): Pick<WatchReport, 'target' | 'protocol' | 'port' | 'mode' | 'source' | 'sourcePort' | 'intervalMs' | 'startedAt' | 'durationMs'> {
+  return {
+    target: { host: meta?.host ?? target, address: meta?.address ?? '', family: meta?.family ?? 4 },
+    protocol: meta?.protocol ?? options.protocol ?? 'tcp',
+    port: meta?.port ?? null,
+    mode: meta?.mode ?? 'raw',
+    source: meta?.source ?? '',
+    sourcePort: meta?.sourcePort ?? null,
+    intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
+    startedAt: time.startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - time.started),
+  };
 }
 
 /** Where the rounds probe up to at first: the destination's hop, or one past the last hop that answered. */
