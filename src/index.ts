@@ -1,6 +1,6 @@
 // portpath as a library: `import { trace } from 'portpath'`. Everything public is exported from here; docs/api.md
 // describes it. The library never prints, exits, handles signals or drops privileges on its own.
-export { compare, openRawSockets, paths, trace, traceEvents } from './trace/api.js';
+export { compare, openRawSockets, paths, trace, traceEvents, watch } from './trace/api.js';
 export type { PathsOptions, PathsReport } from './trace/paths.js';
 export type { FoundPath, PathEnd, PathHop } from './analyze/paths.js';
 export type { TtlFigures } from './engine/multipath.js';
@@ -8,6 +8,10 @@ export { DEFAULT_PORTS, parseMethod } from './trace/method-spec.js';
 export { startWatch, watchEvents, WATCH_SCHEMA } from './trace/watch.js';
 export type { WatchEvent, WatchHandle, WatchHop, WatchOptions, WatchReport } from './trace/watch.js';
 export type { RoundProbe, RoundResult } from './trace/watch-rounds.js';
+export { PATHS_WATCH_SCHEMA, startPathsWatch } from './trace/watch-paths.js';
+export type { PathsWatchEvent, PathsWatchHandle, PathsWatchOptions, PathsWatchReport } from './trace/watch-paths.js';
+export type { FlowMove, PathEndStats, PathWatchChange, PathWatchReport, RoundMark, StateRun } from './trace/path-watch.js';
+export type { Departure, PathWatchState, PathWatchVerdict } from './analyze/paths-watch.js';
 export type { RoundPortState, WatchChange } from './analyze/watch-events.js';
 export type { ForwardedLoss, HopLoss, LossLabel } from './analyze/watch-loss.js';
 export type { HopStatsSnapshot, Responder } from './analyze/hop-stats.js';

@@ -7,7 +7,7 @@ import { PortpathError } from '../transport/errors.js';
 import { addressFamily } from '../packet/address.js';
 import type { ProbeSpec } from '../trace/session.js';
 import { DEFAULT_PORTS, parseMethod } from '../trace/method-spec.js';
-import { checkInterval, checkMethodCount, checkRun, parseChecked } from '../trace/run-checks.js';
+import { checkInterval, checkMethodCount, checkRun, checkWatchPaths, parseChecked } from '../trace/run-checks.js';
 import type { Checked } from '../trace/run-checks.js';
 
 export interface CliOptions {
@@ -76,6 +76,8 @@ export interface WatchCli {
   report: boolean;
   /** --stream: one JSON line per probe result, round, change and diagnosis. */
   stream: boolean;
+  /** --paths: find every ECMP path first, then watch one flow per path (null: one flow). */
+  paths: Pick<PathsCli, 'confidence' | 'maxFlows'> | null;
 }
 
 export type { ProbeSpec };
@@ -85,7 +87,7 @@ interface Flags {
   tcp?: boolean; udp?: boolean; icmp?: boolean; 4?: boolean; 6?: boolean; numeric?: boolean; json?: boolean; debug?: boolean; verbose?: boolean; lossTest?: boolean;
   asn?: boolean; report?: boolean; stream?: boolean;
   port?: string; source?: string; interface?: string; dns?: string; asnDb?: string; geoip?: string; reportFile?: string; format?: ReportFormat;
-  queries: number; firstTtl: number; maxTtl: number; sport?: number; icmpId?: number; interval: number; count?: number; confidence?: string; maxFlows?: number; dot?: boolean;
+  queries: number; firstTtl: number; maxTtl: number; sport?: number; icmpId?: number; interval: number; count?: number; confidence?: string; maxFlows?: number; dot?: boolean; paths?: boolean;
   wait: CliOptions['wait']; mode: CliOptions['mode']; control?: ProbeSpec[] | null; compare?: ProbeSpec[];
 }
 
@@ -94,7 +96,7 @@ function usage(message: string): PortpathError {
 }
 
 /** How the command line names what the library checks (trace/run-checks): by its flags. */
-const FLAGS: Record<Checked, string> = { port: 'The port', sourcePort: '--sport', icmpId: '--icmp-id', probesPerHop: '-q', firstTtl: '-f', maxTtl: '-m', rounds: '-c', maxFlows: '--max-flows', interval: '--interval', compare: '--compare' };
+const FLAGS: Record<Checked, string> = { port: 'The port', sourcePort: '--sport', icmpId: '--icmp-id', probesPerHop: '-q', firstTtl: '-f', maxTtl: '-m', rounds: '-c', maxFlows: '--max-flows', interval: '--interval', compare: '--compare', paths: '--paths' };
 
 /** A flag's whole number, refused in the library's words for it. */
 function integer(key: Parameters<typeof parseChecked>[0]) {
@@ -158,11 +160,9 @@ export function buildProgram(command: Subcommand = 'trace'): Command {
   const watch = command === 'watch';
   const program = new Command(command === 'trace' ? 'portpath' : `portpath ${command}`);
   if (command === 'paths') {
-    program
+    multipathOptions(program)
       .usage('[options] <host> [port]    (TCP, UDP or ICMP echo; raw sockets; all trace options apply)')
       .description('Find every path a connection to the port can take (flows differing in source port, or echo identifier, as ECMP balancers hash them), and where each one stops.')
-      .addOption(new Option('--confidence <percent>', 'per hop, how sure "no other next hop" is').choices(['95', '99']).default('95'))
-      .option('--max-flows <n>', 'flows at most (the probe budget)', integer('maxFlows'), 64)
       .option('--dot', 'print the paths as a Graphviz graph (dot -Tsvg draws it)');
   } else if (watch) {
     program
@@ -171,7 +171,9 @@ export function buildProgram(command: Subcommand = 'trace'): Command {
       .addOption(new Option('--interval <seconds>', 'time between rounds').argParser(parseInterval).default(1000, '1'))
       .option('-c, --count <n>', 'stop after N rounds', integer('rounds'))
       .option('--report', 'print mtr-style statistics at the end (for tickets), nothing while running')
-      .option('--stream', 'print one JSON line per probe result, round, change and diagnosis (for piping)');
+      .option('--stream', 'print one JSON line per probe result, round, change and diagnosis (for piping)')
+      .option('--paths', 'find every ECMP path first (as portpath paths), then watch one flow per path side by side (TCP/UDP, raw sockets)');
+    multipathOptions(program, ' (with --paths)');
   } else {
     program.usage('[options] <host> [port]    (also host:port, [ipv6]:port; portpath watch HOST PORT watches; portpath demo runs the built-in lab)');
     program.description('Trace the path to a TCP or UDP port: every hop, its RTTs, the port state, and where traffic stops.');
@@ -216,6 +218,13 @@ export function buildProgram(command: Subcommand = 'trace'): Command {
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
     .allowExcessArguments(false);
+}
+
+/** The multipath run's options, for `paths` and `watch --paths`; their defaults are parsePaths'. */
+function multipathOptions(program: Command, note = ''): Command {
+  return program
+    .addOption(new Option('--confidence <percent>', `per hop, how sure "no other next hop" is (default 95)${note}`).choices(['95', '99']))
+    .option('--max-flows <n>', `flows at most, the probe budget (default 64)${note}`, integer('maxFlows'));
 }
 
 /** Parses argv (without node and script); throws PortpathError for usage mistakes, CommanderError for help/version. */
@@ -276,7 +285,8 @@ export function parseArgs(argv: string[], command: Subcommand = 'trace'): CliOpt
     reportFile: parseReportFile(o),
   };
   // What the library refuses, the command line refuses in the same words (naming its flags).
-  checkRun({ ...options, ...(options.watch ?? {}), ...(options.paths ?? {}) }, FLAGS);
+  checkRun({ ...options, ...(options.watch ?? {}), ...(options.paths ?? {}), ...(options.watch?.paths ?? {}) }, FLAGS);
+  if (options.watch?.paths) checkWatchPaths(options, FLAGS);
   if (options.compare && options.owners) throw usage('-z, --asn-db and --geoip are for a trace or a watch, not --compare.');
   return options;
 }
@@ -317,10 +327,15 @@ function parsePaths(o: Flags): PathsCli {
   if (o.sport !== undefined) throw usage('paths varies the source port itself; --sport is for tracing one of its paths.');
   if (o.icmpId !== undefined) throw usage('paths varies the echo identifier itself; --icmp-id is for tracing one of its paths.');
   if (o.dot && o.json) throw usage('Choose one of --json and --dot.');
-  return { confidence: o.confidence === '99' ? 99 : 95, maxFlows: o.maxFlows ?? 64, dot: Boolean(o.dot) };
+  return { ...multipathValues(o), dot: Boolean(o.dot) };
+}
+
+function multipathValues(o: Flags): Pick<PathsCli, 'confidence' | 'maxFlows'> {
+  return { confidence: o.confidence === '99' ? 99 : 95, maxFlows: o.maxFlows ?? 64 };
 }
 
 function parseWatch(o: Flags): WatchCli {
+  if (!o.paths && (o.confidence !== undefined || o.maxFlows !== undefined)) throw usage('--confidence and --max-flows are for watch --paths.');
   const outputs = [o.json, o.report, o.stream].filter(Boolean);
   if (outputs.length > 1) throw usage('Choose one of --json, --report and --stream.');
   if (o.compare !== undefined) throw usage('watch takes one method; --compare is for single traces.');
@@ -329,5 +344,14 @@ function parseWatch(o: Flags): WatchCli {
     rounds: o.count ?? null,
     report: Boolean(o.report),
     stream: Boolean(o.stream),
+    paths: o.paths ? parseWatchPaths(o) : null,
   };
+}
+
+/** watch --paths: the multipath run's options, and what a watch of one flow per path has no use for. */
+function parseWatchPaths(o: Flags): WatchCli['paths'] {
+  if (o.control !== undefined) throw usage('watch --paths traces no control beside its flows: leave out --control.');
+  if (o.asn || o.asnDb !== undefined || o.geoip !== undefined) throw usage('-z, --asn-db and --geoip are for a trace or a watch of one flow, not watch --paths.');
+  if (o.reportFile !== undefined) throw usage('--report-file is for a trace or a watch of one flow; watch --paths prints text, --json or --stream.');
+  return multipathValues(o);
 }

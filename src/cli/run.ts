@@ -65,7 +65,8 @@ async function main(argv: string[]): Promise<number> {
   if (options.watch) process.on('SIGTERM', () => controller.abort());
   // Every module the run will need is loaded before privileges are dropped: installed where only root can read
   // (a root-owned checkout, a 0700 directory), the files could not be read afterwards.
-  const watch = options.watch ? await import('./watch-command.js') : null;
+  const watch = options.watch && !options.watch.paths ? await import('./watch-command.js') : null;
+  const pathsWatch = options.watch?.paths ? await import('./paths-watch-command.js') : null;
   const paths = options.paths ? await import('./paths-command.js') : null;
   if (watch && options.watch && watch.wantsLiveView(options, options.watch)) await watch.loadLiveView();
   const pool = openRawSockets(options);
@@ -76,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
   dropPrivileges();
   files ??= openNamedFiles(options);
   const { owners, report } = files;
+  if (pathsWatch && options.watch?.paths) return pathsWatch.pathsWatchCommand(options, options.watch, options.watch.paths, io, controller.signal, pool ?? undefined);
   if (watch && options.watch) return watch.watchCommand(options, options.watch, io, controller.signal, pool ?? undefined, owners, report);
   if (paths && options.paths) return paths.pathsCommand(options, options.paths, io, controller.signal, pool ?? undefined, report);
   return traceCommand(options, io, controller.signal, pool ?? undefined, owners, report);

@@ -19,7 +19,7 @@ import type { ReportFile } from './report-file.js';
 const PLAIN_TABLE_EVERY_MS = 10_000;
 
 /** One JSON line per event for --stream: small, flat, stable keys. */
-function streamLines(event: WatchEvent): object[] {
+export function streamLines(event: WatchEvent): object[] {
   switch (event.type) {
     case 'start':
       return [{ type: 'start', target: { host: event.meta.host, address: event.meta.address }, protocol: event.meta.protocol, port: event.meta.port, mode: event.meta.mode }];

@@ -57,10 +57,9 @@ export function watchRows(report: WatchReport, nameOf: NameOf | null, ownerOf?: 
   return rows;
 }
 
-/** Left-aligned text columns, right-aligned numbers; widths from the widest cell. */
-export function columns(header: string[], rows: string[][]): string[] {
+/** Left-aligned text columns (`left`: the watch table's Address and Cause), right-aligned numbers; widths from the widest cell. */
+export function columns(header: string[], rows: string[][], left: ReadonlySet<number> = new Set([1, 3])): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const left = new Set([1, 3]);
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (left.has(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))

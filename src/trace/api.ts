@@ -11,6 +11,10 @@ import { runPaths } from './paths.js';
 import type { PathsOptions, PathsReport } from './paths.js';
 import { runTrace } from './trace.js';
 import type { RunOptions, TraceEvent, TraceReport } from './trace.js';
+import { startWatch } from './watch.js';
+import type { WatchEvent, WatchHandle, WatchOptions } from './watch.js';
+import { startPathsWatch } from './watch-paths.js';
+import type { PathsWatchEvent, PathsWatchHandle, PathsWatchOptions } from './watch-paths.js';
 
 /** Traces the path to `target` (a host name or an address) and its port; resolves with the diagnosed report. */
 export function trace(target: string, options: RunOptions = {}): Promise<TraceReport> {
@@ -40,6 +44,17 @@ export function compare(target: string, methods: readonly (string | ProbeSpec)[]
  */
 export function paths(target: string, options: PathsOptions = {}): Promise<PathsReport> {
   return runPaths(target, options);
+}
+
+/**
+ * Watches `target`'s port in rounds (as startWatch); with `{ paths: true }`, first finds every ECMP path (as paths())
+ * and then watches one flow per path side by side, each with its own statistics, port state, verdict and changes.
+ */
+export function watch(target: string, options: PathsWatchOptions, onEvent?: (event: PathsWatchEvent) => void): PathsWatchHandle;
+export function watch(target: string, options?: WatchOptions & { paths?: false }, onEvent?: (event: WatchEvent) => void): WatchHandle;
+export function watch(target: string, options: (WatchOptions & { paths?: false }) | PathsWatchOptions = {}, onEvent?: ((event: WatchEvent) => void) | ((event: PathsWatchEvent) => void)): WatchHandle | PathsWatchHandle {
+  if (options.paths === true) return startPathsWatch(target, options, onEvent as (event: PathsWatchEvent) => void);
+  return startWatch(target, options, onEvent as (event: WatchEvent) => void);
 }
 
 export interface RawSocketRequest {

@@ -7,13 +7,13 @@ import type { RunOptions } from './run-types.js';
 
 export const LIMITS = { port: [1, 65535], sourcePort: [1, 65535], icmpId: [0, 65535], probesPerHop: [1, 10], firstTtl: [1, 255], maxTtl: [1, 255], rounds: [1, 100_000_000], maxFlows: [6, 512] } as const;
 
-export type Checked = keyof typeof LIMITS | 'interval' | 'compare';
+export type Checked = keyof typeof LIMITS | 'interval' | 'compare' | 'paths';
 
 /** What each value is, said after its name when the name alone does not say it. */
 const WHAT: Partial<Record<Checked, string>> = { sourcePort: 'source port', icmpId: 'echo identifier', probesPerHop: 'probes per hop', firstTtl: 'first TTL', maxTtl: 'max TTL', rounds: 'rounds', maxFlows: 'flows at most' };
 
 /** The library's names: its options. */
-export const OPTION_NAMES: Record<Checked, string> = { port: 'The port', sourcePort: 'sourcePort', icmpId: 'icmpId', probesPerHop: 'probesPerHop', firstTtl: 'firstTtl', maxTtl: 'maxTtl', rounds: 'rounds', maxFlows: 'maxFlows', interval: 'The interval', compare: 'compare' };
+export const OPTION_NAMES: Record<Checked, string> = { port: 'The port', sourcePort: 'sourcePort', icmpId: 'icmpId', probesPerHop: 'probesPerHop', firstTtl: 'firstTtl', maxTtl: 'maxTtl', rounds: 'rounds', maxFlows: 'maxFlows', interval: 'The interval', compare: 'compare', paths: 'paths: true' };
 
 /** The values a run or a watch is told, as the library takes them. */
 export type CheckedOptions = Pick<RunOptions, 'port' | 'sourcePort' | 'icmpId' | 'probesPerHop' | 'firstTtl' | 'maxTtl' | 'protocol'> & { intervalMs?: number; rounds?: number | null; maxFlows?: number };
@@ -61,4 +61,16 @@ export function checkInterval(ms: number, names = OPTION_NAMES, written = String
 export function checkMethodCount(count: number, names = OPTION_NAMES): void {
   if (count < 2) throw usage(`${names.compare} wants at least two methods, e.g. tcp:443,udp:53,icmp; got ${count}.`);
   if (count > 6) throw usage(`${names.compare} takes at most 6 methods; got ${count}.`);
+}
+
+/**
+ * A watch of every path (`paths`) watches the source ports its paths run finds, each a flow of its own: TCP or UDP,
+ * with raw sockets, and no source port of the caller's.
+ */
+export function checkWatchPaths(options: Pick<RunOptions, 'protocol' | 'sourcePort' | 'mode'>, names = OPTION_NAMES): void {
+  if (options.sourcePort !== undefined && options.sourcePort !== null) {
+    throw usage(`${names.paths} watches the source ports its paths run finds, so ${names.sourcePort} cannot name one (to watch one path, leave ${names.paths} out).`);
+  }
+  if (options.protocol === 'icmp') throw usage(`${names.paths} follows TCP or UDP flows, which differ by source port; ICMP echo flows are not supported.`);
+  if (options.mode === 'unprivileged') throw usage(`${names.paths} needs raw sockets (root or CAP_NET_RAW): each path is a source port of its own, which unprivileged sockets cannot choose.`);
 }

@@ -4,16 +4,10 @@
 // the control, and a fresh diagnosis when something changed. Nothing here prints, exits or handles signals.
 import type { Diagnosis, ReachedBefore } from '../analyze/diagnose.js';
 import { protocolLabel } from '../analyze/path-facts.js';
-import { HopStats } from '../analyze/hop-stats.js';
-import type { HopStatsSnapshot } from '../analyze/hop-stats.js';
-import { ChangeDetector } from '../analyze/watch-events.js';
-import type { RoundPortState, WatchChange } from '../analyze/watch-events.js';
-import { readLoss } from '../analyze/watch-loss.js';
-import type { ForwardedLoss, HopLoss } from '../analyze/watch-loss.js';
+import type { WatchChange } from '../analyze/watch-events.js';
 import { systemClock } from '../engine/clock.js';
 import type { Clock } from '../engine/clock.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
-import type { MplsLabel } from '../packet/icmp.js';
 import { parseReason } from '../packet/icmp-meaning.js';
 import { eventStream } from './event-stream.js';
 import type { TraceMeta } from './meta.js';
@@ -23,6 +17,8 @@ import type { Session } from './session.js';
 import { traceOn } from './trace.js';
 import type { ReachContext } from './trace.js';
 import type { RunOptions, TraceReport } from './trace.js';
+import { FlowWatch } from './watch-flow.js';
+import type { FlowSummary } from './watch-flow.js';
 import { WatchRounds } from './watch-rounds.js';
 import type { OwnerInfo, OwnerLookups } from './owners.js';
 import type { RoundResult } from './watch-rounds.js';
@@ -37,14 +33,10 @@ export interface WatchOptions extends RunOptions {
 /** The JSON contract of a watch (docs/json.md); added fields only, the version bumps on anything else. */
 export const WATCH_SCHEMA = { schema: 'portpath-watch', version: 1 } as const;
 
-export interface WatchHop extends HopStatsSnapshot {
-  /** What its loss is: none, forwarded, the router's own ICMP limit, or unsure (with its 95% interval). */
-  loss: HopLoss | null;
-  /** MPLS labels from the latest full trace's answers at this TTL. */
-  mpls?: MplsLabel[];
-}
+export type { WatchHop } from './watch-flow.js';
 
-export interface WatchReport {
+/** The rounds' statistics (hops, portState, distance, forwardedLoss: see FlowSummary) and the rest of the watch. */
+export interface WatchReport extends FlowSummary {
   schema: typeof WATCH_SCHEMA.schema;
   version: typeof WATCH_SCHEMA.version;
   target: { host: string; address: string; family: 4 | 6 };
@@ -59,16 +51,9 @@ export interface WatchReport {
   rounds: number;
   /** Ended by the caller (Ctrl-C, q) rather than by counting out its rounds. */
   interrupted: boolean;
-  hops: WatchHop[];
-  /** The port's state as settled by the rounds (null until they agree). */
-  portState: RoundPortState | null;
-  /** The TTL the destination answers at (null while it does not). */
-  distance: number | null;
-  /** Loss at the end of the path, where it starts, and its 95% interval; null when there is none. */
-  forwardedLoss: ForwardedLoss | null;
   /** ICMP echo to the destination every few rounds: is the host there at all. */
   control: { sent: number; received: number } | null;
-  /** Changes seen, oldest first (the last MAX_CHANGES). */
+  /** Changes seen, oldest first (the last 1000). */
   changes: WatchChange[];
   /** The latest full trace's diagnosis (at the start, and again after each change). */
   diagnosis: Diagnosis | null;
@@ -84,8 +69,7 @@ export type WatchEvent =
   | { type: 'change'; change: WatchChange }
   | { type: 'result'; report: WatchReport };
 
-const DEFAULT_INTERVAL_MS = 1000;
-const MAX_CHANGES = 1000;
+export const DEFAULT_INTERVAL_MS = 1000;
 /** One control echo every this many rounds. */
 const CONTROL_EVERY = 5;
 
@@ -118,16 +102,11 @@ function reachedIn(report: TraceReport | null): ReachedBefore | null {
 
 class Watch implements WatchHandle {
   readonly done: Promise<WatchReport>;
-  private readonly stats = new Map<number, HopStats>();
-  private readonly detector = new ChangeDetector();
-  private readonly changes: WatchChange[] = [];
+  private readonly flow = new FlowWatch();
   private readonly controlCounts = { sent: 0, received: 0 };
-  /** The end of the path answered the latest round that reached it with an ICMP error (rate-limited). */
-  private endIcmp = false;
   private meta: TraceMeta | null = null;
   private diagnosisReport: TraceReport | null = null;
   private rounds: WatchRounds | null = null;
-  private counted = 0;
   private started = performance.now();
   private startedAt = new Date();
   private stopped = false;
@@ -176,10 +155,8 @@ class Watch implements WatchHandle {
   }
 
   reset(): void {
-    this.stats.clear();
-    this.detector.reset();
+    this.flow.reset();
     this.controlCounts.sent = this.controlCounts.received = 0;
-    this.counted = 0;
     this.rounds?.resetBudgets();
   }
 
@@ -268,20 +245,9 @@ class Watch implements WatchHandle {
   }
 
   private onRound(round: RoundResult, control: Session | null): void {
-    this.counted++;
-    if (round.destination.ttl !== null) this.endIcmp = round.destination.icmp === true;
-    for (const { ttl, result } of round.probes) {
-      let stats = this.stats.get(ttl);
-      if (!stats) this.stats.set(ttl, (stats = new HopStats(ttl)));
-      stats.record({ from: result.from, rttMs: result.rtt });
-      // Only the responders the statistics keep: a router answering from a fresh address every round adds none.
-      if (result.from && stats.keeps(result.from)) void this.owners?.lookup(result.from);
-    }
+    const changes = this.flow.record(round, (address) => void this.owners?.lookup(address));
     this.emit({ type: 'round', round });
-    const responders = new Map(round.probes.map((p) => [p.ttl, p.result.from]));
-    for (const change of this.detector.see({ round: round.round, atMs: round.atMs, responders, destination: round.destination })) {
-      this.changes.push(change);
-      if (this.changes.length > MAX_CHANGES) this.changes.shift();
+    for (const change of changes) {
       this.emit({ type: 'change', change });
       if (change.type !== 'loss-start' && change.type !== 'loss-end') this.rediagnose(change);
     }
@@ -308,44 +274,39 @@ class Watch implements WatchHandle {
   }
 
   private report(): WatchReport {
-    const meta = this.meta;
-    const snapshots = [...this.stats.values()].sort((a, b) => a.ttl - b.ttl).map((s) => s.snapshot());
-    const distance = this.detector.portState !== 'silent' ? this.detector.distance : null;
-    const answering = snapshots.filter((s) => s.received > 0 && (distance === null || s.ttl <= distance));
     // An end answering with ICMP errors is rate-limited like a router: the control's echoes (which nobody
     // rate-limits) measure the end of the path instead; a UDP control's port unreachables would not.
-    const end = answering.at(-1);
     const controlProtocol = this.sessions?.control?.options.protocol;
-    const echoes = controlProtocol !== undefined && controlProtocol !== 'udp' ? this.controlCounts : { sent: 0, received: 0 };
-    const loss = this.endIcmp && end ? readLoss(answering, { ttl: end.ttl, ...echoes }) : readLoss(answering);
-    const lossByTtl = new Map(loss.hops.map((h) => [h.ttl, h]));
+    const echoes = controlProtocol !== undefined && controlProtocol !== 'udp' ? this.controlCounts : null;
     const traced = new Map((this.diagnosisReport?.hops ?? []).map((h) => [h.ttl, h]));
+    const flow = this.flow.summary(echoes, (ttl) => traced.get(ttl)?.mpls);
     return {
       ...WATCH_SCHEMA,
-      target: { host: meta?.host ?? this.target, address: meta?.address ?? '', family: meta?.family ?? 4 },
-      protocol: meta?.protocol ?? this.options.protocol ?? 'tcp',
-      port: meta?.port ?? null,
-      mode: meta?.mode ?? 'raw',
-      source: meta?.source ?? '',
-      sourcePort: meta?.sourcePort ?? null,
-      intervalMs: this.options.intervalMs ?? DEFAULT_INTERVAL_MS,
-      startedAt: this.startedAt.toISOString(),
-      durationMs: Math.round(performance.now() - this.started),
-      rounds: this.counted,
+      ...watchHead(this.target, this.meta, this.options, { started: this.started, startedAt: this.startedAt }),
+      rounds: this.flow.rounds,
       interrupted: this.interruptedFlag,
-      hops: snapshots.map((s) => {
-        const mpls = traced.get(s.ttl)?.mpls;
-        return { ...s, loss: lossByTtl.get(s.ttl) ?? null, ...(mpls && mpls.length > 0 ? { mpls } : {}) };
-      }),
-      portState: this.detector.portState,
-      distance,
-      forwardedLoss: loss.forwarded,
+      ...flow,
       control: this.options.control === false ? null : { ...this.controlCounts },
-      changes: [...this.changes],
+      changes: this.flow.changes,
       diagnosis: this.diagnosisReport?.diagnosis ?? null,
       ...(this.owners ? { owners: this.owners.all(), ownerNotes: [...this.owners.notes] } : {}),
     };
   }
+}
+
+/** What every watch report opens with: what is watched, how, from where, since when (before the sockets open: what was asked). */
+export function watchHead(target: string, meta: TraceMeta | null, options: WatchOptions, time: { started: number; startedAt: Date }): Pick<WatchReport, 'target' | 'protocol' | 'port' | 'mode' | 'source' | 'sourcePort' | 'intervalMs' | 'startedAt' | 'durationMs'> {
+  return {
+    target: { host: meta?.host ?? target, address: meta?.address ?? '', family: meta?.family ?? 4 },
+    protocol: meta?.protocol ?? options.protocol ?? 'tcp',
+    port: meta?.port ?? null,
+    mode: meta?.mode ?? 'raw',
+    source: meta?.source ?? '',
+    sourcePort: meta?.sourcePort ?? null,
+    intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
+    startedAt: time.startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - time.started),
+  };
 }
 
 /** Where the rounds probe up to at first: the destination's hop, or one past the last hop that answered. */

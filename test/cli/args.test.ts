@@ -79,7 +79,7 @@ function watchUsageError(argv: string[], pattern: RegExp) {
 
 test('watch: interval, rounds and one output kind; every trace option still applies', () => {
   const o = parseArgs(['--interval', '0.5', '-c', '20', '--report', '-U', '198.18.4.2', '53'], 'watch');
-  assert.deepEqual(o.watch, { intervalMs: 500, rounds: 20, report: true, stream: false });
+  assert.deepEqual(o.watch, { intervalMs: 500, rounds: 20, report: true, stream: false, paths: null });
   assert.equal(o.protocol, 'udp');
   assert.equal(parseArgs(['198.18.4.2'], 'watch').watch?.intervalMs, 1000);
   assert.equal(parseArgs(['198.18.4.2']).watch, null);
@@ -88,6 +88,19 @@ test('watch: interval, rounds and one output kind; every trace option still appl
   watchUsageError(['-c', '0', '198.18.4.2'], /-c \(rounds\)/);
   watchUsageError(['--json', '--stream', '198.18.4.2'], /Choose one of --json, --report and --stream/);
   watchUsageError(['--compare', 'tcp:443,icmp', '198.18.4.2'], /watch takes one method/);
+});
+
+test('watch --paths: the multipath options, and what a watch of one flow per path refuses in one sentence', () => {
+  assert.deepEqual(parseArgs(['--paths', '198.18.4.2', '443'], 'watch').watch?.paths, { confidence: 95, maxFlows: 64 });
+  assert.deepEqual(parseArgs(['--paths', '--confidence', '99', '--max-flows', '32', '-U', '198.18.4.2', '53'], 'watch').watch?.paths, { confidence: 99, maxFlows: 32 });
+  watchUsageError(['--paths', '--sport', '40000', '198.18.4.2', '443'], /^--paths watches the source ports its paths run finds, so --sport cannot name one/);
+  watchUsageError(['--paths', '-I', '198.18.4.2'], /^--paths follows TCP or UDP flows/);
+  watchUsageError(['--paths', '--mode', 'unprivileged', '198.18.4.2'], /^--paths needs raw sockets/);
+  watchUsageError(['--paths', '--compare', 'tcp:443,icmp', '198.18.4.2'], /watch takes one method/);
+  watchUsageError(['--paths', '--control', 'icmp', '198.18.4.2'], /traces no control/);
+  watchUsageError(['--paths', '-z', '198.18.4.2'], /not watch --paths/);
+  watchUsageError(['--paths', '--report-file', 'x.html', '198.18.4.2'], /--report-file is for a trace or a watch of one flow/);
+  watchUsageError(['--max-flows', '32', '198.18.4.2'], /--confidence and --max-flows are for watch --paths/);
 });
 
 test('owners and report files: -z, --dns, databases, --report-file with its format', () => {

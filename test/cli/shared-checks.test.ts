@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseArgs } from '../../src/cli/args.js';
-import { compare, startWatch, trace } from '../../src/index.js';
+import { compare, startWatch, trace, watch } from '../../src/index.js';
 import type { WatchOptions } from '../../src/index.js';
 import { PortpathError } from '../../src/transport/errors.js';
 
@@ -52,5 +52,17 @@ test('a watch: the same sentences for its rounds and its interval', async () => 
   for (const [what, options, argv, names] of watchCases) {
     const cli = await refusal(() => parseArgs([...argv, '198.18.4.2'], 'watch'));
     assert.equal(cli, named(await refusal(() => startWatch('198.18.4.2', options)), names), what);
+  }
+});
+
+test('a watch of every path: the same sentences for a source port, ICMP and unprivileged sockets', async () => {
+  const cases: [string, Parameters<typeof watch>[1], string[], [string, string][]][] = [
+    ['a source port', { sourcePort: 40000 }, ['--sport', '40000', '198.18.4.2', '443'], [['paths: true', '--paths'], ['sourcePort', '--sport'], ['paths: true', '--paths']]],
+    ['ICMP echo', { protocol: 'icmp' }, ['-I', '198.18.4.2'], [['paths: true', '--paths']]],
+    ['unprivileged sockets', { mode: 'unprivileged' }, ['--mode', 'unprivileged', '198.18.4.2'], [['paths: true', '--paths']]],
+  ];
+  for (const [what, options, argv, names] of cases) {
+    const cli = await refusal(() => parseArgs(['--paths', ...argv], 'watch'));
+    assert.equal(cli, named(await refusal(() => watch('198.18.4.2', { ...options, paths: true })), names), what);
   }
 });

@@ -87,6 +87,26 @@ export function runCli(namespace: string, args: string[], options: RunCliOptions
   });
 }
 
+/** Runs `portpath watch --stream -n ...` in a namespace, calling onLine for every JSON line as it comes. */
+export function streamWatch(namespace: string, args: string[], onLine: (line: Record<string, unknown>) => void): Promise<{ code: number | null; lines: Record<string, unknown>[]; stderr: string }> {
+  const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, CLI, 'watch', '--stream', '-n', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  let buffered = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    let newline;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
+      buffered = buffered.slice(newline + 1);
+      lines.push(line);
+      onLine(line);
+    }
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, lines, stderr })));
+}
+
 export async function traceJson(chain: Chain, args: string[], options: RunCliOptions = {}): Promise<TraceResult> {
   const run = await runCli(chain.client.namespace, ['-n', '--json', ...args], options);
   if (run.code !== 0) throw new Error(`portpath ${args.join(' ')} exited ${run.code}: ${run.stderr}`);

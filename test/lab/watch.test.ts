@@ -3,31 +3,13 @@
 // a hop's responder changing mid-watch is a path change at that hop; a firewall rule added mid-watch is a port
 // state change and a fresh diagnosis. Fast rounds (tens a second) so each test takes seconds, not minutes.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import type { Chain } from '../../src/lab/topology.js';
 import type { WatchReport } from '../../src/trace/watch.js';
-import { CLI, runCli, withChain } from './harness.js';
+import { runCli, streamWatch as streamIn, withChain } from './harness.js';
 
-/** Runs `portpath watch --stream ...` in the client namespace, calling onLine for every JSON line. */
-function streamWatch(chain: Chain, args: string[], onLine: (line: Record<string, unknown>) => void): Promise<{ code: number | null; lines: Record<string, unknown>[]; stderr: string }> {
-  const child = spawn('ip', ['netns', 'exec', chain.client.namespace, process.execPath, CLI, 'watch', '--stream', '-n', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  let buffered = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    let newline;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
-      buffered = buffered.slice(newline + 1);
-      lines.push(line);
-      onLine(line);
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, lines, stderr })));
-}
+/** `portpath watch --stream -n ...` in the chain's client namespace. */
+const streamWatch = (chain: Chain, args: string[], onLine: (line: Record<string, unknown>) => void) => streamIn(chain.client.namespace, args, onLine);
 
 async function watchJson(chain: Chain, args: string[]): Promise<WatchReport> {
   const run = await runCli(chain.client.namespace, ['watch', '--json', '-n', ...args]);
