@@ -31,9 +31,14 @@ function branchesFound(d: Diamond, r: PathsReport): number {
   return d.branches.filter((_, b) => r.paths.some((p) => hop2(p) === d.branchRouterAddress(b, 0, 4))).length;
 }
 
-/** Every TCP flow put on a path went down the branch the kernel sends it down. */
-function flowsOffTheirBranch(d: Diamond, r: PathsReport): number {
-  return r.paths.reduce((n, p) => n + p.sourcePorts.filter((port) => d.branchRouterAddress(d.branchOf('tcp', port, PORT, 4), 0, 4) !== hop2(p)).length, 0);
+/** The TCP flows put on a path other than the branch the kernel sends them down, as "port: drawn via A, kernel B". */
+function flowsOffTheirBranch(d: Diamond, r: PathsReport): string[] {
+  return r.paths.flatMap((p) =>
+    p.sourcePorts.flatMap((port) => {
+      const kernel = d.branchRouterAddress(d.branchOf('tcp', port, PORT, 4), 0, 4);
+      return kernel === hop2(p) ? [] : [`${port}: drawn via ${hop2(p)}, kernel ${kernel}`];
+    }),
+  );
 }
 
 const reaches = (p: FoundPath) => p.end.kind === 'destination' && (p.end.state === 'open' || p.end.state === 'reachable');
@@ -43,8 +48,8 @@ function healthy(d: Diamond, r: PathsReport): string | null {
   if (!r.paths.every(reaches)) return `a path called broken: ${r.summary}`;
   if (branchesFound(d, r) !== d.branches.length) return `${branchesFound(d, r)} of ${d.branches.length} branches`;
   if (r.perPacket.length > 0) return 'per-flow balancing called per-packet';
-  const off = r.protocol === 'tcp' ? flowsOffTheirBranch(d, r) : 0;
-  return off > 0 ? `${off} flows drawn off their branch` : null;
+  const off = r.protocol === 'tcp' ? flowsOffTheirBranch(d, r) : [];
+  return off.length > 0 ? `flows drawn off their branch: ${off.join('; ')}` : null;
 }
 
 /** Right where branch 1 fails as `expected` says and the rest reach: exactly one failing path, on branch 1, share exact. */
@@ -58,7 +63,7 @@ function oneBranchFails(expected: (d: Diamond, p: FoundPath) => boolean) {
     if (r.protocol !== 'tcp') return null;
     if (d.branchOf('tcp', bad.reproduce, PORT, 4) !== 1) return `--sport ${bad.reproduce} does not take branch 1`;
     const off = flowsOffTheirBranch(d, r);
-    if (off > 0) return `${off} flows drawn off their branch`;
+    if (off.length > 0) return `flows drawn off their branch: ${off.join('; ')}`;
     // The share said is the share of the flows put on paths that the kernel sends down branch 1.
     const placed = r.flows.filter((f) => f.path !== 0 && f.sourcePort !== null);
     const share = placed.filter((f) => d.branchOf('tcp', f.sourcePort!, PORT, 4) === 1).length / placed.length;
@@ -116,10 +121,12 @@ export interface ScenarioRun {
   probes: number | null;
   /** The run's JSON, to look into a miss. */
   report?: PathsReport;
+  /** With `packets`: every packet sent and received (-d), to look into a miss. */
+  packets?: string;
 }
 
 /** One run of a scenario on a fresh diamond (removed afterwards), `loss` (0..1) each way on the client's and the server's links. */
-export async function runScenario(name: string, seed: number, loss: number): Promise<ScenarioRun> {
+export async function runScenario(name: string, seed: number, loss: number, packets = false): Promise<ScenarioRun> {
   const scenario = PATHS_SCENARIOS[name];
   if (!scenario) throw new Error(`no paths scenario '${name}' (${Object.keys(PATHS_SCENARIOS).join(', ')})`);
   const diamond = await buildDiamond({ ...scenario.diamond, ipv6: false, icmpRateLimit: true, seed, ...(loss > 0 ? { clientLink: { lossToServer: loss, lossToClient: loss } } : {}) });
@@ -130,7 +137,7 @@ export async function runScenario(name: string, seed: number, loss: number): Pro
     }
     scenario.setup(diamond);
     const started = performance.now();
-    const stdout = await cli(diamond, ['paths', '-n', '--json', ...scenario.args, diamond.serverAddress(4), ...(scenario.args.includes('-I') ? [] : [String(PORT)])]);
+    const { stdout, stderr } = await cli(diamond, ['paths', '-n', '--json', ...(packets ? ['-d'] : []), ...scenario.args, diamond.serverAddress(4), ...(scenario.args.includes('-I') ? [] : [String(PORT)])]);
     const seconds = (performance.now() - started) / 1000;
     let report: PathsReport;
     try {
@@ -138,17 +145,19 @@ export async function runScenario(name: string, seed: number, loss: number): Pro
     } catch {
       return { seed, wrong: 'no result', seconds, probes: null };
     }
-    return { seed, wrong: scenario.wrong(diamond, report), seconds, probes: report.probes, report };
+    return { seed, wrong: scenario.wrong(diamond, report), seconds, probes: report.probes, report, ...(packets ? { packets: stderr } : {}) };
   } finally {
     await diamond.destroy();
   }
 }
 
-function cli(diamond: Diamond, args: string[]): Promise<string> {
+function cli(diamond: Diamond, args: string[]): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', diamond.client.namespace, process.execPath, PORTPATH_CLI, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('ip', ['netns', 'exec', diamond.client.namespace, process.execPath, PORTPATH_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.on('close', () => resolve(stdout));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', () => resolve({ stdout, stderr }));
   });
 }

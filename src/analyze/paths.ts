@@ -158,9 +158,11 @@ function placeDestination(read: { hops: PathHop[]; end: PathEnd }[]): void {
   for (const { hops, end } of read) if (end.kind === 'destination') nearest.set(from(hops), Math.min(nearest.get(from(hops)) ?? Infinity, end.ttl));
   for (const r of read) {
     if (r.end.kind !== 'destination') continue;
-    const key = from(r.hops);
-    while (r.hops.length > 0 && r.hops.at(-1)!.address === null && !r.hops.at(-1)!.spread) r.hops.pop();
-    r.end = { ...r.end, ttl: nearest.get(key)! };
+    const at = nearest.get(from(r.hops))!;
+    // Only the TTLs at and past that one: a silence nearer is a hop this flow passed unseen (and where flows met
+    // different routers, one that keeps it off every path).
+    while (r.hops.length > 0 && r.hops.at(-1)!.address === null && r.hops.at(-1)!.ttl >= at) r.hops.pop();
+    r.end = { ...r.end, ttl: at };
   }
 }
 

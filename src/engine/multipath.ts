@@ -360,14 +360,22 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   }
   // The doubtful RSTs, asked again once the server has let go of the half-open connection (it retransmits its
   // SYN-ACK within a second or so, and our kernel resets it then): an RST now is the port's answer.
-  if (doubtful.size > 0 && !signal?.aborted) {
-    await sleepUntil(clock.now() + HALF_OPEN_MS);
-    await Promise.all([...doubtful].map(async (pair) => {
-      const [flow, ttl] = pair.split('|').map(Number) as [number, number];
+  // A silent re-ask may itself have left the server half-open (its SYN-ACK lost), so an RST right after one is
+  // doubtful too: asked again, up to DOUBTFUL_TRIES times.
+  await Promise.all([...doubtful].map(async (pair) => {
+    const [flow, ttl] = pair.split('|').map(Number) as [number, number];
+    let afterSilence = false;
+    for (let tries = 0; tries < DOUBTFUL_TRIES && !signal?.aborted; tries++) {
+      await sleepUntil(clock.now() + HALF_OPEN_MS);
       const outcome = await ask(flow, ttl);
-      if (outcome.kind !== 'silent') record(flow, ttl, outcome);
-    }));
-  }
+      if (outcome.kind === 'silent' || (afterSilence && isReset(outcome))) {
+        afterSilence ||= outcome.kind === 'silent';
+        continue;
+      }
+      flows.get(flow)!.set(ttl, outcome);
+      return;
+    }
+  }));
   await Promise.all(repeats);
   // Below a per-packet balancer the branches stay scrambled until they join.
   for (const figure of figures) {
@@ -379,6 +387,9 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
 
 /** How long a server may hold our half-open connection before an RST of its can be trusted to answer the port. */
 const HALF_OPEN_MS = 1500;
+
+/** Times a doubtful RST's flow is asked again at most. */
+const DOUBTFUL_TRIES = 3;
 
 /** Flows asked a second time at a TTL where flows met different routers, to tell per-packet balancing from per-flow. */
 const PER_PACKET_REPEATS = 6;

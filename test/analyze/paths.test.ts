@@ -67,3 +67,14 @@ test('a flow whose probes at the destination\'s TTL were lost and that was answe
   assert.equal(verdict.paths.length, 1, verdict.summary);
   assert.deepEqual(verdict.paths[0]!.end, { kind: 'destination', ttl: 4, address: SERVER, state: 'open', reply: 'SYN-ACK', sentFrom: 4 });
 });
+
+test('a flow silent where flows met different routers stays unresolved, even when the destination answered it farther on', () => {
+  const flows = [
+    [router(SPLITTER), router(GOOD), router('198.18.3.2'), open],
+    [router(SPLITTER), router(BAD), router('198.18.3.2'), open],
+    [router(SPLITTER), silent, silent, open],
+  ];
+  const verdict = pathsVerdict(outcomeOf(flows), [40001, 40002, 40003], target, 0.95);
+  assert.equal(verdict.unresolved, 1, verdict.summary);
+  assert.equal(verdict.paths.length, 2);
+});
