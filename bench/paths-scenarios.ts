@@ -125,8 +125,18 @@ export interface ScenarioRun {
   packets?: string;
 }
 
-/** One run of a scenario on a fresh diamond (removed afterwards), `loss` (0..1) each way on the client's and the server's links. */
-export async function runScenario(name: string, seed: number, loss: number, packets = false): Promise<ScenarioRun> {
+export interface ScenarioOptions {
+  /** Loss (0..1) each way on the client's and the server's links. */
+  loss: number;
+  /** --confidence (default: portpath's, 95). */
+  confidence?: 95 | 99;
+  /** Keep every packet sent and received (-d) in the result. */
+  packets?: boolean;
+}
+
+/** One run of a scenario on a fresh diamond (removed afterwards). */
+export async function runScenario(name: string, seed: number, options: ScenarioOptions): Promise<ScenarioRun> {
+  const { loss, packets = false } = options;
   const scenario = PATHS_SCENARIOS[name];
   if (!scenario) throw new Error(`no paths scenario '${name}' (${Object.keys(PATHS_SCENARIOS).join(', ')})`);
   const diamond = await buildDiamond({ ...scenario.diamond, ipv6: false, icmpRateLimit: true, seed, ...(loss > 0 ? { clientLink: { lossToServer: loss, lossToClient: loss } } : {}) });
@@ -137,7 +147,7 @@ export async function runScenario(name: string, seed: number, loss: number, pack
     }
     scenario.setup(diamond);
     const started = performance.now();
-    const { stdout, stderr } = await cli(diamond, ['paths', '-n', '--json', ...(packets ? ['-d'] : []), ...scenario.args, diamond.serverAddress(4), ...(scenario.args.includes('-I') ? [] : [String(PORT)])]);
+    const { stdout, stderr } = await cli(diamond, ['paths', '-n', '--json', ...(packets ? ['-d'] : []), ...(options.confidence ? ['--confidence', String(options.confidence)] : []), ...scenario.args, diamond.serverAddress(4), ...(scenario.args.includes('-I') ? [] : [String(PORT)])]);
     const seconds = (performance.now() - started) / 1000;
     let report: PathsReport;
     try {

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     const queue = Array.from({ length: runs }, (_, i) => first + i);
     const worker = async () => {
       for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-        const result = await runScenario(name, seed, loss);
+        const result = await runScenario(name, seed, { loss });
         results.push(result);
         process.stderr.write(`  … ${name} seed ${seed}: ${result.wrong ?? 'right'}\n`);
       }
