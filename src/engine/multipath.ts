@@ -138,22 +138,17 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   const routersAt = (ttl: number) => new Set([...flows.values()].flatMap((f) => (f.get(ttl)?.kind === 'router' ? [key(f.get(ttl)!)] : []))).size;
 
   /**
-   * Each router's own budget, charged for every answer it sent, so a repeat can wait until every router at its TTL
-   * has a token: the TTL's shared budget assumes probes spread evenly, and a repeat's answer is worth most when it
-   * comes from a router other than the one expected.
+   * Each router's own budget, charged for every answer it sent, so a repeat can wait until the router it expects has
+   * a token: the TTL's shared budget assumes probes spread evenly, which a repeat's do not.
    */
   const routerBudgets = new IcmpBudget();
   const routerIds = new Map<string, number>();
   const routerId = (address: string) => routerIds.get(address) ?? routerIds.set(address, routerIds.size).size - 1;
 
-  /** The routers seen at `ttl`. */
-  const routerSet = (ttl: number) => new Set([...flows.values()].flatMap((f) => { const o = f.get(ttl); return o?.kind === 'router' ? [o.address] : []; }));
-
-  /** One probe, paced by the TTL's budget, or (everyRouter) until every router seen at the TTL has a token. */
-  const ask = async (flow: number, ttl: number, everyRouter = false): Promise<Outcome> => {
-    if (everyRouter) {
-      const now = clock.now();
-      await sleepUntil(Math.max(now, ...[...routerSet(ttl)].map((r) => routerBudgets.readyAt(routerId(r), now))));
+  /** One probe, paced by the TTL's budget, or until router `expect` has a token when the flow is expected there. */
+  const ask = async (flow: number, ttl: number, expect?: string): Promise<Outcome> => {
+    if (expect !== undefined) {
+      await sleepUntil(routerBudgets.readyAt(routerId(expect), clock.now()));
       budgets.take(ttl, routersAt(ttl), clock.now());
       // Where only the destination has answered (SYN-ACKs, RSTs: no ICMP budget spent), nothing to pace.
     } else if (routersAt(ttl) > 0 || !destinationAnswersAt(ttl)) await sleepUntil(budgets.take(ttl, routersAt(ttl), clock.now()));
@@ -184,10 +179,11 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   const perPacket = new Set<number>();
   const repeats: Promise<void>[] = [];
   /**
-   * Asks again flows that met a router at `ttl`, taken from different routers in turn, one at a time, until
-   * PER_PACKET_REPEATS have answered (at most twice as many tries: loss): true when one meets another router this
-   * time. Per-flow balancing never does; per-packet balancing over k routers hides from n answered repeats with
-   * chance (1/k)^n (1 in 64 for two routers, six repeats).
+   * Asks again flows that met a router at `ttl`, one at a time, each from the router soonest to have a token (so the
+   * repeats go where answers can come, and spread over the routers), until PER_PACKET_REPEATS have answered (at most
+   * twice as many tries: loss, a rate limit): true when one meets another router this time. Per-flow balancing never
+   * does; per-packet balancing over k routers hides from n answered repeats with chance (1/k)^n (1 in 64 for two
+   * routers, six repeats).
    */
   const repeatsDiffer = async (ttl: number, probed: number[]): Promise<boolean> => {
     const byRouter = new Map<string, number[]>();
@@ -195,19 +191,19 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       const o = flows.get(f)!.get(ttl)!;
       if (o.kind === 'router') byRouter.set(o.address, [...(byRouter.get(o.address) ?? []), f]);
     }
-    const lists = [...byRouter.values()];
-    const chosen: number[] = [];
-    for (let i = 0; chosen.length < PER_PACKET_REPEATS && lists.some((l) => l.length > i); i++) {
-      for (const l of lists) if (l[i] !== undefined && chosen.length < PER_PACKET_REPEATS) chosen.push(l[i]!);
-    }
+    const asked = new Map<string, number>();
     let answered = 0;
-    for (let i = 0; i < 2 * PER_PACKET_REPEATS && answered < PER_PACKET_REPEATS && chosen.length > 0 && !signal?.aborted; i++) {
-      const flow = chosen[i % chosen.length]!;
-      const first = flows.get(flow)!.get(ttl)!;
-      const again = await ask(flow, ttl, true);
+    for (let i = 0; i < 2 * PER_PACKET_REPEATS && answered < PER_PACKET_REPEATS && byRouter.size > 0 && !signal?.aborted; i++) {
+      const now = clock.now();
+      const ready = (r: string) => routerBudgets.readyAt(routerId(r), now);
+      const [router, list] = [...byRouter].sort(([a], [b]) => ready(a) - ready(b) || (asked.get(a) ?? 0) - (asked.get(b) ?? 0))[0]!;
+      const n = asked.get(router) ?? 0;
+      asked.set(router, n + 1);
+      const flow = list[n % list.length]!;
+      const again = await ask(flow, ttl, router);
       if (again.kind === 'silent') continue;
       answered++;
-      if (key(again) !== key(first)) return true;
+      if (key(again) !== key(flows.get(flow)!.get(ttl)!)) return true;
     }
     return false;
   };
