@@ -18,6 +18,8 @@ export interface PathsRow {
   tool: string;
   wallSeconds: number;
   probes: number;
+  /** Probes that reached the server (TCP SYNs answered or unanswered at the destination's TTL and beyond). */
+  toServer: number;
   /** Routers found at the branching hop (hop 2), or the hops of the one path. */
   found: string;
 }
@@ -37,15 +39,55 @@ async function runs(lab: Spawner, node: LabNode, command: string, args: string[]
   return all;
 }
 
-function row(where: string, tool: string, runsDone: ChildRun[], read: (run: ChildRun) => { probes: number; found: string }): PathsRow {
-  const parsed = runsDone.map(read);
-  return { where, tool, wallSeconds: median(runsDone.map((r) => r.seconds)), probes: median(parsed.map((p) => p.probes)), found: parsed.map((p) => p.found).join(' | ') };
+interface Read {
+  probes: number;
+  toServer: number;
+  found: string;
 }
 
-const pathsRead = (run: ChildRun) => {
+function row(where: string, tool: string, runsDone: ChildRun[], read: (run: ChildRun) => Read): PathsRow {
+  const parsed = runsDone.map(read);
+  return {
+    where,
+    tool,
+    wallSeconds: median(runsDone.map((r) => r.seconds)),
+    probes: median(parsed.map((p) => p.probes)),
+    toServer: median(parsed.map((p) => p.toServer)),
+    found: parsed.map((p) => p.found).join(' | '),
+  };
+}
+
+const hop2Count = (addresses: Iterable<string>) => new Set(addresses).size;
+
+const pathsRead = (run: ChildRun): Read => {
   const report = JSON.parse(run.stdout) as PathsReport;
-  const hop2 = new Set(report.flows.flatMap((f) => (f.hops[1] ? [f.hops[1]] : [])));
-  return { probes: report.probes, found: `${report.paths.length} paths, hop 2: ${[...hop2].sort().join(',')}` };
+  const hop2 = report.flows.flatMap((f) => (f.hops[1] ? [f.hops[1]] : []));
+  // The flows the destination answered (one SYN each, more where a SYN went unanswered and was asked again).
+  const reached = report.flows.filter((f) => f.hops.at(-1) === report.target.address).length;
+  return { probes: report.probes, toServer: reached, found: `${report.paths.length} paths, ${hop2Count(hop2)} routers at hop 2` };
+};
+
+/**
+ * scamper's tracelb JSON: the branching nodes, each with links that are lists of hops ({addr, probes: [{ttl, …}]});
+ * the routers at hop 2 are the hops whose probes went out with TTL 2, and the probes that reached the server are those
+ * its address answered.
+ */
+const scamperRead = (server: string) => (run: ChildRun): Read => {
+  const lb = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type?: string; probec?: number; nodes?: unknown }).find((j) => j.type === 'tracelb');
+  const hop2 = new Set<string>();
+  let toServer = 0;
+  const walk = (o: unknown): void => {
+    if (Array.isArray(o)) return o.forEach(walk);
+    if (o === null || typeof o !== 'object') return;
+    const hop = o as { addr?: string; probes?: { ttl?: number }[] };
+    if (hop.addr && Array.isArray(hop.probes)) {
+      if (hop.probes.some((p) => p.ttl === 2)) hop2.add(hop.addr);
+      if (hop.addr === server) toServer += hop.probes.length;
+    }
+    Object.values(o).forEach(walk);
+  };
+  walk(lb?.nodes);
+  return { probes: lb?.probec ?? 0, toServer, found: `${hop2.size} routers at hop 2` };
 };
 
 export async function measurePaths(): Promise<PathsRow[]> {
@@ -59,31 +101,31 @@ export async function measurePaths(): Promise<PathsRow[]> {
     rows.push(row('single path', 'portpath (trace)', traced, (run) => {
       const report = JSON.parse(run.stdout) as TraceReport;
       const probes = report.hops.reduce((n, h) => n + h.probes.length + (h.reprobes?.length ?? 0), 0) + (report.control?.hops.length ?? 0);
-      return { probes, found: report.diagnosis.verdict };
+      return { probes, toServer: report.hops.filter((h) => h.probes.some((p) => p.from === server)).reduce((n, h) => n + h.probes.length, 0), found: report.diagnosis.verdict };
     }));
     await sleep(COOLDOWN_MS);
     rows.push(row('single path', 'portpath paths', await runs(chain, chain.client, process.execPath, [PORTPATH_CLI, 'paths', '-n', '--json', server, String(PORT)]), pathsRead));
   } finally {
     await chain.destroy();
   }
-  // A 4-wide diamond.
-  const diamond = await buildDiamond({ width: 4, ipv6: false, icmpRateLimit: true, vethClientLink: true });
-  try {
-    await diamond.startServices({ tcp: [PORT] });
-    const server = diamond.serverAddress(4);
-    rows.push(row('4-wide diamond', 'portpath paths', await runs(diamond, diamond.client, process.execPath, [PORTPATH_CLI, 'paths', '-n', '--json', server, String(PORT)]), pathsRead));
-    const scamper = findCommand('scamper');
-    if (scamper) {
-      await sleep(COOLDOWN_MS);
-      const done = await runs(diamond, diamond.client, scamper, ['-O', 'json', '-c', `tracelb -P tcp-sport -d ${PORT} -c 95`, '-i', server]);
-      rows.push(row('4-wide diamond', 'scamper tracelb -P tcp-sport', done, (run) => {
-        const lb = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type?: string; probec?: number; nodes?: { addr?: string }[] }).find((j) => j.type === 'tracelb');
-        const addresses = (lb?.nodes ?? []).flatMap((n) => (n.addr ? [n.addr] : []));
-        return { probes: lb?.probec ?? 0, found: `${addresses.length} routers: ${addresses.sort().join(',')}` };
-      }));
+  // Diamonds 4 and 8 wide, the client's link a veth pair (scamper needs a link layer).
+  for (const width of [4, 8]) {
+    const diamond = await buildDiamond({ width, ipv6: false, icmpRateLimit: true, vethClientLink: true });
+    const where = `${width}-wide diamond`;
+    try {
+      await diamond.startServices({ tcp: [PORT] });
+      const server = diamond.serverAddress(4);
+      rows.push(row(where, 'portpath paths', await runs(diamond, diamond.client, process.execPath, [PORTPATH_CLI, 'paths', '-n', '--json', server, String(PORT)]), pathsRead));
+      const scamper = findCommand('scamper');
+      if (scamper) {
+        await sleep(COOLDOWN_MS);
+        const done = await runs(diamond, diamond.client, scamper, ['-O', 'json', '-c', `tracelb -P tcp-sport -d ${PORT} -c 95`, '-i', server]);
+        rows.push(row(where, 'scamper tracelb -P tcp-sport', done, scamperRead(server)));
+      }
+    } finally {
+      await diamond.destroy();
     }
-  } finally {
-    await diamond.destroy();
+    await sleep(COOLDOWN_MS);
   }
   return rows;
 }

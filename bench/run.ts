@@ -21,6 +21,7 @@ import { measureMany } from './many.js';
 import { measureWatch } from './watch.js';
 import { measureOwners } from './owners.js';
 import { measurePaths } from './paths.js';
+import { chanceToMissOne, flowsNeeded } from '../src/engine/multipath.js';
 import { describeOverhead, measureOverhead } from './overhead.js';
 import type { OverheadOutcome } from './overhead.js';
 import { PORTPATH_CLI, portpath, toolsFor } from './peers.js';
@@ -303,11 +304,15 @@ async function runFlood(): Promise<void> {
 /** What portpath paths costs on one path and finds on a diamond, beside scamper's tracelb (bench/paths.ts). */
 async function runPaths(): Promise<void> {
   out();
-  progress('(paths) a trace and a paths run on a single path; paths and scamper tracelb on a 4-wide diamond');
+  progress('(paths) a trace and a paths run on a single path; paths and scamper tracelb on 4- and 8-wide diamonds');
   try {
     const rows = await measurePaths();
     out('Multipath (portpath paths; medians of 3 runs, 7 s apart, ICMP rate limits on):');
-    out(table(['lab', 'tool', 'wall s', 'probes', 'found'], rows.map((r) => [r.where, r.tool, r.wallSeconds.toFixed(2), String(r.probes), r.found])));
+    out(table(['lab', 'tool', 'wall s', 'probes', 'to the server', 'found'], rows.map((r) => [r.where, r.tool, r.wallSeconds.toFixed(2), String(r.probes), String(r.toServer), r.found])));
+    // On paper: how often a fixed number of flows (Paris/Dublin-style tools that send N flows and stop) misses a
+    // branch, against the stopping rule's flows for the same diamond.
+    const fixed = [[8, 20], [8, 32], [4, 20]] as const;
+    out(`Fixed flow counts on paper (uniform hashing): ${fixed.map(([w, n]) => `${n} flows miss a branch of a ${w}-way diamond ${(100 * chanceToMissOne(w, n)).toFixed(1)}% of the time`).join('; ')}; the rule's ${flowsNeeded(7, 0.95)} flows after 7 branches seen leave an 8th unseen ${(100 * chanceToMissOne(8, flowsNeeded(7, 0.95))).toFixed(1)}% of the time.`);
   } catch (error) {
     out(`Multipath: not measured (${(error as Error).message})`);
   }

@@ -11,24 +11,29 @@ import { IcmpBudget, LINUX_ICMP_BURST, LINUX_ICMP_REFILL_MS } from './icmp-budge
 import type { ProbeResult } from './types.js';
 
 /**
+ * The chance that `flows` flows, each taking one of `branches` equally likely next hops, miss at least one of them
+ * (inclusion–exclusion): what a fixed number of flows leaves to chance.
+ */
+export function chanceToMissOne(branches: number, flows: number): number {
+  let p = 0;
+  let choose = 1;
+  for (let i = 1; i < branches; i++) {
+    choose = (choose * (branches - i + 1)) / i;
+    p += (i % 2 === 1 ? 1 : -1) * choose * ((branches - i) / branches) ** flows;
+  }
+  return p;
+}
+
+/**
  * Flows to try at a TTL where `seen` outcomes showed, so that one more would have shown with probability
- * `confidence` (all next hops equally likely): the least n for which the chance that n flows over k+1 next hops miss
- * at least one of them (inclusion–exclusion) is at most 1 − confidence. It gives the published MDA table (95%: 6,
- * 11, 16, 21, 27, 33, 38, 44, 51 for k = 1…9; 99%: 8, 15, 21, 28, 36, 43, 51, 58, 66).
+ * `confidence` (all next hops equally likely): the least n for which n flows over k+1 next hops miss at least one of
+ * them with chance at most 1 − confidence. It gives the published MDA table (95%: 6, 11, 16, 21, 27, 33, 38, 44, 51
+ * for k = 1…9; 99%: 8, 15, 21, 28, 36, 43, 51, 58, 66).
  */
 export function flowsNeeded(seen: number, confidence: number): number {
   const next = Math.max(1, seen) + 1;
-  const missesOne = (n: number) => {
-    let p = 0;
-    let choose = 1;
-    for (let i = 1; i < next; i++) {
-      choose = (choose * (next - i + 1)) / i;
-      p += (i % 2 === 1 ? 1 : -1) * choose * ((next - i) / next) ** n;
-    }
-    return p;
-  };
   let n = 1;
-  while (missesOne(n) > 1 - confidence) n++;
+  while (chanceToMissOne(next, n) > 1 - confidence) n++;
   return n;
 }
 
