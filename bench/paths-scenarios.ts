@@ -16,7 +16,7 @@ import { PORTPATH_CLI } from './peers.js';
 const PORT = 443;
 
 interface Scenario {
-  diamond: Pick<DiamondOptions, 'width' | 'balance'>;
+  diamond: Pick<DiamondOptions, 'width' | 'balance' | 'silentBranch'>;
   /** Extra arguments to `portpath paths` (the method). */
   args: string[];
   setup(d: Diamond): void;
@@ -77,6 +77,20 @@ const onBranch1 = (d: Diamond, rule: string[]) => void d.exec(d.branches[1]![0]!
 export const PATHS_SCENARIOS: Record<string, Scenario> = {
   'healthy 4-wide': { diamond: { width: 4 }, args: [], setup: () => undefined, wrong: healthy },
   'healthy 8-wide': { diamond: { width: 8 }, args: [], setup: () => undefined, wrong: healthy },
+  'silent branch router': {
+    diamond: { width: 2, silentBranch: 1 },
+    args: [],
+    setup: () => undefined,
+    wrong: (d, r) => {
+      if (!r.paths.every(reaches)) return `a path called broken: ${r.summary}`;
+      // Branch 1's router never answers: its flows' path has no router at hop 2, the other path branch 0's.
+      const want = [d.branchRouterAddress(0, 0, 4), null];
+      const got = r.paths.map(hop2);
+      if (r.paths.length !== 2 || !want.every((w) => got.includes(w))) return `paths via ${JSON.stringify(got)}: ${r.summary}`;
+      const off = r.paths.flatMap((p) => p.sourcePorts.filter((port) => (d.branchOf('tcp', port, PORT, 4) === 1) !== (hop2(p) === null)).map((port) => `${port} via ${hop2(p)}`));
+      return off.length > 0 ? `flows drawn off their branch: ${off.join('; ')}` : null;
+    },
+  },
   'branch drops the port': {
     diamond: { width: 2 },
     args: [],

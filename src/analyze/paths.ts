@@ -92,7 +92,7 @@ const after = (ttl: number, from: string | null) => `${ttl}|${from ?? ''}`;
  * farther on, and where every flow from the same router that got an answer there met one router (`sole`), is that
  * router: the flow passed it, which did not answer this once (a rate limit, a lost answer).
  */
-function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map<string, string>): { hops: PathHop[]; end: PathEnd } {
+function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map<string, string>, steady: (ttl: number) => boolean): { hops: PathHop[]; end: PathEnd } {
   const ttls = [...outcomes.keys()].sort((a, b) => a - b);
   // A silent TTL before a later answer is filled in (see above) — but not before a router's rejection: that router,
   // out of ICMP budget, may be the one that was silent there.
@@ -112,7 +112,8 @@ function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map
       return { hops, end: { kind: 'destination', ...at, state: decided.state ?? 'reachable', reply: replyName(o.result), sentFrom } };
     }
     const from = [...hops].reverse().find((h) => h.address !== null)?.address ?? null;
-    hops.push({ ttl, address: o.kind === 'router' ? o.address : ttl < lastAnswer ? (sole.get(after(ttl, from)) ?? null) : null });
+    // (A silence that stayed through every try is a router that never answers: not filled in.)
+    hops.push({ ttl, address: o.kind === 'router' ? o.address : ttl < lastAnswer && !steady(ttl) ? (sole.get(after(ttl, from)) ?? null) : null });
   }
   // Silence to the end: the path is its hops up to the last that answered; the traffic stops after it.
   while (hops.length > 0 && hops.at(-1)!.address === null) hops.pop();
@@ -165,6 +166,49 @@ function placeDestination(read: { hops: PathHop[]; end: PathEnd }[]): void {
     r.end = { ...r.end, ttl: at };
   }
 }
+
+/** The last answer before `ttl` of a flow ('' from the start). */
+function predecessorOf(outcomes: Map<number, Outcome>, ttl: number): string {
+  for (let t = ttl - 1; t >= 0; t--) {
+    const o = outcomes.get(t);
+    if (o && o.kind !== 'silent') return o.address;
+  }
+  return '';
+}
+
+/**
+ * "ttl|router before it" where the silence of flows that answered farther on is a next hop of that router that
+ * never answers, not lost answers: at least SILENT_NEXT_HOP_SHARE of the router's flows there stayed silent through
+ * the engine's tries (a lost answer or a spent budget leaves a few; a branch of its own, its share of the flows).
+ * Those flows are not filled in with the router their siblings met: they take a path of their own, with * there.
+ */
+function silentNextHops(outcome: MultipathOutcome): Set<string> {
+  const counts = new Map<string, { flows: number; silent: number; met: Set<string> }>();
+  /** The TTLs each router was met at. */
+  const metAt = new Map<string, Set<number>>();
+  for (const outcomes of outcome.flows.values()) {
+    const last = Math.max(0, ...[...outcomes].filter(([, o]) => o.kind !== 'silent').map(([t]) => t));
+    for (const [ttl, o] of outcomes) {
+      if (ttl >= last) continue;
+      const group = `${ttl}|${predecessorOf(outcomes, ttl)}`;
+      const c = counts.get(group) ?? { flows: 0, silent: 0, met: new Set<string>() };
+      c.flows++;
+      if (o.kind === 'silent') c.silent++;
+      else c.met.add(o.address);
+      counts.set(group, c);
+    }
+    for (const [ttl, o] of outcomes) if (o.kind === 'router') metAt.set(o.address, (metAt.get(o.address) ?? new Set()).add(ttl));
+  }
+  // A router met at two TTLs (by branches of unequal length) spends one ICMP budget on both: the silence of its
+  // flows is explained by that, not by a router of their own.
+  const sharedBudget = (met: Set<string>) => [...met].some((r) => (metAt.get(r)?.size ?? 0) > 1);
+  return new Set(
+    [...counts].filter(([, c]) => c.silent >= 2 && c.silent < c.flows && c.silent / c.flows >= SILENT_NEXT_HOP_SHARE && !sharedBudget(c.met)).map(([group]) => group),
+  );
+}
+
+/** The share of a router's flows silent at the next hop above which the silence is a router there (see silentNextHops). */
+const SILENT_NEXT_HOP_SHARE = 0.2;
 
 const endKey = (end: PathEnd) =>
   end.kind === 'destination' ? `d:${end.state}` : end.kind === 'rejected' ? `r:${end.address}:${end.reply}` : end.kind === 'forged' ? `f:${end.hop}:${end.reply}` : `s:${end.after?.ttl ?? 0}`;
@@ -237,7 +281,8 @@ export function pathsVerdict(outcome: MultipathOutcome, handles: readonly number
   // A flow that stayed silent where flows met different routers, though it answered farther on, cannot be put on a
   // path: it is counted apart, not drawn as a path of its own.
   let unresolved = 0;
-  const read = [...outcome.flows].map(([flow, outcomes]) => ({ flow, ...flowPath(outcomes, target, sole) }));
+  const unanswering = silentNextHops(outcome);
+  const read = [...outcome.flows].map(([flow, outcomes]) => ({ flow, ...flowPath(outcomes, target, sole, (ttl) => unanswering.has(`${ttl}|${predecessorOf(outcomes, ttl)}`)) }));
   placeRejections(read);
   placeDestination(read);
   for (const { flow, hops: met, end } of read) {

@@ -150,16 +150,20 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   const routerIds = new Map<string, number>();
   const routerId = (address: string) => routerIds.get(address) ?? routerIds.set(address, routerIds.size).size - 1;
 
-  /** One probe, paced by the TTL's budget, or until router `expect` has a token when the flow is expected there. */
-  const ask = async (flow: number, ttl: number, expect?: string): Promise<Outcome> => {
+  /**
+   * One probe, paced by the budget of the router it is expected at (`expect`, or the one router its siblings met
+   * there: a router met at two TTLs, by branches of unequal length, spends one budget on both), else by the TTL's.
+   */
+  const ask = async (flow: number, ttl: number, expect = siblingsRouter(flow, ttl)): Promise<Outcome> => {
     if (expect !== undefined) {
-      await sleepUntil(routerBudgets.readyAt(routerId(expect), clock.now()));
+      // The token is that router's, spent now (so probes expecting it at once queue up), whatever answers.
+      await sleepUntil(routerBudgets.take(routerId(expect), clock.now()));
       budgets.take(ttl, routersAt(ttl), clock.now());
       // Where only the destination has answered (SYN-ACKs, RSTs: no ICMP budget spent), nothing to pace.
     } else if (routersAt(ttl) > 0 || !destinationAnswersAt(ttl)) await sleepUntil(budgets.take(ttl, routersAt(ttl), clock.now()));
     probes++;
     const outcome: Outcome = signal?.aborted ? { kind: 'silent' } : outcomeOf(await probe(flow, ttl));
-    if (outcome.kind === 'router') routerBudgets.take(routerId(outcome.address), clock.now());
+    if (outcome.kind === 'router' && outcome.address !== expect) routerBudgets.take(routerId(outcome.address), clock.now());
     return outcome;
   };
 
@@ -182,6 +186,7 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   };
 
   const perPacket = new Set<number>();
+
   const repeats: Promise<void>[] = [];
   /**
    * Asks again flows that met a router at `ttl`, one at a time, each from the router soonest to have a token (so the
@@ -263,6 +268,16 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     return [...flows].some(([f, known]) => f !== flow && (known.get(ttl)?.kind ?? 'silent') !== 'silent' && predecessor(f, ttl) === from);
   };
 
+  /** The one router the flows from `flow`'s router met at `ttl`, if they met exactly one. */
+  const siblingsRouter = (flow: number, ttl: number): string | undefined => {
+    const from = predecessor(flow, ttl);
+    const met = new Set([...flows].flatMap(([f, known]) => {
+      const o = known.get(ttl);
+      return f !== flow && o?.kind === 'router' && predecessor(f, ttl) === from ? [o.address] : [];
+    }));
+    return met.size === 1 ? [...met][0] : undefined;
+  };
+
   /** A new flow, walked through every TTL so far: inherited where its siblings agree, asked elsewhere. */
   const newFlow = async (upTo: number): Promise<number> => {
     const flow = flows.size;
@@ -287,8 +302,12 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       const answers = new Set(sofar.filter((o) => o.kind !== 'silent').map(key));
       const mixed = answers.size > 1 || (answers.size === 1 && sofar.some((o) => o.kind === 'silent'));
       needed = flowsNeeded(answers.size, options.confidence);
+      // The rule counts flows whose next hop was seen: a silent flow whose router's other flows got answers here
+      // showed nothing (a lost probe, a spent ICMP budget) and does not count; one whose router's flows are all
+      // silent here does (its branch goes silent there).
+      const counted = [...probed].filter((f) => flows.get(f)!.get(ttl)!.kind !== 'silent' || !siblingsAnswered(f, ttl)).length;
       const alive = [...flows.keys()].filter((f) => !probed.has(f) && !endedBefore(f, ttl));
-      const want = mixed ? Math.max(needed - probed.size, alive.length) : needed - probed.size;
+      const want = mixed ? Math.max(needed - counted, alive.length) : needed - counted;
       if (want <= 0 || signal?.aborted) break;
       const batch = alive.slice(0, want);
       // Nothing has answered here and every flow that reaches here was asked: new flows would only be silent too.
@@ -349,11 +368,22 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   // A flow silent at a TTL where flows met different routers, yet answered farther on, passed one of them unseen
   // (a spent ICMP budget): asked again when tokens are back, so it joins its path instead of making one of its own.
   for (let round = 0; round < LATE_ROUNDS && !signal?.aborted; round++) {
+    /** Hops no flow from a router answered at, though its flows answered farther on: one flow each is asked. */
+    const unheard = new Set<string>();
     const gaps = [...flows].flatMap(([flow, known]) => {
       const last = Math.max(...[...known].filter(([, o]) => o.kind !== 'silent').map(([t]) => t), 0);
       // Silent at a branching TTL before a later answer, or silent for good from one (which branch is not known); or
       // silent for good where flows from the same router got an answer (a lost or rate-limited one, most likely).
-      const unsure = (t: number) => routersAt(t) > 1 || (t === last + 1 && siblingsAnswered(flow, t));
+      // Or silent before a later answer where no flow from its router got one: a router that never answers, or one
+      // whose budget ran out (a router met at two TTLs, by branches of unequal length, spends one budget on both);
+      // one flow of the group asked again tells which, and where it answers its router fills in the others.
+      const unsure = (t: number) => {
+        if (routersAt(t) > 1 || (t === last + 1 && siblingsAnswered(flow, t))) return true;
+        const group = `${t}|${predecessor(flow, t)}`;
+        if (t >= last || siblingsAnswered(flow, t) || unheard.has(group)) return false;
+        unheard.add(group);
+        return true;
+      };
       return [...known].filter(([t, o]) => o.kind === 'silent' && (t < last || t === last + 1) && unsure(t)).map(([t]) => ({ flow, ttl: t }));
     });
     if (gaps.length === 0) break;
@@ -397,3 +427,4 @@ const PER_PACKET_REPEATS = 6;
 
 /** Rounds of asking again flows that passed a branching TTL unseen. */
 const LATE_ROUNDS = 2;
+
