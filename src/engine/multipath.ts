@@ -140,7 +140,9 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       const o = f.get(ttl);
       return o?.kind === 'end' && o.address === options.destination && o.result.reply?.kind !== 'unreachable';
     });
-  const routersAt = (ttl: number) => new Set([...flows.values()].flatMap((f) => (f.get(ttl)?.kind === 'router' ? [key(f.get(ttl)!)] : []))).size;
+  /** The routers met at each TTL (kept as answers are recorded). */
+  const routersMet = new Map<number, Set<string>>();
+  const routersAt = (ttl: number) => routersMet.get(ttl)?.size ?? 0;
 
   /**
    * Each router's own budget, charged for every answer it sent, so a repeat can wait until the router it expects has
@@ -232,16 +234,21 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       if (known.some(([t, o]) => t > lastRouter && o.kind === 'silent')) doubtful.add(`${flow}|${ttl}`);
     }
     flows.get(flow)!.set(ttl, outcome);
+    if (outcome.kind === 'router') routersMet.set(ttl, (routersMet.get(ttl) ?? new Set()).add(outcome.address));
     if (!asked.has(ttl)) asked.set(ttl, new Set());
     asked.get(ttl)!.add(flow);
   };
 
-  /** The flow's last answer before `ttl` (the router it comes from), or '' from the start. */
+  /**
+   * The flow's last answer before `ttl` (the router it comes from), or '' from the start. A flow silent at a TTL
+   * where flows met different routers, since its last answer, comes from a router not known: it has no siblings.
+   */
   const predecessor = (flow: number, ttl: number): string => {
     const known = flows.get(flow)!;
     for (let t = ttl - 1; t >= options.firstTtl; t--) {
       const o = known.get(t);
       if (o && o.kind !== 'silent') return key(o);
+      if (routersAt(t) > 1) return `?${flow}`;
     }
     return '';
   };
