@@ -2,7 +2,10 @@
 // (bench/paths-scenarios.ts says what each is and what "right" means). Prints per scenario the runs right, the misses
 // with their seeds (so they replay) and why, the median time and probes. A report, not a test: exits 0 whatever the
 // figures. Options: --runs N (default 100), --loss P (percent each way on the client's and the server's links,
-// default 0), --seed S (first seed, default 1), --parallel K (labs at once, default 3), --scenarios a,b (default all).
+// default 0), --seed S (first seed, default 1), --parallel K (labs at once, default 3), --scenarios a,b (default all),
+// --keep DIR (each miss's JSON report written there, to look into).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PATHS_SCENARIOS, runScenario } from './paths-scenarios.js';
 import type { ScenarioRun } from './paths-scenarios.js';
@@ -18,6 +21,7 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '1' },
       parallel: { type: 'string', default: '3' },
       scenarios: { type: 'string', default: Object.keys(PATHS_SCENARIOS).join(',') },
+      keep: { type: 'string' },
     },
   });
   const runs = Number(values.runs);
@@ -33,6 +37,10 @@ async function main(): Promise<void> {
       for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
         const result = await runScenario(name, seed, { loss });
         results.push(result);
+        if (values.keep && result.wrong !== null && result.report) {
+          mkdirSync(values.keep, { recursive: true });
+          writeFileSync(join(values.keep, `${name.replace(/[^a-z0-9]+/gi, '-')}-${seed}.json`), JSON.stringify({ wrong: result.wrong, report: result.report }, null, 2));
+        }
         process.stderr.write(`  … ${name} seed ${seed}: ${result.wrong ?? 'right'}\n`);
       }
     };

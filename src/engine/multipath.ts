@@ -143,6 +143,8 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   /** The routers met at each TTL (kept as answers are recorded). */
   const routersMet = new Map<number, Set<string>>();
   const routersAt = (ttl: number) => routersMet.get(ttl)?.size ?? 0;
+  /** The TTLs where some flow got an answer. */
+  const answeredAt = new Set<number>();
 
   /**
    * Each router's own budget, charged for every answer it sent, so a repeat can wait until the router it expects has
@@ -235,20 +237,23 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     }
     flows.get(flow)!.set(ttl, outcome);
     if (outcome.kind === 'router') routersMet.set(ttl, (routersMet.get(ttl) ?? new Set()).add(outcome.address));
+    if (outcome.kind !== 'silent') answeredAt.add(ttl);
     if (!asked.has(ttl)) asked.set(ttl, new Set());
     asked.get(ttl)!.add(flow);
   };
 
   /**
-   * The flow's last answer before `ttl` (the router it comes from), or '' from the start. A flow silent at a TTL
-   * where flows met different routers, since its last answer, comes from a router not known: it has no siblings.
+   * The flow's last answer before `ttl` (the router it comes from), or '' from the start. A flow silent, since its
+   * last answer, at a TTL where other flows got answers comes from a router not known (it may have taken another
+   * branch there, or gone on where the others ended): it has no siblings. Where every flow was silent (a router that
+   * never answers) the answer before stands.
    */
   const predecessor = (flow: number, ttl: number): string => {
     const known = flows.get(flow)!;
     for (let t = ttl - 1; t >= options.firstTtl; t--) {
       const o = known.get(t);
       if (o && o.kind !== 'silent') return key(o);
-      if (routersAt(t) > 1) return `?${flow}`;
+      if (o && answeredAt.has(t)) return `?${flow}`;
     }
     return '';
   };
