@@ -399,14 +399,19 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       return [...known].filter(([t, o]) => o.kind === 'silent' && (t < last || t === last + 1) && unsure(t)).map(([t]) => ({ flow, ttl: t }));
     });
     if (gaps.length === 0) break;
-    await Promise.all(gaps.map(async ({ flow, ttl }) => record(flow, ttl, await ask(flow, ttl))));
+    // Flows at once, each flow's TTLs one after the other: two SYNs of one flow reaching the server together draw an
+    // RST for the second (the first left it half-open).
+    await Promise.all(
+      [...byFlow(gaps)].map(async ([flow, ttls]) => {
+        for (const ttl of ttls) record(flow, ttl, await ask(flow, ttl));
+      }),
+    );
   }
   // The doubtful RSTs, asked again once the server has let go of the half-open connection (it retransmits its
   // SYN-ACK within a second or so, and our kernel resets it then): an RST now is the port's answer.
   // A silent re-ask may itself have left the server half-open (its SYN-ACK lost), so an RST right after one is
   // doubtful too: asked again, up to DOUBTFUL_TRIES times.
-  await Promise.all([...doubtful].map(async (pair) => {
-    const [flow, ttl] = pair.split('|').map(Number) as [number, number];
+  const askAgain = async (flow: number, ttl: number) => {
     let afterSilence = false;
     for (let tries = 0; tries < DOUBTFUL_TRIES && !signal?.aborted; tries++) {
       await sleepUntil(clock.now() + HALF_OPEN_MS);
@@ -418,7 +423,13 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       flows.get(flow)!.set(ttl, outcome);
       return;
     }
-  }));
+  };
+  const pairs = [...doubtful].map((pair) => pair.split('|').map(Number) as [number, number]).map(([flow, ttl]) => ({ flow, ttl }));
+  await Promise.all(
+    [...byFlow(pairs)].map(async ([flow, ttls]) => {
+      for (const ttl of ttls) await askAgain(flow, ttl);
+    }),
+  );
   await Promise.all(repeats);
   // Below a per-packet balancer the branches stay scrambled until they join.
   for (const figure of figures) {
@@ -426,6 +437,14 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     figure.perPacket = perPacket.has(figure.ttl);
   }
   return { flows, figures, probes, ruleMet, perPacket };
+}
+
+/** Flow → its TTLs, in order. */
+function byFlow(pairs: { flow: number; ttl: number }[]): Map<number, number[]> {
+  const grouped = new Map<number, number[]>();
+  for (const { flow, ttl } of pairs) grouped.set(flow, [...(grouped.get(flow) ?? []), ttl]);
+  for (const ttls of grouped.values()) ttls.sort((a, b) => a - b);
+  return grouped;
 }
 
 /** How long a server may hold our half-open connection before an RST of its can be trusted to answer the port. */
