@@ -290,13 +290,28 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     return met.size === 1 ? [...met][0] : undefined;
   };
 
+  /** "flow|ttl" where the flow's outcome was inherited from its siblings, not asked. */
+  const inheritedAt = new Set<string>();
+  const pass = (flow: number, ttl: number, outcome: Outcome) => {
+    flows.get(flow)!.set(ttl, outcome);
+    inheritedAt.add(`${flow}|${ttl}`);
+  };
+
+  /** How a flow ended: its end's answer, or silence after its last answer. */
+  const fate = (flow: number): string => {
+    const known = [...flows.get(flow)!].sort(([a], [b]) => a - b);
+    const end = known.find(([, o]) => o.kind === 'end');
+    if (end) return key(end[1]);
+    return `*${Math.max(0, ...known.filter(([, o]) => o.kind !== 'silent').map(([t]) => t))}`;
+  };
+
   /** A new flow, walked through every TTL so far: inherited where its siblings agree, asked elsewhere. */
   const newFlow = async (upTo: number): Promise<number> => {
     const flow = flows.size;
     flows.set(flow, new Map());
     for (let ttl = options.firstTtl; ttl < upTo && !endedBefore(flow, ttl); ttl++) {
       const passes = inherited(flow, ttl);
-      if (passes) flows.get(flow)!.set(ttl, passes);
+      if (passes) pass(flow, ttl, passes);
       else record(flow, ttl, (await askAll([flow], ttl))[0]!);
     }
     return flow;
@@ -353,7 +368,7 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     const rest = [...flows.keys()].filter((f) => !probed.has(f) && !endedBefore(f, ttl));
     const unsure = rest.filter((f) => {
       const passes = inherited(f, ttl);
-      if (passes) flows.get(f)!.set(ttl, passes);
+      if (passes) pass(f, ttl, passes);
       return passes === null;
     });
     if (unsure.length > 0 && !signal?.aborted) {
@@ -376,6 +391,34 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     // Every flow that is still going is silent here and has been for a while: nothing farther will answer.
     const going = [...flows.keys()].filter((f) => !endedBefore(f, ttl + 1));
     if (going.length === 0) break;
+  }
+  // A flow that ended unlike every flow it was taken to pass a hop with (it inherited their router there) may have
+  // passed another: the flows asked there may all have taken one branch by chance (the rule allows it). Its
+  // inherited hops are asked, in order, so a fault is not put behind a router its flows never crossed.
+  const suspects = [...inheritedAt].map((pair) => pair.split('|').map(Number) as [number, number]).filter(([flow, ttl]) => {
+    const from = predecessor(flow, ttl);
+    const siblings = [...(asked.get(ttl) ?? [])].filter((f) => f !== flow && predecessor(f, ttl) === from);
+    return siblings.length > 0 && !siblings.some((f) => fate(f) === fate(flow));
+  });
+  const recheck = new Set(suspects.map(([flow]) => flow));
+  if (recheck.size > 0 && !signal?.aborted) {
+    const pairs = [...inheritedAt].map((pair) => pair.split('|').map(Number) as [number, number]).filter(([flow]) => recheck.has(flow)).map(([flow, ttl]) => ({ flow, ttl }));
+    await Promise.all(
+      [...byFlow(pairs)].map(async ([flow, ttls]) => {
+        // Once a hop turns out other than inherited, the hops after it were inherited on a wrong premise: whatever
+        // they answer now (silence too) is kept.
+        // A hop that stays silent (twice) where flows met different routers cannot be checked: it is left silent,
+        // which keeps the flow off every path rather than on one it may not take.
+        let wrongPremise = false;
+        for (const ttl of ttls) {
+          let outcome = await ask(flow, ttl);
+          if (outcome.kind === 'silent') outcome = await ask(flow, ttl);
+          if (outcome.kind === 'silent' && !wrongPremise && routersAt(ttl) <= 1) continue;
+          wrongPremise ||= key(outcome) !== key(flows.get(flow)!.get(ttl)!);
+          record(flow, ttl, outcome);
+        }
+      }),
+    );
   }
   // A flow silent at a TTL where flows met different routers, yet answered farther on, passed one of them unseen
   // (a spent ICMP budget): asked again when tokens are back, so it joins its path instead of making one of its own.
