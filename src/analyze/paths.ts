@@ -92,7 +92,7 @@ const after = (ttl: number, from: string | null) => `${ttl}|${from ?? ''}`;
  * farther on, and where every flow from the same router that got an answer there met one router (`sole`), is that
  * router: the flow passed it, which did not answer this once (a rate limit, a lost answer).
  */
-function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map<string, string>, steady: (ttl: number) => boolean): { hops: PathHop[]; end: PathEnd } {
+function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map<string, string>, mayFill: (ttl: number, router: string) => boolean): { hops: PathHop[]; end: PathEnd } {
   const ttls = [...outcomes.keys()].sort((a, b) => a - b);
   // A silent TTL before a later answer is filled in (see above) — but not before a router's rejection: that router,
   // out of ICMP budget, may be the one that was silent there.
@@ -112,8 +112,9 @@ function flowPath(outcomes: Map<number, Outcome>, target: PathsTarget, sole: Map
       return { hops, end: { kind: 'destination', ...at, state: decided.state ?? 'reachable', reply: replyName(o.result), sentFrom } };
     }
     const from = [...hops].reverse().find((h) => h.address !== null)?.address ?? null;
-    // (A silence that stayed through every try is a router that never answers: not filled in.)
-    hops.push({ ttl, address: o.kind === 'router' ? o.address : ttl < lastAnswer && !steady(ttl) ? (sole.get(after(ttl, from)) ?? null) : null });
+    // (Not where the silence is a router that never answers, nor with a router none of whose flows ended this way.)
+    const fill = o.kind !== 'router' && ttl < lastAnswer ? sole.get(after(ttl, from)) : undefined;
+    hops.push({ ttl, address: o.kind === 'router' ? o.address : fill !== undefined && mayFill(ttl, fill) ? fill : null });
   }
   // Silence to the end: the path is its hops up to the last that answered; the traffic stops after it.
   while (hops.length > 0 && hops.at(-1)!.address === null) hops.pop();
@@ -282,7 +283,20 @@ export function pathsVerdict(outcome: MultipathOutcome, handles: readonly number
   // path: it is counted apart, not drawn as a path of its own.
   let unresolved = 0;
   const unanswering = silentNextHops(outcome);
-  const read = [...outcome.flows].map(([flow, outcomes]) => ({ flow, ...flowPath(outcomes, target, sole, (ttl) => unanswering.has(`${ttl}|${predecessorOf(outcomes, ttl)}`)) }));
+  // How the flows that met each router ended: a silent flow is filled in with a router only if some flow through it
+  // ended the same way (else it likely passed another, unseen, router there).
+  const fateOf = (outcomes: Map<number, Outcome>) => {
+    const end = [...outcomes.values()].find((o) => o.kind === 'end');
+    return end?.kind === 'end' ? `${end.address}:${end.result.reply?.kind ?? ''}` : '*';
+  };
+  const fatesVia = new Map<string, Set<string>>();
+  for (const outcomes of outcome.flows.values()) {
+    for (const [ttl, o] of outcomes) if (o.kind === 'router') fatesVia.set(`${ttl}|${o.address}`, (fatesVia.get(`${ttl}|${o.address}`) ?? new Set()).add(fateOf(outcomes)));
+  }
+  const read = [...outcome.flows].map(([flow, outcomes]) => {
+    const mayFill = (ttl: number, router: string) => !unanswering.has(`${ttl}|${predecessorOf(outcomes, ttl)}`) && (fatesVia.get(`${ttl}|${router}`)?.has(fateOf(outcomes)) ?? false);
+    return { flow, ...flowPath(outcomes, target, sole, mayFill) };
+  });
   placeRejections(read);
   placeDestination(read);
   for (const { flow, hops: met, end } of read) {

@@ -89,3 +89,13 @@ test('a next hop that never answers (a share of the flows silent there, answered
   assert.equal(lost.paths.length, 1, lost.summary);
   assert.deepEqual(lost.paths[0]!.hops.map((h) => h.address), [SPLITTER, GOOD, JOINER]);
 });
+
+test('a flow silent at a hop is not filled in with a router none of whose flows ended as it did', () => {
+  const JOINER = '198.18.3.2';
+  const dropped = [router(SPLITTER), router(BAD), silent, silent];
+  // Branch 0's router never answered this run (its budget spent): the open flow went through it unseen.
+  const openUnseen = [router(SPLITTER), silent, router(JOINER), open];
+  const verdict = pathsVerdict(outcomeOf([dropped, dropped, dropped, dropped, dropped, dropped, openUnseen]), [1, 2, 3, 4, 5, 6, 7], target, 0.95);
+  const reaching = verdict.paths.find((p) => p.end.kind === 'destination')!;
+  assert.deepEqual(reaching.hops.map((h) => h.address), [SPLITTER, null, JOINER], verdict.summary);
+});
