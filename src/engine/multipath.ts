@@ -147,8 +147,9 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   const answeredAt = new Set<number>();
 
   /**
-   * Each router's own budget, charged for every answer it sent, so a repeat can wait until the router it expects has
-   * a token: the TTL's shared budget assumes probes spread evenly, which a repeat's do not.
+   * Each router's own budget, charged for every answer it sent, so a probe expected at a router waits until that
+   * router has a token: the TTL's shared budget assumes probes spread evenly over a TTL's routers, which repeats and
+   * siblings' probes do not, and it cannot see a router met at two TTLs.
    */
   const routerBudgets = new IcmpBudget();
   const routerIds = new Map<string, number>();
@@ -163,8 +164,10 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       // The token is that router's, spent now (so probes expecting it at once queue up), whatever answers.
       await sleepUntil(routerBudgets.take(routerId(expect), clock.now()));
       budgets.take(ttl, routersAt(ttl), clock.now());
-      // Where only the destination has answered (SYN-ACKs, RSTs: no ICMP budget spent), nothing to pace.
-    } else if (routersAt(ttl) > 0 || !destinationAnswersAt(ttl)) await sleepUntil(budgets.take(ttl, routersAt(ttl), clock.now()));
+    } else if (routersAt(ttl) > 0 || !destinationAnswersAt(ttl)) {
+      // (Where only the destination has answered — SYN-ACKs, RSTs: no ICMP budget spent — nothing to pace.)
+      await sleepUntil(budgets.take(ttl, routersAt(ttl), clock.now()));
+    }
     probes++;
     const outcome: Outcome = signal?.aborted ? { kind: 'silent' } : outcomeOf(await probe(flow, ttl));
     if (outcome.kind === 'router' && outcome.address !== expect) routerBudgets.take(routerId(outcome.address), clock.now());
