@@ -18,7 +18,10 @@ export interface PathsRow {
   tool: string;
   wallSeconds: number;
   probes: number;
-  /** Probes that reached the server (TCP SYNs answered or unanswered at the destination's TTL and beyond). */
+  /**
+   * For scamper, its probes the server answered; for portpath, its flows that ended at the server (many by
+   * inheritance from their siblings, not a SYN each), so the two are not the same count.
+   */
   toServer: number;
   /** Routers found at the branching hop (hop 2), or the hops of the one path. */
   found: string;
