@@ -1,14 +1,14 @@
 // The architecture, enforced (npm run lint:deps, part of the test suite): imports flow one way, from the top layer
 // down, and never in a cycle.
 //
-//   packet  <-  probe  <-  engine  <-  transport, analyze  <-  trace  <-  report  <-  cli
+//   packet  <-  probe  <-  engine  <-  transport, analyze  <-  trace  <-  report  <-  exporter  <-  cli
 //
 // packet: pure codecs; probe: one module per probe method; engine: the tracer on an injected clock and network;
 // transport: raw and unprivileged sockets; analyze: the diagnosis; trace: the one owner of a run and the public
-// API (src/index.ts re-exports it); report: renderers; cli: the command line.
+// API (src/index.ts re-exports it); report: renderers; exporter: the Prometheus exporter; cli: the command line.
 // Exceptions, on purpose: lab/ (the network-namespace lab the tests and `portpath demo` build) sits beside
 // transport and uses its native syscalls for TUN devices; cli/demo.ts builds a lab.
-const layers = ['packet', 'probe', 'engine', 'transport|analyze', 'trace', 'report', 'cli'];
+const layers = ['packet', 'probe', 'engine', 'transport|analyze', 'trace', 'report', 'exporter', 'cli'];
 const above = (i) => layers.slice(i + 1).join('|');
 
 module.exports = {

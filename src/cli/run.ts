@@ -44,6 +44,11 @@ async function main(argv: string[]): Promise<number> {
     const { demoCommand } = await import('./demo.js');
     return demoCommand(argv.slice(1), io);
   }
+  if (argv[0] === 'exporter') {
+    // A chunk of its own (prom-client, the HTTP side): a trace's start-up does not load it.
+    const { exporterCommand } = await import('./exporter-command.js');
+    return exporterCommand(argv.slice(1), io);
+  }
   const command: Subcommand = argv[0] === 'watch' || argv[0] === 'paths' ? argv[0] : 'trace';
   let options;
   try {

@@ -9,8 +9,8 @@ import type { Network } from '../engine/network.js';
 import type { ProbeIds } from '../engine/probe-ids.js';
 import { fanOut, reprobe } from '../engine/reprober.js';
 import type { ReprobeRequest, Subscribe } from '../engine/reprober.js';
-import type { ProbeResult, TraceOptions } from '../engine/types.js';
-import type { ProbeMethod } from '../probe/method.js';
+import type { PortState, ProbeResult, TraceOptions } from '../engine/types.js';
+import type { ProbeMethod, Protocol } from '../probe/method.js';
 import type { RoundPortState } from '../analyze/watch-events.js';
 import { wilson } from '../analyze/watch-loss.js';
 
@@ -68,6 +68,16 @@ export function roundDestination(probes: readonly RoundProbe[], target: Target):
     return { ttl, state, ...(reply.kind === 'unreachable' ? { icmp: true } : {}) };
   }
   return { ttl: null, state: 'silent' };
+}
+
+/**
+ * The port state a watch's settled round state stands for, in the trace's words (engine/port-state): an ICMP error
+ * in the way is what a trace calls filtered; silence is filtered for TCP and open|filtered for UDP (a UDP service
+ * may simply not answer). ICMP echo has no port: the destination's answer is 'open' as a round says it.
+ */
+export function settledPortState(state: RoundPortState, protocol: Protocol): PortState {
+  if (state === 'open' || state === 'closed') return state;
+  return state === 'silent' && protocol === 'udp' ? 'open|filtered' : 'filtered';
 }
 
 export class WatchRounds {

@@ -11,7 +11,8 @@ export type PortpathErrorCode =
   | 'ERR_SEND'
   | 'ERR_NATIVE'
   | 'ERR_PRIVILEGE_DROP'
-  | 'ERR_REPORT_FILE';
+  | 'ERR_REPORT_FILE'
+  | 'ERR_CONFIG';
 
 /** Exit codes, one per kind of failure, so scripts can tell them apart. */
 export const EXIT_CODES: Record<PortpathErrorCode, number> = {
@@ -26,6 +27,7 @@ export const EXIT_CODES: Record<PortpathErrorCode, number> = {
   ERR_NATIVE: 8,
   ERR_PRIVILEGE_DROP: 9,
   ERR_REPORT_FILE: 10,
+  ERR_CONFIG: 11,
 };
 
 export class PortpathError extends Error {
