@@ -21,6 +21,6 @@ fi
 npm run build --silent
 npx --no-install eslint .
 npm run lint:deps --silent
-node --test dist/test/packet dist/test/probe dist/test/engine dist/test/analyze dist/test/report dist/test/cli dist/test/transport dist/test/lab-model dist/test/trace
+node --test dist/test/packet dist/test/probe dist/test/engine dist/test/analyze dist/test/report dist/test/cli dist/test/transport dist/test/lab-model dist/test/trace dist/test/exporter
 # Lab tests: one at a time (each builds its own namespaces; routers' ICMP rate limits are per-namespace anyway).
 node --test --test-concurrency=1 dist/test/lab

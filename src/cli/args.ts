@@ -1,12 +1,12 @@
 // Command-line arguments → one validated options object. Every mistake becomes a PortpathError('ERR_USAGE') with
 // one sentence; commander handles the syntax, this file the meaning.
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { Family, Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
 import { addressFamily } from '../packet/address.js';
 import type { ProbeSpec } from '../trace/session.js';
 import { DEFAULT_PORTS, parseMethod } from '../trace/method-spec.js';
+import { packageVersion, splitHostPort } from '../trace/target-text.js';
 import { checkInterval, checkMethodCount, checkRun, checkWatchPaths, parseChecked } from '../trace/run-checks.js';
 import type { Checked } from '../trace/run-checks.js';
 
@@ -127,28 +127,6 @@ function parseWait(value: string): { maxMs: number; here: number; near: number }
     throw usage(`-w takes MAX[,HERE,NEAR]: positive numbers (seconds, then factors), not '${value}'.`);
   }
   return { maxMs: parts[0]! * 1000, here: parts[1] ?? 3, near: parts[2] ?? 3 };
-}
-
-/** Splits "host:port", "[v6]:port", a bare IPv6 literal, or a plain host. */
-export function splitHostPort(target: string): { host: string; port: string | null } {
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(target);
-  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ?? null };
-  const colons = target.split(':').length - 1;
-  if (colons === 1) {
-    const [host, port] = target.split(':');
-    return { host: host!, port: port! };
-  }
-  return { host: target, port: null };
-}
-
-/** The version in package.json (dist/src/cli/ is three levels below the package root). */
-export function packageVersion(): string {
-  try {
-    const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return manifest.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 /** --interval SECONDS (fractions allowed), as ms. */

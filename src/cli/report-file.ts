@@ -19,7 +19,7 @@ import { FileRefused, openRegularFile } from '../trace/regular-file.js';
 import type { OpenedFile } from '../trace/regular-file.js';
 import { errnoOf, PortpathError } from '../transport/errors.js';
 import type { CliOptions, ReportFormat } from './args.js';
-import { packageVersion } from './args.js';
+import { packageVersion } from '../trace/target-text.js';
 
 /** An opened report file: written once after the run, closed at the end of it either way. */
 export interface ReportFile {

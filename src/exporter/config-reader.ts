@@ -18,7 +18,7 @@ export class ConfigReader {
     const doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
     const first = doc.errors[0];
     if (first) {
-      const line = first.linePos?.[0].line;
+      const line = first.pos?.[0] !== undefined ? this.lines.linePos(first.pos[0]).line : null;
       throw new PortpathError('ERR_CONFIG', `${file}${line ? `:${line}` : ''}: not valid YAML: ${first.message.split('\n')[0]}`);
     }
     this.root = (doc.contents as Node | null) ?? null;

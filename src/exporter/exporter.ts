@@ -1,9 +1,9 @@
 // The one owner of an exporter process's work: the config and web config, the watches, the prober, the HTTP
 // listeners and the exporter's own metrics. It reloads on request (the CLI maps SIGHUP to reload()) and stops
 // cleanly (SIGTERM: probes in flight end with what they have, the watches stop, the listeners close).
-import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { PortpathError } from '../transport/errors.js';
+import { packageVersion } from '../trace/target-text.js';
 import { loadConfig } from './config.js';
 import type { ExporterConfig } from './config.js';
 import { HttpFront, parseListenAddress } from './http.js';
@@ -26,14 +26,6 @@ export interface ExporterOptions {
 export const DEFAULT_LISTEN = ':9089';
 /** How long answers in progress may go on once the exporter stops. */
 const STOP_GRACE_MS = 5000;
-
-function version(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 const OUTCOMES: readonly ProbeOutcome[] = ['done', 'cached', 'refused', 'busy', 'bad_request'];
 
@@ -60,7 +52,7 @@ export class Exporter {
     // prom-client counts active handles in gauges named *_total, which Prometheus's conventions (and promtool
     // check metrics) keep for counters: leave those three out rather than serve names the linter rejects.
     for (const metric of this.self.getMetricsAsArray()) if (metric.name.endsWith('_total') && metric instanceof Gauge) this.self.removeSingleMetric(metric.name);
-    new Gauge({ name: 'portpath_exporter_build_info', help: 'The exporter\'s version and the Node.js it runs on; always 1.', labelNames: ['version', 'nodejs'], registers: [this.self] }).set({ version: version(), nodejs: process.version }, 1);
+    new Gauge({ name: 'portpath_exporter_build_info', help: 'The exporter\'s version and the Node.js it runs on; always 1.', labelNames: ['version', 'nodejs'], registers: [this.self] }).set({ version: packageVersion(), nodejs: process.version }, 1);
     this.reloadOk = new Gauge({ name: 'portpath_exporter_config_last_reload_successful', help: 'Whether the last config reload worked (0: the previous config still runs).', registers: [this.self] });
     this.reloadAt = new Gauge({ name: 'portpath_exporter_config_last_reload_success_timestamp_seconds', help: 'When the config was last loaded, in seconds since the epoch.', registers: [this.self] });
     this.reloadOk.set(1);

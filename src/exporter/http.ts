@@ -75,9 +75,10 @@ export class HttpFront {
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.serve(req, res);
     const server: Server = this.web.tls ? createHttpsServer({ ...options, ...tlsOptions(this.web), requestCert: this.web.tls.clientAuth !== 'NoClientCert', rejectUnauthorized: this.web.tls.clientAuth === 'RequireAndVerifyClientCert' }, handler) : createHttpServer(options, handler);
     server.maxConnections = MAX_CONNECTIONS;
-    server.on('clientError', (_error, socket) => {
-      // Malformed requests and oversized headers: Node's own 400/431, then the socket is gone.
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      // Malformed requests, oversized headers, clients too slow to send theirs: a status line, then the socket goes.
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
       else socket.destroy();
     });
     await new Promise<void>((resolve, reject) => {

@@ -60,10 +60,9 @@ export class PathMetrics {
     for (const s of PORT_STATES) state.set({ ...labels, state: s }, view.portState === s ? 1 : 0);
     const verdict = f.gauge('portpath_verdict', 'The diagnosis: 1 for its verdict, 0 for the others; all 0 before the first.', ['verdict']);
     for (const v of VERDICTS) verdict.set({ ...labels, verdict: v }, view.verdict === v ? 1 : 0);
-    const destination = f.gauge('portpath_destination_hop', 'The TTL the destination answered at; absent when it did not.');
-    if (view.destinationHop !== null) destination.set(labels, view.destinationHop);
-    const stop = f.gauge('portpath_stop_hop', 'Where traffic to the port stops: the destination, the last hop that answered, or the rejecting or forging device.');
-    if (view.stopHop !== null) stop.set(labels, view.stopHop);
+    // Made only when known: a gauge without labels that is never set would still be served, as 0.
+    if (view.destinationHop !== null) f.gauge('portpath_destination_hop', 'The TTL the destination answered at; absent when it did not.').set(labels, view.destinationHop);
+    if (view.stopHop !== null) f.gauge('portpath_stop_hop', 'Where traffic to the port stops: the destination, the last hop that answered, or the rejecting or forging device.').set(labels, view.stopHop);
     f.gauge('portpath_hops', 'Hops traced.').set(labels, view.hops.length);
     f.gauge('portpath_path_id', "A number naming the path (its responders in order, hashed); it changes when the path does.").set(labels, pathId(view.hops));
     const rtt = f.gauge('portpath_hop_rtt_seconds', "The hop's round-trip time: the median of a probe's answers, a watch's mean.", ['hop']);

@@ -2,6 +2,7 @@
 // bare IPv6 address) that takes the module's port. Text from a query string: checked, never trusted.
 import { addressFamily } from '../packet/address.js';
 import type { Protocol } from '../probe/method.js';
+import { splitHostPort } from '../trace/target-text.js';
 
 export interface ProbeTarget {
   host: string;
@@ -14,17 +15,9 @@ const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z
 
 /** The target, or a sentence saying what is wrong with it. */
 export function parseTarget(text: string, module: { protocol: Protocol; port: number | null }): ProbeTarget | string {
-  let host = text;
-  let portText: string | null = null;
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
-  if (bracketed) {
-    host = bracketed[1]!;
-    portText = bracketed[2] ?? null;
-  } else if ((text.match(/:/g) ?? []).length === 1) {
-    [host, portText] = text.split(':') as [string, string];
-  }
+  const { host, port: portText } = splitHostPort(text);
   const family = addressFamily(host);
-  if (bracketed && family !== 6) return `'${text}' has brackets around something that is not an IPv6 address`;
+  if (text.startsWith('[') && family !== 6) return `'${text}' has brackets around something that is not an IPv6 address`;
   if (family === null && !HOST_NAME.test(host)) return `'${text}' is not a host name or an address`;
   if (portText === null) {
     if (module.protocol !== 'icmp' && module.port === null) return `'${text}' names no port and the module has none`;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseArgs, splitHostPort } from '../../src/cli/args.js';
+import { parseArgs } from '../../src/cli/args.js';
+import { splitHostPort } from '../../src/trace/target-text.js';
 import type { Subcommand } from '../../src/cli/args.js';
 import { PortpathError } from '../../src/transport/errors.js';
 
