@@ -16,7 +16,7 @@ interface Io {
 interface ExporterArgs {
   config?: string;
   'web.listenAddress'?: string[];
-  'web.configFile'?: string;
+  'web.config.file'?: string;
   checkConfig?: boolean;
   'log.level': Level;
 }
@@ -53,7 +53,7 @@ export async function exporterCommand(argv: string[], io: Io): Promise<number> {
     throw error;
   }
   const configFile = args.config!;
-  const webConfigFile = args['web.configFile'] ?? null;
+  const webConfigFile = args['web.config.file'] ?? null;
   if (args.checkConfig) {
     const config = await loadConfig(configFile);
     if (webConfigFile) await loadWebConfig(webConfigFile);

@@ -71,7 +71,8 @@ export class HttpFront {
   }
 
   async listen(address: ListenAddress): Promise<string> {
-    const options = { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS };
+    // Node checks those timeouts every connectionsCheckingInterval (30 s by default): once a second instead.
+    const options = { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1000 };
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.serve(req, res);
     const server: Server = this.web.tls ? createHttpsServer({ ...options, ...tlsOptions(this.web), requestCert: this.web.tls.clientAuth !== 'NoClientCert', rejectUnauthorized: this.web.tls.clientAuth === 'RequireAndVerifyClientCert' }, handler) : createHttpServer(options, handler);
     server.maxConnections = MAX_CONNECTIONS;
