@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for tool in ip:iproute2 iptables:iptables nft:nftables tcpdump:tcpdump traceroute:traceroute tcptraceroute:tcptraceroute mtr:mtr-tiny scamper:scamper setpriv:util-linux ping:iputils-ping setcap:libcap2-bin hping3:hping3 tmux:tmux dnsmasq:dnsmasq-base chromium:chromium; do
+for tool in ip:iproute2 iptables:iptables nft:nftables tcpdump:tcpdump traceroute:traceroute tcptraceroute:tcptraceroute mtr:mtr-tiny scamper:scamper setpriv:util-linux ping:iputils-ping setcap:libcap2-bin hping3:hping3 tmux:tmux dnsmasq:dnsmasq-base chromium:chromium promtool:prometheus prometheus:prometheus; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
