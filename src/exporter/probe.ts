@@ -97,9 +97,9 @@ export class Prober {
    */
   private async admit(target: ProbeTarget): Promise<{ host: string } | string> {
     const rules = this.config.allow;
-    if (rules === null) {
-      return watchTargetsOnly(this.config.watches.map((w) => w.target))(target) ? { host: target.host } : "the config has no allow section, so /probe may aim only at the watches' targets.";
-    }
+    // The watches' own targets are always allowed: the exporter probes them anyway.
+    if (watchTargetsOnly(this.config.watches.map((w) => w.target))(target)) return { host: target.host };
+    if (rules === null) return "the config has no allow section, so /probe may aim only at the watches' targets.";
     if (!allowsPort(rules, target.port)) return `port ${target.port} is not in allow.ports.`;
     if (allowsName(rules, target.host)) return { host: target.host };
     if (addressFamily(target.host) !== null) return allowsAddress(rules, target.host) ? { host: target.host } : `${target.host} is in none of allow.targets.`;

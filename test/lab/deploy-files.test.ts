@@ -426,3 +426,10 @@ test('the Kubernetes manifests: the DaemonSet as asked, the ConfigMap holding de
   assert.match(scrape, /^ {12}label: app\.kubernetes\.io\/name=portpath-exporter$/m);
   assert.match(scrape, /target_label: vantage/);
 });
+
+test('portpath exporter --check-config accepts deploy/portpath.yml as it is', () => {
+  const cli = join(ROOT, 'dist/src/cli/main.js');
+  const run = spawnSync(process.execPath, [cli, 'exporter', '--check-config', '--config', join(ROOT, 'deploy/portpath.yml')], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /deploy\/portpath\.yml: fine \(4 modules, 2 watches\)/);
+});
