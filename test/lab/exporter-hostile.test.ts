@@ -3,15 +3,17 @@
 // URLs, a client too slow to send its headers) gets its status, and not one probe leaves the host (an iptables
 // counter on the client's uplink stays at 0 until a legitimate probe moves it). A name that does not resolve fails
 // its own probe only; past the concurrency cap a request gets 503 at once; within the minimum interval the last
-// result is served again without probing. SIGHUP with a broken config keeps the old one; SIGTERM ends cleanly.
+// result is served again without probing. SIGHUP with a broken config keeps the old one; SIGTERM ends cleanly. It
+// runs as nobody with CAP_NET_RAW only (raw probes) or with nothing (unprivileged probes).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import bcrypt from 'bcryptjs';
 import type { Chain } from '../../src/lab/topology.js';
-import { CLI, withChain } from './harness.js';
+import { CLI, cliForAnyUser, withChain } from './harness.js';
 import { eventually, nsFetch, nsRaw, output, writeFile } from './exporter-lab.js';
 
 const LISTEN = '127.0.0.1:9089';
@@ -167,6 +169,37 @@ test('SIGHUP with a broken config keeps the old one and says so; a good one is t
       assert.equal(await exited, 0, log());
       assert.ok(performance.now() - stopAt < 6000, 'stopped within its grace time');
       assert.match(log(), /portpath exporter stopped/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test('without root: as nobody with CAP_NET_RAW only the probes are raw; as nobody with no capability, unprivileged; both find the port open', { timeout: 60_000 }, async (t) => {
+  await withChain(t, { routers: 1, ipv6: false }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    const server = chain.serverAddress(4);
+    const dir = mkdtempSync(join(tmpdir(), 'portpath-exporter-nobody-'));
+    try {
+      const file = writeFile(dir, 'portpath.yml', config(server));
+      execFileSync('chmod', ['-R', 'a+rX', dir]);
+      const users = [
+        { what: 'CAP_NET_RAW only', caps: ['--inh-caps=+net_raw', '--ambient-caps=+net_raw'], mode: 'raw', port: 9089 },
+        { what: 'no capability', caps: [], mode: 'unprivileged', port: 9090 },
+      ];
+      for (const user of users) {
+        const listen = `127.0.0.1:${user.port}`;
+        const child = chain.spawn(chain.client, 'setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...user.caps, process.execPath, cliForAnyUser(), 'exporter', '--config', file, '--web.listen-address', listen]);
+        const log = output(child);
+        const ns = chain.client.namespace;
+        await eventually(`the exporter (${user.what}) up\n${log()}`, 20_000, async () => ((await nsFetch(ns, `http://${listen}/-/ready`)).status === 200 ? true : undefined));
+        const r = await nsFetch(ns, `http://${listen}/probe?module=tcp&target=${server}:443&debug=true`);
+        assert.equal(r.status, 200, r.body);
+        assert.match(r.body, /^probe_success 1$/m, `${user.what}: ${r.body}\n${log()}`);
+        assert.match(r.body, new RegExp(`"mode": "${user.mode}"`), user.what);
+        assert.doesNotMatch(log(), /running as root/);
+        child.kill('SIGTERM');
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
