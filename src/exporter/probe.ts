@@ -36,7 +36,8 @@ const MIN_RUN_MS = 1000;
 const RECENT_CAPACITY = 10_000;
 
 interface Run {
-  startedAt: number;
+  /** When the run ended (performance.now()); null while it goes on. */
+  endedAt: number | null;
   result: Promise<{ metrics: string; log: string[]; json: string | null }>;
 }
 
@@ -74,12 +75,15 @@ export class Prober {
     const key = `${moduleName}|${targetLabel(target)}`;
     const previous = this.recent.peek(key);
     let outcome: ProbeOutcome = 'cached';
-    let run = previous && performance.now() - previous.startedAt < this.config.minIntervalMs ? previous : null;
+    // A run in flight is shared; a finished one is served again until min_interval has passed since it ended.
+    let run = previous && (previous.endedAt === null || performance.now() - previous.endedAt < this.config.minIntervalMs) ? previous : null;
     if (!run) {
       if (this.inFlight >= this.config.concurrentProbes) return text(503, `Busy: ${this.inFlight} probes are running, the most the config allows (limits.concurrent_probes).`, 'busy', moduleName);
       const admitted = await this.admit(target);
       if (typeof admitted === 'string') return text(403, `Not allowed: ${admitted}`, 'refused', moduleName);
-      run = { startedAt: performance.now(), result: this.run(module, target, admitted.host, timeout) };
+      const fresh: Run = { endedAt: null, result: this.run(module, target, admitted.host, timeout) };
+      void fresh.result.finally(() => (fresh.endedAt = performance.now()));
+      run = fresh;
       this.recent.set(key, run);
       outcome = 'done';
     }
