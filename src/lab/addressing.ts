@@ -33,3 +33,15 @@ export function linkAddress(link: number, side: Side, family: Family): string {
 export function linkInterfaceAddress(link: number, side: Side, family: Family): string {
   return `${linkAddress(link, side, family)}/${family === 4 ? 24 : 64}`;
 }
+
+/**
+ * Link 0 is never a path link (those are 1..MAX_LINKS), so 198.18.0.0/24 is free: a lab with two vantage points
+ * (vantage.ts) joins its two clients there by a management link with a /30 of it, IPv4 only. No route covers it but
+ * the /30 itself, which is more specific than the supernet routes, so only traffic between the two clients uses it.
+ */
+export const MANAGEMENT_LINK = 0;
+
+/** The management link's address on its left (.1) or right (.2) end, without the /30. */
+export function managementAddress(side: Side): string {
+  return `198.18.0.${side === 'left' ? 1 : 2}`;
+}

@@ -39,17 +39,17 @@
 // then each branch's links from the splitter to the joiner, then joiner—server last.
 import { existsSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { LAB_SUPERNET, linkAddress, linkInterfaceAddress, linkPrefix, MAX_LINKS } from './addressing.js';
-import type { Family, Side } from './addressing.js';
+import { LAB_SUPERNET, linkAddress, linkPrefix, MAX_LINKS } from './addressing.js';
+import type { Family } from './addressing.js';
 import { run } from './exec.js';
 import type { RunOptions } from './exec.js';
-import { branchRouterRole, interfaceName, namespaceName } from './names.js';
+import { branchRouterRole, interfaceName } from './names.js';
 import { linkSeed, linkWire } from './link-impairments.js';
 import type { LinkImpairment } from './link-impairments.js';
 import { sweepStaleLabs } from './cleanup.js';
 import { NO_IMPAIRMENT } from './impairment.js';
-import { addVeth, addWire, baseSysctls, createNamespace, ipBatch, nextLabNumber, seedIpv6Neighbours, startLab, waitForLinks } from './lab-runtime.js';
-import type { LabNode, LinkEnds, ServiceSpec } from './lab-runtime.js';
+import { addVeth, addWire, baseSysctls, createNamespace, interfaceScript, ipBatch, labNodes, seedIpv6Neighbours, startLab, waitForLinks } from './lab-runtime.js';
+import type { Interface, LabNode, LinkEnds, ServiceSpec } from './lab-runtime.js';
 
 export const MIN_DIAMOND_WIDTH = 2;
 export const MAX_DIAMOND_WIDTH = 8;
@@ -203,20 +203,6 @@ function splitterSysctls(seed: number): string[] {
   return settings;
 }
 
-type Interface = [link: number, side: Side];
-
-/** `ip -batch` lines bringing up lo and the node's interfaces with their addresses (ip infers each line's family). */
-function interfaceScript(interfaces: Interface[], families: Family[]): string[] {
-  const lines = ['link set dev lo up'];
-  for (const family of families) {
-    for (const [link, side] of interfaces) {
-      lines.push(`addr add ${linkInterfaceAddress(link, side, family)} dev ${interfaceName(link, side)}${family === 6 ? ' nodad' : ''}`);
-    }
-  }
-  for (const [link, side] of interfaces) lines.push(`link set dev ${interfaceName(link, side)} up`);
-  return lines;
-}
-
 const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 
 export async function buildDiamond(options: DiamondOptions): Promise<Diamond> {
@@ -227,14 +213,8 @@ export async function buildDiamond(options: DiamondOptions): Promise<Diamond> {
   const families: Family[] = (options.ipv6 ?? true) ? [4, 6] : [4];
   const returnBranch = options.returnBranch ?? 0;
   const seed = options.seed ?? 1;
-  const lab = nextLabNumber();
 
-  const nodes: LabNode[] = [];
-  const node = (role: string): LabNode => {
-    const created = { role, index: nodes.length, namespace: namespaceName(process.pid, lab, role) };
-    nodes.push(created);
-    return created;
-  };
+  const { nodes, add: node } = labNodes();
   const client = node('client');
   const splitter = node('split');
   const branches = hops.map((h, b) => range(0, h - 1).map((i) => node(branchRouterRole(b, i))));

@@ -5,10 +5,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { linkAddress } from './addressing.js';
+import { linkAddress, linkInterfaceAddress } from './addressing.js';
+import type { Family, Side } from './addressing.js';
 import { run, runIn } from './exec.js';
 import type { RunOptions } from './exec.js';
-import { interfaceName } from './names.js';
+import { interfaceName, namespaceName } from './names.js';
 import { registerLab, unregisterLab } from './cleanup.js';
 import { startHelper } from './helper-process.js';
 import { formatImpairment } from './impairment.js';
@@ -29,6 +30,8 @@ export interface ServiceSpec {
   udpEcho?: number[];
   /** UDP ports that answer DNS queries (with an empty NOERROR answer). */
   dns?: number[];
+  /** Listen on this address only (default: the dual-stack wildcard, every address of the node). */
+  host?: string;
 }
 
 /** A veth (or delay) link: link number `link` joins `left` (its `pp<link>a` end) and `right` (`pp<link>b`). */
@@ -43,6 +46,18 @@ let labCounter = 0;
 /** The next lab number of this process: with the pid it makes every namespace name unique, whatever the topology. */
 export function nextLabNumber(): number {
   return ++labCounter;
+}
+
+/** A new lab's list of nodes, filled by `add` in the order a topology creates them: each node's index is its place in it. */
+export function labNodes(): { nodes: LabNode[]; add(role: string): LabNode } {
+  const lab = nextLabNumber();
+  const nodes: LabNode[] = [];
+  const add = (role: string): LabNode => {
+    const created = { role, index: nodes.length, namespace: namespaceName(process.pid, lab, role) };
+    nodes.push(created);
+    return created;
+  };
+  return { nodes, add };
 }
 
 // Paths go through ../lab/ so they hold both from this module and from the bundled CLI (dist/src/cli/main.js).
@@ -80,6 +95,21 @@ export function addVeth({ link, left, right }: LinkEnds): void {
 /** Feeds an `ip -batch` script to the node's namespace. */
 export function ipBatch(node: LabNode, lines: string[]): void {
   run('ip', ['-n', node.namespace, '-batch', '-'], { input: lines.join('\n') + '\n' });
+}
+
+/** One end of a link: the link's number and which side of it the node is on. */
+export type Interface = [link: number, side: Side];
+
+/** `ip -batch` lines bringing up lo and the node's interfaces with their addresses (ip infers each line's family). */
+export function interfaceScript(interfaces: Interface[], families: Family[]): string[] {
+  const lines = ['link set dev lo up'];
+  for (const family of families) {
+    for (const [link, side] of interfaces) {
+      lines.push(`addr add ${linkInterfaceAddress(link, side, family)} dev ${interfaceName(link, side)}${family === 6 ? ' nodad' : ''}`);
+    }
+  }
+  for (const [link, side] of interfaces) lines.push(`link set dev ${interfaceName(link, side)} up`);
+  return lines;
 }
 
 export interface LabRuntime {
@@ -121,6 +151,7 @@ export function startLab(nodes: readonly LabNode[]): LabRuntime {
       if (spec.tcp?.length) args.push('--tcp', spec.tcp.join(','));
       if (spec.udpEcho?.length) args.push('--udp-echo', spec.udpEcho.join(','));
       if (spec.dns?.length) args.push('--dns', spec.dns.join(','));
+      if (spec.host) args.push('--host', spec.host);
       await startHelper(spawnIn(node, process.execPath, args), 'services');
     },
     destroy: async () => {

@@ -35,3 +35,16 @@ export function roleOf(index: number, routers: number): string {
 export function branchRouterRole(branch: number, index: number): string {
   return `b${branch}r${index}`;
 }
+
+/**
+ * Roles in a lab with two vantage points (vantage.ts): each vantage's client (clienta, clientb) and its first router
+ * (ra, rb). Lower case, as namespaceOwner() reads them, so the stale-lab sweep finds them like any other.
+ */
+export function vantageRole(node: 'client' | 'router', vantage: 'A' | 'B'): string {
+  return `${node === 'client' ? 'client' : 'r'}${vantage.toLowerCase()}`;
+}
+
+/** Role of core router `index` (0-based) of a lab with two vantage points: core1, core2, … */
+export function coreRouterRole(index: number): string {
+  return `core${index + 1}`;
+}

@@ -1,5 +1,6 @@
 // Services for the lab's server namespace: TCP listeners, UDP echo, and a DNS responder (so UDP/53 probes get a
-// real answer). Everything listens on the dual-stack wildcard, so one process serves IPv4 and IPv6.
+// real answer). Everything listens on the dual-stack wildcard, so one process serves IPv4 and IPv6, unless --host
+// names one address (a listener meant for one link only, such as a management link).
 // Prints "ready" once every socket is bound; exits when its stdin closes.
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
@@ -20,17 +21,18 @@ function dnsAnswer(query: Buffer): Buffer | null {
   return answer;
 }
 
-function bindUdp(port: number, onMessage: (socket: Socket, message: Buffer, address: string, port: number) => void): Promise<void> {
+function bindUdp(port: number, host: string, onMessage: (socket: Socket, message: Buffer, address: string, port: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: 'udp6', ipv6Only: false });
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', ipv6Only: false });
     socket.on('message', (message, remote) => onMessage(socket, message, remote.address, remote.port));
     socket.once('error', reject);
-    socket.bind(port, '::', () => resolve());
+    socket.bind(port, host, () => resolve());
   });
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { tcp: { type: 'string' }, 'udp-echo': { type: 'string' }, dns: { type: 'string' } } });
+  const { values } = parseArgs({ options: { tcp: { type: 'string' }, 'udp-echo': { type: 'string' }, dns: { type: 'string' }, host: { type: 'string' } } });
+  const host = values.host ?? '::';
   const listening: Promise<void>[] = [];
   for (const port of ports(values.tcp)) {
     // Tracers reset their connections at once (SO_LINGER 0): a reset is normal here, not a reason to die.
@@ -41,14 +43,14 @@ async function main(): Promise<void> {
     server.on('error', (error) => {
       throw error;
     });
-    listening.push(new Promise((resolve) => server.listen({ port, host: '::', ipv6Only: false }, resolve)));
+    listening.push(new Promise((resolve) => server.listen({ port, host, ipv6Only: false }, resolve)));
   }
   for (const port of ports(values['udp-echo'])) {
-    listening.push(bindUdp(port, (socket, message, address, from) => socket.send(message, from, address)));
+    listening.push(bindUdp(port, host, (socket, message, address, from) => socket.send(message, from, address)));
   }
   for (const port of ports(values.dns)) {
     listening.push(
-      bindUdp(port, (socket, message, address, from) => {
+      bindUdp(port, host, (socket, message, address, from) => {
         const answer = dnsAnswer(message);
         if (answer) socket.send(answer, from, address);
       }),

@@ -19,14 +19,19 @@ export function requireRoot(t: TestContext): boolean {
   return false;
 }
 
-export async function withChain<T>(t: TestContext, options: ChainOptions, fn: (chain: Chain) => Promise<T>): Promise<T | undefined> {
+/** Builds a lab of any shape (as root; see requireRoot), runs fn with it, and destroys it whatever happens. */
+export async function withLab<L extends { destroy(): Promise<void> }, T>(t: TestContext, build: () => Promise<L>, fn: (lab: L) => Promise<T>): Promise<T | undefined> {
   if (!requireRoot(t)) return undefined;
-  const chain = await buildChain(options);
+  const lab = await build();
   try {
-    return await fn(chain);
+    return await fn(lab);
   } finally {
-    await chain.destroy();
+    await lab.destroy();
   }
+}
+
+export function withChain<T>(t: TestContext, options: ChainOptions, fn: (chain: Chain) => Promise<T>): Promise<T | undefined> {
+  return withLab(t, () => buildChain(options), fn);
 }
 
 export interface CliRun {
@@ -107,8 +112,13 @@ export function streamWatch(namespace: string, args: string[], onLine: (line: Re
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, lines, stderr })));
 }
 
-export async function traceJson(chain: Chain, args: string[], options: RunCliOptions = {}): Promise<TraceResult> {
-  const run = await runCli(chain.client.namespace, ['-n', '--json', ...args], options);
+export function traceJson(chain: Chain, args: string[], options: RunCliOptions = {}): Promise<TraceResult> {
+  return traceJsonIn(chain.client.namespace, args, options);
+}
+
+/** `portpath -n --json ...` run in any namespace (a lab with several clients), its result parsed. */
+export async function traceJsonIn(namespace: string, args: string[], options: RunCliOptions = {}): Promise<TraceResult> {
+  const run = await runCli(namespace, ['-n', '--json', ...args], options);
   if (run.code !== 0) throw new Error(`portpath ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   try {
     return JSON.parse(run.stdout) as TraceResult;
