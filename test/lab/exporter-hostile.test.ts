@@ -28,6 +28,11 @@ function config(server: string, extra = ''): string {
     max_ttl: 6
     wait: 300ms
     control: none
+  slow:
+    method: tcp
+    max_ttl: 6
+    wait: 5s
+    control: none
 allow:
   targets: [${server}, nosuch.invalid]
   ports: [443, 444]
@@ -111,8 +116,10 @@ test('hostile requests get their status and send no probe; a legitimate one does
       assert.equal(again.body, ok.body);
       assert.equal(uplinkPackets(chain), sent);
 
-      // Past the concurrency cap (1): a dropped port keeps one probe busy; another target gets 503 at once.
-      const slow = get(`/probe?module=tcp&target=${server}:444`);
+      // Past the concurrency cap (1): a dropped port behind a silent router keeps one probe busy (nothing answers,
+      // so each probe waits its full 5 s); another target gets 503 at once.
+      chain.exec(chain.routers[0]!, 'iptables', ['-I', 'OUTPUT', '-p', 'icmp', '-j', 'DROP']);
+      const slow = get(`/probe?module=slow&target=${server}:444`);
       await new Promise((r) => setTimeout(r, 300));
       const busy = await get('/probe?module=tcp&target=nosuch.invalid:444');
       assert.equal(busy.status, 503, busy.body);
@@ -158,8 +165,21 @@ test('SIGHUP with a broken config keeps the old one and says so; a good one is t
       await eventually('the reload taken', 10_000, async () => (metric(await self(), 'portpath_exporter_config_last_reload_successful') === 1 ? true : undefined));
       assert.match(await self(), /portpath_exporter_probe_requests_total\{module="tcp2",outcome="done"\} 0/);
 
+      // Prometheus allows 2 s: the trace of a dropped port behind a silent router (each probe waits its full 5 s)
+      // ends in time, and says so.
+      chain.exec(chain.routers[0]!, 'iptables', ['-I', 'OUTPUT', '-p', 'icmp', '-j', 'DROP']);
+      const askedAt = performance.now();
+      const timed = await nsFetch(ns, `${BASE}/probe?module=slow&target=${server}:444`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '2' } });
+      const tookMs = performance.now() - askedAt;
+      assert.equal(timed.status, 200, timed.body);
+      assert.equal(metric(timed.body, 'portpath_trace_interrupted'), 1, timed.body);
+      assert.ok(tookMs < 2000, `answered in ${tookMs.toFixed(0)} ms, past the 2 s scrape timeout`);
+      writeFileSync(file, config(server).replace('min_interval: 30s', 'min_interval: 0s'));
+      child.kill('SIGHUP');
+      await eventually('min_interval 0 taken', 10_000, async () => ((log().match(/config reloaded/g) ?? []).length >= 2 ? true : undefined));
+
       // A probe of a dropped port is in flight (it would take seconds); SIGTERM: it answers with what it had.
-      const inFlight = nsFetch(ns, `${BASE}/probe?module=tcp&target=${server}:444`);
+      const inFlight = nsFetch(ns, `${BASE}/probe?module=slow&target=${server}:444`);
       await new Promise((r) => setTimeout(r, 400));
       const stopAt = performance.now();
       child.kill('SIGTERM');
