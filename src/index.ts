@@ -2,6 +2,12 @@
 // describes it. The library never prints, exits, handles signals or drops privileges on its own.
 export { compare, openRawSockets, paths, trace, traceEvents, watch } from './trace/api.js';
 export type { PathsOptions, PathsReport } from './trace/paths.js';
+export { traceMany } from './trace/batch.js';
+export type { BatchOptions, BatchResult } from './trace/batch.js';
+export { parseBatchLine } from './trace/batch-input.js';
+export type { BatchTarget } from './trace/batch-input.js';
+export { BatchTally } from './trace/batch-summary.js';
+export type { BatchSummary, StopPoint } from './trace/batch-summary.js';
 export type { FoundPath, PathEnd, PathHop } from './analyze/paths.js';
 export type { TtlFigures } from './engine/multipath.js';
 export { DEFAULT_PORTS, parseMethod } from './trace/method-spec.js';

@@ -5,7 +5,7 @@ import type { Family, Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
 import { addressFamily } from '../packet/address.js';
 import type { ProbeSpec } from '../trace/session.js';
-import { DEFAULT_PORTS, parseMethod } from '../trace/method-spec.js';
+import { DEFAULT_PORTS, parseInteger, parseMethod } from '../trace/method-spec.js';
 import { packageVersion, splitHostPort } from '../trace/target-text.js';
 import { checkInterval, checkMethodCount, checkRun, checkWatchPaths, parseChecked } from '../trace/run-checks.js';
 import type { Checked } from '../trace/run-checks.js';
@@ -40,6 +40,8 @@ export interface CliOptions {
   watch: WatchCli | null;
   /** `portpath paths`: every path the port's traffic can take, a verdict each (null: not asked). */
   paths: PathsCli | null;
+  /** `portpath batch`: many targets from a file (null: not asked). */
+  batch: BatchCli | null;
   /** -z / --asn-db / --geoip: who owns each hop (null: not asked). */
   owners: OwnersCli | null;
   /** --report-file: a report written to this file, in this format. */
@@ -58,7 +60,17 @@ export interface OwnersCli {
 }
 
 /** What the command line runs: one trace (with --compare, several), a watch, or a multipath run. */
-export type Subcommand = 'trace' | 'watch' | 'paths';
+export type Subcommand = 'trace' | 'watch' | 'paths' | 'batch';
+
+export interface BatchCli {
+  /** The targets' file; '-' for standard input. */
+  input: string;
+  /** Probes per second for the whole batch. */
+  rate: number;
+  concurrency: number;
+  /** --resume FILE: skip the targets a previous run's JSON Lines output already holds. */
+  resume: string | null;
+}
 
 export interface PathsCli {
   /** Per hop, how sure "no other next hop" is: 95 or 99 (percent). */
@@ -89,6 +101,7 @@ interface Flags {
   port?: string; source?: string; interface?: string; dns?: string; asnDb?: string; geoip?: string; reportFile?: string; format?: ReportFormat;
   queries: number; firstTtl: number; maxTtl: number; sport?: number; icmpId?: number; interval: number; count?: number; confidence?: string; maxFlows?: number; dot?: boolean; paths?: boolean;
   wait: CliOptions['wait']; mode: CliOptions['mode']; control?: ProbeSpec[] | null; compare?: ProbeSpec[];
+  rate?: number; concurrency?: number; resume?: string;
 }
 
 function usage(message: string): PortpathError {
@@ -152,13 +165,20 @@ export function buildProgram(command: Subcommand = 'trace'): Command {
       .option('--stream', 'print one JSON line per probe result, round, change and diagnosis (for piping)')
       .option('--paths', 'find every ECMP path first (as portpath paths), then watch one flow per path side by side (TCP/UDP, raw sockets)');
     multipathOptions(program, ' (with --paths)');
+  } else if (command === 'batch') {
+    program
+      .usage('[options] [file]    (one target per line: HOST, HOST:PORT, HOST PORT, optionally a method; - or none: standard input)')
+      .description('Trace many targets at once, at one probe rate for all: JSON Lines, one object per target as it finishes, then a summary.')
+      .option('--rate <pps>', 'probes per second for the whole batch (default 200)', parseRate)
+      .option('--concurrency <n>', 'traces at once (default 32)', (value: string) => parseInteger('--concurrency', 1, 4096, value))
+      .option('--resume <file>', "skip the targets a previous run's output (JSON Lines) already holds");
   } else {
     program.usage('[options] <host> [port]    (also host:port, [ipv6]:port; portpath watch HOST PORT watches; portpath demo runs the built-in lab)');
     program.description('Trace the path to a TCP or UDP port: every hop, its RTTs, the port state, and where traffic stops.');
   }
+  if (command === 'batch') program.argument('[file]', 'the targets (default: standard input)');
+  else program.argument('<host>', 'name or address to trace to (host:port and [v6addr]:port work too)').argument('[port]', 'port to aim at (default 80 for TCP, 53 for UDP)');
   return program
-    .argument('<host>', 'name or address to trace to (host:port and [v6addr]:port work too)')
-    .argument('[port]', 'port to aim at (default 80 for TCP, 53 for UDP)')
     .addOption(new Option('-T, --tcp', 'TCP SYN probes (default)'))
     .addOption(new Option('-U, --udp', 'UDP probes (with a payload the service answers for well-known ports)'))
     .addOption(new Option('-I, --icmp', 'ICMP echo probes'))
@@ -222,9 +242,10 @@ export function parseArgs(argv: string[], command: Subcommand = 'trace'): CliOpt
   const protocol: Protocol = methods[0] ?? 'tcp';
   if (o['4'] && o['6']) throw usage('-4 and -6 exclude each other.');
 
-  const [target, positionalPort] = program.args as [string, string | undefined];
+  const batch = command === 'batch';
+  const [target, positionalPort] = (batch ? ['', undefined] : program.args) as [string, string | undefined];
   const { host, port: embeddedPort } = splitHostPort(target);
-  if (!host) throw usage('The host is empty.');
+  if (!host && !batch) throw usage('The host is empty.');
   const portTexts = [embeddedPort, positionalPort, o.port].filter((p): p is string => p !== undefined && p !== null);
   if (portTexts.length > 1) throw usage('Give the port once: as host:port, as a second argument, or with -p.');
   if (portTexts.length === 1 && protocol === 'icmp') throw usage('ICMP echo has no port; drop the port or use -T/-U.');
@@ -259,6 +280,7 @@ export function parseArgs(argv: string[], command: Subcommand = 'trace'): CliOpt
     compare: o.compare ?? null,
     watch: watch ? parseWatch(o) : null,
     paths: command === 'paths' ? parsePaths(o) : null,
+    batch: batch ? parseBatch(o, program.args[0] ?? '-') : null,
     owners: parseOwners(o),
     reportFile: parseReportFile(o),
   };
@@ -310,6 +332,27 @@ function parsePaths(o: Flags): PathsCli {
 
 function multipathValues(o: Flags): Pick<PathsCli, 'confidence' | 'maxFlows'> {
   return { confidence: o.confidence === '99' ? 99 : 95, maxFlows: o.maxFlows ?? 64 };
+}
+
+/** --rate PPS: a positive number of probes per second. */
+function parseRate(value: string): number {
+  const rate = Number(value);
+  if (value.trim() === '' || !Number.isFinite(rate) || rate <= 0 || rate > 1_000_000) throw usage(`--rate takes probes per second, from 1 to 1000000, not '${value}'.`);
+  return rate;
+}
+
+function parseBatch(o: Flags, input: string): BatchCli {
+  // One source port, one echo id or one report file cannot serve thousands of traces; the packet dump would drown.
+  const refused: [unknown, string][] = [
+    [o.sport, '--sport'],
+    [o.icmpId, '--icmp-id'],
+    [o.compare, '--compare'],
+    [o.reportFile, '--report-file'],
+    [o.debug, '--debug'],
+    [o.asn || o.asnDb || o.geoip, '-z, --asn-db and --geoip'],
+  ];
+  for (const [given, flag] of refused) if (given) throw usage(`batch does not take ${flag}: it is for one trace.`);
+  return { input, rate: o.rate ?? 200, concurrency: o.concurrency ?? 32, resume: o.resume ?? null };
 }
 
 function parseWatch(o: Flags): WatchCli {

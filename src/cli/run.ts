@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     const { exporterCommand } = await import('./exporter-command.js');
     return exporterCommand(argv.slice(1), io);
   }
-  const command: Subcommand = argv[0] === 'watch' || argv[0] === 'paths' ? argv[0] : 'trace';
+  const command: Subcommand = argv[0] === 'watch' || argv[0] === 'paths' || argv[0] === 'batch' ? argv[0] : 'trace';
   let options;
   try {
     options = command === 'trace' ? parseArgs(argv) : parseArgs(argv.slice(1), command);
@@ -67,7 +67,13 @@ async function main(argv: string[]): Promise<number> {
     else process.exit(130);
   });
   // A watch runs until stopped: SIGTERM ends it like Ctrl-C, with its report printed and the terminal restored.
-  if (options.watch) process.on('SIGTERM', () => controller.abort());
+  if (options.watch || options.batch) process.on('SIGTERM', () => controller.abort());
+  if (options.batch) {
+    // Privileges are kept: every trace of the batch opens raw sockets when the process's shared set has closed
+    // between traces (transport/raw.ts closes it when idle), which a dropped process could not do again.
+    const { batchCommand } = await import('./batch-command.js');
+    return batchCommand(options, options.batch, io, controller.signal);
+  }
   // Every module the run will need is loaded before privileges are dropped: installed where only root can read
   // (a root-owned checkout, a 0700 directory), the files could not be read afterwards.
   const watch = options.watch && !options.watch.paths ? await import('./watch-command.js') : null;

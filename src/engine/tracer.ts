@@ -8,6 +8,7 @@ import { decideFinal, isFinalReply, mayBeOwnCollision } from './port-state.js';
 import type { FinalAnswer, SettledProbe } from './port-state.js';
 import { ProbeIds } from './probe-ids.js';
 import { ProbeCore } from './probe-core.js';
+import type { Pacer } from './pacer.js';
 import type { CoreProbe } from './probe-core.js';
 import { probeResult } from './probe-result.js';
 import type { DestinationResult, HopResult, TraceOptions } from './types.js';
@@ -37,6 +38,8 @@ export interface ProbeRecord extends CoreProbe {
   status: ProbeStatus;
   /** When the probe is due to be sent (engine clock, ms). */
   dueMs: number;
+  /** Its send slot is reserved with the shared pacer (dueMs is that slot). */
+  paced?: boolean;
 }
 
 /** What the engine knows at the end; the CLI adds target names and timing around it. */
@@ -91,6 +94,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
     private readonly clock: Clock,
     /** Shared with the follow-up probes of the same flow (see ProbeIds). */
     readonly ids: ProbeIds = new ProbeIds(options.nonce),
+    /** A probe rate shared with other traces (a batch's): each probe waits for its slot. */
+    private readonly pacer: Pacer | null = null,
   ) {
     super();
     const flow = flowOf(options);
@@ -179,6 +184,15 @@ export class Tracer extends EventEmitter<TracerEvents> {
       for (const probe of probes) {
         if (probe.status === 'queued') {
           if (probe.dueMs <= now) {
+            if (this.pacer && !probe.paced) {
+              probe.paced = true;
+              const slot = this.pacer.reserve(now);
+              if (slot > now) {
+                probe.dueMs = slot;
+                nextWake = Math.min(nextWake, slot);
+                continue;
+              }
+            }
             if (!this.send(probe)) return;
           } else {
             nextWake = Math.min(nextWake, probe.dueMs);
@@ -214,6 +228,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
   }
 
   private sendDistanceProbe(): boolean {
+    // Sent at once (the trace waits on it), but its slot is taken: the probes after it wait that much longer.
+    this.pacer?.reserve(this.clock.now());
     return this.transmit(this.distance!.core, this.distance!.probe);
   }
 

@@ -44,6 +44,7 @@ async function baseRequest(target: string, options: RunOptions): Promise<BaseReq
     sourcePort: options.sourcePort ?? null,
     icmpId: options.icmpId ?? null,
     ...(options.packetLog ? { packetLog: options.packetLog } : {}),
+    ...(options.pacer ? { pacer: options.pacer } : {}),
   };
 }
 

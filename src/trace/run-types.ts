@@ -2,6 +2,7 @@
 // watch's diagnoses) and the library's callers share.
 import type { Diagnosis } from '../analyze/diagnose.js';
 import type { HopResult, ReachCheck, TraceResult, WaitOptions } from '../engine/types.js';
+import type { Pacer } from '../engine/pacer.js';
 import type { Family, ProbeReply, Protocol } from '../probe/method.js';
 import type { RawSocketPool } from '../transport/privileges.js';
 import type { PacketLog } from '../transport/packet-log.js';
@@ -51,6 +52,8 @@ export interface RunOptions {
   pool?: RawSocketPool;
   /** Every packet sent and received, as bytes (for a --debug view). */
   packetLog?: PacketLog;
+  /** A probe rate shared with other runs (traceMany's rate): the trace's probes wait for their slots. */
+  pacer?: Pacer;
   /**
    * Who owns each hop (ASN, AS name, prefix, country): lookups run beside the trace, bounded in time, and the
    * report gets `owners`. Options, or an OwnerLookups of the caller's (to read results while the run goes on).

@@ -4,6 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { systemClock } from '../engine/clock.js';
 import { Tracer } from '../engine/tracer.js';
+import type { Pacer } from '../engine/pacer.js';
 import type { TraceOptions, WaitOptions } from '../engine/types.js';
 import { createProbeMethod } from '../probe/index.js';
 import type { TcpProbe } from '../probe/index.js';
@@ -49,6 +50,8 @@ export interface SessionRequest {
   pool?: RawSocketPool;
   /** TCP probes are SYNs unless asked for ACKs (the reach check's), which need raw sockets. */
   tcpProbe?: TcpProbe;
+  /** A probe rate shared with other sessions (a batch's --rate). */
+  pacer?: Pacer;
 }
 
 export type TransportMode = 'raw' | 'unprivileged' | 'auto';
@@ -179,7 +182,7 @@ export function openSession(request: SessionRequest): Session {
     const subscribe = fanOut(transport);
     const traceOn = (options: TraceOptions, meta: TraceMeta, ids: ProbeIds | undefined, close: () => void): Session => {
       const network = viewOf(transport, subscribe);
-      const tracer = new Tracer(options, method, network, systemClock, ids);
+      const tracer = new Tracer(options, method, network, systemClock, ids, request.pacer ?? null);
       return {
         meta,
         options,

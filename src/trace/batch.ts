@@ -1,0 +1,81 @@
+// Many targets at once (traceMany, `portpath batch`): a pool of traces with one probe rate for all of them (an
+// engine Pacer every trace's probes wait on) and results streamed as each trace ends, in the order they end. Memory
+// stays bounded: targets are read as the pool frees a place, and nothing is kept after its result is handed over.
+import { Pacer } from '../engine/pacer.js';
+import type { Protocol } from '../probe/method.js';
+import { PortpathError } from '../transport/errors.js';
+import type { PortpathErrorCode } from '../transport/errors.js';
+import type { BatchTarget } from './batch-input.js';
+import { targetPort } from './batch-input.js';
+import { checkInteger } from './method-spec.js';
+import { runTrace } from './trace.js';
+import type { RunOptions, TraceReport } from './trace.js';
+
+export interface BatchOptions extends Omit<RunOptions, 'pacer' | 'sourcePort' | 'icmpId' | 'owners' | 'packetLog'> {
+  /** Probes per second for the whole batch, controls included (default 200). */
+  rate?: number;
+  /** Traces at once (default 32). */
+  concurrency?: number;
+}
+
+export type BatchResult =
+  | { target: BatchTarget; report: TraceReport }
+  /** The target could not be traced (a name that does not resolve, no route): the sentence says why. */
+  | { target: BatchTarget; error: { code: PortpathErrorCode | 'ERR_INTERNAL'; message: string } };
+
+export const DEFAULT_RATE = 200;
+export const DEFAULT_CONCURRENCY = 32;
+
+/**
+ * Traces every target, `concurrency` at a time, all probes sharing `rate` per second. Yields each result as its trace
+ * ends. Stopping (options.signal, or leaving the loop) ends the traces in flight; their interrupted results are not
+ * yielded, so a resumed batch traces them again.
+ */
+export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<BatchTarget>, options: BatchOptions = {}): AsyncGenerator<BatchResult> {
+  const rate = options.rate ?? DEFAULT_RATE;
+  if (!(rate > 0 && rate <= 1_000_000)) throw new PortpathError('ERR_USAGE', `The rate must be from 1 to 1000000 probes a second, not ${rate}.`);
+  const concurrency = checkInteger('The concurrency', 1, 4096, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const pacer = new Pacer(rate);
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const source = (Symbol.asyncIterator in targets ? targets : toAsync(targets))[Symbol.asyncIterator]();
+  const running = new Map<number, Promise<{ id: number; result: BatchResult | null }>>();
+  let nextId = 0;
+  let exhausted = false;
+  const protocol: Protocol = options.protocol ?? 'tcp';
+  const start = (target: BatchTarget) => {
+    const id = nextId++;
+    const method = target.protocol ?? protocol;
+    const run: RunOptions = { ...options, protocol: method, port: targetPort(target, protocol, options.port ?? null), pacer, signal };
+    // The batch's control is ICMP echo for port traces; an ICMP target is its own control.
+    if (options.control === undefined && method === 'icmp') run.control = false;
+    running.set(
+      id,
+      runTrace(target.host, run).then(
+        (report) => ({ id, result: report.interrupted && signal.aborted ? null : { target, report } }),
+        (error: unknown) => ({ id, result: { target, error: error instanceof PortpathError ? { code: error.code, message: error.message } : { code: 'ERR_INTERNAL' as const, message: (error as Error).message } } }),
+      ),
+    );
+  };
+  try {
+    for (;;) {
+      while (!exhausted && !signal.aborted && running.size < concurrency) {
+        const next = await source.next();
+        if (next.done) exhausted = true;
+        else start(next.value);
+      }
+      if (running.size === 0) return;
+      const { id, result } = await Promise.race(running.values());
+      running.delete(id);
+      if (result) yield result;
+    }
+  } finally {
+    stop.abort();
+    await Promise.allSettled(running.values());
+    await source.return?.();
+  }
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
