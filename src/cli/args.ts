@@ -70,6 +70,8 @@ export interface BatchCli {
   concurrency: number;
   /** --resume FILE: skip the targets a previous run's JSON Lines output already holds. */
   resume: string | null;
+  /** Trace the hops near the source once for the batch (--no-share-hops: for every target). */
+  shareHops: boolean;
 }
 
 export interface PathsCli {
@@ -101,7 +103,7 @@ interface Flags {
   port?: string; source?: string; interface?: string; dns?: string; asnDb?: string; geoip?: string; reportFile?: string; format?: ReportFormat;
   queries: number; firstTtl: number; maxTtl: number; sport?: number; icmpId?: number; interval: number; count?: number; confidence?: string; maxFlows?: number; dot?: boolean; paths?: boolean;
   wait: CliOptions['wait']; mode: CliOptions['mode']; control?: ProbeSpec[] | null; compare?: ProbeSpec[];
-  rate?: number; concurrency?: number; resume?: string;
+  rate?: number; concurrency?: number; resume?: string; shareHops?: boolean;
 }
 
 function usage(message: string): PortpathError {
@@ -171,7 +173,8 @@ export function buildProgram(command: Subcommand = 'trace'): Command {
       .description('Trace many targets at once, at one probe rate for all: JSON Lines, one object per target as it finishes, then a summary.')
       .option('--rate <pps>', 'probes per second for the whole batch (default 200)', parseRate)
       .option('--concurrency <n>', 'traces at once (default 32)', (value: string) => parseInteger('--concurrency', 1, 4096, value))
-      .option('--resume <file>', "skip the targets a previous run's output (JSON Lines) already holds");
+      .option('--resume <file>', "skip the targets a previous run's output (JSON Lines) already holds")
+      .option('--no-share-hops', 'probe the hops near the source for every target (by default they are traced once for the batch)');
   } else {
     program.usage('[options] <host> [port]    (also host:port, [ipv6]:port; portpath watch HOST PORT watches; portpath demo runs the built-in lab)');
     program.description('Trace the path to a TCP or UDP port: every hop, its RTTs, the port state, and where traffic stops.');
@@ -352,7 +355,7 @@ function parseBatch(o: Flags, input: string): BatchCli {
     [o.asn || o.asnDb || o.geoip, '-z, --asn-db and --geoip'],
   ];
   for (const [given, flag] of refused) if (given) throw usage(`batch does not take ${flag}: it is for one trace.`);
-  return { input, rate: o.rate ?? 200, concurrency: o.concurrency ?? 32, resume: o.resume ?? null };
+  return { input, rate: o.rate ?? 200, concurrency: o.concurrency ?? 32, resume: o.resume ?? null, shareHops: o.shareHops !== false };
 }
 
 function parseWatch(o: Flags): WatchCli {

@@ -93,6 +93,11 @@ export interface HopResult {
    * (trace/confirm): one lost probe must not decide a verdict. Same shape as `probes`.
    */
   reprobes?: ProbeResult[];
+  /**
+   * A batch's hop near the source, traced once for many targets (trace/batch-knowledge): these answers are an
+   * earlier trace's, not this one's.
+   */
+  shared?: true;
 }
 
 export type FieldValue = number | string | boolean;

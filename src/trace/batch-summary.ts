@@ -24,6 +24,8 @@ export interface BatchSummary {
   stops: StopPoint[];
   /** Probes the traces sent (main traces and controls). */
   probes: number;
+  /** Probes not sent because the hops near the source were shared (as many as those hops' answers reused). */
+  probesSaved: number;
   durationMs: number;
   interrupted: boolean;
 }
@@ -38,6 +40,7 @@ export class BatchTally {
   private readonly stops = new Map<string, StopPoint & { hops: Map<number, number> }>();
   private targets = 0;
   private probes = 0;
+  private saved = 0;
   badLines = 0;
   private readonly started = performance.now();
 
@@ -50,7 +53,12 @@ export class BatchTally {
     const { report } = result;
     const verdict = report.diagnosis.verdict;
     this.byVerdict[verdict] = (this.byVerdict[verdict] ?? 0) + 1;
-    for (const trace of [report, report.control]) for (const hop of trace?.hops ?? []) this.probes += hop.probes.length + (hop.reprobes?.length ?? 0);
+    for (const trace of [report, report.control]) {
+      for (const hop of trace?.hops ?? []) {
+        if (hop.shared) this.saved += hop.probes.length;
+        else this.probes += hop.probes.length + (hop.reprobes?.length ?? 0);
+      }
+    }
     if (REACHED.has(verdict)) return;
     const address = report.diagnosis.by;
     const key = address ?? '*';
@@ -69,6 +77,6 @@ export class BatchTally {
       .sort((a, b) => b.targets - a.targets)
       .slice(0, 10)
       .map(({ hops, ...stop }) => ({ ...stop, hop: [...hops].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null }));
-    return { targets: this.targets, byVerdict: { ...this.byVerdict }, errors: { ...this.errors }, badLines: this.badLines, stops, probes: this.probes, durationMs: Math.round(performance.now() - this.started), interrupted };
+    return { targets: this.targets, byVerdict: { ...this.byVerdict }, errors: { ...this.errors }, badLines: this.badLines, stops, probes: this.probes, probesSaved: this.saved, durationMs: Math.round(performance.now() - this.started), interrupted };
   }
 }

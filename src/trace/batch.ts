@@ -2,6 +2,8 @@
 // engine Pacer every trace's probes wait on) and results streamed as each trace ends, in the order they end. Memory
 // stays bounded: targets are read as the pool frees a place, and nothing is kept after its result is handed over.
 import { Pacer } from '../engine/pacer.js';
+import { addressFamily } from '../packet/address.js';
+import { NearHops } from './batch-knowledge.js';
 import type { Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
 import type { PortpathErrorCode } from '../transport/errors.js';
@@ -11,11 +13,17 @@ import { checkInteger } from './method-spec.js';
 import { runTrace } from './trace.js';
 import type { RunOptions, TraceReport } from './trace.js';
 
-export interface BatchOptions extends Omit<RunOptions, 'pacer' | 'sourcePort' | 'icmpId' | 'owners' | 'packetLog'> {
+export interface BatchOptions extends Omit<RunOptions, 'pacer' | 'sourcePort' | 'icmpId' | 'owners' | 'packetLog' | 'knownHops'> {
   /** Probes per second for the whole batch, controls included (default 200). */
   rate?: number;
   /** Traces at once (default 32). */
   concurrency?: number;
+  /**
+   * Probe the hops near the source once for the whole batch, not once per target (default true): learned from the
+   * first traces of each family, checked again now and then (trace/batch-knowledge). Needs the target's family
+   * before it is resolved: an address, or options.family for names.
+   */
+  shareNearHops?: boolean;
 }
 
 export type BatchResult =
@@ -36,6 +44,8 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
   if (!(rate > 0 && rate <= 1_000_000)) throw new PortpathError('ERR_USAGE', `The rate must be from 1 to 1000000 probes a second, not ${rate}.`);
   const concurrency = checkInteger('The concurrency', 1, 4096, options.concurrency ?? DEFAULT_CONCURRENCY);
   const pacer = new Pacer(rate);
+  const nearHops = new NearHops();
+  const shareNearHops = options.shareNearHops !== false;
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const source = (Symbol.asyncIterator in targets ? targets : toAsync(targets))[Symbol.asyncIterator]();
@@ -46,13 +56,20 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
   const start = (target: BatchTarget) => {
     const id = nextId++;
     const method = target.protocol ?? protocol;
-    const run: RunOptions = { ...options, protocol: method, port: targetPort(target, protocol, options.port ?? null), pacer, signal };
+    const literal = addressFamily(target.host);
+    const near = shareNearHops ? nearHops.forTrace(literal ?? options.family ?? null) : { hops: [], check: false };
+    const firstTtl = options.firstTtl ?? 1;
+    const known = firstTtl === 1 ? near.hops : [];
+    const run: RunOptions = { ...options, protocol: method, port: targetPort(target, protocol, options.port ?? null), pacer, signal, ...(known.length > 0 ? { knownHops: known, firstTtl: known.length + 1 } : {}) };
     // The batch's control is ICMP echo for port traces; an ICMP target is its own control.
     if (options.control === undefined && method === 'icmp') run.control = false;
     running.set(
       id,
       runTrace(target.host, run).then(
-        (report) => ({ id, result: report.interrupted && signal.aborted ? null : { target, report } }),
+        (report) => {
+          if (shareNearHops) nearHops.learn(report, near.check);
+          return { id, result: report.interrupted && signal.aborted ? null : { target, report } };
+        },
         (error: unknown) => ({ id, result: { target, error: error instanceof PortpathError ? { code: error.code, message: error.message } : { code: 'ERR_INTERNAL' as const, message: (error as Error).message } } }),
       ),
     );

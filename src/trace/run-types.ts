@@ -55,6 +55,12 @@ export interface RunOptions {
   /** A probe rate shared with other runs (traceMany's rate): the trace's probes wait for their slots. */
   pacer?: Pacer;
   /**
+   * Hops from TTL 1 that an earlier trace of the same batch found, for this trace to take as its own (marked
+   * shared) instead of probing them again: give firstTtl as one past the last. Both the trace and its control
+   * get them, before the diagnosis reads the hops.
+   */
+  knownHops?: HopResult[];
+  /**
    * Who owns each hop (ASN, AS name, prefix, country): lookups run beside the trace, bounded in time, and the
    * report gets `owners`. Options, or an OwnerLookups of the caller's (to read results while the run goes on).
    */

@@ -56,7 +56,7 @@ async function reachOf(session: Session, control: Session, result: TraceResult, 
 export async function traceOn(
   session: Session,
   control: Session | null,
-  options: Pick<RunOptions, 'followUp' | 'lossTest' | 'signal'>,
+  options: Pick<RunOptions, 'followUp' | 'lossTest' | 'signal' | 'knownHops'>,
   owners: OwnerLookups | null,
   onEvent: (event: TraceEvent) => void,
   reach: ReachContext | null = null,
@@ -72,6 +72,14 @@ export async function traceOn(
   const controlRun = control ? startRun(control, options.signal) : null;
   const result = await mainRun.result;
   const controlResult = controlRun ? await controlRun.result : null;
+  // A batch's shared hops near the source go in front, as many answers each as this trace asks a hop for, before
+  // anything reads the hops.
+  const known = options.knownHops ?? [];
+  const share = (traced: TraceResult, perHop: number) => (traced.hops = [...known.map((h) => ({ ...h, probes: h.probes.slice(0, perHop), shared: true as const })), ...traced.hops]);
+  if (known.length > 0) {
+    share(result, session.meta.probesPerHop);
+    if (controlResult && control) share(controlResult, control.meta.probesPerHop);
+  }
   if (options.followUp !== false) {
     emit({ type: 'follow-up', trace: 'main' });
     await followUpTimed({ session, result }, control && controlResult ? { session: control, result: controlResult } : null, options.signal, { lossTest: options.lossTest === true });

@@ -134,3 +134,44 @@ test('a mixed target list: verdicts, stop hops, the summary, bad lines, the rate
     }
   });
 });
+
+test('hops near the source traced once for the batch: the shared hops are right, the verdicts too, and the uplink carries far fewer probes', { timeout: 180_000 }, async (t) => {
+  await withChain(t, { routers: 3, ipv6: false }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    const server = chain.serverAddress(4);
+    const device = /dev (\S+)/.exec(chain.exec(chain.client, 'ip', ['-o', 'route', 'get', server]))![1]!;
+    chain.exec(chain.client, 'iptables', ['-I', 'OUTPUT', '-o', device, '-m', 'comment', '--comment', 'batch-uplink']);
+    const dir = mkdtempSync(join(tmpdir(), 'portpath-batch-shared-'));
+    try {
+      const file = join(dir, 'targets.txt');
+      writeFileSync(file, Array.from({ length: 20 }, (_, i) => `${server} ${i % 2 === 0 ? 443 : 444}`).join('\n'));
+      const routers = [1, 2, 3].map((i) => chain.routerAddress(i, 4));
+      const measure = async (args: string[]) => {
+        const before = uplinkPackets(chain);
+        const run = await runBatch(chain, ['--json', '--concurrency', '2', ...args, file]);
+        assert.equal(run.code, 0, run.stderr);
+        return { run, packets: uplinkPackets(chain) - before };
+      };
+      const shared = await measure([]);
+      const full = await measure(['--no-share-hops']);
+      for (const { run } of [shared, full]) {
+        const results = run.lines.filter((l) => l.summary === undefined) as (Line & { hops: { ttl: number; shared?: true; probes: { from: string | null }[] }[] })[];
+        assert.equal(results.length, 20);
+        for (const r of results) {
+          assert.deepEqual([r.diagnosis!.verdict, r.diagnosis!.hop], [r.input!.endsWith('443') ? 'open' : 'closed', 4], r.input);
+          assert.deepEqual(r.hops.slice(0, 3).map((h) => h.probes[0]!.from), routers, 'the first hops, shared or not, are the routers');
+        }
+      }
+      const sharedResults = shared.run.lines.filter((l) => l.summary === undefined) as unknown as { hops: { shared?: true }[] }[];
+      const sharing = sharedResults.filter((r) => r.hops[0]!.shared).length;
+      const summary = shared.run.lines.at(-1)!.summary!;
+      const fewer = 1 - shared.packets / full.packets;
+      console.log(`batch: 20 targets behind 3 routers: ${shared.packets} packets with the hops near the source shared (${sharing} of 20 traces took them; ${summary.probesSaved} probes saved), ${full.packets} without: ${(fewer * 100).toFixed(0)}% fewer`);
+      assert.ok(sharing >= 15, `${sharing} traces shared the near hops`);
+      assert.ok(fewer >= 0.3, `${(fewer * 100).toFixed(0)}% fewer packets`);
+      assert.equal(full.run.lines.at(-1)!.summary!.probesSaved, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

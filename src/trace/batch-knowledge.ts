@@ -1,0 +1,96 @@
+// What a batch learns once and every later trace reuses: the hops near the source that every path shares (the
+// "local stop set" of Doubletree, Donnet et al. 2005). Thousands of traces through the same first routers would
+// otherwise ask them thousands of times — and their ICMP budget (Linux: a burst of 6, then 1 a second per source)
+// would turn the batch's own probes into loss. Learned from the first traces of each address family, the shared
+// prefix is the hops all of them met alike (every probe answered, by one router, with time exceeded); a full trace
+// now and then checks it again, and a disagreement shortens it.
+import type { HopResult } from '../engine/types.js';
+import type { Family } from '../probe/method.js';
+import type { TraceReport } from './run-types.js';
+
+/** Full traces that must agree before their common prefix is shared. */
+const LEARN_FROM = 3;
+/** Every this many traces of a family, one runs in full to check the prefix still holds. */
+const CHECK_EVERY = 32;
+
+interface FamilyKnowledge {
+  /** The shared prefix (TTL 1…n), null while still learning. */
+  hops: HopResult[] | null;
+  /** Prefixes of the full traces seen while learning. */
+  learning: HopResult[][];
+  /** Traces started since the last full one. */
+  sinceCheck: number;
+  /** A full trace is out to check the prefix: no second one meanwhile. */
+  checking: boolean;
+}
+
+/** The hops a trace answered alike from TTL 1: every probe answered, by one router, with time exceeded. */
+function cleanPrefix(report: TraceReport): HopResult[] {
+  const prefix: HopResult[] = [];
+  for (const hop of report.hops) {
+    if (hop.ttl !== prefix.length + 1 || hop.shared) break;
+    const from = hop.probes[0]?.from ?? null;
+    const alike = from !== null && from !== report.target.address && hop.probes.every((p) => p.from === from && p.reply?.kind === 'time-exceeded');
+    if (!alike) break;
+    prefix.push(hop);
+  }
+  return prefix;
+}
+
+function common(a: HopResult[], b: HopResult[]): HopResult[] {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n]!.probes[0]!.from === b[n]!.probes[0]!.from) n++;
+  return a.slice(0, n);
+}
+
+export class NearHops {
+  private readonly families = new Map<Family, FamilyKnowledge>();
+
+  /**
+   * The hops a new trace may take as known, and whether it is the full trace that checks them (then it gets none).
+   * `family`: the target's, when known before it is resolved (an address, or -4/-6); null shares nothing.
+   */
+  forTrace(family: Family | null): { hops: HopResult[]; check: boolean } {
+    if (family === null) return { hops: [], check: false };
+    const k = this.knowledgeOf(family);
+    if (k.hops === null || k.hops.length === 0) return { hops: [], check: false };
+    if (++k.sinceCheck >= CHECK_EVERY && !k.checking) {
+      k.sinceCheck = 0;
+      k.checking = true;
+      return { hops: [], check: true };
+    }
+    return { hops: k.hops, check: false };
+  }
+
+  /** A finished trace's evidence: while learning, its prefix; when it was the check, the prefix is cut to what it saw. */
+  learn(report: TraceReport, wasCheck: boolean): void {
+    const k = this.knowledgeOf(report.target.family);
+    if (report.interrupted) {
+      if (wasCheck) k.checking = false;
+      return;
+    }
+    const prefix = cleanPrefix(report);
+    if (wasCheck) {
+      k.checking = false;
+      // A prefix the check did not see in full may still be right (a lost answer); where it met another router,
+      // the prefix ends before that hop.
+      if (k.hops) {
+        const agreed = common(k.hops, prefix);
+        if (agreed.length < Math.min(k.hops.length, prefix.length)) k.hops = agreed;
+      }
+      return;
+    }
+    if (k.hops !== null) return;
+    k.learning.push(prefix);
+    if (k.learning.length >= LEARN_FROM) {
+      k.hops = k.learning.reduce(common);
+      k.learning = [];
+    }
+  }
+
+  private knowledgeOf(family: Family): FamilyKnowledge {
+    let k = this.families.get(family);
+    if (!k) this.families.set(family, (k = { hops: null, learning: [], sinceCheck: 0, checking: false }));
+    return k;
+  }
+}

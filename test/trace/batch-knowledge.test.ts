@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { NearHops } from '../../src/trace/batch-knowledge.js';
+import type { TraceReport } from '../../src/trace/run-types.js';
+
+const hop = (ttl: number, from: string | null, kind = 'time-exceeded') => ({ ttl, probes: [1, 2, 3].map(() => ({ from, rtt: from ? 1 : null, reply: from ? { kind, ttl: 64 } : null })) });
+const report = (destination: string, routers: (string | null)[], interrupted = false) =>
+  ({ target: { host: destination, address: destination, family: 4 }, interrupted, hops: [...routers.map((r, i) => hop(i + 1, r)), hop(routers.length + 1, destination, 'syn-ack')] }) as unknown as TraceReport;
+
+test('the near hops are shared once three full traces agree, and only as far as all of them agree', () => {
+  const near = new NearHops();
+  assert.deepEqual(near.forTrace(4).hops, []);
+  near.learn(report('198.18.9.1', ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
+  near.learn(report('198.18.9.2', ['198.18.1.1', '198.18.2.1', '198.18.3.7']), false);
+  assert.deepEqual(near.forTrace(4).hops, [], 'still learning after two');
+  near.learn(report('198.18.9.3', ['198.18.1.1', '198.18.2.1', '198.18.3.1', '198.18.4.1']), false);
+  assert.deepEqual(near.forTrace(4).hops.map((h) => h.probes[0]!.from), ['198.18.1.1', '198.18.2.1']);
+  assert.deepEqual(near.forTrace(6).hops, [], 'per family');
+  assert.deepEqual(near.forTrace(null).hops, [], 'a name whose family is not known yet');
+});
+
+test('a silent or half-answered hop ends the prefix; a full check trace that disagrees cuts it', () => {
+  const near = new NearHops();
+  for (const d of ['198.18.9.1', '198.18.9.2', '198.18.9.3']) near.learn(report(d, ['198.18.1.1', '198.18.2.1', null, '198.18.4.1']), false);
+  assert.equal(near.forTrace(4).hops.length, 2);
+  let check = near.forTrace(4);
+  for (let i = 0; i < 40 && !check.check; i++) check = near.forTrace(4);
+  assert.ok(check.check, 'a full trace now and then');
+  assert.deepEqual(check.hops, []);
+  near.learn(report('198.18.9.4', ['198.18.1.1', '198.18.2.9']), true);
+  assert.deepEqual(near.forTrace(4).hops.map((h) => h.probes[0]!.from), ['198.18.1.1']);
+});
