@@ -2,17 +2,19 @@
 // object per target as it finishes (the trace's JSON result with the input line), then {"summary": …} — or, on a
 // terminal, one table line per target and the summary in words. A progress line on stderr when it is a terminal.
 // Ctrl-C stops the traces in flight (they are not written, so --resume traces them again) and prints the summary.
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { BatchCli, CliOptions } from './args.js';
+import type { BatchFiles } from './batch-files.js';
 import { parseBatchLine } from '../trace/batch-input.js';
 import type { BatchTarget } from '../trace/batch-input.js';
 import { traceMany } from '../trace/batch.js';
 import type { BatchResult } from '../trace/batch.js';
 import { BatchTally } from '../trace/batch-summary.js';
 import type { BatchSummary } from '../trace/batch-summary.js';
-import { errnoOf, PortpathError } from '../transport/errors.js';
 import { safeText } from '../report/safe-text.js';
+import type { RawSocketPool } from '../transport/privileges.js';
+import { holdRawSockets } from '../transport/raw.js';
 
 interface Io {
   out: (text: string) => void;
@@ -23,13 +25,7 @@ interface Io {
  * The targets a previous run's output already answered, by line number and the line as written: an unchanged file
  * resumes exactly; a line that moved or changed is traced again rather than wrongly skipped.
  */
-function alreadyDone(path: string): Set<string> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new PortpathError('ERR_USAGE', `Cannot read --resume ${path}: ${errnoOf(error) === 'ENOENT' ? 'no such file' : (error as Error).message}.`);
-  }
+function alreadyDone(text: string): Set<string> {
   const done = new Set<string>();
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -44,14 +40,8 @@ function alreadyDone(path: string): Set<string> {
   return done;
 }
 
-async function* targetsOf(batch: BatchCli, tally: BatchTally, io: Io, skip: Set<string>, counted: { total: number | null; skipped: number }): AsyncGenerator<BatchTarget> {
-  const stream = batch.input === '-' ? process.stdin : createReadStream(batch.input);
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once('error', (error: NodeJS.ErrnoException) => reject(new PortpathError('ERR_USAGE', `Cannot read ${batch.input}: ${errnoOf(error) === 'ENOENT' ? 'no such file' : errnoOf(error) === 'EISDIR' ? 'it is a directory' : error.message}.`)));
-    stream.once('readable', () => resolve());
-    stream.once('end', () => resolve());
-  });
-  await opened;
+async function* targetsOf(files: BatchFiles, tally: BatchTally, io: Io, skip: Set<string>, counted: { total: number | null; skipped: number }): AsyncGenerator<BatchTarget> {
+  const stream = files.input === null ? process.stdin : createReadStream('', { fd: files.input });
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let number = 0;
   for await (const text of lines) {
@@ -72,18 +62,14 @@ async function* targetsOf(batch: BatchCli, tally: BatchTally, io: Io, skip: Set<
 }
 
 /** Targets in a file, counted before the run for the progress line (standard input cannot be read twice). */
-function countTargets(batch: BatchCli): number | null {
-  if (batch.input === '-') return null;
-  try {
-    let n = 0;
-    readFileSync(batch.input, 'utf8').split('\n').forEach((text, i) => {
-      const parsed = parseBatchLine(text, i + 1);
-      if (parsed && 'target' in parsed) n++;
-    });
-    return n;
-  } catch {
-    return null;
-  }
+function countTargets(files: BatchFiles): number | null {
+  if (files.countText === null) return null;
+  let n = 0;
+  files.countText.split('\n').forEach((text, i) => {
+    const parsed = parseBatchLine(text, i + 1);
+    if (parsed && 'target' in parsed) n++;
+  });
+  return n;
 }
 
 function tableLine(result: BatchResult): string {
@@ -104,10 +90,26 @@ function summaryText(s: BatchSummary, skipped: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function batchCommand(cli: CliOptions, batch: BatchCli, io: Io, signal: AbortSignal): Promise<number> {
+/**
+ * `pool`: raw sockets opened before privileges were dropped. They serve every trace of the batch: the process's
+ * shared set is held open between traces (a dropped process could not open it again), and each trace leaves the
+ * sockets it does not need for the next.
+ */
+export async function batchCommand(cli: CliOptions, batch: BatchCli, files: BatchFiles, io: Io, signal: AbortSignal, pool?: RawSocketPool): Promise<number> {
+  const release = holdRawSockets();
+  try {
+    return await runBatch(cli, batch, files, io, signal, pool?.forManyRuns());
+  } finally {
+    release();
+    pool?.closeAll(true);
+  }
+}
+
+async function runBatch(cli: CliOptions, batch: BatchCli, files: BatchFiles, io: Io, signal: AbortSignal, pool: RawSocketPool | undefined): Promise<number> {
   const tally = new BatchTally();
-  const skip = batch.resume ? alreadyDone(batch.resume) : new Set<string>();
-  const counted = { total: countTargets(batch), skipped: 0 };
+  const skip = files.resumeText !== null ? alreadyDone(files.resumeText) : new Set<string>();
+  const counted = { total: countTargets(files), skipped: 0 };
+  files.countText = null; // counted: a long list's text need not stay in memory for the whole run
   const jsonLines = cli.json || !process.stdout.isTTY;
   const progress = process.stderr.isTTY === true;
   const started = performance.now();
@@ -138,9 +140,10 @@ export async function batchCommand(cli: CliOptions, batch: BatchCli, io: Io, sig
       rate: batch.rate,
       concurrency: batch.concurrency,
       shareNearHops: batch.shareHops,
+      ...(pool ? { pool } : {}),
       signal,
     } as const;
-    for await (const result of traceMany(targetsOf(batch, tally, io, skip, counted), options)) {
+    for await (const result of traceMany(targetsOf(files, tally, io, skip, counted), options)) {
       done++;
       tally.add(result);
       const { line, input } = result.target;

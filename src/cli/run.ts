@@ -32,7 +32,8 @@ function openRawSockets(cli: CliOptions): RawSocketPool | null {
   if (cli.mode === 'unprivileged') return null;
   const literal = addressFamily(cli.host);
   const families: Family[] = cli.family ? [cli.family] : literal ? [literal] : [4, 6];
-  const protocols = cli.compare ? cli.compare.map((c) => c.protocol) : [cli.protocol, ...(cli.control ? cli.control.map((c) => c.protocol) : [])];
+  // A batch's lines may name any method.
+  const protocols = cli.batch ? (['tcp', 'udp', 'icmp'] as const).slice() : cli.compare ? cli.compare.map((c) => c.protocol) : [cli.protocol, ...(cli.control ? cli.control.map((c) => c.protocol) : [])];
   const pool = openPool({ families, protocols, ...(cli.interface ? { interface: cli.interface } : {}) });
   if (!pool && cli.mode === 'raw') throw noRawPrivilege();
   return pool;
@@ -68,12 +69,7 @@ async function main(argv: string[]): Promise<number> {
   });
   // A watch runs until stopped: SIGTERM ends it like Ctrl-C, with its report printed and the terminal restored.
   if (options.watch || options.batch) process.on('SIGTERM', () => controller.abort());
-  if (options.batch) {
-    // Privileges are kept: every trace of the batch opens raw sockets when the process's shared set has closed
-    // between traces (transport/raw.ts closes it when idle), which a dropped process could not do again.
-    const { batchCommand } = await import('./batch-command.js');
-    return batchCommand(options, options.batch, io, controller.signal);
-  }
+  const batch = options.batch ? await import('./batch-command.js') : null;
   // Every module the run will need is loaded before privileges are dropped: installed where only root can read
   // (a root-owned checkout, a 0700 directory), the files could not be read afterwards.
   const watch = options.watch && !options.watch.paths ? await import('./watch-command.js') : null;
@@ -88,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
   dropPrivileges();
   files ??= openNamedFiles(options);
   const { owners, report } = files;
+  if (batch && options.batch && files.batch) return batch.batchCommand(options, options.batch, files.batch, io, controller.signal, pool ?? undefined);
   if (pathsWatch && options.watch?.paths) return pathsWatch.pathsWatchCommand(options, options.watch, options.watch.paths, io, controller.signal, pool ?? undefined);
   if (watch && options.watch) return watch.watchCommand(options, options.watch, io, controller.signal, pool ?? undefined, owners, report);
   if (paths && options.paths) return paths.pathsCommand(options, options.paths, io, controller.signal, pool ?? undefined, report);

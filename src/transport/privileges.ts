@@ -44,8 +44,21 @@ export class RawSocketPool {
     return this.free.get(`${family}/${protocol}`)?.shift();
   }
 
+  /** Set by forManyRuns(): each run leaves the leftovers for the next; only closeAll(true) closes them. */
+  private many = false;
+
+  /**
+   * A pool for many runs one after another (a batch): a run takes what it needs and leaves the rest for the runs
+   * of other families or protocols, instead of closing it.
+   */
+  forManyRuns(): this {
+    this.many = true;
+    return this;
+  }
+
   /** Closes what no transport took (raw sockets left open would queue copies of every packet). */
-  closeAll(): void {
+  closeAll(evenForManyRuns = false): void {
+    if (this.many && !evenForManyRuns) return;
     for (const fds of this.free.values()) for (const fd of fds.splice(0)) this.native.close(fd);
   }
 }

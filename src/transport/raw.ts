@@ -86,6 +86,18 @@ const MAX_READS_PER_EVENT = 256;
  */
 class RawHub {
   private static readonly hubs = new Map<string, RawHub>();
+  /** While held (holdRawSockets), a hub with no trace attached stays open: a batch after dropping privileges. */
+  private static holds = 0;
+
+  static hold(): () => void {
+    RawHub.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--RawHub.holds === 0) for (const hub of [...RawHub.hubs.values()]) if (hub.views.size === 0) hub.close();
+    };
+  }
   private readonly native: NativeBinding;
   private readonly receivers: ReceiveSocket[] = [];
   /** IPv4: one IP_HDRINCL socket. IPv6: one socket per upper protocol, which also receives that protocol. */
@@ -207,7 +219,7 @@ class RawHub {
         changed = true;
       }
     }
-    if (this.views.size === 0) this.close();
+    if (this.views.size === 0 && RawHub.holds === 0) this.close();
     else if (changed) this.refilter();
   }
 
@@ -345,4 +357,12 @@ function toInbound(native: NativeBinding, family: Family, message: ReceivedMessa
   if (!decoded.ok) return null;
   const { header, payload } = decoded.value;
   return { family: 4, from: header.source, to: header.destination, ttl: header.ttl, ipProtocol: header.protocol, payload, receivedAtNs };
+}
+
+/**
+ * Keeps the process's raw sockets open between traces until the returned function is called: traces come and go
+ * in a batch, and once privileges are dropped, sockets closed when the last trace ended could not be opened again.
+ */
+export function holdRawSockets(): () => void {
+  return RawHub.hold();
 }

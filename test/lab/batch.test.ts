@@ -87,6 +87,8 @@ test('a mixed target list: verdicts, stop hops, the summary, bad lines, the rate
           assert.equal(result.error?.code, 'ERR_UNKNOWN_HOST');
           continue;
         }
+        // Privileges are dropped before the batch; the raw sockets opened before serve every trace.
+        assert.equal((result as { mode?: string }).mode, 'raw', result.input);
         const want = expected[result.input!]!;
         assert.deepEqual([result.diagnosis!.verdict, result.diagnosis!.hop, result.diagnosis!.by], want, `${result.input}: ${JSON.stringify(result.diagnosis)}`);
         assert.equal(list[result.line! - 1]!.trim(), result.input, 'the line number points at the line');
