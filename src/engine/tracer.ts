@@ -38,8 +38,8 @@ export interface ProbeRecord extends CoreProbe {
   status: ProbeStatus;
   /** When the probe is due to be sent (engine clock, ms). */
   dueMs: number;
-  /** Its send slot is reserved with the shared pacer (dueMs is that slot). */
-  paced?: boolean;
+  /** Queued with the shared pacer, waiting for its slot. */
+  awaitingSlot?: boolean;
 }
 
 /** What the engine knows at the end; the CLI adds target names and timing around it. */
@@ -84,6 +84,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
   private unmatched = 0;
   private cancelTimer: (() => void) | null = null;
   private finished = false;
+  /** Probes waiting in the shared pacer's queue: taken out when the trace ends. */
+  private readonly slotRequests: (() => void)[] = [];
   private resolveDone!: (outcome: TraceOutcome) => void;
   private rejectDone!: (error: unknown) => void;
 
@@ -177,6 +179,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
 
     this.releaseRepeats(now);
     let nextWake = Infinity;
+    let awaitingSlots = false;
     for (const [ttl, probes] of this.hops) {
       if (ttl > launchLimit) continue; // past the destination: never probed once it is found
       // Probes past the silent-gap horizon go out (they find far destinations sooner) but nobody waits for them.
@@ -184,14 +187,14 @@ export class Tracer extends EventEmitter<TracerEvents> {
       for (const probe of probes) {
         if (probe.status === 'queued') {
           if (probe.dueMs <= now) {
-            if (this.pacer && !probe.paced) {
-              probe.paced = true;
-              const slot = this.pacer.reserve(now);
-              if (slot > now) {
-                probe.dueMs = slot;
-                nextWake = Math.min(nextWake, slot);
-                continue;
+            if (this.pacer) {
+              // The pacer sends it when its slot comes (sendPaced); meanwhile the trace waits as for any probe.
+              awaitingSlots = true;
+              if (!probe.awaitingSlot) {
+                probe.awaitingSlot = true;
+                this.slotRequests.push(this.pacer.request(() => this.sendPaced(probe)));
               }
+              continue;
             }
             if (!this.send(probe)) return;
           } else {
@@ -223,13 +226,24 @@ export class Tracer extends EventEmitter<TracerEvents> {
       if (perHop !== null && pending === launchLimit) nextWake = Math.min(nextWake, (this.distance.probe.sentAtMs ?? now) + (pending + 1) * perHop);
     }
     if (nextWake !== Infinity) this.cancelTimer = this.clock.setTimer(nextWake - now, () => this.step());
-    // Nothing left to send or wait for, yet the finish rule did not fire: end rather than hang (a safety net).
-    else this.finish(this.finalTtl !== null ? 'final-reply' : 'gap-limit');
+    // Nothing left to send or wait for, yet the finish rule did not fire: end rather than hang (a safety net). Probes
+    // waiting for the pacer's slots are something to wait for: sendPaced steps on.
+    else if (!awaitingSlots) this.finish(this.finalTtl !== null ? 'final-reply' : 'gap-limit');
+  }
+
+  /** The pacer's slot for a probe came: send it, unless the trace no longer wants it (then the slot passes on). */
+  private sendPaced(probe: ProbeRecord): boolean {
+    probe.awaitingSlot = false;
+    if (this.finished || probe.status !== 'queued') return false;
+    if (!this.send(probe)) return true;
+    // Its wait starts now: the state machine sets the timers (outside the pacer's loop, which is sending others).
+    queueMicrotask(() => this.step());
+    return true;
   }
 
   private sendDistanceProbe(): boolean {
     // Sent at once (the trace waits on it), but its slot is taken: the probes after it wait that much longer.
-    this.pacer?.reserve(this.clock.now());
+    this.pacer?.charge();
     return this.transmit(this.distance!.core, this.distance!.probe);
   }
 
@@ -432,6 +446,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
 
   private finish(stoppedBy: TraceOutcome['stoppedBy']): void {
     this.finished = true;
+    for (const cancel of this.slotRequests.splice(0)) cancel();
     this.core.expireAll();
     this.distance?.core.expireAll();
     this.cancelTimer?.();

@@ -1,6 +1,7 @@
 // Many targets at once (traceMany, `portpath batch`): a pool of traces with one probe rate for all of them (an
 // engine Pacer every trace's probes wait on) and results streamed as each trace ends, in the order they end. Memory
 // stays bounded: targets are read as the pool frees a place, and nothing is kept after its result is handed over.
+import { systemClock } from '../engine/clock.js';
 import { Pacer } from '../engine/pacer.js';
 import { addressFamily } from '../packet/address.js';
 import { NearHops } from './batch-knowledge.js';
@@ -43,7 +44,7 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
   const rate = options.rate ?? DEFAULT_RATE;
   if (!(rate > 0 && rate <= 1_000_000)) throw new PortpathError('ERR_USAGE', `The rate must be from 1 to 1000000 probes a second, not ${rate}.`);
   const concurrency = checkInteger('The concurrency', 1, 4096, options.concurrency ?? DEFAULT_CONCURRENCY);
-  const pacer = new Pacer(rate);
+  const pacer = new Pacer(rate, systemClock);
   const nearHops = new NearHops();
   const shareNearHops = options.shareNearHops !== false;
   const stop = new AbortController();

@@ -34,6 +34,15 @@ function runBatch(chain: Chain, args: string[], stopAfterMs?: number): Promise<{
   });
 }
 
+/**
+ * Counts the probes leaving by the client's uplink: not the RSTs its kernel sends to SYN-ACKs answering raw SYNs
+ * (they are not probes, and no rate covers them).
+ */
+function countProbes(chain: Chain, device: string): void {
+  chain.exec(chain.client, 'iptables', ['-I', 'OUTPUT', '-o', device, '-m', 'comment', '--comment', 'batch-uplink']);
+  chain.exec(chain.client, 'iptables', ['-I', 'OUTPUT', '-o', device, '-p', 'tcp', '--tcp-flags', 'RST', 'RST', '-j', 'RETURN']);
+}
+
 function uplinkPackets(chain: Chain): number {
   const line = chain.exec(chain.client, 'iptables', ['-L', 'OUTPUT', '-v', '-x', '-n']).split('\n').find((l) => l.includes('batch-uplink'));
   return Number(line?.trim().split(/\s+/)[0]);
@@ -48,7 +57,7 @@ test('a mixed target list: verdicts, stop hops, the summary, bad lines, the rate
     chain.exec(chain.routers[0]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '445', '-j', 'DROP']);
     chain.exec(chain.routers[0]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '446', '-j', 'REJECT', '--reject-with', 'icmp-admin-prohibited']);
     const device = /dev (\S+)/.exec(chain.exec(chain.client, 'ip', ['-o', 'route', 'get', server]))![1]!;
-    chain.exec(chain.client, 'iptables', ['-I', 'OUTPUT', '-o', device, '-m', 'comment', '--comment', 'batch-uplink']);
+    countProbes(chain, device);
     const dir = mkdtempSync(join(tmpdir(), 'portpath-batch-'));
     try {
       const expected: Record<string, [string, number | null, string | null]> = {
@@ -100,7 +109,7 @@ test('a mixed target list: verdicts, stop hops, the summary, bad lines, the rate
       // The rate: every probe of the batch (controls and follow-ups too) within 40 a second, give or take the burst.
       const sent = uplinkPackets(chain) - before;
       const rate = sent / (summary.durationMs / 1000);
-      console.log(`batch: ${sent} packets on the uplink in ${(summary.durationMs / 1000).toFixed(1)} s = ${rate.toFixed(1)}/s at --rate 40; summary counts ${summary.probes} probes`);
+      console.log(`batch: ${sent} probes on the uplink in ${(summary.durationMs / 1000).toFixed(1)} s = ${rate.toFixed(1)}/s at --rate 40; summary counts ${summary.probes} probes`);
       assert.ok(rate <= 40 * 1.15, `${rate.toFixed(1)} packets/s at --rate 40`);
 
       // Rate-bound: 24 fast targets, all at once, at --rate 50: the uplink carries 50 packets a second, no more.
@@ -110,8 +119,8 @@ test('a mixed target list: verdicts, stop hops, the summary, bad lines, the rate
       assert.equal(paced.code, 0, paced.stderr);
       const pacedSummary = paced.lines.at(-1)!.summary!;
       const pacedRate = (uplinkPackets(chain) - counted) / (pacedSummary.durationMs / 1000);
-      console.log(`batch: 24 targets at --rate 50: ${pacedRate.toFixed(1)} packets/s on the uplink over ${(pacedSummary.durationMs / 1000).toFixed(1)} s`);
-      assert.ok(pacedRate <= 50 * 1.15 && pacedRate >= 50 * 0.5, `${pacedRate.toFixed(1)} packets/s at --rate 50`);
+      console.log(`batch: 24 targets at --rate 50: ${pacedRate.toFixed(1)} probes/s on the uplink over ${(pacedSummary.durationMs / 1000).toFixed(1)} s`);
+      assert.ok(pacedRate <= 50 * 1.1 && pacedRate >= 50 * 0.85, `${pacedRate.toFixed(1)} packets/s at --rate 50`);
 
       // Ctrl-C half-way through a slow batch: valid JSON Lines, an interrupted summary; --resume does the rest.
       const many = Array.from({ length: 12 }, (_, i) => `${server} ${[443, 444, 445][i % 3]!}`);
@@ -142,7 +151,7 @@ test('hops near the source traced once for the batch: the shared hops are right,
     await chain.startServices({ tcp: [443] });
     const server = chain.serverAddress(4);
     const device = /dev (\S+)/.exec(chain.exec(chain.client, 'ip', ['-o', 'route', 'get', server]))![1]!;
-    chain.exec(chain.client, 'iptables', ['-I', 'OUTPUT', '-o', device, '-m', 'comment', '--comment', 'batch-uplink']);
+    countProbes(chain, device);
     const dir = mkdtempSync(join(tmpdir(), 'portpath-batch-shared-'));
     try {
       const file = join(dir, 'targets.txt');
@@ -168,7 +177,7 @@ test('hops near the source traced once for the batch: the shared hops are right,
       const sharing = sharedResults.filter((r) => r.hops[0]!.shared).length;
       const summary = shared.run.lines.at(-1)!.summary!;
       const fewer = 1 - shared.packets / full.packets;
-      console.log(`batch: 20 targets behind 3 routers: ${shared.packets} packets with the hops near the source shared (${sharing} of 20 traces took them; ${summary.probesSaved} probes saved), ${full.packets} without: ${(fewer * 100).toFixed(0)}% fewer`);
+      console.log(`batch: 20 targets behind 3 routers: ${shared.packets} probes with the hops near the source shared (${sharing} of 20 traces took them; ${summary.probesSaved} probes saved), ${full.packets} without: ${(fewer * 100).toFixed(0)}% fewer`);
       assert.ok(sharing >= 15, `${sharing} traces shared the near hops`);
       assert.ok(fewer >= 0.3, `${(fewer * 100).toFixed(0)}% fewer packets`);
       assert.equal(full.run.lines.at(-1)!.summary!.probesSaved, 0);
