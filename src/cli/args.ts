@@ -176,7 +176,7 @@ export function buildProgram(command: Subcommand = 'trace'): Command {
       .option('--resume <file>', "skip the targets a previous run's output (JSON Lines) already holds")
       .option('--no-share-hops', 'probe the hops near the source for every target (by default they are traced once for the batch)');
   } else {
-    program.usage('[options] <host> [port]    (also host:port, [ipv6]:port; portpath watch HOST PORT watches; portpath demo runs the built-in lab)');
+    program.usage('[options] <host> [port]    (also host:port, [ipv6]:port)\n\nOther commands: portpath watch HOST PORT (over time), portpath paths HOST PORT (every ECMP path), portpath batch FILE (many targets), portpath exporter --config FILE (Prometheus), portpath demo (the built-in lab); each takes --help.');
     program.description('Trace the path to a TCP or UDP port: every hop, its RTTs, the port state, and where traffic stops.');
   }
   if (command === 'batch') program.argument('[file]', 'the targets (default: standard input)');

@@ -61,8 +61,9 @@ export async function exporterCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const log = new Logger(args['log.level']);
-  if (process.getuid?.() === 0) log.warn('running as root; the exporter needs only CAP_NET_RAW (see deploy/systemd)');
   const exporter = await Exporter.start({ configFile, webConfigFile, listen: args['web.listenAddress'] ?? [], log });
+  // After the config is read: a mistake in it is the first thing to say.
+  if (process.getuid?.() === 0) log.warn('running as root; the exporter needs only CAP_NET_RAW (see deploy/systemd)');
   let interrupts = 0;
   const stopped = new Promise<void>((resolve) => {
     const stop = () => void exporter.stop().then(resolve);
