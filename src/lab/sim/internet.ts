@@ -35,7 +35,7 @@ export interface InternetOptions {
   fanOut?: number;
   /** Hosts behind one edge router (default: enough for about 600 edge routers, at least 16). */
   hostsPerEdge?: number;
-  /** Targets on one host, each on its own port (default 1). */
+  /** Targets on one host, each on its own port (default 1, or as many as the address plan's hosts need). */
   targetsPerHost?: number;
   /** Weights of the scenarios; those not named do not occur (default DEFAULT_SCENARIOS). ICMP targets are always plain. */
   scenarios?: Partial<Record<Scenario, number>>;
@@ -122,7 +122,7 @@ export function internetTopology(options: InternetOptions): SimTopology {
     firstHops: 3,
     hops: [8, 16] as [number, number],
     fanOut: 4,
-    targetsPerHost: 1,
+    targetsPerHost: Math.max(1, Math.ceil(options.targets / MAX_HOSTS)),
     ipv6: false,
     ipv6Share: 0.25,
     silentRouters: 0.05,
