@@ -7,6 +7,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadNative } from '../../transport/native.js';
+import { DueTimer } from '../due-timer.js';
 import { AnswerLog } from './answer-log.js';
 import { SimEngine } from './engine.js';
 import { SimNetwork } from './network.js';
@@ -38,8 +39,6 @@ function main(): void {
   };
   setInterval(writeLog, LOG_EVERY_MS).unref();
 
-  let timer: NodeJS.Timeout | undefined;
-  let timerDue = Infinity;
   const deliverDue = (): void => {
     const now = performance.now();
     for (let answer = engine.popDue(now); answer; answer = engine.popDue(now)) {
@@ -51,25 +50,13 @@ function main(): void {
       if (logFd !== null) pending.push(JSON.stringify(answers.record(answer.facts, performance.now())) + '\n');
     }
   };
-  const schedule = (): void => {
-    const next = engine.nextDue() ?? Infinity;
-    if (next === timerDue) return;
-    clearTimeout(timer);
-    timerDue = next;
-    timer = next === Infinity ? undefined : setTimeout(onTimer, Math.max(0, next - performance.now()));
-  };
-  const onTimer = (): void => {
-    timer = undefined;
-    timerDue = Infinity;
-    deliverDue();
-    schedule();
-  };
+  const timer = new DueTimer(deliverDue, () => engine.nextDue() ?? Infinity);
 
   const poller = native.poll(tun, (status) => {
     if (status < 0) return;
     for (let packet = native.read(tun, MAX_PACKET); packet; packet = native.read(tun, MAX_PACKET)) engine.handle(packet, performance.now());
     deliverDue();
-    schedule();
+    timer.schedule();
   });
   poller.start(1);
 
