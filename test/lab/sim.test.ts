@@ -11,6 +11,7 @@ import type { TraceResult } from '../../src/engine/types.js';
 import { startSimulatedInternet } from '../../src/lab/sim/simulated-internet.js';
 import type { SimulatedInternet, SimulatedInternetOptions } from '../../src/lab/sim/simulated-internet.js';
 import type { TargetTruth } from '../../src/lab/sim/ground-truth.js';
+import type { TopologySpec } from '../../src/lab/sim/topology.js';
 import type { PathsReport } from '../../src/trace/paths.js';
 import { runCli, withChain, withLab } from './harness.js';
 
@@ -113,8 +114,46 @@ test("Linux's ICMP rate limit and the simulator's agree: 6 of a 10-probe burst a
   assert.deepEqual(await withSim(t, { topology: { preset: 'chain', routers: 3, icmpRateLimit: [3] } }, (sim) => run(sim.namespace)), kernel);
 });
 
+// A router that forges RSTs and never sends time exceeded. The tracer's first probe (at the maximum TTL) draws the
+// forged RST, whose reply TTL puts the destination at the forger's hop; that hop stays silent, and the trace sends
+// nothing past it yet reports the TTLs after it as unanswered probes and ends on the gap limit: filtered-in-path at
+// hop 2 instead of reset-in-path at hop 3. The kernel and the simulator agree; the tracer is what is wrong.
+const SILENT_FORGER = ['198.18.5.2', '25'];
+const silentForger: TopologySpec = {
+  preset: 'chain',
+  routers: 4,
+  ipv6: false,
+  services: { tcpOpen: [25] },
+  silent: [3],
+  rules: [{ at: 3, protocol: 'tcp', port: 25, action: 'reset' }],
+  targets: [{ protocol: 'tcp', port: 25 }],
+};
+
+test('a silent router forging RSTs: the simulator and the kernel give portpath the same (wrong) trace', async (t) => {
+  const kernel = await withChain(t, { routers: 4, ipv6: false }, async (chain) => {
+    await chain.startServices({ tcp: [25] });
+    chain.exec(chain.routers[2]!, 'iptables', ['-A', 'OUTPUT', '-p', 'icmp', '--icmp-type', 'time-exceeded', '-j', 'DROP']);
+    chain.exec(chain.routers[2]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', '25', '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+    return seen(await trace(chain.client.namespace, SILENT_FORGER));
+  });
+  if (!kernel) return;
+  const simulated = await withSim(t, { topology: silentForger }, async (sim) => seen(await trace(sim.namespace, SILENT_FORGER)));
+  assert.deepEqual(simulated, kernel);
+});
+
+test('a silent router forging RSTs is reset-in-path at its hop', { todo: 'the tracer never probes past the distance a forged RST gives when that hop is silent (engine/tracer.ts, distanceLimit)' }, async (t) => {
+  await withSim(t, { topology: silentForger }, async (sim) => {
+    const truth = sim.truth.targets[0]!;
+    assert.deepEqual([truth.verdict, truth.hop, truth.by], ['reset-in-path', 3, null]);
+    const result = await trace(sim.namespace, SILENT_FORGER);
+    assert.deepEqual([result.diagnosis.verdict, result.diagnosis.hop, result.diagnosis.by], [truth.verdict, truth.hop, truth.by]);
+  });
+});
+
 test('20 targets of a generated Internet: portpath finds the ground truth (verdict and stop hop)', async (t) => {
-  await withSim(t, { seed: 2024, targets: 400, ipv6: true }, async (sim) => {
+  // Without ICMP rate limits, as the truth assumes: with Linux's, earlier traces spend the shared routers' budgets, and
+  // a router silent for that reason next to a forged RST's distance meets the tracer flaw above.
+  await withSim(t, { seed: 2024, targets: 400, ipv6: true, internet: { rateLimit: null } }, async (sim) => {
     const chosen = pickMixed(sim.truth.targets, 20);
     const wrong: string[] = [];
     for (const truth of chosen) {

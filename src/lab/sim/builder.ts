@@ -35,41 +35,30 @@ export class TopologyBuilder {
   constructor(readonly ipv6: boolean) {}
 
   router(fields: RouterFields): SimRouter {
-    const id = this.nodes.length;
-    const index = this.routerCount++;
     const router: SimRouter = {
       kind: 'router',
-      id,
-      name: fields.name ?? `r${index + 1}`,
-      address: fields.address ?? routerAddresses(index, this.ipv6),
-      link: fields.link,
+      ...this.common('r', this.routerCount++, routerAddresses, fields),
       initialTtl: fields.initialTtl ?? 64,
-      rateLimit: fields.rateLimit,
       silent: fields.silent ?? false,
       mpls: fields.mpls ?? null,
     };
-    this.nodes.push(router);
-    this.reach.push(null);
-    return router;
+    return this.add(router);
   }
 
   host(fields: HostFields): SimHost {
-    const id = this.nodes.length;
-    const index = this.hostCount++;
-    const host: SimHost = {
-      kind: 'host',
-      id,
-      name: fields.name ?? `h${index + 1}`,
-      address: fields.address ?? hostAddresses(index, this.ipv6),
-      link: fields.link,
-      initialTtl: 64,
-      rateLimit: fields.rateLimit,
-      services: fields.services,
-      nat: fields.nat ?? null,
-    };
-    this.nodes.push(host);
+    const host: SimHost = { kind: 'host', ...this.common('h', this.hostCount++, hostAddresses, fields), initialTtl: 64, services: fields.services, nat: fields.nat ?? null };
+    return this.add(host);
+  }
+
+  /** What every node has: its id, a name (`prefix` and its number unless given), addresses (the plan's unless given). */
+  private common(prefix: string, index: number, plan: (index: number, ipv6: boolean) => SimAddresses, fields: RouterFields | HostFields) {
+    return { id: this.nodes.length, name: fields.name ?? `${prefix}${index + 1}`, address: fields.address ?? plan(index, this.ipv6), link: fields.link, rateLimit: fields.rateLimit };
+  }
+
+  private add<N extends SimTopology['nodes'][number]>(node: N): N {
+    this.nodes.push(node);
     this.reach.push(null);
-    return host;
+    return node;
   }
 
   /**

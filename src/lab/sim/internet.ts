@@ -90,16 +90,19 @@ interface Transit {
   mpls: boolean;
 }
 
-function pick<K extends string>(random: Random, weights: Partial<Record<K, number>>): K {
+/** A draw by weight from `weights` (those not above 0 never come up): build once, draw per target. */
+function picker<K extends string>(weights: Partial<Record<K, number>>): (random: Random) => K {
   const entries = (Object.entries(weights) as [K, number | undefined][]).filter((e): e is [K, number] => (e[1] ?? 0) > 0);
   if (entries.length === 0) throw new RangeError('weights: at least one must be above 0');
   const total = entries.reduce((sum, [, w]) => sum + w, 0);
-  let draw = random() * total;
-  for (const [key, weight] of entries) {
-    draw -= weight;
-    if (draw < 0) return key;
-  }
-  return entries[entries.length - 1]![0];
+  return (random) => {
+    let draw = random() * total;
+    for (const [key, weight] of entries) {
+      draw -= weight;
+      if (draw < 0) return key;
+    }
+    return entries[entries.length - 1]![0];
+  };
 }
 
 const between = (random: Random, [least, most]: [number, number]): number => least + random() * (most - least);
@@ -209,19 +212,19 @@ export function internetTopology(options: InternetOptions): SimTopology {
 
   const targetRandom = mulberry32(deriveSeed(o.seed, 2));
   // Given weights replace the defaults (what is not named does not occur).
-  const scenarios = (o.scenarios ?? DEFAULT_SCENARIOS) as Record<Scenario, number>;
-  const protocols = (o.protocols ?? DEFAULT_PROTOCOLS) as Record<SimProtocol, number>;
+  const scenarioOf = picker<Scenario>(o.scenarios ?? DEFAULT_SCENARIOS);
+  const protocolOf = picker<SimProtocol>(o.protocols ?? DEFAULT_PROTOCOLS);
   const usedPorts = new Map<number, Set<number>>();
   for (let t = 0; t < o.targets; t++) {
     const index = Math.floor(t / o.targetsPerHost);
     const host = hosts[index]!;
     const family: Family = o.ipv6 && targetRandom() < o.ipv6Share ? 6 : 4;
-    const protocol = pick(targetRandom, protocols);
+    const protocol = protocolOf(targetRandom);
     if (protocol === 'icmp') {
       builder.target(host, family, 'icmp', null, 'none');
       continue;
     }
-    let scenario = pick(targetRandom, scenarios);
+    let scenario = scenarioOf(targetRandom);
     if (scenario === 'reset-in-path' && protocol === 'udp') scenario = 'reject-in-path';
     const port = freePort(targetRandom, usedPorts, index, protocol);
     const services = host.services;

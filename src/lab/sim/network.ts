@@ -2,7 +2,7 @@
 // bytes, no text), the firewall rules for a host's port, the node ids of the hops a flow takes, and every node's
 // addresses as bytes to write into answers. Built once per simulator; the engine and the ground truth both walk
 // paths through resolve(), so they cannot disagree on which hops a flow passes.
-import { addressToBytes } from '../../packet/address.js';
+import { addressToBytes, ipv4ToBytes, ipv6ToBytes } from '../../packet/address.js';
 import { branchOf, flowHash } from './flow-hash.js';
 import type { Family, SimRule, SimTopology } from './model.js';
 
@@ -27,8 +27,8 @@ export class SimNetwork {
   private readonly rules = new Map<number, SimRule[]>();
 
   constructor(readonly topology: SimTopology) {
-    this.address4 = topology.nodes.map((node) => addressToBytes(node.address[4]));
-    this.address6 = topology.nodes.map((node) => (node.address[6] === null ? null : addressToBytes(node.address[6])));
+    this.address4 = topology.nodes.map((node) => ipv4ToBytes(node.address[4]));
+    this.address6 = topology.nodes.map((node) => (node.address[6] === null ? null : ipv6ToBytes(node.address[6])));
     topology.nodes.forEach((node, id) => {
       if (topology.reach[id] === null) return;
       this.byV4.set(this.address4[id]!.readUInt32BE(0), id);

@@ -29,6 +29,8 @@ import type { TopologySpec } from './topology.js';
 
 /** The TUN's name inside the client's namespace (one per namespace, so it needs nothing unique). */
 export const SIM_TUN = 'sim0';
+/** Packets the TUN holds for the simulator (see below). */
+const TUN_QUEUE = 10_000;
 
 export interface SimulatedInternetOptions {
   /** What to simulate: a preset and its options. Default: the generated Internet with `seed`, `targets`, `ipv6`. */
@@ -97,9 +99,15 @@ export async function startSimulatedInternet(options: SimulatedInternetOptions =
   const runtime = startLab(nodes);
   const logDir = options.log === false ? null : mkdtempSync(join(tmpdir(), 'portpath-sim-'));
   const logFile = logDir ? join(logDir, 'answers.jsonl') : null;
+  // The namespace and the simulator go at exit and on a signal (cleanup.ts); the log's directory with them.
+  const removeLog = (): void => {
+    if (logDir) rmSync(logDir, { recursive: true, force: true });
+  };
+  process.once('exit', removeLog);
   const stop = async (): Promise<void> => {
     await runtime.destroy();
-    if (logDir) rmSync(logDir, { recursive: true, force: true });
+    removeLog();
+    process.off('exit', removeLog);
   };
   try {
     createNamespace(client, baseSysctls(false, false));
@@ -113,7 +121,14 @@ export async function startSimulatedInternet(options: SimulatedInternetOptions =
     const network = new SimNetwork(topology);
     const truth = groundTruth(topology, network);
     await ready;
-    const lines = ['link set dev lo up', `addr add ${topology.client[4]}/32 dev ${SIM_TUN}`, `link set dev ${SIM_TUN} up`, `route add ${LAB_SUPERNET[4]} dev ${SIM_TUN}`];
+    // A deep queue: a burst of probes waits for the simulator rather than being dropped at the TUN (500 by default),
+    // which would look like loss on the path.
+    const lines = [
+      'link set dev lo up',
+      `addr add ${topology.client[4]}/32 dev ${SIM_TUN}`,
+      `link set dev ${SIM_TUN} txqueuelen ${TUN_QUEUE} up`,
+      `route add ${LAB_SUPERNET[4]} dev ${SIM_TUN}`,
+    ];
     if (topology.client[6]) lines.push(`addr add ${topology.client[6]}/128 dev ${SIM_TUN} nodad`, `route add ${LAB_SUPERNET[6]} dev ${SIM_TUN}`);
     ipBatch(client, lines);
     await waitForTun(client);
