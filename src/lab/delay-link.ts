@@ -8,6 +8,7 @@ import { loadNative } from '../transport/native.js';
 import { parseImpairment } from './impairment.js';
 import { isLinkScoped } from './link-scoped.js';
 import { deriveSeed, mulberry32 } from './seeded-random.js';
+import { DueTimer } from './due-timer.js';
 import { WireDirection } from './wire-direction.js';
 
 const MAX_PACKET = 65_535;
@@ -34,10 +35,6 @@ function main(): void {
     (spec, from) => new WireDirection<Buffer>(parseImpairment(spec), mulberry32(deriveSeed(seed, from))),
   );
 
-  // One timer for both directions, armed for the earliest packet due.
-  let timer: NodeJS.Timeout | undefined;
-  let timerDue = Infinity;
-
   const deliverDue = (): void => {
     const now = performance.now();
     directions.forEach((direction, from) => {
@@ -50,21 +47,8 @@ function main(): void {
       }
     });
   };
-
-  const schedule = (): void => {
-    const next = Math.min(...directions.map((direction) => direction.nextDue() ?? Infinity));
-    if (next === timerDue) return;
-    clearTimeout(timer);
-    timerDue = next;
-    timer = next === Infinity ? undefined : setTimeout(onTimer, Math.max(0, next - performance.now()));
-  };
-
-  const onTimer = (): void => {
-    timer = undefined;
-    timerDue = Infinity;
-    deliverDue();
-    schedule();
-  };
+  // One timer for both directions, armed for the earliest packet due.
+  const timer = new DueTimer(deliverDue, () => Math.min(...directions.map((direction) => direction.nextDue() ?? Infinity)));
 
   ends.forEach((fd, from) => {
     const direction = directions[from]!;
@@ -77,7 +61,7 @@ function main(): void {
       // Straight through when something is due already (a link with loss but no delay); then the timer, which a
       // packet with little jitter may need sooner than the one it was armed for.
       deliverDue();
-      schedule();
+      timer.schedule();
     });
     poller.start(1);
   });

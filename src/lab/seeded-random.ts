@@ -14,7 +14,7 @@ export function mulberry32(seed: number): Random {
 }
 
 /** murmur3's 32-bit finaliser: every input bit flips about half the output bits. */
-function mix32(x: number): number {
+export function mix32(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
   return (x ^ (x >>> 16)) >>> 0;

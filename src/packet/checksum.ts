@@ -40,18 +40,18 @@ export function internetChecksum(data: Uint8Array): number {
  * The family comes from the address text; throws RangeError for invalid or mixed-family addresses.
  */
 export function pseudoHeaderSum(source: string, destination: string, protocol: number, length: number): number {
-  const src = addressToBytes(source);
-  const dst = addressToBytes(destination);
-  if (src.length !== dst.length) throw new RangeError(`pseudo-header with mixed families: ${source} and ${destination}`);
-  const tail = Buffer.alloc(src.length === 4 ? 4 : 8);
-  if (src.length === 4) {
-    tail[1] = protocol & 0xff;
-    tail.writeUInt16BE(length & 0xffff, 2);
-  } else {
-    tail.writeUInt32BE(length >>> 0, 0);
-    tail[7] = protocol & 0xff;
-  }
-  return onesComplementSum(tail, onesComplementSum(dst, onesComplementSum(src)));
+  return pseudoHeaderSumOfBytes(addressToBytes(source), addressToBytes(destination), protocol, length);
+}
+
+/**
+ * The same from the addresses' bytes (4 or 16 each), as they sit in a packet: what the simulator uses, which reads
+ * addresses straight out of the packets it answers and never turns them into text.
+ */
+export function pseudoHeaderSumOfBytes(source: Uint8Array, destination: Uint8Array, protocol: number, length: number): number {
+  if (source.length !== destination.length) throw new RangeError(`pseudo-header with mixed families: ${source.length} and ${destination.length} address bytes`);
+  // IPv4: zero, protocol, 16-bit length; IPv6: 32-bit length, three zero bytes, next header — as 16-bit words.
+  const tail = source.length === 4 ? protocol + (length & 0xffff) : Math.floor(length / 0x10000) + (length & 0xffff) + protocol;
+  return fold(onesComplementSum(destination, onesComplementSum(source)) + tail);
 }
 
 /**

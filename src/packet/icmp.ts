@@ -155,14 +155,33 @@ export function encodeIcmpEcho(fields: IcmpEchoFields): Buffer {
  * length attribute (in words; 0 in compat mode or without extensions).
  */
 export function layoutErrorBody(fields: Pick<IcmpErrorFields, 'quote' | 'extensions' | 'compat'>, unit: 4 | 8): { body: Buffer; lengthWords: number } {
-  if (!fields.extensions || fields.extensions.length === 0) return { body: Buffer.from(fields.quote), lengthWords: 0 };
-  const padded = fields.compat
-    ? COMPAT_QUOTE_LENGTH
-    : Math.max(COMPAT_QUOTE_LENGTH, Math.ceil(fields.quote.length / unit) * unit);
-  const quote = Buffer.alloc(padded);
-  quote.set(fields.quote.subarray(0, padded));
-  const body = Buffer.concat([quote, encodeExtensionStructure(fields.extensions)]);
-  return { body, lengthWords: fields.compat ? 0 : padded / unit };
+  const extension = fields.extensions && fields.extensions.length > 0 ? encodeExtensionStructure(fields.extensions) : null;
+  const { quoteRoom, lengthWords } = errorBodyLayout(fields.quote.length, extension !== null, fields.compat ?? false, unit);
+  const body = Buffer.alloc(quoteRoom + (extension?.length ?? 0));
+  writeErrorBody(body, 0, fields.quote, quoteRoom, extension);
+  return { body, lengthWords };
+}
+
+/**
+ * How much room the quote takes in an error body and the length attribute that says so: the quote itself without an
+ * extension; with one, the quote padded to whole `unit`-byte words and at least 128 bytes (exactly 128, and no
+ * attribute, in compat mode, like pre-RFC 4884 senders).
+ */
+export function errorBodyLayout(quoteLength: number, hasExtension: boolean, compat: boolean, unit: 4 | 8): { quoteRoom: number; lengthWords: number } {
+  if (!hasExtension) return { quoteRoom: quoteLength, lengthWords: 0 };
+  const quoteRoom = compat ? COMPAT_QUOTE_LENGTH : Math.max(COMPAT_QUOTE_LENGTH, Math.ceil(quoteLength / unit) * unit);
+  return { quoteRoom, lengthWords: compat ? 0 : quoteRoom / unit };
+}
+
+/**
+ * Writes an error body at `offset` of `target` (whose bytes there must be zero, for the padding): the quote cut to
+ * `quoteRoom`, then the extension structure (encodeExtensionStructure's bytes) after the room. Returns the end.
+ */
+export function writeErrorBody(target: Uint8Array, offset: number, quote: Uint8Array, quoteRoom: number, extension: Uint8Array | null): number {
+  target.set(quote.subarray(0, quoteRoom), offset);
+  if (!extension) return offset + Math.min(quote.length, quoteRoom);
+  target.set(extension, offset + quoteRoom);
+  return offset + quoteRoom + extension.length;
 }
 
 /** An ICMPv4 error quoting a datagram (for tests and the simulator), optionally with RFC 4884 extensions. */

@@ -93,16 +93,33 @@ export function encodeIpv4(fields: Ipv4Fields, payload: Uint8Array): Buffer {
   const totalLength = IPV4_HEADER_LENGTH + payload.length;
   if (totalLength > 0xffff) throw new RangeError(`IPv4 packet of ${totalLength} bytes exceeds 65535`);
   const packet = Buffer.alloc(totalLength);
-  packet[0] = 0x45;
-  packet[1] = (((fields.dscp ?? 0) & 0x3f) << 2) | ((fields.ecn ?? 0) & 0x03);
-  packet.writeUInt16BE(totalLength, 2);
-  packet.writeUInt16BE((fields.id ?? 0) & 0xffff, 4);
-  packet.writeUInt16BE(fields.dontFragment ? 0x4000 : 0, 6);
-  packet[8] = fields.ttl & 0xff;
-  packet[9] = fields.protocol & 0xff;
-  ipv4ToBytes(fields.source).copy(packet, 12);
-  ipv4ToBytes(fields.destination).copy(packet, 16);
-  packet.writeUInt16BE(internetChecksum(packet.subarray(0, IPV4_HEADER_LENGTH)), 10);
+  writeIpv4Header(packet, totalLength, fields, ipv4ToBytes(fields.source), ipv4ToBytes(fields.destination));
   packet.set(payload, IPV4_HEADER_LENGTH);
   return packet;
+}
+
+/**
+ * Writes a 20-byte header (no options, checksum filled in) at the start of `packet`, with the addresses as 4 bytes
+ * each: encodeIpv4's header, for callers that build whole packets in one buffer from addresses they hold as bytes
+ * (the simulator answers thousands of packets a second this way).
+ */
+export function writeIpv4Header(packet: Uint8Array, totalLength: number, fields: Omit<Ipv4Fields, 'source' | 'destination'>, source: Uint8Array, destination: Uint8Array): void {
+  const id = (fields.id ?? 0) & 0xffff;
+  packet[0] = 0x45;
+  packet[1] = (((fields.dscp ?? 0) & 0x3f) << 2) | ((fields.ecn ?? 0) & 0x03);
+  packet[2] = totalLength >> 8;
+  packet[3] = totalLength & 0xff;
+  packet[4] = id >> 8;
+  packet[5] = id & 0xff;
+  packet[6] = fields.dontFragment ? 0x40 : 0;
+  packet[7] = 0;
+  packet[8] = fields.ttl & 0xff;
+  packet[9] = fields.protocol & 0xff;
+  packet[10] = 0;
+  packet[11] = 0;
+  packet.set(source.subarray(0, 4), 12);
+  packet.set(destination.subarray(0, 4), 16);
+  const checksum = internetChecksum(packet.subarray(0, IPV4_HEADER_LENGTH));
+  packet[10] = checksum >> 8;
+  packet[11] = checksum & 0xff;
 }

@@ -136,13 +136,26 @@ export function decodeIpv6(bytes: Uint8Array): Decoded<Ipv6Packet> {
 export function encodeIpv6(fields: Ipv6Fields, payload: Uint8Array): Buffer {
   if (payload.length > 0xffff) throw new RangeError(`IPv6 payload of ${payload.length} bytes exceeds 65535`);
   const packet = Buffer.alloc(IPV6_HEADER_LENGTH + payload.length);
-  const first = (6 << 28) | (((fields.trafficClass ?? 0) & 0xff) << 20) | ((fields.flowLabel ?? 0) & 0xfffff);
-  packet.writeUInt32BE(first >>> 0, 0);
-  packet.writeUInt16BE(payload.length, 4);
-  packet[6] = fields.nextHeader & 0xff;
-  packet[7] = fields.hopLimit & 0xff;
-  ipv6ToBytes(fields.source).copy(packet, 8);
-  ipv6ToBytes(fields.destination).copy(packet, 24);
+  writeIpv6Header(packet, payload.length, fields, ipv6ToBytes(fields.source), ipv6ToBytes(fields.destination));
   packet.set(payload, IPV6_HEADER_LENGTH);
   return packet;
+}
+
+/**
+ * Writes the 40-byte header at the start of `packet`, with the addresses as 16 bytes each: encodeIpv6's header, for
+ * callers that build whole packets in one buffer from addresses they hold as bytes (the simulator).
+ */
+export function writeIpv6Header(packet: Uint8Array, payloadLength: number, fields: Omit<Ipv6Fields, 'source' | 'destination'>, source: Uint8Array, destination: Uint8Array): void {
+  const trafficClass = (fields.trafficClass ?? 0) & 0xff;
+  const flowLabel = (fields.flowLabel ?? 0) & 0xfffff;
+  packet[0] = 0x60 | (trafficClass >> 4);
+  packet[1] = ((trafficClass & 0x0f) << 4) | (flowLabel >> 16);
+  packet[2] = (flowLabel >> 8) & 0xff;
+  packet[3] = flowLabel & 0xff;
+  packet[4] = payloadLength >> 8;
+  packet[5] = payloadLength & 0xff;
+  packet[6] = fields.nextHeader & 0xff;
+  packet[7] = fields.hopLimit & 0xff;
+  packet.set(source.subarray(0, 16), 8);
+  packet.set(destination.subarray(0, 16), 24);
 }
