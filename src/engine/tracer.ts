@@ -154,6 +154,18 @@ export class Tracer extends EventEmitter<TracerEvents> {
     }
   }
 
+  /** How far probes may be launched now: the window, the final hop, the distance the distance probe gave. */
+  private launchLimit(now: number): number {
+    // The window slides with answers and with hops resolved by timeout alike, so silence cannot stall it.
+    const progress = Math.max(this.lastAnswered, this.emittedThrough);
+    const distanceLimit = this.distanceLimit(now);
+    // Once the destination's distance is known, every TTL up to it goes out at once (none of them reaches past it),
+    // so a silent hop holding the window back no longer delays the far hops of a long path.
+    const distanceKnown = this.distance?.hops != null && distanceLimit !== Infinity;
+    const windowLimit = distanceKnown ? Infinity : progress + this.options.window;
+    return Math.min(this.options.maxTtl, this.finalTtl ?? Infinity, windowLimit, distanceLimit);
+  }
+
   /** The highest TTL that still matters: the final hop once known, else the silent-gap horizon. */
   private horizon(): number {
     if (this.finalTtl !== null) return this.finalTtl;
@@ -166,15 +178,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
     this.cancelTimer?.();
     this.cancelTimer = null;
 
-    // The window slides with answers and with hops resolved by timeout alike, so silence cannot stall it.
-    const progress = Math.max(this.lastAnswered, this.emittedThrough);
     const now = this.clock.now();
-    const distanceLimit = this.distanceLimit(now);
-    // Once the destination's distance is known, every TTL up to it goes out at once (none of them reaches past it),
-    // so a silent hop holding the window back no longer delays the far hops of a long path.
-    const distanceKnown = this.distance?.hops != null && distanceLimit !== Infinity;
-    const windowLimit = distanceKnown ? Infinity : progress + this.options.window;
-    const launchLimit = Math.min(this.options.maxTtl, this.finalTtl ?? Infinity, windowLimit, distanceLimit);
+    const launchLimit = this.launchLimit(now);
     this.launchUpTo(launchLimit);
 
     this.releaseRepeats(now);
@@ -226,9 +231,14 @@ export class Tracer extends EventEmitter<TracerEvents> {
       if (perHop !== null && pending === launchLimit) nextWake = Math.min(nextWake, (this.distance.probe.sentAtMs ?? now) + (pending + 1) * perHop);
     }
     if (nextWake !== Infinity) this.cancelTimer = this.clock.setTimer(nextWake - now, () => this.step());
-    // Nothing left to send or wait for, yet the finish rule did not fire: end rather than hang (a safety net). Probes
-    // waiting for the pacer's slots are something to wait for: sendPaced steps on.
-    else if (!awaitingSlots) this.finish(this.finalTtl !== null ? 'final-reply' : 'gap-limit');
+    // Nothing left to send or wait for, yet the finish rule did not fire. Probes waiting for the pacer's slots are
+    // something to wait for (sendPaced steps on). So is a limit that moved during this pass — a silent hop at the
+    // distance a forged RST gave timed out just now, which lifts the distance limit: a new pass launches past it.
+    // Otherwise end rather than hang (a safety net).
+    else if (!awaitingSlots) {
+      if (this.launchLimit(now) > launchLimit) return this.step();
+      this.finish(this.finalTtl !== null ? 'final-reply' : 'gap-limit');
+    }
   }
 
   /** The pacer's slot for a probe came: send it, unless the trace no longer wants it (then the slot passes on). */

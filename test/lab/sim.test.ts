@@ -129,7 +129,7 @@ const silentForger: TopologySpec = {
   targets: [{ protocol: 'tcp', port: 25 }],
 };
 
-test('a silent router forging RSTs: the simulator and the kernel give portpath the same (wrong) trace', async (t) => {
+test('a silent router forging RSTs: the simulator and the kernel give portpath the same trace', async (t) => {
   const kernel = await withChain(t, { routers: 4, ipv6: false }, async (chain) => {
     await chain.startServices({ tcp: [25] });
     chain.exec(chain.routers[2]!, 'iptables', ['-A', 'OUTPUT', '-p', 'icmp', '--icmp-type', 'time-exceeded', '-j', 'DROP']);
@@ -141,12 +141,17 @@ test('a silent router forging RSTs: the simulator and the kernel give portpath t
   assert.deepEqual(simulated, kernel);
 });
 
-test('a silent router forging RSTs is reset-in-path at its hop', { todo: 'the tracer never probes past the distance a forged RST gives when that hop is silent (engine/tracer.ts, distanceLimit)' }, async (t) => {
+// The forged RST's TTL puts the destination at the silent forger's hop. When that answer came before the trace's
+// first probes went out, the trace launched no farther, and when the silent hop then timed out (which lifts the
+// limit) nothing was left to wait for: it ended there, calling TTLs it never probed silent. Five runs: it was a race.
+test('a silent router forging RSTs is reset-in-path at its hop, whenever the forged RST arrives', async (t) => {
   await withSim(t, { topology: silentForger }, async (sim) => {
     const truth = sim.truth.targets[0]!;
     assert.deepEqual([truth.verdict, truth.hop, truth.by], ['reset-in-path', 3, null]);
-    const result = await trace(sim.namespace, SILENT_FORGER);
-    assert.deepEqual([result.diagnosis.verdict, result.diagnosis.hop, result.diagnosis.by], [truth.verdict, truth.hop, truth.by]);
+    for (let run = 0; run < 5; run++) {
+      const result = await trace(sim.namespace, SILENT_FORGER);
+      assert.deepEqual([result.diagnosis.verdict, result.diagnosis.hop, result.diagnosis.by], [truth.verdict, truth.hop, truth.by], `run ${run + 1}`);
+    }
   });
 });
 
