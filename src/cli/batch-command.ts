@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { BatchCli, CliOptions } from './args.js';
 import type { BatchFiles } from './batch-files.js';
+import { runOptions } from './common.js';
 import { parseBatchLine } from '../trace/batch-input.js';
 import type { BatchTarget } from '../trace/batch-input.js';
 import { traceMany } from '../trace/batch.js';
@@ -124,25 +125,13 @@ async function runBatch(cli: CliOptions, batch: BatchCli, files: BatchFiles, io:
   };
   const ticker = progress ? setInterval(showProgress, 500) : null;
   try {
-    const options = {
+    // A trace's options from the command line (one source port or echo id cannot serve a batch: args.ts refuses them).
+    const { sourcePort: _sport, icmpId: _icmpId, packetLog: _log, ...trace } = runOptions(cli, io, signal, pool, {
       protocol: cli.protocol,
       port: cli.port,
-      family: cli.family,
-      mode: cli.mode,
-      probesPerHop: cli.probesPerHop,
-      firstTtl: cli.firstTtl,
-      maxTtl: cli.maxTtl,
-      wait: cli.wait,
-      source: cli.source,
-      interface: cli.interface,
       control: cli.control?.length ? cli.control : false,
-      lossTest: cli.lossTest,
-      rate: batch.rate,
-      concurrency: batch.concurrency,
-      shareNearHops: batch.shareHops,
-      ...(pool ? { pool } : {}),
-      signal,
-    } as const;
+    });
+    const options = { ...trace, rate: batch.rate, concurrency: batch.concurrency, shareNearHops: batch.shareHops };
     for await (const result of traceMany(targetsOf(files, tally, io, skip, counted), options)) {
       done++;
       tally.add(result);
