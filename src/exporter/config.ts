@@ -7,6 +7,7 @@ import type { Protocol } from '../probe/method.js';
 import { errnoOf, PortpathError } from '../transport/errors.js';
 import { DEFAULT_PORTS, parseMethod } from '../trace/method-spec.js';
 import type { ProbeSpec, TransportMode } from '../trace/session.js';
+import type { RunOptions } from '../trace/run-types.js';
 import { LIMITS } from '../trace/run-checks.js';
 import { ConfigReader } from './config-reader.js';
 import type { YamlNode } from './config-reader.js';
@@ -128,6 +129,23 @@ function readWatch(reader: ConfigReader, node: YamlNode, index: number, modules:
     target,
     module,
     intervalMs: w.has('interval') ? duration(reader, w.get('interval')!.value, `${key}.interval`, MIN_INTERVAL_MS, 3_600_000) : DEFAULT_INTERVAL_MS,
+  };
+}
+
+/** What a module asks of a trace or a watch of `target` (the one mapping /probe and the watches share). */
+export function runOptionsOf(module: Module, target: ProbeTarget): RunOptions {
+  return {
+    protocol: module.protocol,
+    port: target.port,
+    family: module.family,
+    mode: module.mode,
+    probesPerHop: module.probesPerHop,
+    firstTtl: module.firstTtl,
+    maxTtl: module.maxTtl,
+    wait: { maxMs: module.waitMs },
+    control: module.control,
+    followUp: module.followUp,
+    lossTest: module.lossTest,
   };
 }
 

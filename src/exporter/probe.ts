@@ -10,6 +10,7 @@ import { LruMap } from '../trace/lru-map.js';
 import { addressFamily } from '../packet/address.js';
 import { PortpathError } from '../transport/errors.js';
 import { allowsAddress, allowsName, allowsPort, watchTargetsOnly } from './allowlist.js';
+import { runOptionsOf } from './config.js';
 import type { ExporterConfig, Module } from './config.js';
 import { addPaths, PathMetrics } from './metrics.js';
 import type { PathEndName } from './metrics.js';
@@ -125,7 +126,8 @@ export class Prober {
     const success = new Gauge({ name: 'probe_success', help: 'Whether the probe succeeded: the verdict is one the module expects.', registers: [registry] });
     const duration = new Gauge({ name: 'probe_duration_seconds', help: 'How long the probe took.', registers: [registry] });
     const signal = AbortSignal.any([this.stopping, AbortSignal.timeout(timeoutMs)]);
-    const options = { protocol: module.protocol, port: target.port, family: module.family, mode: module.mode, firstTtl: module.firstTtl, maxTtl: module.maxTtl, wait: { maxMs: module.waitMs }, signal };
+    const { probesPerHop, control, followUp, lossTest, ...common } = runOptionsOf(module, target);
+    const options = { ...common, signal };
     let json: string | null = null;
     try {
       if (module.paths) {
@@ -134,7 +136,7 @@ export class Prober {
         this.pathsMetrics(metrics, report, module, log);
         success.set(report.paths.length > 0 && report.paths.every((p) => expects(module, p.end.kind === 'destination' ? p.end.state : p.end.kind)) ? 1 : 0);
       } else {
-        const report = await trace(host, { ...options, probesPerHop: module.probesPerHop, control: module.control, followUp: module.followUp, lossTest: module.lossTest });
+        const report = await trace(host, { ...options, probesPerHop, control, followUp, lossTest });
         json = JSON.stringify(report, null, 2);
         this.traceMetrics(metrics, report, log);
         success.set(module.expect.includes(report.diagnosis.verdict) ? 1 : 0);

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { startWatch } from '../trace/watch.js';
 import type { WatchEvent, WatchHandle } from '../trace/watch.js';
 import { PortpathError } from '../transport/errors.js';
+import { runOptionsOf } from './config.js';
 import type { WatchConfig } from './config.js';
 import type { Logger } from './log.js';
 import { PathMetrics } from './metrics.js';
@@ -43,20 +44,7 @@ class RunningWatch {
     try {
       const handle = startWatch(
         target.host,
-        {
-          protocol: module.protocol,
-          port: target.port,
-          family: module.family,
-          mode: module.mode,
-          probesPerHop: module.probesPerHop,
-          firstTtl: module.firstTtl,
-          maxTtl: module.maxTtl,
-          wait: { maxMs: module.waitMs },
-          control: module.control,
-          followUp: module.followUp,
-          lossTest: module.lossTest,
-          intervalMs,
-        },
+        { ...runOptionsOf(module, target), intervalMs },
         (event) => this.onEvent(event),
       );
       this.handle = handle;
