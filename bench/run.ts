@@ -7,9 +7,10 @@
 //
 // Options: --verbose (raw output of peers whose output could not be parsed), --timeout S (per tool, default 120),
 // --cooldown S (pause between tool runs, default 6), --repeat N (runs of each quick tool, median kept; default 3),
-// --only a,b,c,rtt,rss,overhead,long,many,flood,owners,paths,watch (a subset of the phases; overhead measures both scenarios, --repeat runs
-// per side; long builds a lab of its own, 20 routers at 2 ms per link; watch, only when asked for by --only, a 30-hop
-// watch for --watch-seconds, default 600).
+// --only a,b,c,rtt,rss,overhead,long,many,flood,owners,paths,exporter,watch (a subset of the phases; overhead measures both scenarios, --repeat runs
+// per side; long builds a lab of its own, 20 routers at 2 ms per link; exporter, the exporter under load on labs of
+// its own, --exporter-minutes (default 10) of 200 watches with the routers' ICMP rate limits on, as many with them
+// off, and /probe in between; watch, only when asked for by --only, a 30-hop watch for --watch-seconds, default 600).
 import { parseArgs } from 'node:util';
 import { buildChain } from '../src/lab/topology.js';
 import type { Chain } from '../src/lab/topology.js';
@@ -19,6 +20,7 @@ import { describeControl, describeDiagnosis, diagnosisRight, reprobedHops } from
 import { measureFlood } from './flood.js';
 import { measureMany } from './many.js';
 import { measureWatch } from './watch.js';
+import { describeExporterLoad, measureExporterLoad } from './exporter-load.js';
 import { measureOwners } from './owners.js';
 import { measurePaths } from './paths.js';
 import { chanceToMissOne, flowsNeeded } from '../src/engine/multipath.js';
@@ -40,7 +42,7 @@ import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead, targetSilen
 const ROUTERS = 6;
 const DELAY_MS = 5;
 
-const PARTS = ['a', 'b', 'c', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'owners', 'paths', 'watch'] as const;
+const PARTS = ['a', 'b', 'c', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'owners', 'paths', 'exporter', 'watch'] as const;
 /** Phases run without --only: the watch phase takes ten minutes, so it runs only when named. */
 const DEFAULT_PARTS = PARTS.filter((p) => p !== 'watch');
 const LONG_ROUTERS = 20;
@@ -57,6 +59,7 @@ interface Settings extends RunSettings {
   repeat: number;
   parts: ReadonlySet<Part>;
   watchSeconds: number;
+  exporterMinutes: number;
 }
 
 function settingsFromArgs(): Settings {
@@ -68,6 +71,7 @@ function settingsFromArgs(): Settings {
       repeat: { type: 'string', default: '3' },
       only: { type: 'string', default: DEFAULT_PARTS.join(',') },
       'watch-seconds': { type: 'string', default: '600' },
+      'exporter-minutes': { type: 'string', default: '10' },
     },
   });
   const timeoutSeconds = Number(values.timeout);
@@ -80,7 +84,9 @@ function settingsFromArgs(): Settings {
   if (unknown.length) throw new Error(`--only takes a comma list of ${PARTS.join(', ')}; not ${unknown.join(', ')}`);
   const watchSeconds = Number(values['watch-seconds']);
   if (!Number.isInteger(watchSeconds) || watchSeconds < 70) throw new Error('--watch-seconds must be a whole number ≥ 70');
-  return { verbose: values.verbose, timeoutSeconds, cooldownSeconds, repeat, parts: new Set(parts as Part[]), watchSeconds };
+  const exporterMinutes = Number(values['exporter-minutes']);
+  if (!Number.isInteger(exporterMinutes) || exporterMinutes < 2) throw new Error('--exporter-minutes must be a whole number ≥ 2');
+  return { verbose: values.verbose, timeoutSeconds, cooldownSeconds, repeat, parts: new Set(parts as Part[]), watchSeconds, exporterMinutes };
 }
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -255,6 +261,7 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
   if (parts.has('flood')) await runFlood();
   if (parts.has('owners')) await runOwners();
   if (parts.has('paths')) await runPaths();
+  if (parts.has('exporter')) await runExporterLoad(settings);
   if (parts.has('watch')) await runWatch(settings);
   printTargets(chain, parts, { a, b, c, overheadA, overheadB, accuracy, rss, long });
 }
@@ -327,6 +334,20 @@ async function runOwners(): Promise<void> {
     out(`Owner lookups (-z), median wall of ${o.runs} traces each on a 3-router lab: none ${o.plainMs.toFixed(0)} ms; answering resolver ${o.answeringMs.toFixed(0)} ms (+${(o.answeringMs - o.plainMs).toFixed(0)} ms, target ≤ 50${o.answered ? '' : '; NO AS SHOWN'}); dead resolver ${o.deadMs.toFixed(0)} ms (+${(o.deadMs - o.plainMs).toFixed(0)} ms, target ≤ its 1 s timeout)`);
   } catch (error) {
     out(`Owner lookups: not measured (${(error as Error).message})`);
+  }
+}
+
+/** The exporter's own cost with 200 watches and scrapes, and /probe's overhead, with ICMP rate limits on and off (bench/exporter-load.ts). */
+async function runExporterLoad(settings: Settings): Promise<void> {
+  out();
+  out('Exporter under load (portpath exporter in a 3-router lab; CPU and latency include whatever else this machine runs meanwhile):');
+  for (const rateLimits of [true, false]) {
+    progress(`(exporter) 200 watches for ${settings.exporterMinutes} min, then 50 /probe at once and one by one; ICMP rate limits ${rateLimits ? 'on' : 'off'}`);
+    try {
+      for (const line of describeExporterLoad(await measureExporterLoad(settings.exporterMinutes, rateLimits))) out(`  ${line}`);
+    } catch (error) {
+      out(`  ICMP rate limits ${rateLimits ? 'on' : 'off'}: not measured (${(error as Error).message})`);
+    }
   }
 }
 

@@ -4,7 +4,6 @@
 // figures are CPU as a share of one core after the first minute, and RSS at one minute against the end (flat means
 // bounded memory). Routers' ICMP rate limits are off here: three watchers at 1/s each would otherwise share each
 // router's 1/s budget, and this phase measures cost, not loss.
-import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { buildChain } from '../src/lab/topology.js';
 import { findCommand, sleep } from './exec.js';
 import { PORTPATH_CLI } from './peers.js';
+import { cpuPercent, sample } from './proc.js';
+import type { Sample } from './proc.js';
 
 export interface WatchCost {
   tool: string;
@@ -24,25 +25,6 @@ export interface WatchCost {
 
 const ROUTERS = 29;
 const SAMPLE_MS = 5000;
-const TICKS_PER_SECOND = 100;
-
-interface Sample {
-  atMs: number;
-  cpuTicks: number;
-  rssKib: number;
-}
-
-function sample(pid: number): Sample | null {
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th after it.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { atMs: performance.now(), cpuTicks: Number(fields[11]) + Number(fields[12]), rssKib: Number(rss?.[1] ?? 0) };
-  } catch {
-    return null;
-  }
-}
 
 function script(target: string, rounds: number): string {
   const index = pathToFileURL(new URL('../src/index.js', import.meta.url).pathname).href;
@@ -89,7 +71,7 @@ export async function measureWatch(seconds: number): Promise<WatchCost[]> {
     return children.map((c) => {
       const afterMinute = c.samples.find((s) => s.atMs - started >= 60_000) ?? c.samples[0];
       const last = c.samples.at(-1);
-      const cpuPct = afterMinute && last && last.atMs > afterMinute.atMs ? ((last.cpuTicks - afterMinute.cpuTicks) / TICKS_PER_SECOND / ((last.atMs - afterMinute.atMs) / 1000)) * 100 : NaN;
+      const cpuPct = cpuPercent(afterMinute, last);
       const rounds = /(\d+) rounds/.exec(c.stdout())?.[1] ?? (c.stdout().trim().startsWith('[') ? c.stdout().trim() : '?');
       return { tool: c.run.tool, cpuPct, rssAtMinuteMib: (afterMinute?.rssKib ?? NaN) / 1024, rssAtEndMib: (last?.rssKib ?? NaN) / 1024, rounds };
     });

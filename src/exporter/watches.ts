@@ -1,7 +1,9 @@
 // The config's continuous watches: each runs as `portpath watch` does (rounds, statistics, changes, a fresh
 // diagnosis after each change), and /metrics reads them all. A reload keeps the watches whose config did not
 // change (their statistics and counters go on), stops the removed ones and starts the new ones. A watch that cannot
-// start (a name that does not resolve) is reported down and tried again a minute later: DNS comes back.
+// start (a name that does not resolve) is reported down and tried again a minute later: DNS comes back. Watches
+// started together are spread over their interval (a minute at most): started in step, 200 watches would send their
+// rounds in one burst every interval, and a router's ICMP burst allowance (6) would answer the same few every time.
 import type { Registry } from 'prom-client';
 import { startWatch } from '../trace/watch.js';
 import type { WatchEvent, WatchHandle } from '../trace/watch.js';
@@ -14,9 +16,16 @@ import { targetLabel } from './target.js';
 import { viewOfWatch } from './views.js';
 
 const RETRY_MS = 60_000;
+/** The longest a watch waits for its place in the spread (longer intervals still start within a minute). */
+const SPREAD_MAX_MS = 60_000;
 /** The changes counted, by the label they get. */
 const CHANGE_TYPES = { 'path-change': 'path', 'distance-change': 'distance', 'port-state': 'port_state', 'loss-start': 'loss' } as const;
 type ChangeLabel = (typeof CHANGE_TYPES)[keyof typeof CHANGE_TYPES];
+
+/** When each of the watches started together begins: evenly over its interval (a minute at most), the first at once. */
+export function spreadDelays(configs: readonly Pick<WatchConfig, 'intervalMs'>[]): number[] {
+  return configs.map((config, i) => (i / configs.length) * Math.min(config.intervalMs, SPREAD_MAX_MS));
+}
 
 class RunningWatch {
   handle: WatchHandle | null = null;
@@ -26,11 +35,18 @@ class RunningWatch {
   private retry: NodeJS.Timeout | null = null;
   private stopped = false;
 
+  /** `delayMs`: its place in the spread; it counts as up meanwhile. */
   constructor(
     readonly config: WatchConfig,
     private readonly log: Logger,
+    delayMs: number,
   ) {
-    this.start();
+    if (delayMs <= 0) {
+      this.start();
+      return;
+    }
+    this.retry = setTimeout(() => this.start(), delayMs);
+    this.retry.unref();
   }
 
   /** The config as a string: a watch is kept across a reload only when this is unchanged. */
@@ -96,7 +112,9 @@ export class WatchSet {
       stopping.push(watch.stop());
     }
     await Promise.all(stopping);
-    for (const [key, config] of wanted) if (!this.running.has(key)) this.running.set(key, new RunningWatch(config, this.log));
+    const starting = [...wanted].filter(([key]) => !this.running.has(key));
+    const delays = spreadDelays(starting.map(([, config]) => config));
+    starting.forEach(([key, config], i) => this.running.set(key, new RunningWatch(config, this.log, delays[i]!)));
   }
 
   get size(): number {
@@ -119,7 +137,7 @@ export class WatchSet {
     const received = metrics.counter('portpath_hop_received_total', 'Answers from the hop.', ['hop']);
     for (const watch of this.running.values()) {
       const labels = { watch: watch.config.name, target: targetLabel(watch.config.target), module: watch.config.module.name };
-      up.set(labels, watch.handle ? 1 : 0);
+      up.set(labels, watch.error === null ? 1 : 0);
       rounds.inc(labels, watch.rounds);
       for (const [type, n] of Object.entries(watch.changes)) changes.inc({ ...labels, type }, n);
       if (!watch.handle) continue;
