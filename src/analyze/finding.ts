@@ -17,6 +17,9 @@ export type Verdict =
   | 'no-answer'
   | 'unknown';
 
+/** Every verdict, in the order above: for those who list them all (the exporter's one series per verdict, its config). */
+export const VERDICTS: readonly Verdict[] = ['open', 'closed', 'reachable', 'filtered-at-destination', 'filtered-in-path', 'rejected-in-path', 'reset-in-path', 'terminated-in-path', 'no-route', 'unreachable', 'no-answer', 'unknown'];
+
 export type Confidence = 'high' | 'medium' | 'low';
 
 /**

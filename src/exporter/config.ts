@@ -3,6 +3,7 @@
 // before anything starts; a reload that fails keeps the running config.
 import { readFile } from 'node:fs/promises';
 import type { Verdict } from '../analyze/diagnose.js';
+import { VERDICTS } from '../analyze/finding.js';
 import type { Protocol } from '../probe/method.js';
 import { errnoOf, PortpathError } from '../transport/errors.js';
 import { DEFAULT_PORTS, parseMethod } from '../trace/method-spec.js';
@@ -56,7 +57,6 @@ export interface ExporterConfig {
   responderInfo: boolean;
 }
 
-const VERDICTS: readonly Verdict[] = ['open', 'closed', 'reachable', 'filtered-at-destination', 'filtered-in-path', 'rejected-in-path', 'reset-in-path', 'terminated-in-path', 'no-route', 'unreachable', 'no-answer', 'unknown'];
 const MODULE_KEYS = ['method', 'port', 'probes_per_hop', 'first_ttl', 'max_ttl', 'wait', 'control', 'follow_up', 'loss_test', 'mode', 'family', 'paths', 'confidence', 'expect'] as const;
 const DEFAULT_WAIT_MS = 1000;
 const DEFAULT_INTERVAL_MS = 10_000;

@@ -4,7 +4,7 @@
 // addresses only in the opt-in portpath_hop_info.
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { Verdict } from '../analyze/diagnose.js';
+import { VERDICTS } from '../analyze/finding.js';
 import type { PortState } from '../engine/types.js';
 import type { PathsReport } from '../trace/paths.js';
 import type { PathEnd } from '../analyze/paths.js';
@@ -12,7 +12,6 @@ import { pathId } from './views.js';
 import type { PathView } from './views.js';
 
 export const PORT_STATES: readonly PortState[] = ['open', 'closed', 'filtered', 'open|filtered'];
-export const VERDICTS: readonly Verdict[] = ['open', 'closed', 'reachable', 'filtered-at-destination', 'filtered-in-path', 'rejected-in-path', 'reset-in-path', 'terminated-in-path', 'no-route', 'unreachable', 'no-answer', 'unknown'];
 export const PATH_ENDS = ['open', 'closed', 'filtered', 'open|filtered', 'reachable', 'forged', 'rejected', 'silent'] as const;
 export type PathEndName = (typeof PATH_ENDS)[number];
 
