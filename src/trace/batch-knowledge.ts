@@ -4,6 +4,12 @@
 // would turn the batch's own probes into loss. Learned from the first traces of each address family, the shared
 // prefix is the hops all of them met alike (every probe answered, by one router, with time exceeded); a full trace
 // now and then checks it again, and a disagreement shortens it.
+//
+// Three traces agreeing can still share more than every path does: on a tree, three targets that happen to lie in one
+// branch agree past the point where others leave it. A trace that took such a prefix probes its own path from the TTL
+// after it, so whatever it hears there is right; what can be wrong is only a conclusion that rests on the shared hops
+// — a stop before or right after them (the last router that answered, the TTL a reject or a forged RST came at).
+// Such a trace is traced again in full (leansOnShared), and its hops cut the prefix to what it really shares.
 import type { HopResult } from '../engine/types.js';
 import type { Family } from '../probe/method.js';
 import type { TraceReport } from './run-types.js';
@@ -65,21 +71,13 @@ export class NearHops {
   /** A finished trace's evidence: while learning, its prefix; when it was the check, the prefix is cut to what it saw. */
   learn(report: TraceReport, wasCheck: boolean): void {
     const k = this.knowledgeOf(report.target.family);
-    if (report.interrupted) {
-      if (wasCheck) k.checking = false;
+    if (wasCheck) k.checking = false;
+    if (report.interrupted) return;
+    if (wasCheck) {
+      this.correct(report);
       return;
     }
     const prefix = cleanPrefix(report);
-    if (wasCheck) {
-      k.checking = false;
-      // A prefix the check did not see in full may still be right (a lost answer); where it met another router,
-      // the prefix ends before that hop.
-      if (k.hops) {
-        const agreed = common(k.hops, prefix);
-        if (agreed.length < Math.min(k.hops.length, prefix.length)) k.hops = agreed;
-      }
-      return;
-    }
     if (k.hops !== null) return;
     k.learning.push(prefix);
     if (k.learning.length >= LEARN_FROM) {
@@ -88,9 +86,41 @@ export class NearHops {
     }
   }
 
+  /**
+   * A full trace's hops against the prefix (a check, or a trace done again because its verdict leaned on the
+   * prefix): a prefix it did not see in full may still be right (a lost answer); where it met another router, the
+   * prefix ends before that hop.
+   */
+  correct(report: TraceReport): void {
+    const k = this.knowledgeOf(report.target.family);
+    if (report.interrupted || k.hops === null) return;
+    const prefix = cleanPrefix(report);
+    const agreed = common(k.hops, prefix);
+    if (agreed.length < Math.min(k.hops.length, prefix.length)) k.hops = agreed;
+  }
+
   private knowledgeOf(family: Family): FamilyKnowledge {
     let k = this.families.get(family);
     if (!k) this.families.set(family, (k = { hops: null, learning: [], sinceCheck: 0, checking: false }));
     return k;
   }
+}
+
+/**
+ * Whether a trace that took `shared` hops as known has a verdict resting on them: its stop hop is unknown, among the
+ * shared hops, or the first TTL it probed itself (the last router that answered before a drop, or the TTL a reject
+ * or forged RST came at, may then be a shared hop that is not on this target's path). Such a trace is done again in
+ * full.
+ */
+export function leansOnShared(report: TraceReport, shared: number): boolean {
+  if (shared === 0 || report.interrupted) return false;
+  const hop = report.diagnosis.hop;
+  return hop === null || hop <= shared + 1;
+}
+
+/** The probes a report's traces sent (shared hops are not theirs). */
+export function probesSent(report: TraceReport): number {
+  let probes = 0;
+  for (const trace of [report, report.control]) for (const hop of trace?.hops ?? []) if (!hop.shared) probes += hop.probes.length + (hop.reprobes?.length ?? 0);
+  return probes;
 }

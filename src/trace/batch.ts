@@ -4,7 +4,7 @@
 import { systemClock } from '../engine/clock.js';
 import { Pacer } from '../engine/pacer.js';
 import { addressFamily } from '../packet/address.js';
-import { NearHops } from './batch-knowledge.js';
+import { leansOnShared, NearHops, probesSent } from './batch-knowledge.js';
 import type { Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
 import type { PortpathErrorCode } from '../transport/errors.js';
@@ -28,7 +28,11 @@ export interface BatchOptions extends Omit<RunOptions, 'pacer' | 'sourcePort' | 
 }
 
 export type BatchResult =
-  | { target: BatchTarget; report: TraceReport }
+  /**
+   * `discardedProbes`: a trace whose verdict leaned on the shared near hops is done again in full (batch-knowledge's
+   * leansOnShared); the probes of its first attempt, not in `report`.
+   */
+  | { target: BatchTarget; report: TraceReport; discardedProbes?: number }
   /** The target could not be traced (a name that does not resolve, no route): the sentence says why. */
   | { target: BatchTarget; error: { code: PortpathErrorCode | 'ERR_INTERNAL'; message: string } };
 
@@ -61,18 +65,33 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
     const near = shareNearHops ? nearHops.forTrace(literal ?? options.family ?? null) : { hops: [], check: false };
     const firstTtl = options.firstTtl ?? 1;
     const known = firstTtl === 1 ? near.hops : [];
-    const run: RunOptions = { ...options, protocol: method, port: targetPort(target, protocol, options.port ?? null), pacer, signal, ...(known.length > 0 ? { knownHops: known, firstTtl: known.length + 1 } : {}) };
+    // Each trace's own signal, tied to the batch's by one listener: a trace adds and removes listeners as it goes
+    // (its run, follow-ups, re-probes), and on one signal shared by a thousand traces each add and remove is a walk
+    // over all the others' (EventTarget keeps a list).
+    const own = new AbortController();
+    const onAbort = (): void => own.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const full: RunOptions = { ...options, protocol: method, port: targetPort(target, protocol, options.port ?? null), pacer, signal: own.signal };
     // The batch's control is ICMP echo for port traces; an ICMP target is its own control.
-    if (options.control === undefined && method === 'icmp') run.control = false;
+    if (options.control === undefined && method === 'icmp') full.control = false;
+    const traced = async (): Promise<{ id: number; result: BatchResult | null }> => {
+      let report = await runTrace(target.host, known.length > 0 ? { ...full, knownHops: known, firstTtl: known.length + 1 } : full);
+      let discardedProbes = 0;
+      if (shareNearHops && leansOnShared(report, known.length) && !signal.aborted) {
+        // Its stop is at the shared hops' edge: they may not be this target's (see batch-knowledge); trace it in full.
+        discardedProbes = probesSent(report);
+        report = await runTrace(target.host, full);
+        nearHops.correct(report);
+      }
+      if (shareNearHops) nearHops.learn(report, near.check);
+      if (report.interrupted && signal.aborted) return { id, result: null };
+      return { id, result: discardedProbes > 0 ? { target, report, discardedProbes } : { target, report } };
+    };
     running.set(
       id,
-      runTrace(target.host, run).then(
-        (report) => {
-          if (shareNearHops) nearHops.learn(report, near.check);
-          return { id, result: report.interrupted && signal.aborted ? null : { target, report } };
-        },
-        (error: unknown) => ({ id, result: { target, error: error instanceof PortpathError ? { code: error.code, message: error.message } : { code: 'ERR_INTERNAL' as const, message: (error as Error).message } } }),
-      ),
+      traced()
+        .finally(() => signal.removeEventListener('abort', onAbort))
+        .catch((error: unknown) => ({ id, result: { target, error: error instanceof PortpathError ? { code: error.code, message: error.message } : { code: 'ERR_INTERNAL' as const, message: (error as Error).message } } })),
     );
   };
   try {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NearHops } from '../../src/trace/batch-knowledge.js';
+import { leansOnShared, NearHops, probesSent } from '../../src/trace/batch-knowledge.js';
 import type { TraceReport } from '../../src/trace/run-types.js';
 
 const hop = (ttl: number, from: string | null, kind = 'time-exceeded') => ({ ttl, probes: [1, 2, 3].map(() => ({ from, rtt: from ? 1 : null, reply: from ? { kind, ttl: 64 } : null })) });
@@ -29,4 +29,35 @@ test('a silent or half-answered hop ends the prefix; a full check trace that dis
   assert.deepEqual(check.hops, []);
   near.learn(report('198.18.9.4', ['198.18.1.1', '198.18.2.9']), true);
   assert.deepEqual(near.forTrace(4).hops.map((h) => h.probes[0]!.from), ['198.18.1.1']);
+});
+
+test('three traces down one branch share too much; a full trace cuts the prefix to where the branches part', () => {
+  const near = new NearHops();
+  // The first three targets lie behind one transit router (198.18.4.1); a later one leaves at hop 4.
+  for (const d of ['198.18.9.1', '198.18.9.2', '198.18.9.3']) near.learn(report(d, ['198.18.1.1', '198.18.2.1', '198.18.3.1', '198.18.4.1', '198.18.5.1']), false);
+  assert.equal(near.forTrace(4).hops.length, 5);
+  near.correct(report('198.18.9.4', ['198.18.1.1', '198.18.2.1', '198.18.3.1', '198.18.4.7']));
+  assert.deepEqual(near.forTrace(4).hops.map((h) => h.probes[0]!.from), ['198.18.1.1', '198.18.2.1', '198.18.3.1']);
+  // A full trace that agrees, or saw less (an interrupted one), cuts nothing.
+  near.correct(report('198.18.9.5', ['198.18.1.1', '198.18.2.1', '198.18.3.1', '198.18.4.9']));
+  near.correct(report('198.18.9.6', ['198.18.1.1', '198.18.2.9'], true));
+  assert.equal(near.forTrace(4).hops.length, 3);
+});
+
+test('a verdict whose stop is at the shared hops or the first TTL after them leans on them', () => {
+  const diagnosed = (hop: number | null, interrupted = false) => ({ ...report('198.18.9.1', ['198.18.1.1']), interrupted, diagnosis: { hop } }) as unknown as TraceReport;
+  assert.equal(leansOnShared(diagnosed(4), 3), true, 'the last router answering before a drop is the first probed TTL');
+  assert.equal(leansOnShared(diagnosed(2), 3), true, 'a shared hop');
+  assert.equal(leansOnShared(diagnosed(null), 3), true, 'nothing answered');
+  assert.equal(leansOnShared(diagnosed(5), 3), false, 'a stop the trace heard itself, past the first TTL');
+  assert.equal(leansOnShared(diagnosed(4), 0), false, 'nothing shared');
+  assert.equal(leansOnShared(diagnosed(null, true), 3), false, 'interrupted');
+});
+
+test('the probes a report sent: its own hops and re-probes, main and control, not the shared ones', () => {
+  const r = report('198.18.9.1', ['198.18.1.1', '198.18.2.1']);
+  (r.hops[0] as { shared?: true }).shared = true;
+  (r.hops[1] as { reprobes?: unknown[] }).reprobes = [{ from: null, rtt: null, reply: null }];
+  const control = report('198.18.9.1', ['198.18.1.1']);
+  assert.equal(probesSent({ ...r, control } as unknown as TraceReport), 3 + 1 + 3 + 6);
 });
