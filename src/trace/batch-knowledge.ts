@@ -11,6 +11,7 @@
 // — a stop before or right after them (the last router that answered, the TTL a reject or a forged RST came at).
 // Such a trace is traced again in full (leansOnShared), and its hops cut the prefix to what it really shares.
 import type { HopResult } from '../engine/types.js';
+import { hopsAway } from '../packet/reply-ttl.js';
 import type { Family } from '../probe/method.js';
 import type { TraceReport } from './run-types.js';
 
@@ -107,15 +108,26 @@ export class NearHops {
 }
 
 /**
- * Whether a trace that took `shared` hops as known has a verdict resting on them: its stop hop is unknown, among the
- * shared hops, or the first TTL it probed itself (the last router that answered before a drop, or the TTL a reject
- * or forged RST came at, may then be a shared hop that is not on this target's path). Such a trace is done again in
- * full.
+ * Whether a trace that took `shared` hops as known has a verdict resting on them: its stop hop is unknown or among
+ * the shared hops (the last router that answered before a drop may be a shared hop not on this target's path), or it
+ * is the first TTL the trace probed itself and no answer there says how far its sender is. A prefix longer than
+ * this target's common part puts whatever answers the first probed TTL — a router, the destination, a rejecting
+ * router or a forged RST — at that TTL though it is nearer; the reply's TTL tells its real distance (a reject comes
+ * from the router one hop before the TTL that drew it). Such a trace is done again in full.
  */
 export function leansOnShared(report: TraceReport, shared: number): boolean {
   if (shared === 0 || report.interrupted) return false;
   const hop = report.diagnosis.hop;
-  return hop === null || hop <= shared + 1;
+  if (hop === null || hop <= shared) return true;
+  if (hop > shared + 1) return false;
+  const first = report.hops.find((h) => h.ttl === hop && !h.shared);
+  const placed = first?.probes.some((p) => {
+    if (p.from === null || !p.reply || p.reply.ttl === null) return false;
+    const distance = hopsAway(p.reply.ttl);
+    const rejectedBefore = p.reply.kind === 'unreachable' && p.from !== report.target.address;
+    return distance >= (rejectedBefore ? hop - 1 : hop);
+  });
+  return placed !== true;
 }
 
 /** The probes a report's traces sent (shared hops are not theirs). */

@@ -44,14 +44,27 @@ test('three traces down one branch share too much; a full trace cuts the prefix 
   assert.equal(near.forTrace(4).hops.length, 3);
 });
 
-test('a verdict whose stop is at the shared hops or the first TTL after them leans on them', () => {
-  const diagnosed = (hop: number | null, interrupted = false) => ({ ...report('198.18.9.1', ['198.18.1.1']), interrupted, diagnosis: { hop } }) as unknown as TraceReport;
-  assert.equal(leansOnShared(diagnosed(4), 3), true, 'the last router answering before a drop is the first probed TTL');
+test('a verdict whose stop is at the shared hops, or at the first TTL after them with no reply TTL placing it there, leans on them', () => {
+  // Shared hops 1-3; the trace's own hops from TTL 4, each answer arriving with `replyTtl`.
+  const diagnosed = (hop: number | null, replyTtl: number | null = null, kind = 'time-exceeded', from = '198.18.4.1', interrupted = false) => {
+    const r = report('198.18.9.1', ['198.18.1.1', '198.18.2.1', '198.18.3.1', from]);
+    for (const h of r.hops.slice(0, 3)) (h as { shared?: true }).shared = true;
+    for (const p of r.hops[3]!.probes) p.reply = { kind, ttl: replyTtl } as never;
+    return { ...r, interrupted, diagnosis: { hop } } as unknown as TraceReport;
+  };
   assert.equal(leansOnShared(diagnosed(2), 3), true, 'a shared hop');
   assert.equal(leansOnShared(diagnosed(null), 3), true, 'nothing answered');
-  assert.equal(leansOnShared(diagnosed(5), 3), false, 'a stop the trace heard itself, past the first TTL');
+  assert.equal(leansOnShared(diagnosed(4), 3), true, 'the first probed TTL, no reply TTL');
+  assert.equal(leansOnShared(diagnosed(4, 61), 3), false, 'a router 4 hops away (64 - 3) answers TTL 4');
+  assert.equal(leansOnShared(diagnosed(4, 252), 3), false, 'a router starting at 255');
+  assert.equal(leansOnShared(diagnosed(4, 62), 3), true, 'the answer at TTL 4 comes from 3 hops away: the prefix is too long for this target');
+  assert.equal(leansOnShared(diagnosed(4, 61, 'syn-ack', '198.18.9.1'), 3), false, 'the destination at hop 4');
+  assert.equal(leansOnShared(diagnosed(4, 62, 'rst', '198.18.9.1'), 3), true, 'an RST in its name from 3 hops away');
+  assert.equal(leansOnShared(diagnosed(4, 62, 'unreachable'), 3), false, 'a reject drawn by TTL 4 comes from the router at hop 3');
+  assert.equal(leansOnShared(diagnosed(4, 63, 'unreachable'), 3), true, 'a reject from hop 2');
+  assert.equal(leansOnShared(diagnosed(5, 62), 3), false, 'a stop the trace heard itself, past the first TTL');
   assert.equal(leansOnShared(diagnosed(4), 0), false, 'nothing shared');
-  assert.equal(leansOnShared(diagnosed(null, true), 3), false, 'interrupted');
+  assert.equal(leansOnShared(diagnosed(null, null, 'time-exceeded', '198.18.4.1', true), 3), false, 'interrupted');
 });
 
 test('the probes a report sent: its own hops and re-probes, main and control, not the shared ones', () => {
