@@ -9,7 +9,8 @@
 // --cooldown S (pause between tool runs, default 6), --repeat N (runs of each quick tool, median kept; default 3),
 // --only a,b,c,rtt,rss,overhead,long,many,flood,owners,paths,watch (a subset of the phases; overhead measures both scenarios, --repeat runs
 // per side; long builds a lab of its own, 20 routers at 2 ms per link; watch, only when asked for by --only, a 30-hop
-// watch for --watch-seconds, default 600).
+// watch for --watch-seconds, default 600; batch, only when named: `portpath batch` over 10,000 targets of the simulated
+// Internet, bench/batch.ts, about half an hour; --batch-args "--targets 1000 --rates 2000 ..." passes its own flags).
 import { parseArgs } from 'node:util';
 import { buildChain } from '../src/lab/topology.js';
 import type { Chain } from '../src/lab/topology.js';
@@ -19,6 +20,7 @@ import { describeControl, describeDiagnosis, diagnosisRight, reprobedHops } from
 import { measureFlood } from './flood.js';
 import { measureMany } from './many.js';
 import { measureWatch } from './watch.js';
+import { measureBatch, settingsFromArgs as batchSettings } from './batch.js';
 import { measureOwners } from './owners.js';
 import { measurePaths } from './paths.js';
 import { chanceToMissOne, flowsNeeded } from '../src/engine/multipath.js';
@@ -40,9 +42,9 @@ import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead, targetSilen
 const ROUTERS = 6;
 const DELAY_MS = 5;
 
-const PARTS = ['a', 'b', 'c', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'owners', 'paths', 'watch'] as const;
-/** Phases run without --only: the watch phase takes ten minutes, so it runs only when named. */
-const DEFAULT_PARTS = PARTS.filter((p) => p !== 'watch');
+const PARTS = ['a', 'b', 'c', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'owners', 'paths', 'watch', 'batch'] as const;
+/** Phases run without --only: the watch phase takes ten minutes and the batch phase half an hour, so they run only when named. */
+const DEFAULT_PARTS = PARTS.filter((p) => p !== 'watch' && p !== 'batch');
 const LONG_ROUTERS = 20;
 const LONG_DELAY_MS = 2;
 /** Only runs quicker than this are repeated (see measuredRun). */
@@ -57,6 +59,8 @@ interface Settings extends RunSettings {
   repeat: number;
   parts: ReadonlySet<Part>;
   watchSeconds: number;
+  /** bench/batch.ts's own flags. */
+  batchArgs: string[];
 }
 
 function settingsFromArgs(): Settings {
@@ -68,6 +72,7 @@ function settingsFromArgs(): Settings {
       repeat: { type: 'string', default: '3' },
       only: { type: 'string', default: DEFAULT_PARTS.join(',') },
       'watch-seconds': { type: 'string', default: '600' },
+      'batch-args': { type: 'string', default: '' },
     },
   });
   const timeoutSeconds = Number(values.timeout);
@@ -80,7 +85,8 @@ function settingsFromArgs(): Settings {
   if (unknown.length) throw new Error(`--only takes a comma list of ${PARTS.join(', ')}; not ${unknown.join(', ')}`);
   const watchSeconds = Number(values['watch-seconds']);
   if (!Number.isInteger(watchSeconds) || watchSeconds < 70) throw new Error('--watch-seconds must be a whole number ≥ 70');
-  return { verbose: values.verbose, timeoutSeconds, cooldownSeconds, repeat, parts: new Set(parts as Part[]), watchSeconds };
+  const batchArgs = values['batch-args'].split(/\s+/).filter(Boolean);
+  return { verbose: values.verbose, timeoutSeconds, cooldownSeconds, repeat, parts: new Set(parts as Part[]), watchSeconds, batchArgs };
 }
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -256,6 +262,7 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
   if (parts.has('owners')) await runOwners();
   if (parts.has('paths')) await runPaths();
   if (parts.has('watch')) await runWatch(settings);
+  if (parts.has('batch')) await runBatchPhase(settings);
   printTargets(chain, parts, { a, b, c, overheadA, overheadB, accuracy, rss, long });
 }
 
@@ -327,6 +334,16 @@ async function runOwners(): Promise<void> {
     out(`Owner lookups (-z), median wall of ${o.runs} traces each on a 3-router lab: none ${o.plainMs.toFixed(0)} ms; answering resolver ${o.answeringMs.toFixed(0)} ms (+${(o.answeringMs - o.plainMs).toFixed(0)} ms, target ≤ 50${o.answered ? '' : '; NO AS SHOWN'}); dead resolver ${o.deadMs.toFixed(0)} ms (+${(o.deadMs - o.plainMs).toFixed(0)} ms, target ≤ its 1 s timeout)`);
   } catch (error) {
     out(`Owner lookups: not measured (${(error as Error).message})`);
+  }
+}
+
+/** `portpath batch` on the simulated Internet (bench/batch.ts): accuracy, attribution, throughput, memory, shared hops. */
+async function runBatchPhase(settings: Settings): Promise<void> {
+  out();
+  try {
+    await measureBatch(batchSettings(settings.batchArgs));
+  } catch (error) {
+    out(`Batch on the simulated Internet: not measured (${(error as Error).message})`);
   }
 }
 

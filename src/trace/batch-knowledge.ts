@@ -82,8 +82,11 @@ export class NearHops {
     if (k.hops !== null) return;
     k.learning.push(prefix);
     if (k.learning.length >= LEARN_FROM) {
-      k.hops = k.learning.reduce(common);
+      const prefix = k.learning.reduce(common);
       k.learning = [];
+      // Nothing in common (a lost answer at hop 1 — a batch's first traces start together — or paths that part at
+      // once): learn again from the next traces rather than share nothing for the whole batch.
+      k.hops = prefix.length > 0 ? prefix : null;
     }
   }
 

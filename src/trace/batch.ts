@@ -5,6 +5,7 @@ import { systemClock } from '../engine/clock.js';
 import { Pacer } from '../engine/pacer.js';
 import { addressFamily } from '../packet/address.js';
 import { leansOnShared, NearHops, probesSent } from './batch-knowledge.js';
+import { LoopLag } from './batch-load.js';
 import type { Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
 import type { PortpathErrorCode } from '../transport/errors.js';
@@ -37,6 +38,8 @@ export type BatchResult =
   | { target: BatchTarget; error: { code: PortpathErrorCode | 'ERR_INTERNAL'; message: string } };
 
 export const DEFAULT_RATE = 200;
+/** Traces that always may run, however busy the process (see batch-load). */
+const MIN_RUNNING = 16;
 export const DEFAULT_CONCURRENCY = 32;
 
 /**
@@ -94,9 +97,11 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
         .catch((error: unknown) => ({ id, result: { target, error: error instanceof PortpathError ? { code: error.code, message: error.message } : { code: 'ERR_INTERNAL' as const, message: (error as Error).message } } })),
     );
   };
+  // A process that cannot keep up starts no new trace until it can (batch-load): fewer at once, not answers lost.
+  const lag = new LoopLag().start();
   try {
     for (;;) {
-      while (!exhausted && !signal.aborted && running.size < concurrency) {
+      while (!exhausted && !signal.aborted && running.size < concurrency && !(running.size >= MIN_RUNNING && lag.busy)) {
         const next = await source.next();
         if (next.done) exhausted = true;
         else start(next.value);
@@ -107,6 +112,7 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
       if (result) yield result;
     }
   } finally {
+    lag.stop();
     stop.abort();
     await Promise.allSettled(running.values());
     await source.return?.();

@@ -74,3 +74,13 @@ test('the probes a report sent: its own hops and re-probes, main and control, no
   const control = report('198.18.9.1', ['198.18.1.1']);
   assert.equal(probesSent({ ...r, control } as unknown as TraceReport), 3 + 1 + 3 + 6);
 });
+
+test('first traces with nothing in common (an answer lost at hop 1) do not end the sharing: the next ones are learned from', () => {
+  const near = new NearHops();
+  near.learn(report('198.18.9.1', [null, '198.18.2.1', '198.18.3.1']), false);
+  near.learn(report('198.18.9.2', ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
+  near.learn(report('198.18.9.3', ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
+  assert.deepEqual(near.forTrace(4).hops, []);
+  for (const d of ['198.18.9.4', '198.18.9.5', '198.18.9.6']) near.learn(report(d, ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
+  assert.equal(near.forTrace(4).hops.length, 3);
+});
