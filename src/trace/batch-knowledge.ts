@@ -17,6 +17,8 @@ import type { TraceReport } from './run-types.js';
 
 /** Full traces that must agree before their common prefix is shared. */
 const LEARN_FROM = 3;
+/** Rounds of LEARN_FROM traces with nothing in common before the family is traced without sharing. */
+const LEARN_ROUNDS = 3;
 /** Every this many traces of a family, one runs in full to check the prefix still holds. */
 const CHECK_EVERY = 32;
 
@@ -29,24 +31,41 @@ interface FamilyKnowledge {
   sinceCheck: number;
   /** A full trace is out to check the prefix: no second one meanwhile. */
   checking: boolean;
+  /** Traces out while the prefix is learned (see mayStart), and the learning rounds that found nothing. */
+  learners: number;
+  failedRounds: number;
 }
 
-/** The hops a trace answered alike from TTL 1: every probe answered, by one router, with time exceeded. */
+/** What forTrace gave a trace: return it to done() when the trace ends, whichever way. */
+export interface NearTicket {
+  hops: HopResult[];
+  check: boolean;
+  family: Family | null;
+  learner: boolean;
+}
+
+/**
+ * The hops a trace answered alike from TTL 1: one router, with time exceeded, to every probe it answered (a probe
+ * lost to a router's ICMP budget does not make the hop another's; an answer from another router does).
+ */
 function cleanPrefix(report: TraceReport): HopResult[] {
   const prefix: HopResult[] = [];
   for (const hop of report.hops) {
     if (hop.ttl !== prefix.length + 1 || hop.shared) break;
-    const from = hop.probes[0]?.from ?? null;
-    const alike = from !== null && from !== report.target.address && hop.probes.every((p) => p.from === from && p.reply?.kind === 'time-exceeded');
+    const answered = hop.probes.filter((p) => p.from !== null);
+    const from = answered[0]?.from ?? null;
+    const alike = from !== null && from !== report.target.address && answered.every((p) => p.from === from && p.reply?.kind === 'time-exceeded');
     if (!alike) break;
     prefix.push(hop);
   }
   return prefix;
 }
 
+const router = (hop: HopResult): string | null => hop.probes.find((p) => p.from !== null)?.from ?? null;
+
 function common(a: HopResult[], b: HopResult[]): HopResult[] {
   let n = 0;
-  while (n < a.length && n < b.length && a[n]!.probes[0]!.from === b[n]!.probes[0]!.from) n++;
+  while (n < a.length && n < b.length && router(a[n]!) === router(b[n]!)) n++;
   return a.slice(0, n);
 }
 
@@ -57,16 +76,36 @@ export class NearHops {
    * The hops a new trace may take as known, and whether it is the full trace that checks them (then it gets none).
    * `family`: the target's, when known before it is resolved (an address, or -4/-6); null shares nothing.
    */
-  forTrace(family: Family | null): { hops: HopResult[]; check: boolean } {
-    if (family === null) return { hops: [], check: false };
+  forTrace(family: Family | null): NearTicket {
+    if (family === null) return { hops: [], check: false, family, learner: false };
     const k = this.knowledgeOf(family);
-    if (k.hops === null || k.hops.length === 0) return { hops: [], check: false };
+    if (k.hops === null) {
+      k.learners++;
+      return { hops: [], check: false, family, learner: true };
+    }
+    if (k.hops.length === 0) return { hops: [], check: false, family, learner: false };
     if (++k.sinceCheck >= CHECK_EVERY && !k.checking) {
       k.sinceCheck = 0;
       k.checking = true;
-      return { hops: [], check: true };
+      return { hops: [], check: true, family, learner: false };
     }
-    return { hops: k.hops, check: false };
+    return { hops: k.hops, check: false, family, learner: false };
+  }
+
+  /**
+   * Whether a trace of this family may start now. While the prefix is learned, only LEARN_FROM traces run: a batch
+   * starting a thousand at once would send every one of them through the first routers together, spending their ICMP
+   * budget (Linux: 6, then 1 a second) on the very traces that learn the prefix.
+   */
+  mayStart(family: Family | null): boolean {
+    if (family === null) return true;
+    const k = this.knowledgeOf(family);
+    return k.hops !== null || k.learners < LEARN_FROM;
+  }
+
+  /** A trace that had a ticket ended (learned from or not, finished or failed). */
+  done(ticket: NearTicket): void {
+    if (ticket.learner && ticket.family !== null) this.knowledgeOf(ticket.family).learners--;
   }
 
   /** A finished trace's evidence: while learning, its prefix; when it was the check, the prefix is cut to what it saw. */
@@ -84,9 +123,10 @@ export class NearHops {
     if (k.learning.length >= LEARN_FROM) {
       const prefix = k.learning.reduce(common);
       k.learning = [];
-      // Nothing in common (a lost answer at hop 1 — a batch's first traces start together — or paths that part at
-      // once): learn again from the next traces rather than share nothing for the whole batch.
-      k.hops = prefix.length > 0 ? prefix : null;
+      // Nothing in common (no answer at hop 1, or paths that part at once): learn again from the next traces rather
+      // than share nothing for the whole batch — a few times, then trace this family without sharing.
+      if (prefix.length === 0 && ++k.failedRounds < LEARN_ROUNDS) return;
+      k.hops = prefix;
     }
   }
 
@@ -105,7 +145,7 @@ export class NearHops {
 
   private knowledgeOf(family: Family): FamilyKnowledge {
     let k = this.families.get(family);
-    if (!k) this.families.set(family, (k = { hops: null, learning: [], sinceCheck: 0, checking: false }));
+    if (!k) this.families.set(family, (k = { hops: null, learning: [], sinceCheck: 0, checking: false, learners: 0, failedRounds: 0 }));
     return k;
   }
 }

@@ -60,12 +60,14 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
   const running = new Map<number, Promise<{ id: number; result: BatchResult | null }>>();
   let nextId = 0;
   let exhausted = false;
+  /** A target read from the source that has not started yet (see mayStart). */
+  let waiting: BatchTarget | null = null;
+  const familyOf = (target: BatchTarget) => addressFamily(target.host) ?? options.family ?? null;
   const protocol: Protocol = options.protocol ?? 'tcp';
   const start = (target: BatchTarget) => {
     const id = nextId++;
     const method = target.protocol ?? protocol;
-    const literal = addressFamily(target.host);
-    const near = shareNearHops ? nearHops.forTrace(literal ?? options.family ?? null) : { hops: [], check: false };
+    const near = shareNearHops ? nearHops.forTrace(familyOf(target)) : { hops: [], check: false, family: null, learner: false };
     const firstTtl = options.firstTtl ?? 1;
     const known = firstTtl === 1 ? near.hops : [];
     // Each trace's own signal, tied to the batch's by one listener: a trace adds and removes listeners as it goes
@@ -93,7 +95,10 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
     running.set(
       id,
       traced()
-        .finally(() => signal.removeEventListener('abort', onAbort))
+        .finally(() => {
+          signal.removeEventListener('abort', onAbort);
+          nearHops.done(near);
+        })
         .catch((error: unknown) => ({ id, result: { target, error: error instanceof PortpathError ? { code: error.code, message: error.message } : { code: 'ERR_INTERNAL' as const, message: (error as Error).message } } })),
     );
   };
@@ -101,10 +106,20 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
   const lag = new LoopLag().start();
   try {
     for (;;) {
-      while (!exhausted && !signal.aborted && running.size < concurrency && !(running.size >= MIN_RUNNING && lag.busy)) {
-        const next = await source.next();
-        if (next.done) exhausted = true;
-        else start(next.value);
+      while (!signal.aborted && running.size < concurrency && !(running.size >= MIN_RUNNING && lag.busy)) {
+        if (waiting === null) {
+          if (exhausted) break;
+          const next = await source.next();
+          if (next.done) {
+            exhausted = true;
+            break;
+          }
+          waiting = next.value;
+        }
+        // While its family's near hops are learned, a target waits for the few traces that learn them.
+        if (shareNearHops && !nearHops.mayStart(familyOf(waiting))) break;
+        start(waiting);
+        waiting = null;
       }
       if (running.size === 0) return;
       const { id, result } = await Promise.race(running.values());

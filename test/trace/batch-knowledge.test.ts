@@ -19,7 +19,7 @@ test('the near hops are shared once three full traces agree, and only as far as 
   assert.deepEqual(near.forTrace(null).hops, [], 'a name whose family is not known yet');
 });
 
-test('a silent or half-answered hop ends the prefix; a full check trace that disagrees cuts it', () => {
+test('a silent hop ends the prefix; a full check trace that disagrees cuts it', () => {
   const near = new NearHops();
   for (const d of ['198.18.9.1', '198.18.9.2', '198.18.9.3']) near.learn(report(d, ['198.18.1.1', '198.18.2.1', null, '198.18.4.1']), false);
   assert.equal(near.forTrace(4).hops.length, 2);
@@ -82,5 +82,35 @@ test('first traces with nothing in common (an answer lost at hop 1) do not end t
   near.learn(report('198.18.9.3', ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
   assert.deepEqual(near.forTrace(4).hops, []);
   for (const d of ['198.18.9.4', '198.18.9.5', '198.18.9.6']) near.learn(report(d, ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
+  assert.equal(near.forTrace(4).hops.length, 3);
+});
+
+test('while the prefix is learned only three traces of the family run; three rounds with nothing in common end the learning', () => {
+  const near = new NearHops();
+  const tickets = [near.forTrace(4), near.forTrace(4), near.forTrace(4)];
+  assert.ok(tickets.every((t) => t.learner));
+  assert.equal(near.mayStart(4), false, 'a fourth waits');
+  assert.equal(near.mayStart(6), true, 'another family learns on its own');
+  assert.equal(near.mayStart(null), true, 'a name of unknown family is not held');
+  near.done(tickets[0]!);
+  assert.equal(near.mayStart(4), true, 'a learner ended (learned from or failed)');
+  // Rounds of silent first hops (an ICMP budget spent): learned again, twice, then no sharing and no holding.
+  for (let round = 0; round < 3; round++) {
+    assert.equal(near.forTrace(4).hops.length, 0);
+    for (const d of ['198.18.9.1', '198.18.9.2', '198.18.9.3']) near.learn(report(d, [null, '198.18.2.1']), false);
+  }
+  assert.equal(near.mayStart(4), true);
+  assert.deepEqual(near.forTrace(4), { hops: [], check: false, family: 4, learner: false });
+});
+
+test('a hop where a probe went unanswered (a router out of ICMP budget) is still the same router', () => {
+  const near = new NearHops();
+  const partial = (d: string) => {
+    const r = report(d, ['198.18.1.1', '198.18.2.1', '198.18.3.1']);
+    const probe = r.hops[0]!.probes[1]!;
+    Object.assign(probe, { from: null, rtt: null, reply: null });
+    return r;
+  };
+  for (const d of ['198.18.9.1', '198.18.9.2', '198.18.9.3']) near.learn(partial(d), false);
   assert.equal(near.forTrace(4).hops.length, 3);
 });
