@@ -50,6 +50,8 @@ export interface BatchBenchSettings {
   /** A CPU profile of one throughput run (its directory), or null. */
   profileDir: string | null;
   timeoutSeconds: number;
+  /** Node options for the memory runs' portpath (e.g. --max-old-space-size=256: a cap shows what RSS is slack). */
+  memoryNodeArgs: string[];
   /** Keep the JSON Lines and targets here (null: a temporary directory, removed at the end). */
   keepDir: string | null;
 }
@@ -95,6 +97,8 @@ export interface BatchRun {
   simCpuMs: number | null;
   /** Probes the simulator received (not counting the client kernel's RSTs to SYN-ACKs). */
   wireProbes: number;
+  /** What the simulator did with them: answered, held back by a rate limit or silent, dropped by a rule, ignored. */
+  sim: { answers: number; unanswered: number; dropped: number; lost: number; ignored: number };
   summary: NonNullable<JsonLine['summary']> | null;
   outFile: string;
   stderr: string;
@@ -161,6 +165,13 @@ export async function runBatch(sim: SimulatedInternet, dir: string, name: string
     rssKb,
     simCpuMs: simBefore !== null && simAfter !== null ? simAfter - simBefore : null,
     wireProbes: after.packets - after.ignored - (before.packets - before.ignored),
+    sim: {
+      answers: after.answers - before.answers,
+      unanswered: after.unanswered - before.unanswered,
+      dropped: after.dropped - before.dropped,
+      lost: after.lost - before.lost,
+      ignored: after.ignored - before.ignored,
+    },
     summary,
     outFile,
     stderr,
@@ -305,6 +316,7 @@ function describeRun(run: BatchRun): string {
     `portpath CPU ${run.cpuMs === null ? '?' : seconds(run.cpuMs)} (${run.cpuMs === null ? '?' : ((100 * run.cpuMs) / run.wallMs).toFixed(0)}% of a core)`,
     `simulator CPU ${run.simCpuMs === null ? '?' : seconds(run.simCpuMs)} (${run.simCpuMs === null ? '?' : ((100 * run.simCpuMs) / run.wallMs).toFixed(0)}%)`,
     `peak RSS ${run.rssKb === null ? '?' : (run.rssKb / 1024).toFixed(0)} MiB`,
+    `simulator: ${run.sim.answers} answers, ${run.sim.unanswered} held back (rate limit, silent router), ${run.sim.dropped} dropped by rules, ${run.sim.ignored} ignored`,
   ];
   if (run.code !== 0) parts.push(`EXIT ${run.code}: ${run.stderr.trim().split('\n').at(-1) ?? ''}`);
   return parts.join('; ');
@@ -405,13 +417,14 @@ export async function measureBatch(settings: BatchBenchSettings): Promise<void> 
     if (parts.has('memory') && settings.big > 0) {
       out();
       out(`Memory: peak RSS at --rate ${settings.bigRate} --concurrency ${settings.concurrency}, rate limits off, the simulator not logging`);
-      for (const count of [settings.targets, settings.big]) {
+      for (const count of settings.targets === settings.big ? [settings.big] : [settings.targets, settings.big]) {
         await withSim({ ...base, targets: count, internet: { rateLimit: null }, log: false }, async (sim) => {
           const file = join(dir, `targets-${count}.txt`);
           writeTargets(sim.truth.targets, file);
           progress(`memory: ${count} targets`);
-          const run = await runBatch(sim, dir, `memory-${count}`, file, ['--rate', String(settings.bigRate), '--concurrency', String(settings.concurrency)], settings.timeoutSeconds);
-          out(`  ${count} targets (simulator started in ${sim.startMs.toFixed(0)} ms): ${describeRun(run)}`);
+          const run = await runBatch(sim, dir, `memory-${count}`, file, ['--rate', String(settings.bigRate), '--concurrency', String(settings.concurrency)], settings.timeoutSeconds, settings.memoryNodeArgs);
+          const acc = await checkAccuracy(run.outFile, sim.truth.targets);
+          out(`  ${count} targets (simulator started in ${sim.startMs.toFixed(0)} ms${settings.memoryNodeArgs.length ? `; node ${settings.memoryNodeArgs.join(' ')}` : ''}): ${describeRun(run)}; right ${pct(acc.right, count)}`);
           rmSync(run.outFile, { force: true });
         });
       }
@@ -448,6 +461,7 @@ export function settingsFromArgs(argv: string[]): BatchBenchSettings {
       timeout: { type: 'string', default: '1800' },
       keep: { type: 'string' },
       cli: { type: 'string' },
+      'memory-node-args': { type: 'string', default: '' },
     },
   });
   if (values.cli) cli = values.cli;
@@ -469,6 +483,7 @@ export function settingsFromArgs(argv: string[]): BatchBenchSettings {
     profileDir: values.profile ?? null,
     timeoutSeconds: Number(values.timeout),
     keepDir: values.keep ?? null,
+    memoryNodeArgs: values['memory-node-args'].split(/\s+/).filter(Boolean),
   };
   const all = [settings.seed, settings.targets, settings.rate, settings.concurrency, ...settings.rates, ...settings.concurrencies, settings.big, settings.bigRate, settings.scamper, settings.repeat, settings.timeoutSeconds];
   if (!all.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error('every count, rate and seed must be a whole number ≥ 0');
