@@ -438,8 +438,15 @@ export async function measureBatch(settings: BatchBenchSettings): Promise<void> 
   }
 }
 
+/**
+ * Not measured yet: scamper cannot trace through the simulator's TUN (its TCP method needs a datalink it can open;
+ * on the TUN it stops at once, stop_reason ERROR, probe_count 0). What it needs: a second namespace joined to the
+ * simulator's by a veth, forwarding (and a NAT to the client's address, so the simulator answers it) in between —
+ * one more hop on every path, to be subtracted before comparing hops.
+ */
 function scamperNote(): string {
-  return findCommand('scamper') ? 'see the report (not run here)' : 'scamper is not installed';
+  if (!findCommand('scamper')) return 'scamper is not installed';
+  return 'not measured: scamper stops at once on the simulator\'s TUN (stop_reason ERROR, 0 probes); it needs a veth in front of it (see bench/batch.ts)';
 }
 
 export function settingsFromArgs(argv: string[]): BatchBenchSettings {
