@@ -15,7 +15,7 @@
 //   - probes saved by the shared near hops (--no-share-hops against the default);
 //   - scamper beside it, when it can run on the simulator's TUN.
 // It is a report, not a test: it prints what it measured and exits 0.
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -150,7 +150,7 @@ export async function runBatch(sim: SimulatedInternet, dir: string, name: string
     if (user && system) cpuMs = (Number(user[1]) + Number(system[1])) * 1000;
     if (rss) rssKb = Number(rss[1]);
   }
-  const lastLine = readFileSync(outFile, 'utf8').trimEnd().split('\n').at(-1) ?? '';
+  const lastLine = lastLineOf(outFile);
   let summary: BatchRun['summary'];
   try {
     summary = (JSON.parse(lastLine) as JsonLine).summary ?? null;
@@ -176,6 +176,19 @@ export async function runBatch(sim: SimulatedInternet, dir: string, name: string
     outFile,
     stderr,
   };
+}
+
+/** The last line of a file that may be larger than a string can be (100,000 results: 870 MB). */
+function lastLineOf(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const tail = Buffer.alloc(Math.min(size, 1 << 20));
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    return tail.toString('utf8').trimEnd().split('\n').at(-1) ?? '';
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** One target per line in the simulator's order: line i is truth.targets[i - 1]. */
