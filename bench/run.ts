@@ -7,10 +7,12 @@
 //
 // Options: --verbose (raw output of peers whose output could not be parsed), --timeout S (per tool, default 120),
 // --cooldown S (pause between tool runs, default 6), --repeat N (runs of each quick tool, median kept; default 3),
-// --only a,b,c,rtt,rss,overhead,long,many,flood,owners,paths,exporter,watch (a subset of the phases; overhead measures both scenarios, --repeat runs
+// --only a,b,c,rtt,rss,overhead,long,many,flood,owners,paths,exporter,watch,batch (a subset of the phases; overhead measures both scenarios, --repeat runs
 // per side; long builds a lab of its own, 20 routers at 2 ms per link; exporter, the exporter under load on labs of
 // its own, --exporter-minutes (default 10) of 200 watches with the routers' ICMP rate limits on, as many with them
-// off, and /probe in between; watch, only when asked for by --only, a 30-hop watch for --watch-seconds, default 600).
+// off, and /probe in between; watch, only when asked for by --only, a 30-hop watch for --watch-seconds, default 600;
+// batch, only when named: `portpath batch` over 10,000 targets of the simulated Internet, bench/batch.ts, about half
+// an hour; --batch-args "--targets 1000 --rates 2000 ..." passes its own flags).
 import { parseArgs } from 'node:util';
 import { buildChain } from '../src/lab/topology.js';
 import type { Chain } from '../src/lab/topology.js';
@@ -21,6 +23,7 @@ import { measureFlood } from './flood.js';
 import { measureMany } from './many.js';
 import { measureWatch } from './watch.js';
 import { describeExporterLoad, measureExporterLoad } from './exporter-load.js';
+import { measureBatch, settingsFromArgs as batchSettings } from './batch.js';
 import { measureOwners } from './owners.js';
 import { measurePaths } from './paths.js';
 import { chanceToMissOne, flowsNeeded } from '../src/engine/multipath.js';
@@ -42,9 +45,9 @@ import { TARGETS, targetA, targetB, targetDiagnosis, targetOverhead, targetSilen
 const ROUTERS = 6;
 const DELAY_MS = 5;
 
-const PARTS = ['a', 'b', 'c', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'owners', 'paths', 'exporter', 'watch'] as const;
-/** Phases run without --only: the watch phase takes ten minutes, so it runs only when named. */
-const DEFAULT_PARTS = PARTS.filter((p) => p !== 'watch');
+const PARTS = ['a', 'b', 'c', 'rtt', 'rss', 'overhead', 'long', 'many', 'flood', 'owners', 'paths', 'exporter', 'watch', 'batch'] as const;
+/** Phases run without --only: the watch phase takes ten minutes and the batch phase half an hour, so they run only when named. */
+const DEFAULT_PARTS = PARTS.filter((p) => p !== 'watch' && p !== 'batch');
 const LONG_ROUTERS = 20;
 const LONG_DELAY_MS = 2;
 /** Only runs quicker than this are repeated (see measuredRun). */
@@ -60,6 +63,8 @@ interface Settings extends RunSettings {
   parts: ReadonlySet<Part>;
   watchSeconds: number;
   exporterMinutes: number;
+  /** bench/batch.ts's own flags. */
+  batchArgs: string[];
 }
 
 function settingsFromArgs(): Settings {
@@ -72,6 +77,7 @@ function settingsFromArgs(): Settings {
       only: { type: 'string', default: DEFAULT_PARTS.join(',') },
       'watch-seconds': { type: 'string', default: '600' },
       'exporter-minutes': { type: 'string', default: '10' },
+      'batch-args': { type: 'string', default: '' },
     },
   });
   const timeoutSeconds = Number(values.timeout);
@@ -86,7 +92,8 @@ function settingsFromArgs(): Settings {
   if (!Number.isInteger(watchSeconds) || watchSeconds < 70) throw new Error('--watch-seconds must be a whole number ≥ 70');
   const exporterMinutes = Number(values['exporter-minutes']);
   if (!Number.isInteger(exporterMinutes) || exporterMinutes < 2) throw new Error('--exporter-minutes must be a whole number ≥ 2');
-  return { verbose: values.verbose, timeoutSeconds, cooldownSeconds, repeat, parts: new Set(parts as Part[]), watchSeconds, exporterMinutes };
+  const batchArgs = values['batch-args'].split(/\s+/).filter(Boolean);
+  return { verbose: values.verbose, timeoutSeconds, cooldownSeconds, repeat, parts: new Set(parts as Part[]), watchSeconds, exporterMinutes, batchArgs };
 }
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -263,6 +270,7 @@ async function report(chain: Chain, settings: Settings): Promise<void> {
   if (parts.has('paths')) await runPaths();
   if (parts.has('exporter')) await runExporterLoad(settings);
   if (parts.has('watch')) await runWatch(settings);
+  if (parts.has('batch')) await runBatchPhase(settings);
   printTargets(chain, parts, { a, b, c, overheadA, overheadB, accuracy, rss, long });
 }
 
@@ -348,6 +356,16 @@ async function runExporterLoad(settings: Settings): Promise<void> {
     } catch (error) {
       out(`  ICMP rate limits ${rateLimits ? 'on' : 'off'}: not measured (${(error as Error).message})`);
     }
+  }
+}
+
+/** `portpath batch` on the simulated Internet (bench/batch.ts): accuracy, attribution, throughput, memory, shared hops. */
+async function runBatchPhase(settings: Settings): Promise<void> {
+  out();
+  try {
+    await measureBatch(batchSettings(settings.batchArgs));
+  } catch (error) {
+    out(`Batch on the simulated Internet: not measured (${(error as Error).message})`);
   }
 }
 

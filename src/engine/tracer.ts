@@ -40,6 +40,8 @@ export interface ProbeRecord extends CoreProbe {
   dueMs: number;
   /** Queued with the shared pacer, waiting for its slot. */
   awaitingSlot?: boolean;
+  /** Its wait ran out in an earlier pass: it expires in the next one, once the sockets have been read (see step). */
+  overdue?: boolean;
 }
 
 /** What the engine knows at the end; the CLI adds target names and timing around it. */
@@ -209,9 +211,15 @@ export class Tracer extends EventEmitter<TracerEvents> {
         }
         if (probe.status === 'sent' && waitedFor) {
           const deadline = (probe.sentAtMs ?? now) + waitFor(ttl, this.answeredRtts, this.options.wait, this.jitterMs);
-          if (deadline <= now) {
+          if (deadline <= now && probe.overdue) {
             probe.status = 'timed-out';
             this.core.expire(probe);
+          } else if (deadline <= now) {
+            // Not yet: an event loop running late (a busy process: a thousand traces, a collection) runs its timers
+            // before it reads the sockets, and an answer that came in time may be waiting there. The next pass
+            // comes after the loop has read them.
+            probe.overdue = true;
+            nextWake = Math.min(nextWake, now);
           } else nextWake = Math.min(nextWake, deadline);
         }
       }

@@ -4,12 +4,21 @@
 // would turn the batch's own probes into loss. Learned from the first traces of each address family, the shared
 // prefix is the hops all of them met alike (every probe answered, by one router, with time exceeded); a full trace
 // now and then checks it again, and a disagreement shortens it.
+//
+// Three traces agreeing can still share more than every path does: on a tree, three targets that happen to lie in one
+// branch agree past the point where others leave it. A trace that took such a prefix probes its own path from the TTL
+// after it, so whatever it hears there is right; what can be wrong is only a conclusion that rests on the shared hops
+// — a stop before or right after them (the last router that answered, the TTL a reject or a forged RST came at).
+// Such a trace is traced again in full (leansOnShared), and its hops cut the prefix to what it really shares.
 import type { HopResult } from '../engine/types.js';
+import { hopsAway } from '../packet/reply-ttl.js';
 import type { Family } from '../probe/method.js';
 import type { TraceReport } from './run-types.js';
 
 /** Full traces that must agree before their common prefix is shared. */
 const LEARN_FROM = 3;
+/** Rounds of LEARN_FROM traces with nothing in common before the family is traced without sharing. */
+const LEARN_ROUNDS = 3;
 /** Every this many traces of a family, one runs in full to check the prefix still holds. */
 const CHECK_EVERY = 32;
 
@@ -22,24 +31,41 @@ interface FamilyKnowledge {
   sinceCheck: number;
   /** A full trace is out to check the prefix: no second one meanwhile. */
   checking: boolean;
+  /** Traces out while the prefix is learned (see mayStart), and the learning rounds that found nothing. */
+  learners: number;
+  failedRounds: number;
 }
 
-/** The hops a trace answered alike from TTL 1: every probe answered, by one router, with time exceeded. */
+/** What forTrace gave a trace: return it to done() when the trace ends, whichever way. */
+export interface NearTicket {
+  hops: HopResult[];
+  check: boolean;
+  family: Family | null;
+  learner: boolean;
+}
+
+/**
+ * The hops a trace answered alike from TTL 1: one router, with time exceeded, to every probe it answered (a probe
+ * lost to a router's ICMP budget does not make the hop another's; an answer from another router does).
+ */
 function cleanPrefix(report: TraceReport): HopResult[] {
   const prefix: HopResult[] = [];
   for (const hop of report.hops) {
     if (hop.ttl !== prefix.length + 1 || hop.shared) break;
-    const from = hop.probes[0]?.from ?? null;
-    const alike = from !== null && from !== report.target.address && hop.probes.every((p) => p.from === from && p.reply?.kind === 'time-exceeded');
+    const answered = hop.probes.filter((p) => p.from !== null);
+    const from = answered[0]?.from ?? null;
+    const alike = from !== null && from !== report.target.address && answered.every((p) => p.from === from && p.reply?.kind === 'time-exceeded');
     if (!alike) break;
     prefix.push(hop);
   }
   return prefix;
 }
 
+const router = (hop: HopResult): string | null => hop.probes.find((p) => p.from !== null)?.from ?? null;
+
 function common(a: HopResult[], b: HopResult[]): HopResult[] {
   let n = 0;
-  while (n < a.length && n < b.length && a[n]!.probes[0]!.from === b[n]!.probes[0]!.from) n++;
+  while (n < a.length && n < b.length && router(a[n]!) === router(b[n]!)) n++;
   return a.slice(0, n);
 }
 
@@ -50,47 +76,106 @@ export class NearHops {
    * The hops a new trace may take as known, and whether it is the full trace that checks them (then it gets none).
    * `family`: the target's, when known before it is resolved (an address, or -4/-6); null shares nothing.
    */
-  forTrace(family: Family | null): { hops: HopResult[]; check: boolean } {
-    if (family === null) return { hops: [], check: false };
+  forTrace(family: Family | null): NearTicket {
+    if (family === null) return { hops: [], check: false, family, learner: false };
     const k = this.knowledgeOf(family);
-    if (k.hops === null || k.hops.length === 0) return { hops: [], check: false };
+    if (k.hops === null) {
+      k.learners++;
+      return { hops: [], check: false, family, learner: true };
+    }
+    if (k.hops.length === 0) return { hops: [], check: false, family, learner: false };
     if (++k.sinceCheck >= CHECK_EVERY && !k.checking) {
       k.sinceCheck = 0;
       k.checking = true;
-      return { hops: [], check: true };
+      return { hops: [], check: true, family, learner: false };
     }
-    return { hops: k.hops, check: false };
+    return { hops: k.hops, check: false, family, learner: false };
+  }
+
+  /**
+   * Whether a trace of this family may start now. While the prefix is learned, only LEARN_FROM traces run: a batch
+   * starting a thousand at once would send every one of them through the first routers together, spending their ICMP
+   * budget (Linux: 6, then 1 a second) on the very traces that learn the prefix.
+   */
+  mayStart(family: Family | null): boolean {
+    if (family === null) return true;
+    const k = this.knowledgeOf(family);
+    return k.hops !== null || k.learners < LEARN_FROM;
+  }
+
+  /** A trace that had a ticket ended (learned from or not, finished or failed). */
+  done(ticket: NearTicket): void {
+    if (ticket.learner && ticket.family !== null) this.knowledgeOf(ticket.family).learners--;
   }
 
   /** A finished trace's evidence: while learning, its prefix; when it was the check, the prefix is cut to what it saw. */
   learn(report: TraceReport, wasCheck: boolean): void {
     const k = this.knowledgeOf(report.target.family);
-    if (report.interrupted) {
-      if (wasCheck) k.checking = false;
+    if (wasCheck) k.checking = false;
+    if (report.interrupted) return;
+    if (wasCheck) {
+      this.correct(report);
       return;
     }
     const prefix = cleanPrefix(report);
-    if (wasCheck) {
-      k.checking = false;
-      // A prefix the check did not see in full may still be right (a lost answer); where it met another router,
-      // the prefix ends before that hop.
-      if (k.hops) {
-        const agreed = common(k.hops, prefix);
-        if (agreed.length < Math.min(k.hops.length, prefix.length)) k.hops = agreed;
-      }
-      return;
-    }
     if (k.hops !== null) return;
     k.learning.push(prefix);
     if (k.learning.length >= LEARN_FROM) {
-      k.hops = k.learning.reduce(common);
+      const prefix = k.learning.reduce(common);
       k.learning = [];
+      // Nothing in common (no answer at hop 1, or paths that part at once): learn again from the next traces rather
+      // than share nothing for the whole batch — a few times, then trace this family without sharing.
+      if (prefix.length === 0 && ++k.failedRounds < LEARN_ROUNDS) return;
+      k.hops = prefix;
     }
+  }
+
+  /**
+   * A full trace's hops against the prefix (a check, or a trace done again because its verdict leaned on the
+   * prefix): a prefix it did not see in full may still be right (a lost answer); where it met another router, the
+   * prefix ends before that hop.
+   */
+  correct(report: TraceReport): void {
+    const k = this.knowledgeOf(report.target.family);
+    if (report.interrupted || k.hops === null) return;
+    const prefix = cleanPrefix(report);
+    const agreed = common(k.hops, prefix);
+    if (agreed.length < Math.min(k.hops.length, prefix.length)) k.hops = agreed;
   }
 
   private knowledgeOf(family: Family): FamilyKnowledge {
     let k = this.families.get(family);
-    if (!k) this.families.set(family, (k = { hops: null, learning: [], sinceCheck: 0, checking: false }));
+    if (!k) this.families.set(family, (k = { hops: null, learning: [], sinceCheck: 0, checking: false, learners: 0, failedRounds: 0 }));
     return k;
   }
+}
+
+/**
+ * Whether a trace that took `shared` hops as known has a verdict resting on them: its stop hop is unknown or among
+ * the shared hops (the last router that answered before a drop may be a shared hop not on this target's path), or it
+ * is the first TTL the trace probed itself and no answer there says how far its sender is. A prefix longer than
+ * this target's common part puts whatever answers the first probed TTL — a router, the destination, a rejecting
+ * router or a forged RST — at that TTL though it is nearer; the reply's TTL tells its real distance (a reject comes
+ * from the router one hop before the TTL that drew it). Such a trace is done again in full.
+ */
+export function leansOnShared(report: TraceReport, shared: number): boolean {
+  if (shared === 0 || report.interrupted) return false;
+  const hop = report.diagnosis.hop;
+  if (hop === null || hop <= shared) return true;
+  if (hop > shared + 1) return false;
+  const first = report.hops.find((h) => h.ttl === hop && !h.shared);
+  const placed = first?.probes.some((p) => {
+    if (p.from === null || !p.reply || p.reply.ttl === null) return false;
+    const distance = hopsAway(p.reply.ttl);
+    const rejectedBefore = p.reply.kind === 'unreachable' && p.from !== report.target.address;
+    return distance >= (rejectedBefore ? hop - 1 : hop);
+  });
+  return placed !== true;
+}
+
+/** The probes a report's traces sent (shared hops are not theirs). */
+export function probesSent(report: TraceReport): number {
+  let probes = 0;
+  for (const trace of [report, report.control]) for (const hop of trace?.hops ?? []) if (!hop.shared) probes += hop.probes.length + (hop.reprobes?.length ?? 0);
+  return probes;
 }

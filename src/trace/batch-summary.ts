@@ -22,7 +22,7 @@ export interface BatchSummary {
   badLines: number;
   /** Where traffic stops, most targets first (the 10 most common). */
   stops: StopPoint[];
-  /** Probes the traces sent (main traces and controls). */
+  /** Probes the traces sent (main traces and controls; first attempts done again in full included). */
   probes: number;
   /** Probes not sent because the hops near the source were shared (as many as those hops' answers reused). */
   probesSaved: number;
@@ -51,6 +51,7 @@ export class BatchTally {
       return;
     }
     const { report } = result;
+    this.probes += result.discardedProbes ?? 0;
     const verdict = report.diagnosis.verdict;
     this.byVerdict[verdict] = (this.byVerdict[verdict] ?? 0) + 1;
     for (const trace of [report, report.control]) {

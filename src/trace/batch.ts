@@ -4,7 +4,8 @@
 import { systemClock } from '../engine/clock.js';
 import { Pacer } from '../engine/pacer.js';
 import { addressFamily } from '../packet/address.js';
-import { NearHops } from './batch-knowledge.js';
+import { leansOnShared, NearHops, probesSent } from './batch-knowledge.js';
+import { LoopLag } from './batch-load.js';
 import type { Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
 import type { PortpathErrorCode } from '../transport/errors.js';
@@ -28,11 +29,17 @@ export interface BatchOptions extends Omit<RunOptions, 'pacer' | 'sourcePort' | 
 }
 
 export type BatchResult =
-  | { target: BatchTarget; report: TraceReport }
+  /**
+   * `discardedProbes`: a trace whose verdict leaned on the shared near hops is done again in full (batch-knowledge's
+   * leansOnShared); the probes of its first attempt, not in `report`.
+   */
+  | { target: BatchTarget; report: TraceReport; discardedProbes?: number }
   /** The target could not be traced (a name that does not resolve, no route): the sentence says why. */
   | { target: BatchTarget; error: { code: PortpathErrorCode | 'ERR_INTERNAL'; message: string } };
 
 export const DEFAULT_RATE = 200;
+/** Traces that always may run, however busy the process (see batch-load). */
+const MIN_RUNNING = 16;
 export const DEFAULT_CONCURRENCY = 32;
 
 /**
@@ -53,34 +60,66 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
   const running = new Map<number, Promise<{ id: number; result: BatchResult | null }>>();
   let nextId = 0;
   let exhausted = false;
+  /** A target read from the source that has not started yet (see mayStart). */
+  let waiting: BatchTarget | null = null;
+  const familyOf = (target: BatchTarget) => addressFamily(target.host) ?? options.family ?? null;
   const protocol: Protocol = options.protocol ?? 'tcp';
   const start = (target: BatchTarget) => {
     const id = nextId++;
     const method = target.protocol ?? protocol;
-    const literal = addressFamily(target.host);
-    const near = shareNearHops ? nearHops.forTrace(literal ?? options.family ?? null) : { hops: [], check: false };
+    const near = shareNearHops ? nearHops.forTrace(familyOf(target)) : { hops: [], check: false, family: null, learner: false };
     const firstTtl = options.firstTtl ?? 1;
     const known = firstTtl === 1 ? near.hops : [];
-    const run: RunOptions = { ...options, protocol: method, port: targetPort(target, protocol, options.port ?? null), pacer, signal, ...(known.length > 0 ? { knownHops: known, firstTtl: known.length + 1 } : {}) };
+    // Each trace's own signal, tied to the batch's by one listener: a trace adds and removes listeners as it goes
+    // (its run, follow-ups, re-probes), and on one signal shared by a thousand traces each add and remove is a walk
+    // over all the others' (EventTarget keeps a list).
+    const own = new AbortController();
+    const onAbort = (): void => own.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const full: RunOptions = { ...options, protocol: method, port: targetPort(target, protocol, options.port ?? null), pacer, signal: own.signal };
     // The batch's control is ICMP echo for port traces; an ICMP target is its own control.
-    if (options.control === undefined && method === 'icmp') run.control = false;
+    if (options.control === undefined && method === 'icmp') full.control = false;
+    const traced = async (): Promise<{ id: number; result: BatchResult | null }> => {
+      let report = await runTrace(target.host, known.length > 0 ? { ...full, knownHops: known, firstTtl: known.length + 1 } : full);
+      let discardedProbes = 0;
+      if (shareNearHops && leansOnShared(report, known.length) && !signal.aborted) {
+        // Its stop is at the shared hops' edge: they may not be this target's (see batch-knowledge); trace it in full.
+        discardedProbes = probesSent(report);
+        report = await runTrace(target.host, full);
+        nearHops.correct(report);
+      }
+      if (shareNearHops) nearHops.learn(report, near.check);
+      if (report.interrupted && signal.aborted) return { id, result: null };
+      return { id, result: discardedProbes > 0 ? { target, report, discardedProbes } : { target, report } };
+    };
     running.set(
       id,
-      runTrace(target.host, run).then(
-        (report) => {
-          if (shareNearHops) nearHops.learn(report, near.check);
-          return { id, result: report.interrupted && signal.aborted ? null : { target, report } };
-        },
-        (error: unknown) => ({ id, result: { target, error: error instanceof PortpathError ? { code: error.code, message: error.message } : { code: 'ERR_INTERNAL' as const, message: (error as Error).message } } }),
-      ),
+      traced()
+        .finally(() => {
+          signal.removeEventListener('abort', onAbort);
+          nearHops.done(near);
+        })
+        .catch((error: unknown) => ({ id, result: { target, error: error instanceof PortpathError ? { code: error.code, message: error.message } : { code: 'ERR_INTERNAL' as const, message: (error as Error).message } } })),
     );
   };
+  // A process that cannot keep up starts no new trace until it can (batch-load): fewer at once, not answers lost.
+  const lag = new LoopLag().start();
   try {
     for (;;) {
-      while (!exhausted && !signal.aborted && running.size < concurrency) {
-        const next = await source.next();
-        if (next.done) exhausted = true;
-        else start(next.value);
+      while (!signal.aborted && running.size < concurrency && !(running.size >= MIN_RUNNING && lag.busy)) {
+        if (waiting === null) {
+          if (exhausted) break;
+          const next = await source.next();
+          if (next.done) {
+            exhausted = true;
+            break;
+          }
+          waiting = next.value;
+        }
+        // While its family's near hops are learned, a target waits for the few traces that learn them.
+        if (shareNearHops && !nearHops.mayStart(familyOf(waiting))) break;
+        start(waiting);
+        waiting = null;
       }
       if (running.size === 0) return;
       const { id, result } = await Promise.race(running.values());
@@ -88,6 +127,7 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
       if (result) yield result;
     }
   } finally {
+    lag.stop();
     stop.abort();
     await Promise.allSettled(running.values());
     await source.return?.();

@@ -3,6 +3,7 @@
 // Replies come from raw receive sockets with kernel receive timestamps (SO_TIMESTAMPNS).
 import type { PacketLog } from './packet-log.js';
 import { ACCEPT, bpf, encodeBpf } from '../packet/bpf.js';
+import type { BpfInstruction } from '../packet/bpf.js';
 import { decodeIpv4 } from '../packet/ipv4.js';
 import { bytesToIpv6 } from '../packet/address.js';
 import type { Network, TransportAbilities } from '../engine/network.js';
@@ -30,7 +31,7 @@ import {
 import { loadNative } from './native.js';
 import type { RawSocketPool } from './privileges.js';
 import { openRawSocket, rawSocketsFor } from './raw-socket.js';
-import { icmpForFlowsFilter, tcpAnswersFilter, udpToPortsFilter } from './socket-filters.js';
+import { ICMP_FILTER_MOST, icmpForFlowsFilter, tcpAnswersFilter, UDP_FILTER_MOST, udpToPortsFilter } from './socket-filters.js';
 import type { NativeBinding, Poller, ReceivedMessage } from './native.js';
 
 export interface RawTransportOptions {
@@ -75,6 +76,11 @@ function icmp6Filter(): Buffer {
  */
 export const hubStats = { packets: 0, handlingNs: 0n, timing: false };
 
+/** A flow key's kind (probe/flow-key: "tcp:PORT", "udp:PORT", "icmp:ID"). */
+function keyKind(key: string): 'tcp' | 'udp' | 'icmp' {
+  return key.startsWith('tcp:') ? 'tcp' : key.startsWith('udp:') ? 'udp' : 'icmp';
+}
+
 /** Packets read from one socket per readiness event before the event loop gets a turn. */
 const MAX_READS_PER_EVENT = 256;
 
@@ -106,6 +112,14 @@ class RawHub {
   private readonly opened = new Set<number>();
   private readonly views = new Set<RawTransport>();
   private readonly byKey = new Map<string, Set<RawTransport>>();
+  /** Each view's keys, so that a trace leaving touches only its own. */
+  private readonly keysOf = new Map<RawTransport, string[]>();
+  /** A narrower filter is due (traces left): applied once, soon, not at every trace's end. */
+  private narrowing: NodeJS.Immediate | null = null;
+  /** Keys listened on, by kind: past what a filter can list, there is nothing to build (see refilter). */
+  private readonly keyCounts = { tcp: 0, udp: 0, icmp: 0 };
+  /** The filters last attached, as text: the same program is not attached again. */
+  private readonly attached = new Map<number, string>();
   /** The UDP receive socket, whose filter follows the ports traces listen on. */
   private udpSocket: number | null = null;
   private icmpSocket: number | null = null;
@@ -189,9 +203,15 @@ class RawHub {
 
   listen(view: RawTransport, key: string): void {
     const owners = this.byKey.get(key) ?? new Set<RawTransport>();
+    if (owners.has(view)) return;
     const fresh = owners.size === 0;
     owners.add(view);
     this.byKey.set(key, owners);
+    if (fresh) this.keyCounts[keyKind(key)]++;
+    const keys = this.keysOf.get(view);
+    if (keys) keys.push(key);
+    else this.keysOf.set(view, [key]);
+    // At once: the probe about to be sent on this flow must not have its answer filtered out.
     if (fresh) this.refilter();
   }
 
@@ -200,27 +220,50 @@ class RawHub {
    * only what belongs to their flows (socket-filters.ts).
    */
   private refilter(): void {
-    const keys = [...this.byKey.keys()];
-    const numbers = (prefix: string) => keys.filter((key) => key.startsWith(prefix)).map((key) => Number(key.slice(prefix.length)));
-    if (this.udpSocket !== null) this.native.attachFilter(this.udpSocket, encodeBpf(udpToPortsFilter(this.options.family, numbers('udp:'))));
-    if (this.icmpSocket !== null) {
-      const program = icmpForFlowsFilter(this.options.family, [...numbers('tcp:'), ...numbers('udp:')], numbers('icmp:'));
-      this.native.attachFilter(this.icmpSocket, encodeBpf(program ?? [bpf.ret(ACCEPT)]));
+    if (this.narrowing) {
+      clearImmediate(this.narrowing);
+      this.narrowing = null;
     }
+    const counts = this.keyCounts;
+    const all = [bpf.ret(ACCEPT)];
+    // Past what a filter can list (socket-filters.ts), both let everything through: no need to read the keys.
+    if (counts.udp > UDP_FILTER_MOST && counts.tcp + counts.udp + counts.icmp > ICMP_FILTER_MOST) {
+      if (this.udpSocket !== null) this.attachProgram(this.udpSocket, all);
+      if (this.icmpSocket !== null) this.attachProgram(this.icmpSocket, all);
+      return;
+    }
+    const numbers = { tcp: [] as number[], udp: [] as number[], icmp: [] as number[] };
+    for (const key of this.byKey.keys()) numbers[keyKind(key)].push(Number(key.slice(key.indexOf(':') + 1)));
+    if (this.udpSocket !== null) this.attachProgram(this.udpSocket, udpToPortsFilter(this.options.family, numbers.udp));
+    if (this.icmpSocket !== null) this.attachProgram(this.icmpSocket, icmpForFlowsFilter(this.options.family, [...numbers.tcp, ...numbers.udp], numbers.icmp) ?? all);
+  }
+
+  /** Attaches a filter unless the socket has that very program already (thousands of flows: "accept all" each time). */
+  private attachProgram(fd: number, program: BpfInstruction[]): void {
+    const text = program.length === 1 ? JSON.stringify(program) : null;
+    if (text !== null && this.attached.get(fd) === text) return;
+    this.native.attachFilter(fd, encodeBpf(program));
+    if (text !== null) this.attached.set(fd, text);
+    else this.attached.delete(fd);
   }
 
   /** A trace is done with the sockets; the last one out closes them. */
   detach(view: RawTransport): void {
     this.views.delete(view);
     let changed = false;
-    for (const [key, owners] of this.byKey) {
-      if (owners.delete(view) && owners.size === 0) {
+    for (const key of this.keysOf.get(view) ?? []) {
+      const owners = this.byKey.get(key);
+      if (owners?.delete(view) && owners.size === 0) {
         this.byKey.delete(key);
+        this.keyCounts[keyKind(key)]--;
         changed = true;
       }
     }
+    this.keysOf.delete(view);
     if (this.views.size === 0 && RawHub.holds === 0) this.close();
-    else if (changed) this.refilter();
+    // A filter wider than needed lets through answers no trace wants (they are dropped as unowned): narrowing it can
+    // wait for the traces ending together to be done — at a thousand at once, one rebuild each was most of the CPU.
+    else if (changed && this.narrowing === null) this.narrowing = setImmediate(() => this.refilter());
   }
 
   send(packet: OutgoingPacket): bigint {
@@ -263,6 +306,12 @@ class RawHub {
 
   private close(): void {
     RawHub.hubs.delete(this.key);
+    if (this.narrowing) clearImmediate(this.narrowing);
+    this.narrowing = null;
+    this.attached.clear();
+    this.byKey.clear();
+    this.keysOf.clear();
+    this.keyCounts.tcp = this.keyCounts.udp = this.keyCounts.icmp = 0;
     for (const receiver of this.receivers) receiver.poller.close();
     const fds = new Set([...this.receivers.map((r) => r.fd), ...this.senders.values()]);
     for (const fd of fds) this.native.close(fd);

@@ -26,6 +26,9 @@ export function tcpAnswersFilter(family: Family): BpfInstruction[] {
 }
 
 const MAX_PORTS = 250;
+/** Past this many ports, udpToPortsFilter admits every datagram; past this many ports and ids, icmpForFlowsFilter cannot encode. */
+export const UDP_FILTER_MOST = MAX_PORTS;
+export const ICMP_FILTER_MOST = 255;
 
 /** UDP datagrams to one of `ports` (our probes' source ports); none at all when the list is empty. */
 export function udpToPortsFilter(family: Family, ports: readonly number[]): BpfInstruction[] {
@@ -91,6 +94,9 @@ const ICMP_ERRORS_V6 = [1, 2, 3, 4];
  * Null when the lists are too long to encode (the caller then lets all ICMP through).
  */
 export function icmpForFlowsFilter(family: Family, ports: readonly number[], icmpIds: readonly number[]): BpfInstruction[] | null {
+  // The first port's jump to the accept at the end skips every other port and id: past 255 it cannot be encoded,
+  // and a batch of a thousand traces need not build the program to learn that.
+  if (ports.length + icmpIds.length > ICMP_FILTER_MOST) return null;
   const accept: Step[] = [{ label: 'accept' }, bpf.ret(ACCEPT)];
   const drop: Step[] = [{ label: 'drop' }, bpf.ret(0)];
   if (family === 4) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NearHops } from '../../src/trace/batch-knowledge.js';
+import { leansOnShared, NearHops, probesSent } from '../../src/trace/batch-knowledge.js';
 import type { TraceReport } from '../../src/trace/run-types.js';
 
 const hop = (ttl: number, from: string | null, kind = 'time-exceeded') => ({ ttl, probes: [1, 2, 3].map(() => ({ from, rtt: from ? 1 : null, reply: from ? { kind, ttl: 64 } : null })) });
@@ -19,7 +19,7 @@ test('the near hops are shared once three full traces agree, and only as far as 
   assert.deepEqual(near.forTrace(null).hops, [], 'a name whose family is not known yet');
 });
 
-test('a silent or half-answered hop ends the prefix; a full check trace that disagrees cuts it', () => {
+test('a silent hop ends the prefix; a full check trace that disagrees cuts it', () => {
   const near = new NearHops();
   for (const d of ['198.18.9.1', '198.18.9.2', '198.18.9.3']) near.learn(report(d, ['198.18.1.1', '198.18.2.1', null, '198.18.4.1']), false);
   assert.equal(near.forTrace(4).hops.length, 2);
@@ -29,4 +29,88 @@ test('a silent or half-answered hop ends the prefix; a full check trace that dis
   assert.deepEqual(check.hops, []);
   near.learn(report('198.18.9.4', ['198.18.1.1', '198.18.2.9']), true);
   assert.deepEqual(near.forTrace(4).hops.map((h) => h.probes[0]!.from), ['198.18.1.1']);
+});
+
+test('three traces down one branch share too much; a full trace cuts the prefix to where the branches part', () => {
+  const near = new NearHops();
+  // The first three targets lie behind one transit router (198.18.4.1); a later one leaves at hop 4.
+  for (const d of ['198.18.9.1', '198.18.9.2', '198.18.9.3']) near.learn(report(d, ['198.18.1.1', '198.18.2.1', '198.18.3.1', '198.18.4.1', '198.18.5.1']), false);
+  assert.equal(near.forTrace(4).hops.length, 5);
+  near.correct(report('198.18.9.4', ['198.18.1.1', '198.18.2.1', '198.18.3.1', '198.18.4.7']));
+  assert.deepEqual(near.forTrace(4).hops.map((h) => h.probes[0]!.from), ['198.18.1.1', '198.18.2.1', '198.18.3.1']);
+  // A full trace that agrees, or saw less (an interrupted one), cuts nothing.
+  near.correct(report('198.18.9.5', ['198.18.1.1', '198.18.2.1', '198.18.3.1', '198.18.4.9']));
+  near.correct(report('198.18.9.6', ['198.18.1.1', '198.18.2.9'], true));
+  assert.equal(near.forTrace(4).hops.length, 3);
+});
+
+test('a verdict whose stop is at the shared hops, or at the first TTL after them with no reply TTL placing it there, leans on them', () => {
+  // Shared hops 1-3; the trace's own hops from TTL 4, each answer arriving with `replyTtl`.
+  const diagnosed = (hop: number | null, replyTtl: number | null = null, kind = 'time-exceeded', from = '198.18.4.1', interrupted = false) => {
+    const r = report('198.18.9.1', ['198.18.1.1', '198.18.2.1', '198.18.3.1', from]);
+    for (const h of r.hops.slice(0, 3)) (h as { shared?: true }).shared = true;
+    for (const p of r.hops[3]!.probes) p.reply = { kind, ttl: replyTtl } as never;
+    return { ...r, interrupted, diagnosis: { hop } } as unknown as TraceReport;
+  };
+  assert.equal(leansOnShared(diagnosed(2), 3), true, 'a shared hop');
+  assert.equal(leansOnShared(diagnosed(null), 3), true, 'nothing answered');
+  assert.equal(leansOnShared(diagnosed(4), 3), true, 'the first probed TTL, no reply TTL');
+  assert.equal(leansOnShared(diagnosed(4, 61), 3), false, 'a router 4 hops away (64 - 3) answers TTL 4');
+  assert.equal(leansOnShared(diagnosed(4, 252), 3), false, 'a router starting at 255');
+  assert.equal(leansOnShared(diagnosed(4, 62), 3), true, 'the answer at TTL 4 comes from 3 hops away: the prefix is too long for this target');
+  assert.equal(leansOnShared(diagnosed(4, 61, 'syn-ack', '198.18.9.1'), 3), false, 'the destination at hop 4');
+  assert.equal(leansOnShared(diagnosed(4, 62, 'rst', '198.18.9.1'), 3), true, 'an RST in its name from 3 hops away');
+  assert.equal(leansOnShared(diagnosed(4, 62, 'unreachable'), 3), false, 'a reject drawn by TTL 4 comes from the router at hop 3');
+  assert.equal(leansOnShared(diagnosed(4, 63, 'unreachable'), 3), true, 'a reject from hop 2');
+  assert.equal(leansOnShared(diagnosed(5, 62), 3), false, 'a stop the trace heard itself, past the first TTL');
+  assert.equal(leansOnShared(diagnosed(4), 0), false, 'nothing shared');
+  assert.equal(leansOnShared(diagnosed(null, null, 'time-exceeded', '198.18.4.1', true), 3), false, 'interrupted');
+});
+
+test('the probes a report sent: its own hops and re-probes, main and control, not the shared ones', () => {
+  const r = report('198.18.9.1', ['198.18.1.1', '198.18.2.1']);
+  (r.hops[0] as { shared?: true }).shared = true;
+  (r.hops[1] as { reprobes?: unknown[] }).reprobes = [{ from: null, rtt: null, reply: null }];
+  const control = report('198.18.9.1', ['198.18.1.1']);
+  assert.equal(probesSent({ ...r, control } as unknown as TraceReport), 3 + 1 + 3 + 6);
+});
+
+test('first traces with nothing in common (an answer lost at hop 1) do not end the sharing: the next ones are learned from', () => {
+  const near = new NearHops();
+  near.learn(report('198.18.9.1', [null, '198.18.2.1', '198.18.3.1']), false);
+  near.learn(report('198.18.9.2', ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
+  near.learn(report('198.18.9.3', ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
+  assert.deepEqual(near.forTrace(4).hops, []);
+  for (const d of ['198.18.9.4', '198.18.9.5', '198.18.9.6']) near.learn(report(d, ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
+  assert.equal(near.forTrace(4).hops.length, 3);
+});
+
+test('while the prefix is learned only three traces of the family run; three rounds with nothing in common end the learning', () => {
+  const near = new NearHops();
+  const tickets = [near.forTrace(4), near.forTrace(4), near.forTrace(4)];
+  assert.ok(tickets.every((t) => t.learner));
+  assert.equal(near.mayStart(4), false, 'a fourth waits');
+  assert.equal(near.mayStart(6), true, 'another family learns on its own');
+  assert.equal(near.mayStart(null), true, 'a name of unknown family is not held');
+  near.done(tickets[0]!);
+  assert.equal(near.mayStart(4), true, 'a learner ended (learned from or failed)');
+  // Rounds of silent first hops (an ICMP budget spent): learned again, twice, then no sharing and no holding.
+  for (let round = 0; round < 3; round++) {
+    assert.equal(near.forTrace(4).hops.length, 0);
+    for (const d of ['198.18.9.1', '198.18.9.2', '198.18.9.3']) near.learn(report(d, [null, '198.18.2.1']), false);
+  }
+  assert.equal(near.mayStart(4), true);
+  assert.deepEqual(near.forTrace(4), { hops: [], check: false, family: 4, learner: false });
+});
+
+test('a hop where a probe went unanswered (a router out of ICMP budget) is still the same router', () => {
+  const near = new NearHops();
+  const partial = (d: string) => {
+    const r = report(d, ['198.18.1.1', '198.18.2.1', '198.18.3.1']);
+    const probe = r.hops[0]!.probes[1]!;
+    Object.assign(probe, { from: null, rtt: null, reply: null });
+    return r;
+  };
+  for (const d of ['198.18.9.1', '198.18.9.2', '198.18.9.3']) near.learn(partial(d), false);
+  assert.equal(near.forTrace(4).hops.length, 3);
 });

@@ -201,4 +201,12 @@ test('the ICMP filter: real captured errors pass for their flow and not for anot
   }
   // Too many flows to encode: null, and the hub then lets all ICMP through.
   assert.equal(icmpForFlowsFilter(4, Array.from({ length: 300 }, (_, i) => 1000 + i), []), null);
+  // Where the count alone says so (a batch's thousand flows), and right at the edge, as the assembler finds it.
+  for (const family of [4, 6] as const) {
+    assert.equal(icmpForFlowsFilter(family, Array.from({ length: 200 }, (_, i) => 1000 + i), Array.from({ length: 56 }, (_, i) => i)), null);
+    assert.equal(icmpForFlowsFilter(family, [], Array.from({ length: 4000 }, (_, i) => i)), null);
+    let most = 0;
+    while (icmpForFlowsFilter(family, Array.from({ length: most + 1 }, (_, i) => 1000 + i), [7]) !== null) most++;
+    assert.ok(most > 200 && most < 255, `${most} ports and one id fit`);
+  }
 });

@@ -65,6 +65,8 @@ export interface SimulatedInternet {
   counters(): Promise<EngineCounters>;
   /** How long start took, ms. */
   startMs: number;
+  /** The simulator process's id (for its CPU and memory in /proc). */
+  simulatorPid: number | null;
   exec(command: string, args: string[], options?: RunOptions): string;
   spawn(command: string, args: string[]): ChildProcess;
   stop(): Promise<void>;
@@ -173,6 +175,8 @@ export async function startSimulatedInternet(options: SimulatedInternetOptions =
       },
       counters: flush,
       startMs: performance.now() - started,
+      // `ip netns exec` execs the simulator in place: the child's pid is the simulator's.
+      simulatorPid: child.pid ?? null,
       exec: (command, commandArgs, runOptions) => runtime.exec(client, command, commandArgs, runOptions),
       spawn: (command, commandArgs) => runtime.spawn(client, command, commandArgs),
       stop,
