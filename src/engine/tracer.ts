@@ -168,10 +168,16 @@ export class Tracer extends EventEmitter<TracerEvents> {
     return Math.min(this.options.maxTtl, this.finalTtl ?? Infinity, windowLimit, distanceLimit);
   }
 
-  /** The highest TTL that still matters: the final hop once known, else the silent-gap horizon. */
+  /**
+   * The highest TTL that still matters: the final hop once known, else the silent-gap horizon. The gap counts from
+   * the farthest evidence that the path goes on: a router's answer, or the destination's answer to the distance probe
+   * (the hops before it are transit, however silent: a batch finds the routers near the source out of ICMP budget,
+   * and its paced probes to the destination's TTL may still be waiting for their slots when those hops time out).
+   */
   private horizon(): number {
     if (this.finalTtl !== null) return this.finalTtl;
-    return Math.min(this.options.maxTtl, this.lastAnswered + this.options.gapLimit);
+    const farthest = Math.max(this.lastAnswered, this.distance?.hops ?? 0);
+    return Math.min(this.options.maxTtl, farthest + this.options.gapLimit);
   }
 
   /** One pass of the state machine: launch, send what is due, time out what is overdue, emit, maybe finish. */

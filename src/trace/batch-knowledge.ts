@@ -46,7 +46,8 @@ export interface NearTicket {
 
 /**
  * The hops a trace answered alike from TTL 1: one router, with time exceeded, to every probe it answered (a probe
- * lost to a router's ICMP budget does not make the hop another's; an answer from another router does).
+ * lost to a router's ICMP budget does not make the hop another's; an answer from another router does). A hop with no
+ * answer at all is kept, as not known: the traces learned from together fill it in (see merge).
  */
 function cleanPrefix(report: TraceReport): HopResult[] {
   const prefix: HopResult[] = [];
@@ -54,19 +55,28 @@ function cleanPrefix(report: TraceReport): HopResult[] {
     if (hop.ttl !== prefix.length + 1 || hop.shared) break;
     const answered = hop.probes.filter((p) => p.from !== null);
     const from = answered[0]?.from ?? null;
-    const alike = from !== null && from !== report.target.address && answered.every((p) => p.from === from && p.reply?.kind === 'time-exceeded');
+    const alike = from !== report.target.address && answered.every((p) => p.from === from && p.reply?.kind === 'time-exceeded');
     if (!alike) break;
     prefix.push(hop);
   }
   return prefix;
 }
 
-const router = (hop: HopResult): string | null => hop.probes.find((p) => p.from !== null)?.from ?? null;
+export const routerOf = (hop: HopResult): string | null => hop.probes.find((p) => p.from !== null)?.from ?? null;
 
-function common(a: HopResult[], b: HopResult[]): HopResult[] {
-  let n = 0;
-  while (n < a.length && n < b.length && router(a[n]!) === router(b[n]!)) n++;
-  return a.slice(0, n);
+/**
+ * What two traces' prefixes say together: hop by hop, the router either met (a hop one of them heard nothing at is
+ * the other's: a thousand traces through one first router find it out of ICMP budget now and then), up to the first
+ * hop where they met different routers or neither heard anything.
+ */
+function merge(a: HopResult[], b: HopResult[]): HopResult[] {
+  const merged: HopResult[] = [];
+  for (let i = 0; i < a.length && i < b.length; i++) {
+    const [ra, rb] = [routerOf(a[i]!), routerOf(b[i]!)];
+    if ((ra !== null && rb !== null && ra !== rb) || (ra === null && rb === null)) break;
+    merged.push(ra !== null ? a[i]! : b[i]!);
+  }
+  return merged;
 }
 
 export class NearHops {
@@ -121,7 +131,7 @@ export class NearHops {
     if (k.hops !== null) return;
     k.learning.push(prefix);
     if (k.learning.length >= LEARN_FROM) {
-      const prefix = k.learning.reduce(common);
+      const prefix = k.learning.reduce(merge);
       k.learning = [];
       // Nothing in common (no answer at hop 1, or paths that part at once): learn again from the next traces rather
       // than share nothing for the whole batch — a few times, then trace this family without sharing.
@@ -139,7 +149,7 @@ export class NearHops {
     const k = this.knowledgeOf(report.target.family);
     if (report.interrupted || k.hops === null) return;
     const prefix = cleanPrefix(report);
-    const agreed = common(k.hops, prefix);
+    const agreed = merge(k.hops, prefix);
     if (agreed.length < Math.min(k.hops.length, prefix.length)) k.hops = agreed;
   }
 

@@ -6,6 +6,8 @@ import { Pacer } from '../engine/pacer.js';
 import { addressFamily } from '../packet/address.js';
 import { leansOnShared, NearHops, probesSent } from './batch-knowledge.js';
 import { LoopLag } from './batch-load.js';
+import { SiblingPaths } from './batch-siblings.js';
+import type { HopResult } from '../engine/types.js';
 import type { Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
 import type { PortpathErrorCode } from '../transport/errors.js';
@@ -53,6 +55,7 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
   const concurrency = checkInteger('The concurrency', 1, 4096, options.concurrency ?? DEFAULT_CONCURRENCY);
   const pacer = new Pacer(rate, systemClock);
   const nearHops = new NearHops();
+  const siblings = new SiblingPaths();
   const shareNearHops = options.shareNearHops !== false;
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
@@ -69,26 +72,49 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
     const method = target.protocol ?? protocol;
     const near = shareNearHops ? nearHops.forTrace(familyOf(target)) : { hops: [], check: false, family: null, learner: false };
     const firstTtl = options.firstTtl ?? 1;
-    const known = firstTtl === 1 ? near.hops : [];
+    const nearKnown = firstTtl === 1 ? near.hops : [];
+    // A sibling needs the target's address before it is resolved; the full trace that checks the near hops takes none.
+    const family = addressFamily(target.host);
+    const sibling = family !== null && nearKnown.length > 0 ? siblings.forTarget(target.host, family, nearKnown) : { hops: nearKnown, expect: null };
     // Each trace's own signal, tied to the batch's by one listener: a trace adds and removes listeners as it goes
     // (its run, follow-ups, re-probes), and on one signal shared by a thousand traces each add and remove is a walk
     // over all the others' (EventTarget keeps a list).
     const own = new AbortController();
     const onAbort = (): void => own.abort();
     signal.addEventListener('abort', onAbort, { once: true });
-    const full: RunOptions = { ...options, protocol: method, port: targetPort(target, protocol, options.port ?? null), pacer, signal: own.signal };
+    const full: RunOptions = {
+      ...options,
+      protocol: method,
+      port: targetPort(target, protocol, options.port ?? null),
+      pacer,
+      signal: own.signal,
+      // Only where the verdict needs it (analyze/control-need): the routers every trace crosses are asked half as often.
+      controlWhenNeeded: options.controlWhenNeeded ?? true,
+    };
     // The batch's control is ICMP echo for port traces; an ICMP target is its own control.
     if (options.control === undefined && method === 'icmp') full.control = false;
+    const taking = (known: HopResult[]): RunOptions => (known.length > 0 ? { ...full, knownHops: known, firstTtl: known.length + 1 } : full);
     const traced = async (): Promise<{ id: number; result: BatchResult | null }> => {
-      let report = await runTrace(target.host, known.length > 0 ? { ...full, knownHops: known, firstTtl: known.length + 1 } : full);
+      let report = await runTrace(target.host, taking(sibling.hops));
+      let taken = sibling.hops.length;
       let discardedProbes = 0;
-      if (shareNearHops && leansOnShared(report, known.length) && !signal.aborted) {
+      // The sibling's hops are not this target's (it met another router right after them), or its verdict rests on
+      // them: traced again taking only the family's near hops.
+      if (taken > nearKnown.length && (!siblings.confirms(report, sibling) || leansOnShared(report, taken)) && !signal.aborted) {
+        discardedProbes += probesSent(report);
+        report = await runTrace(target.host, taking(nearKnown));
+        taken = nearKnown.length;
+      }
+      if (shareNearHops && leansOnShared(report, taken) && !signal.aborted) {
         // Its stop is at the shared hops' edge: they may not be this target's (see batch-knowledge); trace it in full.
-        discardedProbes = probesSent(report);
+        discardedProbes += probesSent(report);
         report = await runTrace(target.host, full);
         nearHops.correct(report);
       }
-      if (shareNearHops) nearHops.learn(report, near.check);
+      if (shareNearHops) {
+        nearHops.learn(report, near.check);
+        siblings.remember(report);
+      }
       if (report.interrupted && signal.aborted) return { id, result: null };
       return { id, result: discardedProbes > 0 ? { target, report, discardedProbes } : { target, report } };
     };

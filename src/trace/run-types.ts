@@ -37,6 +37,12 @@ export interface RunOptions {
    * SYNs to 443, 80 and 22, a TCP ACK to the port, UDP to a closed port).
    */
   control?: ProbeSpec | readonly ProbeSpec[] | false;
+  /**
+   * The control runs after the trace, and only where its verdict needs one (analyze/control-need: the destination
+   * did not answer, or its answer's TTL puts the sender nearer than where it came). A batch's default: half the
+   * probes of an open or closed port. Default false: both run together.
+   */
+  controlWhenNeeded?: boolean;
   /** Follow-up probes where the evidence is thin (re-probes where a verdict hinges on a silence); default true. */
   followUp?: boolean;
   /**

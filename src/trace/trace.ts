@@ -5,6 +5,7 @@
 import { diagnose } from '../analyze/diagnose.js';
 import type { ReachedBefore } from '../analyze/diagnose.js';
 import { reachFrom } from '../analyze/reach.js';
+import { controlNeeded } from '../analyze/control-need.js';
 import { systemClock } from '../engine/clock.js';
 import type { ReachCheck, TraceResult } from '../engine/types.js';
 import { replyTimeout } from './follow-up.js';
@@ -56,7 +57,7 @@ async function reachOf(session: Session, control: Session, result: TraceResult, 
 export async function traceOn(
   session: Session,
   control: Session | null,
-  options: Pick<RunOptions, 'followUp' | 'lossTest' | 'signal' | 'knownHops'>,
+  options: Pick<RunOptions, 'followUp' | 'lossTest' | 'signal' | 'knownHops' | 'controlWhenNeeded'>,
   owners: OwnerLookups | null,
   onEvent: (event: TraceEvent) => void,
   reach: ReachContext | null = null,
@@ -69,8 +70,10 @@ export async function traceOn(
   relay(session, 'main', emit);
   if (control) relay(control, 'control', emit);
   const mainRun = startRun(session, options.signal);
-  const controlRun = control ? startRun(control, options.signal) : null;
+  const later = options.controlWhenNeeded === true;
+  let controlRun = control && !later ? startRun(control, options.signal) : null;
   const result = await mainRun.result;
+  if (control && later && controlNeeded(result) && !options.signal?.aborted) controlRun = startRun(control, options.signal);
   const controlResult = controlRun ? await controlRun.result : null;
   // A batch's shared hops near the source go in front, as many answers each as this trace asks a hop for, before
   // anything reads the hops.

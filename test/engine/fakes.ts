@@ -43,6 +43,19 @@ export class FakeClock implements Clock {
     }
     return this.current;
   }
+
+  /**
+   * runAll, letting queued microtasks run after each timer as the real event loop does (the tracer steps on in a
+   * microtask after a paced send: with runAll those steps would all wait until the end).
+   */
+  async runAllSettling(limitMs = 600_000): Promise<number> {
+    while (this.timers.length > 0 && this.current < limitMs) {
+      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      this.advance(this.timers[0]!.at - this.current);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return this.current;
+  }
 }
 
 /** How one hop of the fake path behaves toward a probe that expires there (or, for the last, reaches it). */

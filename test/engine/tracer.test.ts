@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Pacer } from '../../src/engine/pacer.js';
 import { Tracer } from '../../src/engine/tracer.js';
 import type { TraceOutcome } from '../../src/engine/tracer.js';
 import type { TraceOptions } from '../../src/engine/types.js';
@@ -10,14 +11,15 @@ import { traceOptions } from './trace-options.js';
 const router = (n: number, rtt: number) => ({ address: `198.18.${n}.2`, rtt });
 const SYN_ACK = { kind: 'syn-ack' as const };
 
-async function trace(path: FakePath, overrides: Partial<TraceOptions> = {}) {
+async function trace(path: FakePath, overrides: Partial<TraceOptions> = {}, pacedPerSecond: number | null = null) {
   const clock = new FakeClock();
   const network = new FakeNetwork(clock, path);
-  const tracer = new Tracer(traceOptions(overrides), fakeMethod, network, clock);
+  const pacer = pacedPerSecond === null ? null : new Pacer(pacedPerSecond, clock, 1);
+  const tracer = new Tracer(traceOptions(overrides), fakeMethod, network, clock, undefined, pacer);
   const hopsDone: number[] = [];
   tracer.on('hop-done', (hop) => hopsDone.push(hop.ttl));
   const running = tracer.run();
-  const endedAt = clock.runAll();
+  const endedAt = pacer ? await clock.runAllSettling() : clock.runAll();
   const outcome: TraceOutcome = await running;
   return { outcome, network, endedAt, hopsDone, clock, tracer };
 }
@@ -280,4 +282,22 @@ test('answers handed over inside send (an error queue read there) never make a p
   for (const s of network.sent) perTtl.set(s.ttl, (perTtl.get(s.ttl) ?? 0) + 1);
   for (const ttl of [1, 2, 3, 4]) assert.equal(perTtl.get(ttl), 3, `TTL ${ttl}: ${perTtl.get(ttl)} probes`);
   assert.equal(new Set(network.sent.map((s) => s.id)).size, network.sent.length, 'every probe id sent once');
+});
+
+test('a stretch of silent hops longer than the gap limit does not end a trace whose distance probe the destination answered', async () => {
+  // A batch's traces find the routers near the source out of ICMP budget: hops 1-8 stay silent, yet the open port
+  // answered the distance probe from 14 hops away (and every router on the way is out of budget). The hops up to it
+  // are transit, not the end of the path.
+  const path: FakePath = {
+    hops: Array.from({ length: 13 }, (_, i) => ({ ...router(i + 1, 2 * (i + 1)), silent: true })),
+    destination: { address: '198.18.99.2', rtt: 28, reply: SYN_ACK },
+  };
+  // Paced as in a busy batch: the TTLs past the first window wait for their slots behind the first window's probes.
+  for (const paced of [null, 2]) {
+    const { outcome } = await trace(path, { destination: '198.18.99.2', distancePort: 40001 }, paced);
+    assert.equal(outcome.destination.reached, true, `paced ${paced}`);
+    assert.equal(outcome.destination.hop, 14);
+    assert.equal(outcome.destination.state, 'open');
+    assert.equal(outcome.stoppedBy, 'final-reply');
+  }
 });

@@ -75,14 +75,18 @@ test('the probes a report sent: its own hops and re-probes, main and control, no
   assert.equal(probesSent({ ...r, control } as unknown as TraceReport), 3 + 1 + 3 + 6);
 });
 
-test('first traces with nothing in common (an answer lost at hop 1) do not end the sharing: the next ones are learned from', () => {
+test('a hop one learner heard nothing at is the router the others met there; a hop none heard ends what is shared', () => {
   const near = new NearHops();
   near.learn(report('198.18.9.1', [null, '198.18.2.1', '198.18.3.1']), false);
-  near.learn(report('198.18.9.2', ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
-  near.learn(report('198.18.9.3', ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
-  assert.deepEqual(near.forTrace(4).hops, []);
-  for (const d of ['198.18.9.4', '198.18.9.5', '198.18.9.6']) near.learn(report(d, ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
-  assert.equal(near.forTrace(4).hops.length, 3);
+  near.learn(report('198.18.9.2', ['198.18.1.1', '198.18.2.1', null]), false);
+  near.learn(report('198.18.9.3', ['198.18.1.1', null, '198.18.3.1']), false);
+  assert.deepEqual(near.forTrace(4).hops.map((h) => h.probes[0]!.from), ['198.18.1.1', '198.18.2.1', '198.18.3.1']);
+  // Nothing heard at hop 1 by any of them: nothing in common; the next three are learned from.
+  const again = new NearHops();
+  for (const d of ['198.18.9.1', '198.18.9.2', '198.18.9.3']) again.learn(report(d, [null, '198.18.2.1', '198.18.3.1']), false);
+  assert.deepEqual(again.forTrace(4).hops, []);
+  for (const d of ['198.18.9.4', '198.18.9.5', '198.18.9.6']) again.learn(report(d, ['198.18.1.1', '198.18.2.1', '198.18.3.1']), false);
+  assert.equal(again.forTrace(4).hops.length, 3);
 });
 
 test('while the prefix is learned only three traces of the family run; three rounds with nothing in common end the learning', () => {
