@@ -229,13 +229,35 @@ function unreachableAnswer(main: TraceResult, control: TraceResult | null): Find
     };
   }
   const admin = unreachableClass(family, code) === 'admin';
+  const placed = rejectPlace(main, control);
   return {
     verdict: 'rejected-in-path',
-    hop: d.hop,
+    hop: placed.hop,
     by: d.by,
     confidence: admin || controlPassed ? 'high' : 'medium',
-    explanation: `${hopLabel(d.hop!, d.by)} rejects ${label} with ${what}${controlReach(control)}.`,
+    explanation: `${hopLabel(placed.hop, d.by)} rejects ${label} with ${what}${controlReach(control)}.`,
+    ...(placed.evidence ? { evidence: [placed.evidence] } : {}),
   };
+}
+
+/**
+ * The TTL at which a router's reject stops the traffic: one past the router's own hop. Its rejects are rate-limited
+ * like its other ICMP errors, so the first of them to come back may answer a later TTL than the first it drew (a
+ * batch's routers are out of budget often). The router's hop is the TTL it answered time exceeded at, else the
+ * distance its reject's TTL gives; never before a TTL at which this trace's own probes went past a router (shared
+ * hops were probed with another flow), and never past the TTL the reject came at.
+ */
+function rejectPlace(main: TraceResult, control: TraceResult | null): { hop: number; evidence: string | null } {
+  const d = main.destination;
+  const cameAt = d.hop!;
+  const metAt = (result: TraceResult | null) => [...(result ? routerTtls(result) : [])].find(([ttl, from]) => from === d.by && ttl < cameAt)?.[0] ?? null;
+  const routerHop = metAt(main) ?? metAt(control) ?? finalSenderDistance(main);
+  if (routerHop === null) return { hop: cameAt, evidence: null };
+  const own = routerTtls({ hops: main.hops.filter((h) => !h.shared) });
+  const passedOn = Math.max(0, ...[...own.keys()].filter((ttl) => ttl < cameAt));
+  const hop = Math.min(cameAt, Math.max(routerHop + 1, passedOn + 1));
+  if (hop === cameAt) return { hop, evidence: null };
+  return { hop, evidence: `the reject came at TTL ${cameAt}, but ${d.by} is at hop ${hop - 1} (the TTLs before it drew no answer: lost, or past its ICMP budget)` };
 }
 
 /** The lowest TTL at which the target address itself sent our probe back as expired: it forwards it onward. */

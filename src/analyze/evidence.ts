@@ -92,6 +92,9 @@ export function binomialTail(k: number, n: number, p: number): number {
  */
 export function burstsAreOneTry(results: readonly (TraceResult | null)[]): boolean {
   const traces = results.filter((r): r is TraceResult => r !== null);
+  // A trace that took hops from other traces is one of a batch: hundreds of them spend the same routers' budgets,
+  // and a burst of its own that went unanswered is one look at a router someone else may have just emptied.
+  if (traces.some((r) => r.hops.some((h) => h.shared))) return true;
   // A TTL that no trace got anything from is a router that answers no protocol, not one out of budget.
   const silentToAll = (ttl: number) => traces.every((r) => !isAnswered(hopAt(r, ttl)));
   let anyRouter = false;

@@ -82,3 +82,10 @@ export class Pacer {
     }
   }
 }
+
+/**
+ * When a probe to `ttl` may go, from `nowMs` on, for the router it expires at to have ICMP budget left for its answer
+ * (a batch's routers, which thousands of traces share: trace/router-budgets); the turn is taken. `nowMs` when nothing
+ * is known of that router.
+ */
+export type ProbeGate = (ttl: number, nowMs: number) => number;

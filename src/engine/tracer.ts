@@ -8,7 +8,7 @@ import { decideFinal, isFinalReply, mayBeOwnCollision } from './port-state.js';
 import type { FinalAnswer, SettledProbe } from './port-state.js';
 import { ProbeIds } from './probe-ids.js';
 import { ProbeCore } from './probe-core.js';
-import type { Pacer } from './pacer.js';
+import type { Pacer, ProbeGate } from './pacer.js';
 import type { CoreProbe } from './probe-core.js';
 import { probeResult } from './probe-result.js';
 import type { DestinationResult, HopResult, TraceOptions } from './types.js';
@@ -100,6 +100,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
     readonly ids: ProbeIds = new ProbeIds(options.nonce),
     /** A probe rate shared with other traces (a batch's): each probe waits for its slot. */
     private readonly pacer: Pacer | null = null,
+    /** Each probe waits for its router's turn (a batch's ICMP budgets): see ProbeGate. */
+    private readonly gate: ProbeGate | null = null,
   ) {
     super();
     const flow = flowOf(options);
@@ -143,12 +145,13 @@ export class Tracer extends EventEmitter<TracerEvents> {
       const ttl = ++this.highestLaunched;
       const probes: ProbeRecord[] = [];
       for (let index = 0; index < this.options.probesPerHop; index++) {
+        const spaced = now + index * this.options.probeSpacingMs;
         const probe: ProbeRecord = {
           id: 0,
           ttl,
           index,
           status: index > 0 && this.options.confirmRepeats ? 'held' : 'queued',
-          dueMs: now + index * this.options.probeSpacingMs,
+          dueMs: this.gate ? Math.max(spaced, this.gate(ttl, spaced)) : spaced,
         };
         probes.push(probe);
       }

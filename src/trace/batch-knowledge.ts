@@ -11,6 +11,7 @@
 // — a stop before or right after them (the last router that answered, the TTL a reject or a forged RST came at).
 // Such a trace is traced again in full (leansOnShared), and its hops cut the prefix to what it really shares.
 import type { HopResult } from '../engine/types.js';
+import { addressToBytes } from '../packet/address.js';
 import { hopsAway } from '../packet/reply-ttl.js';
 import type { Family } from '../probe/method.js';
 import type { TraceReport } from './run-types.js';
@@ -19,8 +20,12 @@ import type { TraceReport } from './run-types.js';
 const LEARN_FROM = 3;
 /** Rounds of LEARN_FROM traces with nothing in common before the family is traced without sharing. */
 const LEARN_ROUNDS = 3;
-/** Every this many traces of a family, one runs in full to check the prefix still holds. */
+/**
+ * Every this many traces of a family, and no sooner than CHECK_SPACING_MS after the last, one runs in full to check
+ * the prefix still holds (a full trace asks the first routers, whose budget is one answer a second).
+ */
 const CHECK_EVERY = 32;
+const CHECK_SPACING_MS = 5000;
 
 interface FamilyKnowledge {
   /** The shared prefix (TTL 1…n), null while still learning. */
@@ -34,6 +39,10 @@ interface FamilyKnowledge {
   /** Traces out while the prefix is learned (see mayStart), and the learning rounds that found nothing. */
   learners: number;
   failedRounds: number;
+  /** The addresses of the traces learned from: the next learner is picked far from them (see pickLearner). */
+  learnerAddresses: string[];
+  /** When the last check started (ms, the caller's clock). */
+  lastCheckMs: number;
 }
 
 /** What forTrace gave a trace: return it to done() when the trace ends, whichever way. */
@@ -62,6 +71,16 @@ function cleanPrefix(report: TraceReport): HopResult[] {
   return prefix;
 }
 
+/** Leading bits two addresses of one family have in common. */
+export function commonBits(a: string, b: string): number {
+  const [x, y] = [addressToBytes(a), addressToBytes(b)];
+  for (let i = 0; i < x.length; i++) {
+    const differ = x[i]! ^ y[i]!;
+    if (differ !== 0) return i * 8 + Math.clz32(differ) - 24;
+  }
+  return x.length * 8;
+}
+
 export const routerOf = (hop: HopResult): string | null => hop.probes.find((p) => p.from !== null)?.from ?? null;
 
 /**
@@ -86,17 +105,19 @@ export class NearHops {
    * The hops a new trace may take as known, and whether it is the full trace that checks them (then it gets none).
    * `family`: the target's, when known before it is resolved (an address, or -4/-6); null shares nothing.
    */
-  forTrace(family: Family | null): NearTicket {
+  forTrace(family: Family | null, address: string | null = null, nowMs = 0): NearTicket {
     if (family === null) return { hops: [], check: false, family, learner: false };
     const k = this.knowledgeOf(family);
     if (k.hops === null) {
       k.learners++;
+      if (address !== null) k.learnerAddresses.push(address);
       return { hops: [], check: false, family, learner: true };
     }
     if (k.hops.length === 0) return { hops: [], check: false, family, learner: false };
-    if (++k.sinceCheck >= CHECK_EVERY && !k.checking) {
+    if (++k.sinceCheck >= CHECK_EVERY && !k.checking && nowMs - k.lastCheckMs >= CHECK_SPACING_MS) {
       k.sinceCheck = 0;
       k.checking = true;
+      k.lastCheckMs = nowMs;
       return { hops: [], check: true, family, learner: false };
     }
     return { hops: k.hops, check: false, family, learner: false };
@@ -111,6 +132,27 @@ export class NearHops {
     if (family === null) return true;
     const k = this.knowledgeOf(family);
     return k.hops !== null || k.learners < LEARN_FROM;
+  }
+
+  /** Whether the family's prefix is still being learned (then which target learns it matters: pickLearner). */
+  learning(family: Family | null): boolean {
+    return family !== null && this.knowledgeOf(family).hops === null;
+  }
+
+  /**
+   * Of `candidates` (addresses of one family), the index of the one farthest from the traces learned from so far: the
+   * fewest leading bits in common with the nearest of them. Three targets side by side lie behind one branch and
+   * agree on hops that other paths do not take; three far apart agree only on what every path shares.
+   */
+  pickLearner(family: Family, candidates: readonly string[]): number {
+    const learned = this.knowledgeOf(family).learnerAddresses;
+    let best = 0;
+    let bestBits = Infinity;
+    candidates.forEach((address, i) => {
+      const bits = Math.max(0, ...learned.map((other) => commonBits(address, other)));
+      if (bits < bestBits) [best, bestBits] = [i, bits];
+    });
+    return best;
   }
 
   /** A trace that had a ticket ended (learned from or not, finished or failed). */
@@ -148,14 +190,17 @@ export class NearHops {
   correct(report: TraceReport): void {
     const k = this.knowledgeOf(report.target.family);
     if (report.interrupted || k.hops === null) return;
+    // Strict here: a hop the full trace heard nothing at ends what it confirms (a silent router where the prefix has
+    // another is a path the prefix is not; a check is one trace, spaced out, whose first hops have budget to answer).
     const prefix = cleanPrefix(report);
-    const agreed = merge(k.hops, prefix);
-    if (agreed.length < Math.min(k.hops.length, prefix.length)) k.hops = agreed;
+    let agreed = 0;
+    while (agreed < k.hops.length && agreed < prefix.length && routerOf(prefix[agreed]!) === routerOf(k.hops[agreed]!)) agreed++;
+    if (agreed < Math.min(k.hops.length, prefix.length) || (prefix.length < k.hops.length && report.destination.hop !== null && report.destination.hop <= k.hops.length)) k.hops = k.hops.slice(0, agreed);
   }
 
   private knowledgeOf(family: Family): FamilyKnowledge {
     let k = this.families.get(family);
-    if (!k) this.families.set(family, (k = { hops: null, learning: [], sinceCheck: 0, checking: false, learners: 0, failedRounds: 0 }));
+    if (!k) this.families.set(family, (k = { hops: null, learning: [], sinceCheck: 0, checking: false, learners: 0, failedRounds: 0, learnerAddresses: [], lastCheckMs: -Infinity }));
     return k;
   }
 }

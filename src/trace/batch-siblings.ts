@@ -10,7 +10,7 @@
 // must be the router the sibling met at that TTL (confirms); a trace that met another router there, or whose verdict
 // rests on the hops it took as known (leansOnShared), is traced again with less taken as known (trace/batch).
 import type { HopResult } from '../engine/types.js';
-import { addressToBytes } from '../packet/address.js';
+import { addressFamily, addressToBytes } from '../packet/address.js';
 import type { Family } from '../probe/method.js';
 import { routerOf } from './batch-knowledge.js';
 import { LruMap } from './lru-map.js';
@@ -26,12 +26,16 @@ const CAPACITY = 4096;
 interface Sibling {
   /** Its hops from TTL 1 up to the one before its destination (its own and any it took as known). */
   hops: HopResult[];
+  /** The routers it met itself at those TTLs (null: silent, or a hop it took as known: that is another trace's word). */
+  path: (string | null)[];
 }
 
 /** What forTarget gave a trace: the hops to take as known, and the router the sibling met at the first TTL after them. */
 export interface SiblingTicket {
   hops: HopResult[];
   expect: string | null;
+  /** The routers the sibling met itself at every TTL before its destination (index TTL - 1): who to expect there. */
+  path: (string | null)[];
 }
 
 /** The block `address` lies in, as text (`length` leading bits). */
@@ -42,8 +46,42 @@ function blockOf(address: string, length: number): string {
   return bits.slice(0, length);
 }
 
+/** Blocks whose first trace is in flight (since when, ms) or has ended (null), remembered for this many blocks. */
+const LEADS = 65_536;
+/**
+ * How long the other targets of a block wait for its first trace: an open or closed port's trace gives its sibling
+ * in a second or two; one that ends on silence takes many, and its block goes on without it.
+ */
+const LEAD_WAIT_MS = 2500;
+
 export class SiblingPaths {
   private readonly blocks = new Map<number, LruMap<string, Sibling>>();
+  private readonly leads = new LruMap<string, number | null>(LEADS);
+
+  /** The narrowest block of an address, or null for a name (its address is not known yet). */
+  private leadBlock(host: string): string | null {
+    const family = addressFamily(host);
+    return family === null ? null : blockOf(host, BLOCKS[family][0]!);
+  }
+
+  /**
+   * Whether a target should wait: the first trace of its block is in flight and no sibling is known there. When it
+   * ends, the block's other targets start from its hops (or, if it gave no sibling, start anyway).
+   */
+  held(host: string, nowMs: number): boolean {
+    const block = this.leadBlock(host);
+    if (block === null) return false;
+    const since = this.leads.peek(block);
+    return typeof since === 'number' && nowMs - since < LEAD_WAIT_MS && !this.block(BLOCKS[addressFamily(host)!][0]!).peek(block);
+  }
+
+  /** A trace to `host` starts: the first of its block leads it. Call the function returned when it ends. */
+  lead(host: string, nowMs: number): () => void {
+    const block = this.leadBlock(host);
+    if (block === null || this.leads.peek(block) !== undefined) return () => {};
+    this.leads.set(block, nowMs);
+    return () => this.leads.set(block, null);
+  }
 
   /**
    * The hops a trace to `address` may take as known: the nearest sibling's, up to its margin, when that is more than
@@ -57,9 +95,9 @@ export class SiblingPaths {
       if (keep <= floor.length) break;
       const hops = sibling.hops.slice(0, keep);
       if (floor.some((hop, i) => routerOf(hop) !== routerOf(hops[i]!))) break;
-      return { hops, expect: routerOf(sibling.hops[keep]!) };
+      return { hops, expect: routerOf(sibling.hops[keep]!), path: sibling.path };
     }
-    return { hops: floor, expect: null };
+    return { hops: floor, expect: null, path: [] };
   }
 
   /**
@@ -80,7 +118,7 @@ export class SiblingPaths {
     const hops = report.hops.filter((h) => h.ttl < destinationHop);
     if (hops.length !== destinationHop - 1 || hops.some((h, i) => h.ttl !== i + 1)) return;
     // As the trace saw them, without its re-probes: a later trace shows them as it would have seen them itself.
-    const sibling: Sibling = { hops: hops.map(({ shared: _shared, reprobes: _reprobes, ...hop }) => hop) };
+    const sibling: Sibling = { hops: hops.map(({ shared: _shared, reprobes: _reprobes, ...hop }) => hop), path: hops.map((h) => (h.shared ? null : routerOf(h))) };
     for (const length of BLOCKS[report.target.family]) this.block(length).set(blockOf(report.target.address, length), sibling);
   }
 

@@ -7,6 +7,7 @@ import { addressFamily } from '../packet/address.js';
 import { leansOnShared, NearHops, probesSent } from './batch-knowledge.js';
 import { LoopLag } from './batch-load.js';
 import { SiblingPaths } from './batch-siblings.js';
+import { RouterBudgets } from './router-budgets.js';
 import type { HopResult } from '../engine/types.js';
 import type { Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
@@ -17,7 +18,7 @@ import { checkInteger } from './method-spec.js';
 import { runTrace } from './trace.js';
 import type { RunOptions, TraceReport } from './trace.js';
 
-export interface BatchOptions extends Omit<RunOptions, 'pacer' | 'sourcePort' | 'icmpId' | 'owners' | 'packetLog' | 'knownHops'> {
+export interface BatchOptions extends Omit<RunOptions, 'pacer' | 'sourcePort' | 'icmpId' | 'owners' | 'packetLog' | 'knownHops' | 'routerTurns'> {
   /** Probes per second for the whole batch, controls included (default 200). */
   rate?: number;
   /** Traces at once (default 32). */
@@ -42,6 +43,8 @@ export type BatchResult =
 export const DEFAULT_RATE = 200;
 /** Traces that always may run, however busy the process (see batch-load). */
 const MIN_RUNNING = 16;
+/** How often the loop looks again for held targets that may start (see nextToStart). */
+const WAKE_MS = 250;
 export const DEFAULT_CONCURRENCY = 32;
 
 /**
@@ -56,6 +59,7 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
   const pacer = new Pacer(rate, systemClock);
   const nearHops = new NearHops();
   const siblings = new SiblingPaths();
+  const routerBudgets = new RouterBudgets();
   const shareNearHops = options.shareNearHops !== false;
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
@@ -63,19 +67,20 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
   const running = new Map<number, Promise<{ id: number; result: BatchResult | null }>>();
   let nextId = 0;
   let exhausted = false;
-  /** A target read from the source that has not started yet (see mayStart). */
-  let waiting: BatchTarget | null = null;
+  /** Targets read from the source that have not started yet, in input order (see nextToStart). */
+  const pending: BatchTarget[] = [];
   const familyOf = (target: BatchTarget) => addressFamily(target.host) ?? options.family ?? null;
   const protocol: Protocol = options.protocol ?? 'tcp';
   const start = (target: BatchTarget) => {
     const id = nextId++;
     const method = target.protocol ?? protocol;
-    const near = shareNearHops ? nearHops.forTrace(familyOf(target)) : { hops: [], check: false, family: null, learner: false };
+    const near = shareNearHops ? nearHops.forTrace(familyOf(target), addressFamily(target.host) !== null ? target.host : null, performance.now()) : { hops: [], check: false, family: null, learner: false };
     const firstTtl = options.firstTtl ?? 1;
     const nearKnown = firstTtl === 1 ? near.hops : [];
     // A sibling needs the target's address before it is resolved; the full trace that checks the near hops takes none.
     const family = addressFamily(target.host);
-    const sibling = family !== null && nearKnown.length > 0 ? siblings.forTarget(target.host, family, nearKnown) : { hops: nearKnown, expect: null };
+    const sibling = family !== null && nearKnown.length > 0 ? siblings.forTarget(target.host, family, nearKnown) : { hops: nearKnown, expect: null, path: [] };
+    const ended = shareNearHops ? siblings.lead(target.host, performance.now()) : () => {};
     // Each trace's own signal, tied to the batch's by one listener: a trace adds and removes listeners as it goes
     // (its run, follow-ups, re-probes), and on one signal shared by a thousand traces each add and remove is a walk
     // over all the others' (EventTarget keeps a list).
@@ -90,6 +95,7 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
       signal: own.signal,
       // Only where the verdict needs it (analyze/control-need): the routers every trace crosses are asked half as often.
       controlWhenNeeded: options.controlWhenNeeded ?? true,
+      ...(shareNearHops ? { routerTurns: routerBudgets.forTrace(sibling.path) } : {}),
     };
     // The batch's control is ICMP echo for port traces; an ICMP target is its own control.
     if (options.control === undefined && method === 'icmp') full.control = false;
@@ -124,31 +130,56 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
         .finally(() => {
           signal.removeEventListener('abort', onAbort);
           nearHops.done(near);
+          ended();
         })
         .catch((error: unknown) => ({ id, result: { target, error: error instanceof PortpathError ? { code: error.code, message: error.message } : { code: 'ERR_INTERNAL' as const, message: (error as Error).message } } })),
     );
+  };
+  /**
+   * The next target to start, or null when none may start now. In input order, except that some wait while others
+   * of their kind go ahead (targets are read ahead, up to `lookahead`, to find those):
+   *  - while a family's near hops are learned only its few learners run, picked as far apart as their addresses go
+   *    (batch-knowledge's pickLearner);
+   *  - a target whose address block has a trace in flight and no sibling yet waits for it (batch-siblings: it then
+   *    starts from the sibling's hops instead of asking the routers its block shares all over again).
+   */
+  const lookahead = Math.max(64, concurrency * 16);
+  const mayGo = (t: BatchTarget): boolean => nearHops.mayStart(familyOf(t)) && !siblings.held(t.host, performance.now());
+  const nextToStart = async (): Promise<BatchTarget | null> => {
+    if (!shareNearHops) return pending.length > 0 || (await readOne()) ? pending.shift()! : null;
+    while (pending.length < 64 && pending.some((t) => nearHops.learning(familyOf(t))) && (await readOne()));
+    let index = pending.findIndex(mayGo);
+    while (index < 0 && pending.length < lookahead && (await readOne())) if (mayGo(pending[pending.length - 1]!)) index = pending.length - 1;
+    if (index < 0) return null;
+    const family = familyOf(pending[index]!);
+    if (family !== null && nearHops.learning(family)) {
+      const candidates = pending.map((t, i) => ({ i, address: addressFamily(t.host) === family && mayGo(t) ? t.host : null })).filter((c) => c.address !== null);
+      if (candidates.length > 0) index = candidates[nearHops.pickLearner(family, candidates.map((c) => c.address!))]!.i;
+    }
+    return pending.splice(index, 1)[0]!;
+  };
+  const readOne = async (): Promise<boolean> => {
+    if (exhausted) return false;
+    const next = await source.next();
+    if (next.done) exhausted = true;
+    else pending.push(next.value);
+    return !next.done;
   };
   // A process that cannot keep up starts no new trace until it can (batch-load): fewer at once, not answers lost.
   const lag = new LoopLag().start();
   try {
     for (;;) {
       while (!signal.aborted && running.size < concurrency && !(running.size >= MIN_RUNNING && lag.busy)) {
-        if (waiting === null) {
-          if (exhausted) break;
-          const next = await source.next();
-          if (next.done) {
-            exhausted = true;
-            break;
-          }
-          waiting = next.value;
-        }
-        // While its family's near hops are learned, a target waits for the few traces that learn them.
-        if (shareNearHops && !nearHops.mayStart(familyOf(waiting))) break;
-        start(waiting);
-        waiting = null;
+        const next = await nextToStart();
+        if (next === null) break;
+        start(next);
       }
       if (running.size === 0) return;
-      const { id, result } = await Promise.race(running.values());
+      // Targets held for their block's first trace may go after a while even if no trace ends (batch-siblings).
+      const wake = pending.length > 0 && running.size < concurrency ? sleep(WAKE_MS) : null;
+      const { id, result } = await Promise.race([...running.values(), ...(wake ? [wake.done] : [])]);
+      wake?.cancel();
+      if (id < 0) continue;
       running.delete(id);
       if (result) yield result;
     }
@@ -158,6 +189,13 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
     await Promise.allSettled(running.values());
     await source.return?.();
   }
+}
+
+/** A pause the batch loop races its traces against: `done` resolves as no trace (id -1). */
+function sleep(ms: number): { done: Promise<{ id: number; result: null }>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<{ id: number; result: null }>((resolve) => (timer = setTimeout(() => resolve({ id: -1, result: null }), ms)));
+  return { done, cancel: () => clearTimeout(timer) };
 }
 
 async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {

@@ -14,6 +14,7 @@ import { fanOut, reprobe } from '../engine/reprober.js';
 import type { ReprobeAnswer, ReprobeRequest, Subscribe } from '../engine/reprober.js';
 import { probeResult } from '../engine/probe-result.js';
 import type { HopResult, ProbeResult, TraceResult, WaitOptions } from '../engine/types.js';
+import type { RouterTurns, TtlBudget } from './router-budgets.js';
 import type { Session } from './session.js';
 
 /** Confirmation rounds at most (each TTL is asked again only while its silence is not established). */
@@ -77,7 +78,7 @@ async function sendFresh(channel: Channel, clock: Clock, requests: ReprobeReques
   }
 }
 
-async function reprobeRounds(main: Channel, control: Channel | null, budget: IcmpBudget, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+async function reprobeRounds(main: Channel, control: Channel | null, budget: TtlBudget, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   for (let round = 0; round < MAX_ROUNDS && !signal?.aborted; round++) {
     const questions = openQuestions(main.result, control?.result ?? null);
     if (questions.length === 0) return;
@@ -109,7 +110,7 @@ async function reprobeRounds(main: Channel, control: Channel | null, budget: Icm
  * are rate-limited like a router's) gets only the spaced probes, read against the trace's own quick probes there:
  * a burst of SYNs at a server is what an IDS logs as a scan, and the verdict does not need it.
  */
-async function rateLimitTest(main: Channel, budget: IcmpBudget, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+async function rateLimitTest(main: Channel, budget: TtlBudget, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const ttls = partiallyAnswered(main.result.hops);
   if (ttls.length === 0) return;
   const target = main.result.target.address;
@@ -177,6 +178,8 @@ export interface FollowUpOptions {
    * default: it changes no verdict, and the verdict must not wait for it.
    */
   lossTest?: boolean;
+  /** This trace's turns at the routers' budgets as a batch spends them. */
+  routers?: RouterTurns;
 }
 
 /** Runs the follow-up probes of a finished main trace (and its control); updates the results in place. */
@@ -188,7 +191,8 @@ export async function followUp(main: FollowUpTrace, control: FollowUpTrace | nul
   const partial = (h: HopResult) => h.probes.some((p) => p.from === null) && h.probes.some((p) => p.from !== null);
   if (channels.some((c) => c.result.hops.some(partial))) await lateAnswers(channels, clock, timeoutMs, signal);
   if (signal?.aborted) return;
-  const budget = budgetAfter(channels, clock.now());
+  const local = budgetAfter(channels, clock.now());
+  const budget: TtlBudget = options.routers ? options.routers.view(local, main.result, clock.now()) : local;
   await Promise.all([
     options.lossTest ? rateLimitTest(channels[0]!, budget, clock, timeoutMs, signal) : undefined,
     reprobeRounds(channels[0]!, channels[1] ?? null, budget, clock, timeoutMs, signal),

@@ -45,6 +45,7 @@ async function baseRequest(target: string, options: RunOptions): Promise<BaseReq
     icmpId: options.icmpId ?? null,
     ...(options.packetLog ? { packetLog: options.packetLog } : {}),
     ...(options.pacer ? { pacer: options.pacer } : {}),
+    ...(options.routerTurns ? { gate: options.routerTurns.gate } : {}),
   };
 }
 

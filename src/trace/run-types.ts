@@ -6,6 +6,7 @@ import type { Pacer } from '../engine/pacer.js';
 import type { Family, ProbeReply, Protocol } from '../probe/method.js';
 import type { RawSocketPool } from '../transport/privileges.js';
 import type { PacketLog } from '../transport/packet-log.js';
+import type { RouterTurns } from './router-budgets.js';
 import type { TraceMeta } from './meta.js';
 import type { OwnerInfo, OwnerLookups, OwnerOptions } from './owners.js';
 import type { ProbeSpec, TransportMode } from './session.js';
@@ -66,6 +67,11 @@ export interface RunOptions {
    * get them, before the diagnosis reads the hops.
    */
   knownHops?: HopResult[];
+  /**
+   * This run's turns at the routers' ICMP budgets as all the runs of a batch spend them (trace/router-budgets): its
+   * probes and follow-up probes wait for their router's turn across runs.
+   */
+  routerTurns?: RouterTurns;
   /**
    * Who owns each hop (ASN, AS name, prefix, country): lookups run beside the trace, bounded in time, and the
    * report gets `owners`. Options, or an OwnerLookups of the caller's (to read results while the run goes on).

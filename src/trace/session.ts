@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { systemClock } from '../engine/clock.js';
 import { Tracer } from '../engine/tracer.js';
-import type { Pacer } from '../engine/pacer.js';
+import type { Pacer, ProbeGate } from '../engine/pacer.js';
 import type { TraceOptions, WaitOptions } from '../engine/types.js';
 import { createProbeMethod } from '../probe/index.js';
 import type { TcpProbe } from '../probe/index.js';
@@ -52,6 +52,8 @@ export interface SessionRequest {
   tcpProbe?: TcpProbe;
   /** A probe rate shared with other sessions (a batch's --rate). */
   pacer?: Pacer;
+  /** Each probe waits for its router's turn (a batch's shared ICMP budgets). */
+  gate?: ProbeGate;
 }
 
 export type TransportMode = 'raw' | 'unprivileged' | 'auto';
@@ -182,7 +184,7 @@ export function openSession(request: SessionRequest): Session {
     const subscribe = fanOut(transport);
     const traceOn = (options: TraceOptions, meta: TraceMeta, ids: ProbeIds | undefined, close: () => void): Session => {
       const network = viewOf(transport, subscribe);
-      const tracer = new Tracer(options, method, network, systemClock, ids, request.pacer ?? null);
+      const tracer = new Tracer(options, method, network, systemClock, ids, request.pacer ?? null, request.gate ?? null);
       return {
         meta,
         options,

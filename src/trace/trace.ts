@@ -57,7 +57,7 @@ async function reachOf(session: Session, control: Session, result: TraceResult, 
 export async function traceOn(
   session: Session,
   control: Session | null,
-  options: Pick<RunOptions, 'followUp' | 'lossTest' | 'signal' | 'knownHops' | 'controlWhenNeeded'>,
+  options: Pick<RunOptions, 'followUp' | 'lossTest' | 'signal' | 'knownHops' | 'controlWhenNeeded' | 'routerTurns'>,
   owners: OwnerLookups | null,
   onEvent: (event: TraceEvent) => void,
   reach: ReachContext | null = null,
@@ -85,7 +85,8 @@ export async function traceOn(
   }
   if (options.followUp !== false) {
     emit({ type: 'follow-up', trace: 'main' });
-    await followUpTimed({ session, result }, control && controlResult ? { session: control, result: controlResult } : null, options.signal, { lossTest: options.lossTest === true });
+    const routers = options.routerTurns ? { routers: options.routerTurns } : {};
+    await followUpTimed({ session, result }, control && controlResult ? { session: control, result: controlResult } : null, options.signal, { lossTest: options.lossTest === true, ...routers });
   }
   // Where neither heard from the destination, the reach check looks for it with other methods (not when the caller
   // turned the follow-ups off: they asked for the trace and nothing more).

@@ -30,10 +30,10 @@ test('a target takes its nearest sibling\'s hops up to a margin before the sibli
   // Same /16 only: seven.
   assert.deepEqual(from(siblings.forTarget('198.18.200.1', 4, floor).hops), routers(4));
   // Nothing near: the family's near hops.
-  assert.deepEqual(siblings.forTarget('198.19.1.1', 4, floor), { hops: floor, expect: null });
+  assert.deepEqual(siblings.forTarget('198.19.1.1', 4, floor), { hops: floor, expect: null, path: [] });
   // A sibling whose first hops are not the family's (another way out): not taken.
   const other = [hop(1, '198.18.1.1'), hop(2, '198.18.7.7')];
-  assert.deepEqual(siblings.forTarget('198.18.128.9', 4, other), { hops: other, expect: null });
+  assert.deepEqual(siblings.forTarget('198.18.128.9', 4, other), { hops: other, expect: null, path: [] });
   // The newest sibling of a block is the one taken.
   siblings.remember(report('198.18.128.6', routers(6)));
   assert.deepEqual(from(siblings.forTarget('198.18.128.9', 4, floor).hops), routers(5));
@@ -64,5 +64,5 @@ test('the first hop a trace probes itself confirms the sibling when it met the s
   assert.equal(siblings.confirms(own('198.18.1.11'), ticket), true);
   assert.equal(siblings.confirms(own(null), ticket), true, 'a router out of ICMP budget says nothing');
   assert.equal(siblings.confirms(own('198.18.9.9'), ticket), false, 'another router: the path is another');
-  assert.equal(siblings.confirms(own('198.18.9.9'), { hops: [], expect: null }), true, 'nothing taken from a sibling');
+  assert.equal(siblings.confirms(own('198.18.9.9'), { hops: [], expect: null, path: [] }), true, 'nothing taken from a sibling');
 });

@@ -1,0 +1,102 @@
+// The routers' ICMP budgets as a whole batch spends them. One trace models the routers on its own path by TTL
+// (engine/icmp-budget); a batch's traces cross the same routers by the thousand, and a router's budget (Linux: a
+// burst of 6, then 1 a second toward us) is spent by whichever of them asks first. The follow-up probes a verdict
+// hinges on (the last router before a drop, a router that rejects) are then timed by the router's budget across
+// every trace, in the order they asked: each waits for a token no other trace of the batch has taken, and is
+// answered, rather than all of them asking at once and most going unanswered.
+import { IcmpBudget } from '../engine/icmp-budget.js';
+import type { ProbeGate } from '../engine/pacer.js';
+import type { HopResult, TraceResult } from '../engine/types.js';
+import { LruMap } from './lru-map.js';
+
+/** Longest a follow-up probe waits for its router's turn; past it, it goes anyway (and may go unanswered). */
+const MOST_WAIT_MS = 15_000;
+/** Buckets full again are forgotten every this many takes: memory stays bounded by the routers asked lately. */
+const FORGET_EVERY = 1024;
+
+/** How a trace's follow-up probes are timed: by TTL, as one trace sees its routers (engine/icmp-budget). */
+export interface TtlBudget {
+  take(ttl: number, fromMs: number): number;
+  set(ttl: number, tokens: number, atMs: number): void;
+}
+
+/** One trace's part in the batch's budgets: the gate of its probes, and its follow-up's view (RouterBudgets.forTrace). */
+export interface RouterTurns {
+  gate: ProbeGate;
+  /** The follow-up's budget by TTL: its own model (`local`, built from what it saw) and the batch's, whichever is later. */
+  view(local: IcmpBudget, result: TraceResult, nowMs: number): TtlBudget;
+}
+
+/** The router a hop's probes met (time exceeded or a router's unreachable; not the destination's answers). */
+function routerMet(hop: HopResult | undefined, destination: string): string | null {
+  for (const probe of [...(hop?.probes ?? []), ...(hop?.reprobes ?? [])]) {
+    if (probe.from !== null && probe.from !== destination && (probe.reply?.kind === 'time-exceeded' || probe.reply?.kind === 'unreachable')) return probe.from;
+  }
+  return null;
+}
+
+/** Routers remembered as rate-limited. */
+const LIMITED_MOST = 65_536;
+
+export class RouterBudgets {
+  private readonly budgets = new IcmpBudget<string>();
+  private takes = 0;
+  /**
+   * Routers some trace saw leave probes unanswered. Only their probes wait for turns: a router that has answered
+   * everything asked costs no waiting (many do not rate-limit, or allow far more than Linux's 1 a second).
+   */
+  private readonly limited = new LruMap<string, true>(LIMITED_MOST);
+
+  /**
+   * One trace's turns: `expected` names the router at each TTL it has not heard from itself (index TTL - 1; a
+   * sibling's path, trace/batch-siblings).
+   */
+  forTrace(expected: readonly (string | null)[]): RouterTurns {
+    /** TTLs whose probes were given a later turn: some may not have gone out before the trace ended. */
+    const delayed = new Set<number>();
+    return {
+      gate: (ttl, nowMs) => {
+        const router = expected[ttl - 1] ?? null;
+        const at = router === null ? nowMs : this.turn(router, nowMs);
+        if (at > nowMs) delayed.add(ttl);
+        return at;
+      },
+      view: (local, result, nowMs) => this.view(local, result, expected, delayed, nowMs),
+    };
+  }
+
+  /** The router's next turn from `fromMs` on, taken; `fromMs` itself when the turn is too far off. */
+  private turn(router: string, fromMs: number): number {
+    if (!this.limited.get(router)) return fromMs;
+    if (++this.takes % FORGET_EVERY === 0) this.budgets.forgetFull(fromMs);
+    if (this.budgets.readyAt(router, fromMs) - fromMs > MOST_WAIT_MS) return fromMs;
+    return this.budgets.take(router, fromMs);
+  }
+
+  private view(local: IcmpBudget, result: TraceResult, expected: readonly (string | null)[], delayed: ReadonlySet<number>, nowMs: number): TtlBudget {
+    const destination = result.target.address;
+    const routerAt = (ttl: number): string | null => routerMet(result.hops.find((h) => h.ttl === ttl), destination) ?? expected[ttl - 1] ?? null;
+    // What the trace saw: a router that answered some of its probes and not the others has nothing left now; so has
+    // the router expected at a hop silent throughout while a later hop answered (the probes went past it). A silent
+    // hop with nothing after it says nothing of a router (the port's traffic may stop before it), nor does a hop
+    // whose probes waited for turns (they may not have gone out before the trace ended).
+    const farthest = Math.max(0, ...result.hops.filter((h) => !h.shared && h.probes.some((p) => p.from !== null)).map((h) => h.ttl));
+    for (const hop of result.hops) {
+      if (hop.shared || delayed.has(hop.ttl) || !hop.probes.some((p) => p.from === null)) continue;
+      const silent = hop.probes.every((p) => p.from === null);
+      const router = silent ? (hop.ttl < farthest ? (expected[hop.ttl - 1] ?? null) : null) : routerMet(hop, destination);
+      if (router === null) continue;
+      this.limited.set(router, true);
+      // (Not where other traces' probes are already waiting for its next tokens: their turns stand.)
+      if (this.budgets.readyAt(router, nowMs) <= nowMs) this.budgets.set(router, 0, nowMs);
+    }
+    return {
+      take: (ttl, fromMs) => {
+        const own = local.take(ttl, fromMs);
+        const router = routerAt(ttl);
+        return router === null ? own : this.turn(router, own);
+      },
+      set: (ttl, tokens, atMs) => local.set(ttl, tokens, atMs),
+    };
+  }
+}

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { IcmpBudget } from '../../src/engine/icmp-budget.js';
+import type { TraceResult } from '../../src/engine/types.js';
+import { RouterBudgets } from '../../src/trace/router-budgets.js';
+
+const probe = (from: string | null) => ({ from, rtt: from ? 1 : null, reply: from ? { kind: 'time-exceeded', ttl: 60 } : null });
+/** A trace whose hop 2 (router R2) answered one probe of three, and whose hop 3 answered nothing though hop 4 did. */
+const spent = {
+  target: { address: '198.18.9.1' },
+  hops: [
+    { ttl: 1, probes: [1, 2, 3].map(() => probe('198.18.1.1')) },
+    { ttl: 2, probes: [probe('198.18.1.2'), probe(null), probe(null)] },
+    { ttl: 3, probes: [probe(null), probe(null), probe(null)] },
+    { ttl: 4, probes: [1, 2, 3].map(() => probe('198.18.1.4')) },
+  ],
+} as unknown as TraceResult;
+const R2 = '198.18.1.2';
+const R3 = '198.18.1.3';
+
+test('only a router seen out of budget makes probes wait, and then they take its turns one after another across traces', () => {
+  const routers = new RouterBudgets();
+  const { gate } = routers.forTrace([null, R2, R3]);
+  assert.equal(gate(2, 0), 0, 'nothing known of it: no waiting');
+  assert.equal(gate(1, 0), 0, 'no router expected at TTL 1');
+  routers.forTrace([null, R2, R3]).view(new IcmpBudget(), spent, 0);
+  // Spent at 0: its next token a second later (and a margin), the next one a second after that — for any trace.
+  const first = gate(2, 0);
+  const second = routers.forTrace(['198.18.7.7', R2]).gate(2, 0);
+  assert.ok(first >= 1000 && first < 1200, `${first}`);
+  assert.ok(second >= first + 1000 && second < first + 1200, `${second}`);
+  // Hop 3 was silent while hop 4 answered: the router expected there (a sibling's) is out of budget too.
+  assert.ok(gate(3, 0) >= 1000);
+  assert.equal(gate(4, 0), 0, 'another router');
+});
+
+test('a hop whose probes waited for turns, or with nothing answered past it, marks no router', () => {
+  const routers = new RouterBudgets();
+  const turns = routers.forTrace([null, R2, R3]);
+  routers.forTrace([null, R2]).view(new IcmpBudget(), spent, 0);
+  assert.ok(turns.gate(2, 0) > 0, 'R2 waits now: this trace asked for a turn there');
+  // That trace's own hop 2 went unanswered: its probes may never have gone out; R3 (hop 3, silent) is not marked by it either.
+  const fresh = new RouterBudgets();
+  const waited = fresh.forTrace([null, R2, R3]);
+  waited.view(new IcmpBudget(), { ...spent, hops: spent.hops.slice(0, 3) } as TraceResult, 0);
+  assert.equal(fresh.forTrace([null, null, R3]).gate(3, 0), 0, 'nothing answered past hop 3');
+});
+
+test('a follow-up probe waits for the later of its own trace\'s model and the batch\'s; a turn too far off is not waited for', () => {
+  const routers = new RouterBudgets();
+  const view = routers.forTrace([null, R2]).view(new IcmpBudget(), spent, 0);
+  const at = view.take(2, 0);
+  assert.ok(at >= 1000 && at < 1200, `${at}`);
+  // A queue of 20 turns at that router: those past the longest wait go at once.
+  const { gate } = routers.forTrace([null, R2]);
+  const turns = Array.from({ length: 20 }, () => gate(2, 0));
+  assert.ok(turns.slice(0, 12).every((t, i) => i === 0 || t > turns[i - 1]!));
+  assert.equal(turns.at(-1), 0);
+  assert.equal(view.take(1, 0), 0, 'a router that answered everything');
+});
