@@ -14,8 +14,8 @@
 //   - memory: portpath's peak RSS for the 10,000 and for --big targets;
 //   - probes saved by the shared near hops (--no-share-hops against the default);
 //   - scamper beside it (batch-scamper.ts): the same targets at the same rate on the simulator's veth front, wall
-//     time, probes on the wire and hops found against the truth's paths side by side, and what scamper says instead
-//     of a port verdict (its stop reasons).
+//     time, probes on the wire and hops found against the truth's paths side by side (portpath with and without
+//     its shared near hops), and what scamper says instead of a port verdict (its stop reasons).
 // It is a report, not a test: it prints what it measured and exits 0.
 import { spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, createWriteStream, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
@@ -472,9 +472,18 @@ function portpathSeen(trace: JsonTrace): SeenAnswer[] {
 const ratio = (a: number, b: number): string => (b === 0 ? '-' : (a / b).toFixed(2));
 const hopsLine = (t: HopTally): string => `${t.found} (${pct(t.found, t.expected)}), ${t.wrong} wrong${t.wrongShared ? ` (${t.wrongShared} of them shared near hops)` : ''}`;
 
+/** Hops found by one portpath run (tallyHops over its JSON Lines). */
+async function portpathHops(file: string, truth: TargetTruth[]): Promise<HopTally> {
+  const tally = emptyTally();
+  for await (const line of jsonLines(file)) if (line.line !== undefined && line.hops) tallyHops(truth[line.line - 1]!, portpathSeen(line as JsonTrace), tally);
+  return tally;
+}
+
 /**
- * portpath batch, then scamper, on the same targets of one simulated Internet behind the veth front (routers' rate
- * limits off, as the truth assumes), both capped at --rate probes a second; side by side with portpath / scamper ratios.
+ * portpath batch (with its shared near hops, then without), then scamper, on the same targets of one simulated
+ * Internet behind the veth front (routers' rate limits off, as the truth assumes), all capped at --rate probes a
+ * second; side by side with portpath / scamper ratios. Shared hops are taken from other traces (batch-knowledge.ts),
+ * so the run without them shows which of portpath's hop figures are its tracing's and which the sharing's.
  */
 async function scamperPart(settings: BatchBenchSettings, dir: string): Promise<void> {
   out();
@@ -488,15 +497,18 @@ async function scamperPart(settings: BatchBenchSettings, dir: string): Promise<v
     const { stdout, stderr } = spawnSync(scamper, ['-v'], { encoding: 'utf8' });
     const version = `${stdout}${stderr}`.trim();
     out(`Beside scamper (${version}), on the veth front: ${truth.length} targets (TCP, UDP, ICMP, IPv4 and IPv6 as the truth has them), rate limits off, --rate ${settings.rate} / scamper -p ${settings.rate}:`);
+    const args = ['--rate', String(settings.rate), '--concurrency', String(settings.concurrency)];
     progress(`scamper part: portpath batch, ${truth.length} targets`);
-    const portpath = await runBatch(sim, dir, 'beside-portpath', file, ['--rate', String(settings.rate), '--concurrency', String(settings.concurrency)], settings.timeoutSeconds);
+    const shared = await runBatch(sim, dir, 'beside-portpath', file, args, settings.timeoutSeconds);
+    progress(`scamper part: portpath batch --no-share-hops`);
+    const full = await runBatch(sim, dir, 'beside-portpath-full', file, [...args, '--no-share-hops'], settings.timeoutSeconds);
     progress(`scamper part: scamper, ${truth.length} targets`);
     const other = await runMeasured(sim, dir, 'beside-scamper', [scamper, ...scamperArgs(scamperCommands(truth), settings.rate)], settings.timeoutSeconds);
-    out(`  portpath batch --concurrency ${settings.concurrency}: ${describeRun(portpath)}`);
+    out(`  portpath batch --concurrency ${settings.concurrency}: ${describeRun(shared)}`);
+    out(`  portpath batch --concurrency ${settings.concurrency} --no-share-hops: ${describeRun(full)}`);
     out(`  scamper: ${describeRun(other)}`);
 
-    const ours = emptyTally();
-    for await (const line of jsonLines(portpath.outFile)) if (line.line !== undefined && line.hops) tallyHops(truth[line.line - 1]!, portpathSeen(line as JsonTrace), ours);
+    const [ours, oursFull] = await Promise.all([portpathHops(shared.outFile, truth), portpathHops(full.outFile, truth)]);
     const theirs = emptyTally();
     const records = await readScamper(other.outFile);
     const stops = new Map<string, number>();
@@ -506,11 +518,13 @@ async function scamperPart(settings: BatchBenchSettings, dir: string): Promise<v
       const key = `${t.verdict} → ${record?.stopReason ?? 'no record'}`;
       stops.set(key, (stops.get(key) ?? 0) + 1);
     });
-    out(`  hops found (TTLs where the truth's path has an answerer: ${ours.expected}): portpath ${hopsLine(ours)}; scamper ${hopsLine(theirs)}`);
-    const acc = await checkAccuracy(portpath.outFile, truth);
-    out(`  port verdict and hop as the truth: portpath ${acc.right} of ${truth.length} (${pct(acc.right, truth.length)}); scamper gives none (${records.size} trace records)`);
+    out(`  hops found (TTLs where the truth's path has an answerer: ${ours.expected}): portpath ${hopsLine(ours)}; --no-share-hops ${hopsLine(oursFull)}; scamper ${hopsLine(theirs)}`);
+    const [acc, accFull] = await Promise.all([checkAccuracy(shared.outFile, truth), checkAccuracy(full.outFile, truth)]);
+    out(`  port verdict and hop as the truth: portpath ${pct(acc.right, truth.length)}, --no-share-hops ${pct(accFull.right, truth.length)}; scamper gives none (${records.size} trace records)`);
     out(`  scamper's stop reasons, by the truth's verdict: ${[...stops].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-    out(`  portpath / scamper: wall ${ratio(portpath.wallMs, other.wallMs)}, probes on the wire ${ratio(portpath.wireProbes, other.wireProbes)}, hops found ${ratio(ours.found, theirs.found)}, wrong hops ${ours.wrong} vs ${theirs.wrong}`);
+    for (const [label, run, tally] of [['portpath', shared, ours], ['--no-share-hops', full, oursFull]] as const) {
+      out(`  ${label} / scamper: wall ${ratio(run.wallMs, other.wallMs)}, probes on the wire ${ratio(run.wireProbes, other.wireProbes)}, hops found ${ratio(tally.found, theirs.found)}, wrong hops ${tally.wrong} vs ${theirs.wrong}`);
+    }
   });
 }
 
