@@ -13,8 +13,11 @@
 //     time, and the CPU of portpath (GNU time) and of the simulator (/proc);
 //   - memory: portpath's peak RSS for the 10,000 and for --big targets;
 //   - probes saved by the shared near hops (--no-share-hops against the default);
-//   - scamper beside it, when it can run on the simulator's TUN.
+//   - scamper beside it (batch-scamper.ts): the same targets at the same rate on the simulator's veth front, wall
+//     time, probes on the wire and hops found against the truth's paths side by side (portpath with and without
+//     its shared near hops), and what scamper says instead of a port verdict (its stop reasons).
 // It is a report, not a test: it prints what it measured and exits 0.
+import { spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, createWriteStream, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +27,8 @@ import type { AnswerRecord } from '../src/lab/sim/answer-log.js';
 import type { TargetTruth } from '../src/lab/sim/ground-truth.js';
 import { startSimulatedInternet } from '../src/lab/sim/simulated-internet.js';
 import type { SimulatedInternet } from '../src/lab/sim/simulated-internet.js';
+import { emptyTally, readScamper, scamperArgs, scamperCommands, tallyHops } from './batch-scamper.js';
+import type { HopTally, SeenAnswer } from './batch-scamper.js';
 import { findCommand } from './exec.js';
 import { PORTPATH_CLI } from './peers.js';
 
@@ -86,8 +91,8 @@ interface JsonLine extends Partial<JsonTrace> {
   summary?: { targets: number; probes: number; probesSaved: number; durationMs: number; byVerdict: Record<string, number> };
 }
 
-export interface BatchRun {
-  args: string[];
+/** What one tool's run in the simulator's namespace cost, and what the simulator saw of it. */
+export interface MeasuredRun {
   code: number | null;
   wallMs: number;
   /** portpath's CPU (user + system), ms, and peak RSS, KiB (GNU time). */
@@ -99,9 +104,14 @@ export interface BatchRun {
   wireProbes: number;
   /** What the simulator did with them: answered, held back by a rate limit or silent, dropped by a rule, ignored. */
   sim: { answers: number; unanswered: number; dropped: number; lost: number; ignored: number };
-  summary: NonNullable<JsonLine['summary']> | null;
+  /** Its stdout. */
   outFile: string;
   stderr: string;
+}
+
+export interface BatchRun extends MeasuredRun {
+  args: string[];
+  summary: NonNullable<JsonLine['summary']> | null;
 }
 
 /** user + system CPU of a process so far, ms (/proc/PID/stat, 100 ticks a second). */
@@ -115,12 +125,11 @@ function processCpuMs(pid: number | null): number | null {
   }
 }
 
-/** Runs `portpath batch` in the simulator's namespace under GNU time, its JSON Lines to a file. */
-export async function runBatch(sim: SimulatedInternet, dir: string, name: string, targetsFile: string, args: string[], timeoutSeconds: number, nodeArgs: string[] = []): Promise<BatchRun> {
+/** Runs `command` in the simulator's namespace under GNU time, its stdout to `<name>.jsonl` in `dir` (SIGINT at the timeout). */
+export async function runMeasured(sim: SimulatedInternet, dir: string, name: string, command: string[], timeoutSeconds: number): Promise<MeasuredRun> {
   const outFile = join(dir, `${name}.jsonl`);
   const timeFile = join(dir, `${name}.time`);
   const time = findCommand('/usr/bin/time');
-  const command = [process.execPath, ...nodeArgs, cli, 'batch', '--json', '-n', ...args, targetsFile];
   const before = await sim.counters();
   const simBefore = processCpuMs(sim.simulatorPid);
   const started = performance.now();
@@ -150,15 +159,7 @@ export async function runBatch(sim: SimulatedInternet, dir: string, name: string
     if (user && system) cpuMs = (Number(user[1]) + Number(system[1])) * 1000;
     if (rss) rssKb = Number(rss[1]);
   }
-  const lastLine = lastLineOf(outFile);
-  let summary: BatchRun['summary'];
-  try {
-    summary = (JSON.parse(lastLine) as JsonLine).summary ?? null;
-  } catch {
-    summary = null;
-  }
   return {
-    args,
     code,
     wallMs,
     cpuMs,
@@ -172,10 +173,21 @@ export async function runBatch(sim: SimulatedInternet, dir: string, name: string
       lost: after.lost - before.lost,
       ignored: after.ignored - before.ignored,
     },
-    summary,
     outFile,
     stderr,
   };
+}
+
+/** Runs `portpath batch` in the simulator's namespace (runMeasured), its JSON Lines to a file. */
+export async function runBatch(sim: SimulatedInternet, dir: string, name: string, targetsFile: string, args: string[], timeoutSeconds: number, nodeArgs: string[] = []): Promise<BatchRun> {
+  const run = await runMeasured(sim, dir, name, [process.execPath, ...nodeArgs, cli, 'batch', '--json', '-n', ...args, targetsFile], timeoutSeconds);
+  let summary: BatchRun['summary'];
+  try {
+    summary = (JSON.parse(lastLineOf(run.outFile)) as JsonLine).summary ?? null;
+  } catch {
+    summary = null;
+  }
+  return { ...run, args, summary };
 }
 
 /** The last line of a file that may be larger than a string can be (100,000 results: 870 MB). */
@@ -320,13 +332,15 @@ export async function checkAttribution(file: string, log: AnswerRecord[]): Promi
 const pct = (a: number, b: number): string => (b === 0 ? '-' : `${((100 * a) / b).toFixed(2)}%`);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-function describeRun(run: BatchRun): string {
-  const s = run.summary;
-  const pps = s && s.durationMs > 0 ? run.wireProbes / (s.durationMs / 1000) : 0;
+/** A run in one line; without portpath's summary (another tool), the probe rate is over the wall time. */
+function describeRun(run: MeasuredRun & { summary?: BatchRun['summary'] }): string {
+  const s = run.summary ?? null;
+  const activeMs = s ? s.durationMs : run.wallMs;
+  const pps = activeMs > 0 ? run.wireProbes / (activeMs / 1000) : 0;
   const parts = [
-    `${s?.targets ?? '?'} targets in ${seconds(run.wallMs)} wall (batch ${s ? seconds(s.durationMs) : '?'})`,
+    s ? `${s.targets} targets in ${seconds(run.wallMs)} wall (batch ${seconds(s.durationMs)})` : `${seconds(run.wallMs)} wall`,
     `${run.wireProbes} probes on the wire = ${pps.toFixed(0)}/s`,
-    `portpath CPU ${run.cpuMs === null ? '?' : seconds(run.cpuMs)} (${run.cpuMs === null ? '?' : ((100 * run.cpuMs) / run.wallMs).toFixed(0)}% of a core)`,
+    `CPU ${run.cpuMs === null ? '?' : seconds(run.cpuMs)} (${run.cpuMs === null ? '?' : ((100 * run.cpuMs) / run.wallMs).toFixed(0)}% of a core)`,
     `simulator CPU ${run.simCpuMs === null ? '?' : seconds(run.simCpuMs)} (${run.simCpuMs === null ? '?' : ((100 * run.simCpuMs) / run.wallMs).toFixed(0)}%)`,
     `peak RSS ${run.rssKb === null ? '?' : (run.rssKb / 1024).toFixed(0)} MiB`,
     `simulator: ${run.sim.answers} answers, ${run.sim.unanswered} held back (rate limit, silent router), ${run.sim.dropped} dropped by rules, ${run.sim.ignored} ignored`,
@@ -442,24 +456,76 @@ export async function measureBatch(settings: BatchBenchSettings): Promise<void> 
         });
       }
     }
-    if (parts.has('scamper') && settings.scamper > 0) {
-      out();
-      out(`Beside scamper: ${scamperNote()}`);
-    }
+    if (parts.has('scamper') && settings.scamper > 0) await scamperPart(settings, dir);
   } finally {
     if (settings.keepDir === null) rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** portpath's answers in one trace's JSON (shared near hops too: they are what it reports), for tallyHops. */
+function portpathSeen(trace: JsonTrace): SeenAnswer[] {
+  return trace.hops.flatMap((hop) =>
+    [...hop.probes, ...(hop.reprobes ?? [])].flatMap((probe) => (probe.from !== null && probe.reply ? [{ ttl: hop.ttl, from: probe.from, timeExceeded: probe.reply.kind === 'time-exceeded', shared: hop.shared === true }] : [])),
+  );
+}
+
+const ratio = (a: number, b: number): string => (b === 0 ? '-' : (a / b).toFixed(2));
+const hopsLine = (t: HopTally): string => `${t.found} (${pct(t.found, t.expected)}), ${t.wrong} wrong${t.wrongShared ? ` (${t.wrongShared} of them shared near hops)` : ''}`;
+
+/** Hops found by one portpath run (tallyHops over its JSON Lines). */
+async function portpathHops(file: string, truth: TargetTruth[]): Promise<HopTally> {
+  const tally = emptyTally();
+  for await (const line of jsonLines(file)) if (line.line !== undefined && line.hops) tallyHops(truth[line.line - 1]!, portpathSeen(line as JsonTrace), tally);
+  return tally;
+}
+
 /**
- * Not measured yet: scamper cannot trace through the simulator's TUN (its TCP method needs a datalink it can open;
- * on the TUN it stops at once, stop_reason ERROR, probe_count 0). What it needs: a second namespace joined to the
- * simulator's by a veth, forwarding (and a NAT to the client's address, so the simulator answers it) in between —
- * one more hop on every path, to be subtracted before comparing hops.
+ * portpath batch (with its shared near hops, then without), then scamper, on the same targets of one simulated
+ * Internet behind the veth front (routers' rate limits off, as the truth assumes), all capped at --rate probes a
+ * second; side by side with portpath / scamper ratios. Shared hops are taken from other traces (batch-knowledge.ts),
+ * so the run without them shows which of portpath's hop figures are its tracing's and which the sharing's.
  */
-function scamperNote(): string {
-  if (!findCommand('scamper')) return 'scamper is not installed';
-  return 'not measured: scamper stops at once on the simulator\'s TUN (stop_reason ERROR, 0 probes); it needs a veth in front of it (see bench/batch.ts)';
+async function scamperPart(settings: BatchBenchSettings, dir: string): Promise<void> {
+  out();
+  const scamper = findCommand('scamper');
+  if (!scamper) return out('Beside scamper: scamper is not installed (Debian: apt-get install scamper)');
+  await withSim({ seed: settings.seed, targets: settings.scamper, ipv6: true, internet: { rateLimit: null }, front: 'veth' }, async (sim) => {
+    const truth = sim.truth.targets;
+    const file = join(dir, 'targets-scamper.txt');
+    writeTargets(truth, file);
+    // `scamper -v` prints its version on stderr and exits 255.
+    const { stdout, stderr } = spawnSync(scamper, ['-v'], { encoding: 'utf8' });
+    const version = `${stdout}${stderr}`.trim();
+    out(`Beside scamper (${version}), on the veth front: ${truth.length} targets (TCP, UDP, ICMP, IPv4 and IPv6 as the truth has them), rate limits off, --rate ${settings.rate} / scamper -p ${settings.rate}:`);
+    const args = ['--rate', String(settings.rate), '--concurrency', String(settings.concurrency)];
+    progress(`scamper part: portpath batch, ${truth.length} targets`);
+    const shared = await runBatch(sim, dir, 'beside-portpath', file, args, settings.timeoutSeconds);
+    progress(`scamper part: portpath batch --no-share-hops`);
+    const full = await runBatch(sim, dir, 'beside-portpath-full', file, [...args, '--no-share-hops'], settings.timeoutSeconds);
+    progress(`scamper part: scamper, ${truth.length} targets`);
+    const other = await runMeasured(sim, dir, 'beside-scamper', [scamper, ...scamperArgs(scamperCommands(truth), settings.rate)], settings.timeoutSeconds);
+    out(`  portpath batch --concurrency ${settings.concurrency}: ${describeRun(shared)}`);
+    out(`  portpath batch --concurrency ${settings.concurrency} --no-share-hops: ${describeRun(full)}`);
+    out(`  scamper: ${describeRun(other)}`);
+
+    const [ours, oursFull] = await Promise.all([portpathHops(shared.outFile, truth), portpathHops(full.outFile, truth)]);
+    const theirs = emptyTally();
+    const records = await readScamper(other.outFile);
+    const stops = new Map<string, number>();
+    truth.forEach((t, i) => {
+      const record = records.get(i);
+      if (record) tallyHops(t, record.seen, theirs);
+      const key = `${t.verdict} → ${record?.stopReason ?? 'no record'}`;
+      stops.set(key, (stops.get(key) ?? 0) + 1);
+    });
+    out(`  hops found (TTLs where the truth's path has an answerer: ${ours.expected}): portpath ${hopsLine(ours)}; --no-share-hops ${hopsLine(oursFull)}; scamper ${hopsLine(theirs)}`);
+    const [acc, accFull] = await Promise.all([checkAccuracy(shared.outFile, truth), checkAccuracy(full.outFile, truth)]);
+    out(`  port verdict and hop as the truth: portpath ${pct(acc.right, truth.length)}, --no-share-hops ${pct(accFull.right, truth.length)}; scamper gives none (${records.size} trace records)`);
+    out(`  scamper's stop reasons, by the truth's verdict: ${[...stops].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    for (const [label, run, tally] of [['portpath', shared, ours], ['--no-share-hops', full, oursFull]] as const) {
+      out(`  ${label} / scamper: wall ${ratio(run.wallMs, other.wallMs)}, probes on the wire ${ratio(run.wireProbes, other.wireProbes)}, hops found ${ratio(tally.found, theirs.found)}, wrong hops ${tally.wrong} vs ${theirs.wrong}`);
+    }
+  });
 }
 
 export function settingsFromArgs(argv: string[]): BatchBenchSettings {

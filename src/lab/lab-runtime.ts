@@ -190,7 +190,8 @@ export async function addWire(runtime: LabRuntime, { link, left, right }: LinkEn
   run('ip', ['-n', left.namespace, 'link', 'set', interfaceName(link, 'right'), 'netns', right.namespace]);
 }
 
-function macAddress(node: LabNode, device: string): string {
+/** The link-layer address of `device` in the node's namespace. */
+export function macAddress(node: LabNode, device: string): string {
   const [info] = JSON.parse(run('ip', ['-n', node.namespace, '-j', 'link', 'show', 'dev', device])) as [{ address: string }];
   return info.address;
 }

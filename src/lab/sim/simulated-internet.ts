@@ -3,7 +3,8 @@
 // simulator process behind the TUN playing every router and host of the topology. The test runs its tools inside the
 // namespace (exec, spawn, or `ip netns exec` with `namespace`) and checks them against the ground truth and the log
 // of what the simulator answered. Cleanup follows the lab's rules (cleanup.ts): stop(), at exit, on a signal, and a
-// sweep of what a dead process left.
+// sweep of what a dead process left. With front: 'veth' the TUN moves to a namespace of its own behind a veth link
+// (veth-front.ts), for tools that need a link layer; the paths, the truth and the log stay the same.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,8 +27,9 @@ import type { Family, SimTarget, SimTopology } from './model.js';
 import { SimNetwork } from './network.js';
 import { buildTopology } from './topology.js';
 import type { TopologySpec } from './topology.js';
+import { addVethFront } from './veth-front.js';
 
-/** The TUN's name inside the client's namespace (one per namespace, so it needs nothing unique). */
+/** The TUN's name inside its namespace (one per namespace, so it needs nothing unique). */
 export const SIM_TUN = 'sim0';
 /** Packets the TUN holds for the simulator (see below). */
 const TUN_QUEUE = 10_000;
@@ -44,6 +46,11 @@ export interface SimulatedInternetOptions {
   lossSeed?: number;
   /** Log every answer (default true). */
   log?: boolean;
+  /**
+   * What the client's routes point at: 'tun' (default) the simulator's TUN in the client's namespace; 'veth' a veth
+   * link to a forwarding namespace that holds the TUN and hides its own hop (veth-front.ts).
+   */
+  front?: 'tun' | 'veth';
 }
 
 export interface SimulatedInternet {
@@ -98,6 +105,9 @@ export async function startSimulatedInternet(options: SimulatedInternetOptions =
   sweepStaleLabs();
   const { nodes, add } = labNodes();
   const client = add('sim');
+  const front = options.front ?? 'tun';
+  // The namespace the TUN and the simulator live in: the client's own, or the forwarder behind the veth.
+  const tunNode = front === 'veth' ? add('simnet') : client;
   const runtime = startLab(nodes);
   const logDir = options.log === false ? null : mkdtempSync(join(tmpdir(), 'portpath-sim-'));
   const logFile = logDir ? join(logDir, 'answers.jsonl') : null;
@@ -113,10 +123,11 @@ export async function startSimulatedInternet(options: SimulatedInternetOptions =
   };
   try {
     createNamespace(client, baseSysctls(false, false));
+    if (tunNode !== client) createNamespace(tunNode, baseSysctls(true, false));
     const args = [here('./simulator-process.js'), '--tun', SIM_TUN, '--spec', JSON.stringify(spec)];
     if (options.lossSeed !== undefined) args.push('--seed', String(options.lossSeed));
     if (logFile) args.push('--log', logFile);
-    const child = runtime.spawn(client, process.execPath, args);
+    const child = runtime.spawn(tunNode, process.execPath, args);
     const ready = startHelper(child, 'simulated Internet');
     // The simulator builds its copy of the topology meanwhile, on the other core.
     const topology = buildTopology(spec);
@@ -125,15 +136,14 @@ export async function startSimulatedInternet(options: SimulatedInternetOptions =
     await ready;
     // A deep queue: a burst of probes waits for the simulator rather than being dropped at the TUN (500 by default),
     // which would look like loss on the path.
-    const lines = [
-      'link set dev lo up',
-      `addr add ${topology.client[4]}/32 dev ${SIM_TUN}`,
-      `link set dev ${SIM_TUN} txqueuelen ${TUN_QUEUE} up`,
-      `route add ${LAB_SUPERNET[4]} dev ${SIM_TUN}`,
-    ];
-    if (topology.client[6]) lines.push(`addr add ${topology.client[6]}/128 dev ${SIM_TUN} nodad`, `route add ${LAB_SUPERNET[6]} dev ${SIM_TUN}`);
-    ipBatch(client, lines);
-    await waitForTun(client);
+    // On the bare TUN the client's addresses are the TUN's; behind the veth they are on the client's end of it.
+    const families: Family[] = topology.client[6] ? [4, 6] : [4];
+    const lines = ['link set dev lo up'];
+    if (front === 'tun') lines.push(...families.map((f) => `addr add ${topology.client[f]}/${f === 4 ? 32 : 128} dev ${SIM_TUN}${f === 6 ? ' nodad' : ''}`));
+    lines.push(`link set dev ${SIM_TUN} txqueuelen ${TUN_QUEUE} up`, ...families.map((f) => `route add ${LAB_SUPERNET[f]} dev ${SIM_TUN}`));
+    ipBatch(tunNode, lines);
+    await waitForTun(tunNode);
+    if (tunNode !== client) await addVethFront(client, tunNode, topology.client);
 
     // The simulator writes out its log and counters on a "flush" line and says so on stdout.
     const flush = (): Promise<EngineCounters> =>
