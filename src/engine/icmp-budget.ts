@@ -33,10 +33,21 @@ export class IcmpBudget<K = number> {
 
   /** The earliest time from `fromMs` on that a probe to `ttl` can expect an answer (nothing spent). */
   readyAt(ttl: K, fromMs: number): number {
-    // A bucket dated later is a turn already promised (taken for a probe to go then): the next one comes after it.
-    const from = Math.max(fromMs, this.buckets.get(ttl)?.atMs ?? fromMs);
-    const tokens = this.tokensAt(ttl, from);
-    return tokens >= 1 ? from : from + (1 - tokens) * this.refillMs + MARGIN_MS;
+    const tokens = this.tokensAt(ttl, fromMs);
+    return tokens >= 1 ? fromMs : fromMs + (1 - tokens) * this.refillMs + MARGIN_MS;
+  }
+
+  /**
+   * The next turn after every turn already given (a bucket dated later than `fromMs` is a turn promised to a probe
+   * that goes then: this one comes after it); spends it. For a budget many callers queue on at once (a batch's).
+   */
+  nextTurn(key: K, fromMs: number): number {
+    return this.take(key, Math.max(fromMs, this.buckets.get(key)?.atMs ?? fromMs));
+  }
+
+  /** nextTurn's time without spending it. */
+  nextTurnAt(key: K, fromMs: number): number {
+    return this.readyAt(key, Math.max(fromMs, this.buckets.get(key)?.atMs ?? fromMs));
   }
 
   /** The earliest time from `fromMs` on that a probe to `ttl` can expect an answer; spends that token. */
