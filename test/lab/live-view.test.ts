@@ -3,6 +3,9 @@
 // display, q gives the shell back with the terminal in its normal (cooked, echoing) mode. The same after SIGTERM.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Chain } from '../../src/lab/topology.js';
 import { CLI, withChain } from './harness.js';
@@ -97,5 +100,31 @@ test('SIGTERM to a live view: the report is printed and the terminal restored', 
     term.keys('stty -a | tr " " "\\n" | grep -x -- "-\\?icanon"', 'Enter');
     await term.until('stty output', (s) => /^-?icanon$/m.test(s));
     assert.match(term.screen(), /^icanon$/m);
+  });
+});
+
+test('batch on a terminal: a progress line on stderr (done/total, probes a second, ETA), gone when it ends; none when stderr is not a terminal', async (t) => {
+  await withChain(t, { routers: 2 }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    const dir = mkdtempSync(join(tmpdir(), 'portpath-batch-progress-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const server = chain.serverAddress(4);
+    const targets = Array.from({ length: 8 }, (_, i) => `${server}:${443 + i}`);
+    writeFileSync(join(dir, 'targets.txt'), `${targets.join('\n')}\n`);
+    const term = terminal(t);
+    await term.until('the prompt', (s) => s.includes(PROMPT));
+    // Standard output to a file (the JSON Lines), standard error on the terminal: the progress line is drawn there.
+    const batch = `ip netns exec ${chain.client.namespace} ${process.execPath} ${CLI} batch -n --rate 15 ${dir}/targets.txt`;
+    term.keys(`${batch} > ${dir}/out.jsonl; echo EXIT=$?`, 'Enter');
+    const shown = await term.until('the progress line', (s) => /\b\d\/8 targets, \d+ probes\/s ETA \d+ s/.test(s), 30_000);
+    assert.match(shown, /\b\d\/8 targets/);
+    const done = await term.until('the end', (s) => /EXIT=0/.test(s), 60_000);
+    assert.doesNotMatch(done.split('EXIT=0')[0]!.split(batch).at(-1)!, /targets, \d+ probes\/s/, 'the progress line was left on screen');
+    const lines = readFileSync(join(dir, 'out.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 9, 'a line per target and the summary');
+    // Not a terminal: nothing but the JSON Lines on stdout and nothing on stderr.
+    term.keys(`${batch} > ${dir}/out2.jsonl 2> ${dir}/err.txt; echo EXIT2=$?`, 'Enter');
+    await term.until('the second run', (s) => /EXIT2=0/.test(s), 60_000);
+    assert.equal(readFileSync(join(dir, 'err.txt'), 'utf8'), '');
   });
 });
