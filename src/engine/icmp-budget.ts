@@ -25,10 +25,15 @@ export class IcmpBudget {
     return Math.min(this.burst, bucket.tokens + Math.max(0, atMs - bucket.atMs) / this.refillMs);
   }
 
-  /** The earliest time from `fromMs` on that a probe to `ttl` can expect an answer (nothing spent). */
+  /**
+   * The earliest time from `fromMs` on that a probe to `ttl` can expect an answer (nothing spent). Never before the
+   * last token taken: a token taken for later is spent from then on, so probes asking at one moment queue up one
+   * refill apart instead of all being promised the same next token.
+   */
   readyAt(ttl: number, fromMs: number): number {
-    const tokens = this.tokensAt(ttl, fromMs);
-    return tokens >= 1 ? fromMs : fromMs + (1 - tokens) * this.refillMs + MARGIN_MS;
+    const start = Math.max(fromMs, this.buckets.get(ttl)?.atMs ?? fromMs);
+    const tokens = this.tokensAt(ttl, start);
+    return tokens >= 1 ? start : start + (1 - tokens) * this.refillMs + MARGIN_MS;
   }
 
   /** The earliest time from `fromMs` on that a probe to `ttl` can expect an answer; spends that token. */
