@@ -182,15 +182,17 @@ function predecessorOf(outcomes: Map<number, Outcome>, ttl: number): string {
  * never answers, not lost answers: at least SILENT_NEXT_HOP_SHARE of the router's flows there stayed silent through
  * the engine's tries (a lost answer or a spent budget leaves a few; a branch of its own, its share of the flows).
  * Those flows are not filled in with the router their siblings met: they take a path of their own, with * there.
+ * Only silences that outlasted a re-ask with the expected router's token count (MultipathOutcome.silentWithToken): a
+ * joiner that every branch's flows spend leaves many flows silent, which are its rate limit, not a router of theirs.
  */
 function silentNextHops(outcome: MultipathOutcome): Set<string> {
   const counts = new Map<string, { flows: number; silent: number; met: Set<string> }>();
   /** The TTLs each router was met at. */
   const metAt = new Map<string, Set<number>>();
-  for (const outcomes of outcome.flows.values()) {
+  for (const [flow, outcomes] of outcome.flows) {
     const last = Math.max(0, ...[...outcomes].filter(([, o]) => o.kind !== 'silent').map(([t]) => t));
     for (const [ttl, o] of outcomes) {
-      if (ttl >= last) continue;
+      if (ttl >= last || (o.kind === 'silent' && !outcome.silentWithToken.has(`${flow}|${ttl}`))) continue;
       const group = `${ttl}|${predecessorOf(outcomes, ttl)}`;
       const c = counts.get(group) ?? { flows: 0, silent: 0, met: new Set<string>() };
       c.flows++;

@@ -83,6 +83,12 @@ export interface MultipathOutcome {
   ruleMet: boolean;
   /** TTLs where one flow's packets met different routers (see TtlFigures.perPacket). */
   perPacket: Set<number>;
+  /**
+   * "flow|ttl" where the flow stayed silent when asked again once the router expected there (the one its siblings
+   * met, or the one any flow met at that TTL) had a token: a silence that router's ICMP budget does not explain. Only
+   * these can make a next hop that never answers; other silences beside answering siblings are the budget or loss.
+   */
+  silentWithToken: Set<string>;
 }
 
 const key = (o: Outcome): string => (o.kind === 'silent' ? '*' : `${o.kind}:${o.address}`);
@@ -118,6 +124,7 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   const budgets = new TtlBudgets();
   let probes = 0;
   let ruleMet = true;
+  const silentWithToken = new Set<string>();
 
   /** The flows actually asked at each TTL (the others' outcomes there are inherited). */
   const asked = new Map<number, Set<number>>();
@@ -143,6 +150,12 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   /** The routers met at each TTL (kept as answers are recorded). */
   const routersMet = new Map<number, Set<string>>();
   const routersAt = (ttl: number) => routersMet.get(ttl)?.size ?? 0;
+  /**
+   * The one router met at `ttl`, where exactly one was. A probe there whose siblings met nothing (its branch's router
+   * is silent, or none of them was asked yet) most likely meets it too, and spends its budget if it does: the TTL's
+   * budget beside that router's would be a second ledger of one router, and promise its tokens twice.
+   */
+  const soleRouterAt = (ttl: number): string | undefined => (routersAt(ttl) === 1 ? [...routersMet.get(ttl)!][0] : undefined);
   /** The TTLs where some flow got an answer. */
   const answeredAt = new Set<number>();
 
@@ -157,9 +170,10 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
 
   /**
    * One probe, paced by the budget of the router it is expected at (`expect`, or the one router its siblings met
-   * there: a router met at two TTLs, by branches of unequal length, spends one budget on both), else by the TTL's.
+   * there: a router met at two TTLs, by branches of unequal length, spends one budget on both; or the one router any
+   * flow met at that TTL, a joiner whose budget flows from every branch spend), else by the TTL's.
    */
-  const ask = async (flow: number, ttl: number, expect = siblingsRouter(flow, ttl)): Promise<Outcome> => {
+  const ask = async (flow: number, ttl: number, expect = siblingsRouter(flow, ttl) ?? soleRouterAt(ttl)): Promise<Outcome> => {
     if (expect !== undefined) {
       // The token is that router's, spent now (so probes expecting it at once queue up), whatever answers.
       await sleepUntil(routerBudgets.take(routerId(expect), clock.now()));
@@ -368,18 +382,30 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     if (probed.size === 0) break; // every flow ended
     // The flows not asked here: each passes as the flows from its router did, or is asked (its router's flows
     // disagreed, or none was asked) — so every flow's path is known hop by hop.
-    const rest = [...flows.keys()].filter((f) => !probed.has(f) && !endedBefore(f, ttl));
-    const unsure = rest.filter((f) => {
-      const passes = inherited(f, ttl);
-      if (passes) pass(f, ttl, passes);
-      return passes === null;
-    });
-    if (unsure.length > 0 && !signal?.aborted) {
-      const answered = await askAll(unsure, ttl);
-      unsure.forEach((flow, i) => {
+    const passOrAsk = (candidates: number[]) =>
+      candidates.filter((f) => {
+        const passes = inherited(f, ttl);
+        if (passes) pass(f, ttl, passes);
+        return passes === null;
+      });
+    let unsure = passOrAsk([...flows.keys()].filter((f) => !probed.has(f) && !endedBefore(f, ttl)));
+    while (unsure.length > 0 && !signal?.aborted) {
+      // Of the flows from a router none of whose flows was asked here, one is asked first and the others pass as it
+      // does: each flow asked at a one-router hop spends a token of a router that answers one a second.
+      const groups = new Set<string>();
+      const batch = unsure.filter((f) => {
+        const from = predecessor(f, ttl);
+        if ([...(asked.get(ttl) ?? [])].some((g) => g !== f && predecessor(g, ttl) === from)) return true;
+        if (groups.has(from)) return false;
+        groups.add(from);
+        return true;
+      });
+      const answered = await askAll(batch, ttl);
+      batch.forEach((flow, i) => {
         record(flow, ttl, answered[i]!);
         probed.add(flow);
       });
+      unsure = passOrAsk(unsure.filter((f) => !probed.has(f)));
     }
     const outcomes = [...probed].map((f) => flows.get(f)!.get(ttl)!);
     const seen = new Set(outcomes.map(key));
@@ -435,8 +461,12 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       // Or silent before a later answer where no flow from its router got one: a router that never answers, or one
       // whose budget ran out (a router met at two TTLs, by branches of unequal length, spends one budget on both);
       // one flow of the group asked again tells which, and where it answers its router fills in the others.
+      // Or, in the first round, silent before a later answer where the flows from its router met one router: asked
+      // once more when that router has a token, so its silence is not taken for a next hop that never answers
+      // (a rate-limited joiner, which every branch's flows spend, leaves many flows silent).
       const unsure = (t: number) => {
         if (routersAt(t) > 1 || (t === last + 1 && siblingsAnswered(flow, t))) return true;
+        if (round === 0 && t < last && siblingsRouter(flow, t) !== undefined) return true;
         const group = `${t}|${predecessor(flow, t)}`;
         if (t >= last || siblingsAnswered(flow, t) || unheard.has(group)) return false;
         unheard.add(group);
@@ -449,7 +479,12 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     // RST for the second (the first left it half-open).
     await Promise.all(
       [...byFlow(gaps)].map(async ([flow, ttls]) => {
-        for (const ttl of ttls) record(flow, ttl, await ask(flow, ttl));
+        for (const ttl of ttls) {
+          const expect = siblingsRouter(flow, ttl) ?? soleRouterAt(ttl);
+          const outcome = await ask(flow, ttl, expect);
+          if (outcome.kind === 'silent' && expect !== undefined) silentWithToken.add(`${flow}|${ttl}`);
+          record(flow, ttl, outcome);
+        }
       }),
     );
   }
@@ -482,7 +517,7 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     if (perPacket.has(figure.ttl - 1) && routersAt(figure.ttl) > 1) perPacket.add(figure.ttl);
     figure.perPacket = perPacket.has(figure.ttl);
   }
-  return { flows, figures, probes, ruleMet, perPacket };
+  return { flows, figures, probes, ruleMet, perPacket, silentWithToken };
 }
 
 /** Flow → its TTLs, in order. */

@@ -21,6 +21,8 @@ interface Diamond {
   dropOn?: number;
   /** Routers answer a burst of 6 time-exceeded, then one a second (per router). */
   rateLimited?: boolean;
+  /** This branch's router never answers (it still forwards). */
+  silentBranch?: number;
   /** Probability a probe or its answer is lost. */
   loss?: number;
   /** The splitter balances each packet at random, not each flow by its hash. */
@@ -54,7 +56,8 @@ function diamond(clock: FakeClock, d: Diamond): { probe: FlowProbe; branchOf: (f
     const lost = d.loss !== undefined && random() < d.loss;
     if (!dropped && !lost) {
       if (ttl <= 3) {
-        if (tokenFor(path[ttl - 1]!)) result = { from: path[ttl - 1]!, rtt: ttl * 2, reply: { kind: 'time-exceeded', ttl: 64 - ttl } };
+        const silent = ttl === 2 && hash(flow) === d.silentBranch;
+        if (!silent && tokenFor(path[ttl - 1]!)) result = { from: path[ttl - 1]!, rtt: ttl * 2, reply: { kind: 'time-exceeded', ttl: 64 - ttl } };
       } else result = { from: SERVER, rtt: 8, reply: { kind: 'syn-ack', ttl: 61 } };
     }
     return new Promise((resolve) => clock.setTimer(result.rtt ?? 100, () => resolve(result)));
@@ -141,6 +144,36 @@ test('rate-limited routers (6, then 1/s) and 5% loss: still every branch, no pat
     const verdict = pathsVerdict(outcome, ports, target, 0.95);
     const branches = new Set(verdict.paths.flatMap((p) => (p.hops[1]?.address ? [p.hops[1].address] : [])));
     if (!verdict.agree || branches.size !== 4) wrong++;
+  }
+  assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
+});
+
+test('a rate-limited joiner that every branch\'s flows meet splits no path: 8 paths of an 8-way diamond, 5% loss (20 seeds)', async () => {
+  let wrong = 0;
+  for (let seed = 1; seed <= 20; seed++) {
+    const clock = new FakeClock();
+    const sim = diamond(clock, { width: 8, rateLimited: true, loss: 0.05, seed });
+    const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+    const verdict = pathsVerdict(outcome, ports, target, 0.95);
+    const joined = verdict.paths.every((p) => p.hops[2]?.address === JOINER);
+    if (verdict.paths.length !== 8 || !joined || !verdict.agree) wrong++;
+  }
+  // Before the joiner's budget was one ledger, every seed drew 10 or more paths (flows silent at the joiner split off).
+  assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
+});
+
+test('a branch router that never answers beside a rate-limited joiner: two paths, * on the silent branch, every flow on its own (20 seeds)', async () => {
+  let wrong = 0;
+  for (let seed = 1; seed <= 20; seed++) {
+    const clock = new FakeClock();
+    const sim = diamond(clock, { width: 2, silentBranch: 1, rateLimited: true, loss: 0.05, seed });
+    const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+    const verdict = pathsVerdict(outcome, ports, target, 0.95);
+    const drawn = verdict.paths.map((p) => p.hops.map((h) => h.address));
+    const right =
+      JSON.stringify([...drawn].sort()) === JSON.stringify([[SPLITTER, branch(0), JOINER], [SPLITTER, null, JOINER]].sort()) &&
+      verdict.paths.every((p) => p.sourcePorts.every((port) => (sim.branchOf(port - 40000) === 1) === (p.hops[1]!.address === null)));
+    if (!right) wrong++;
   }
   assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
 });
