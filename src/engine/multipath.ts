@@ -92,6 +92,11 @@ export interface MultipathOutcome {
 }
 
 const key = (o: Outcome): string => (o.kind === 'silent' ? '*' : `${o.kind}:${o.address}`);
+/**
+ * An outcome with its answer: one next hop (key) may answer differently — the destination's SYN-ACK to some flows
+ * and an RST to another — and a flow passed as its siblings did takes their answer, so they must agree on it.
+ */
+const answerKey = (o: Outcome): string => (o.kind === 'end' ? `${key(o)}:${o.result.reply?.kind ?? ''}:${o.result.reply?.name ?? ''}` : key(o));
 
 /** An answer as an outcome: a router's time-exceeded, or anything else (the destination's answer, an ICMP error) ends the flow. */
 function outcomeOf(result: ProbeResult): Outcome {
@@ -242,13 +247,15 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   /** Flow|TTL pairs whose RST may be our own half-open connection's (see askAll). */
   const doubtful = new Set<string>();
   const isReset = (o: Outcome) => o.kind === 'end' && o.address === options.destination && o.result.reply?.kind === 'rst';
+  /** The destination took the connection (a SYN-ACK). */
+  const isAccepted = (o: Outcome) => o.kind === 'end' && o.address === options.destination && o.result.reply?.kind === 'syn-ack';
 
   const record = (flow: number, ttl: number, outcome: Outcome) => {
     if (!flows.has(flow)) flows.set(flow, new Map());
-    // Likewise an RST after this flow's probes went unanswered past its last router: one of them may have reached
-    // the server and left it half-open.
+    // Likewise an RST after this flow's probes went unanswered past its last router, at this TTL too (a late round
+    // asking again a flow silent here): one of them may have reached the server and left it half-open.
     if (isReset(outcome)) {
-      const known = [...flows.get(flow)!].filter(([t]) => t < ttl);
+      const known = [...flows.get(flow)!].filter(([t]) => t <= ttl);
       const lastRouter = Math.max(0, ...known.filter(([, o]) => o.kind === 'router').map(([t]) => t));
       if (known.some(([t, o]) => t > lastRouter && o.kind === 'silent')) doubtful.add(`${flow}|${ttl}`);
     }
@@ -277,15 +284,15 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
 
   /**
    * What a flow not asked at `ttl` met there, when the flows asked there that came from the same router all met the
-   * same answer (a router, or the end): it passes the same way. Null when they disagree, were silent, or there are
-   * none: the flow must be asked. (Per predecessor, so a longer branch's flows are not taken to end where a shorter
-   * branch's did.)
+   * same answer (a router, or the end with one answer): it passes the same way. Null when they disagree, were silent,
+   * or there are none: the flow must be asked. (Per predecessor, so a longer branch's flows are not taken to end where
+   * a shorter branch's did.)
    */
   const inherited = (flow: number, ttl: number): Outcome | null => {
     const from = predecessor(flow, ttl);
     const siblings = [...(asked.get(ttl) ?? [])].filter((f) => f !== flow && predecessor(f, ttl) === from).map((f) => flows.get(f)!.get(ttl)!);
     if (siblings.length === 0 || siblings.some((o) => o.kind === 'silent')) return null;
-    return new Set(siblings.map(key)).size === 1 ? siblings[0]! : null;
+    return new Set(siblings.map(answerKey)).size === 1 ? siblings[0]! : null;
   };
 
   /** Whether the flow ended (its destination answered, or an ICMP error) before `ttl`. */
@@ -487,6 +494,18 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
         }
       }),
     );
+  }
+  // A lone RST — the destination reset one flow where the flows from the same router got its SYN-ACK — is more
+  // likely our own half-open connection's than a port closed to that one flow: a SYN-ACK or our kernel's RST to it
+  // lost on the way leaves the server holding the connection until it retransmits a second later, and any SYN of that
+  // flow then draws an RST. Asked again too (a port really closed to it answers RST again).
+  for (const [flow, known] of flows) {
+    const end = [...known].find(([, o]) => isReset(o));
+    if (!end || inheritedAt.has(`${flow}|${end[0]}`)) continue;
+    const [ttl] = end;
+    const from = predecessor(flow, ttl);
+    const siblings = [...flows].flatMap(([f, k]) => (f !== flow && predecessor(f, ttl) === from && k.get(ttl)?.kind === 'end' ? [k.get(ttl)!] : []));
+    if (siblings.some(isAccepted) && !siblings.some(isReset)) doubtful.add(`${flow}|${ttl}`);
   }
   // The doubtful RSTs, asked again once the server has let go of the half-open connection (it retransmits its
   // SYN-ACK within a second or so, and our kernel resets it then): an RST now is the port's answer.

@@ -21,6 +21,8 @@ interface Diamond {
   dropOn?: number;
   /** Routers answer a burst of 6 time-exceeded, then one a second (per router). */
   rateLimited?: boolean;
+  /** The server resets this flow's first `times` SYNs (our own half-open connection's RST, or a port closed to it). */
+  resets?: { flow: number; times: number };
   /** This branch's router never answers (it still forwards). */
   silentBranch?: number;
   /** Probability a probe or its answer is lost. */
@@ -58,7 +60,8 @@ function diamond(clock: FakeClock, d: Diamond): { probe: FlowProbe; branchOf: (f
       if (ttl <= 3) {
         const silent = ttl === 2 && hash(flow) === d.silentBranch;
         if (!silent && tokenFor(path[ttl - 1]!)) result = { from: path[ttl - 1]!, rtt: ttl * 2, reply: { kind: 'time-exceeded', ttl: 64 - ttl } };
-      } else result = { from: SERVER, rtt: 8, reply: { kind: 'syn-ack', ttl: 61 } };
+      } else if (flow === d.resets?.flow && d.resets.times-- > 0) result = { from: SERVER, rtt: 8, reply: { kind: 'rst', ttl: 61 } };
+      else result = { from: SERVER, rtt: 8, reply: { kind: 'syn-ack', ttl: 61 } };
     }
     return new Promise((resolve) => clock.setTimer(result.rtt ?? 100, () => resolve(result)));
   };
@@ -176,6 +179,22 @@ test('a branch router that never answers beside a rate-limited joiner: two paths
     if (!right) wrong++;
   }
   assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
+});
+
+test('a lone RST, where the flows from the same router got SYN-ACKs, is asked again before it is believed', async () => {
+  // Our own half-open connection's RST (answered once): the flow is open like its siblings.
+  const clock = new FakeClock();
+  const sim = diamond(clock, { width: 2, resets: { flow: 0, times: 1 } });
+  const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+  const verdict = pathsVerdict(outcome, ports, target, 0.95);
+  assert.ok(verdict.agree, verdict.summary);
+  assert.equal(outcome.flows.get(0)!.get(4)!.kind === 'end' && (outcome.flows.get(0)!.get(4) as { result: ProbeResult }).result.reply?.kind, 'syn-ack');
+  // A port really closed to that one flow answers RST again: it stays closed, on a path of its own.
+  const closedClock = new FakeClock();
+  const closed = diamond(closedClock, { width: 2, resets: { flow: 0, times: Infinity } });
+  const closedVerdict = pathsVerdict(await drive(closedClock, exploreMultipath(closed.probe, OPTIONS, closedClock)), ports, target, 0.95);
+  const odd = closedVerdict.paths.filter((p) => p.end.kind === 'destination' && p.end.state === 'closed');
+  assert.deepEqual(odd.map((p) => p.sourcePorts), [[ports[0]]], closedVerdict.summary);
 });
 
 test('per-packet balancing is recognised and said, not drawn as paths; per-flow balancing never is (20 seeds each)', async () => {
