@@ -36,6 +36,12 @@ export class IcmpBudget {
     return tokens >= 1 ? start : start + (1 - tokens) * this.refillMs + MARGIN_MS;
   }
 
+  /** Gives back a token taken for a probe the router at `ttl` most likely never saw (it met another, silent, one). */
+  refund(ttl: number): void {
+    const bucket = this.buckets.get(ttl);
+    if (bucket) bucket.tokens = Math.min(this.burst, bucket.tokens + 1);
+  }
+
   /** The earliest time from `fromMs` on that a probe to `ttl` can expect an answer; spends that token. */
   take(ttl: number, fromMs: number): number {
     const at = this.readyAt(ttl, fromMs);

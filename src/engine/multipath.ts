@@ -171,6 +171,8 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
    */
   const routerBudgets = new IcmpBudget();
   const routerIds = new Map<string, number>();
+  /** Routers that answered since a token was last given back to them (see ask). */
+  const refundable = new Set<number>();
   const routerId = (address: string) => routerIds.get(address) ?? routerIds.set(address, routerIds.size).size - 1;
 
   /**
@@ -190,6 +192,11 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     probes++;
     const outcome: Outcome = signal?.aborted ? { kind: 'silent' } : outcomeOf(await probe(flow, ttl));
     if (outcome.kind === 'router' && outcome.address !== expect) routerBudgets.take(routerId(outcome.address), clock.now());
+    // A probe sent with the expected router's token that got no answer most likely met another router that never
+    // answers (a branch of its own), not that one: its token is given back — one per answer heard from that router
+    // since, so where the ledger is wrong (a router with a smaller budget) silences do not keep refilling it.
+    if (outcome.kind === 'router') refundable.add(routerId(outcome.address));
+    if (outcome.kind === 'silent' && expect !== undefined && refundable.delete(routerId(expect))) routerBudgets.refund(routerId(expect));
     return outcome;
   };
 

@@ -19,3 +19,17 @@ test('a router left spent until later (set for a future time) gives no token bef
   // Other TTLs' routers are untouched.
   assert.equal(budget.readyAt(4, 0), 0);
 });
+
+test('a token given back (its probe met another router) is there for the next probe, up to the burst', () => {
+  const budget = new IcmpBudget();
+  for (let i = 0; i < 6; i++) budget.take(2, 0);
+  budget.refund(2);
+  assert.equal(budget.take(2, 0), 0);
+  assert.equal(budget.take(2, 0), 1100);
+  // Never above the burst.
+  const full = new IcmpBudget();
+  full.take(5, 0);
+  full.refund(5);
+  full.refund(5);
+  assert.deepEqual(Array.from({ length: 7 }, () => full.take(5, 0)), [0, 0, 0, 0, 0, 0, 1100]);
+});
