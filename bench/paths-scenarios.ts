@@ -5,8 +5,7 @@
 // and the server's (iptables statistic on the server, the kernel's own randomness) — then one `portpath paths`, read
 // as JSON. "Right" is strict: every branch found, every flow on the path the kernel sends it down (branchOf), one path
 // per branch, the broken branch named with exactly its flows' share and a flow that reproduces it, no healthy path
-// called broken;
-// anything else (a missed branch, an `unresolved`-only answer, no result) counts as not right.
+// called broken; anything else (a missed branch, an `unresolved`-only answer, no result) counts as not right.
 import { spawn } from 'node:child_process';
 import { buildDiamond } from '../src/lab/diamond.js';
 import type { Diamond, DiamondOptions } from '../src/lab/diamond.js';
