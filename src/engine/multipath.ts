@@ -161,6 +161,8 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
    * budget beside that router's would be a second ledger of one router, and promise its tokens twice.
    */
   const soleRouterAt = (ttl: number): string | undefined => (routersAt(ttl) === 1 ? [...routersMet.get(ttl)!][0] : undefined);
+  /** The router a probe of `flow` at `ttl` is expected at, whose token it waits for (see ask). */
+  const expectedAt = (flow: number, ttl: number): string | undefined => siblingsRouter(flow, ttl) ?? soleRouterAt(ttl);
   /** The TTLs where some flow got an answer. */
   const answeredAt = new Set<number>();
 
@@ -180,7 +182,7 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
    * there: a router met at two TTLs, by branches of unequal length, spends one budget on both; or the one router any
    * flow met at that TTL, a joiner whose budget flows from every branch spend), else by the TTL's.
    */
-  const ask = async (flow: number, ttl: number, expect = siblingsRouter(flow, ttl) ?? soleRouterAt(ttl)): Promise<Outcome> => {
+  const ask = async (flow: number, ttl: number, expect = expectedAt(flow, ttl)): Promise<Outcome> => {
     if (expect !== undefined) {
       // The token is that router's, spent now (so probes expecting it at once queue up), whatever answers.
       await sleepUntil(routerBudgets.take(routerId(expect), clock.now()));
@@ -497,7 +499,7 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     await Promise.all(
       [...byFlow(gaps)].map(async ([flow, ttls]) => {
         for (const ttl of ttls) {
-          const expect = siblingsRouter(flow, ttl) ?? soleRouterAt(ttl);
+          const expect = expectedAt(flow, ttl);
           const outcome = await ask(flow, ttl, expect);
           if (outcome.kind === 'silent' && expect !== undefined) silentWithToken.add(`${flow}|${ttl}`);
           record(flow, ttl, outcome);
