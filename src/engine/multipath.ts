@@ -562,8 +562,13 @@ function byFlow(pairs: { flow: number; ttl: number }[]): Map<number, number[]> {
 /** How long a server may hold our half-open connection before an RST of its can be trusted to answer the port. */
 const HALF_OPEN_MS = 1500;
 
-/** Times a doubtful RST's flow is asked again at most. */
-const DOUBTFUL_TRIES = 3;
+/**
+ * Times a doubtful RST's flow is asked again at most. A try goes unanswered about one time in five at 5% loss each
+ * way on two links, and leaves the server half-open about half of those times, so the next try's RST is doubtful too:
+ * three tries left about one doubtful RST in 70 standing (most likely the sweep's phantom `closed` flows: a run has
+ * several doubtful RSTs); six, about one in 3,000.
+ */
+const DOUBTFUL_TRIES = 6;
 
 /** Flows asked a second time at a TTL where flows met different routers, to tell per-packet balancing from per-flow. */
 const PER_PACKET_REPEATS = 6;

@@ -21,8 +21,11 @@ interface Diamond {
   dropOn?: number;
   /** Routers answer a burst of 6 time-exceeded, then one a second (per router). */
   rateLimited?: boolean;
-  /** The server resets this flow's first `times` SYNs (our own half-open connection's RST, or a port closed to it). */
-  resets?: { flow: number; times: number };
+  /**
+   * The server's first answers to this flow's SYNs, in order, before its SYN-ACKs: RSTs (our own half-open
+   * connection's, or a port closed to it) and silences (a SYN or its SYN-ACK lost).
+   */
+  server?: { flow: number; replies: ('rst' | 'silent')[] };
   /** This branch's router never answers (it still forwards). */
   silentBranch?: number;
   /** Probability a probe or its answer is lost. */
@@ -60,7 +63,9 @@ function diamond(clock: FakeClock, d: Diamond): { probe: FlowProbe; branchOf: (f
       if (ttl <= 3) {
         const silent = ttl === 2 && hash(flow) === d.silentBranch;
         if (!silent && tokenFor(path[ttl - 1]!)) result = { from: path[ttl - 1]!, rtt: ttl * 2, reply: { kind: 'time-exceeded', ttl: 64 - ttl } };
-      } else if (flow === d.resets?.flow && d.resets.times-- > 0) result = { from: SERVER, rtt: 8, reply: { kind: 'rst', ttl: 61 } };
+      } else if (flow === d.server?.flow && d.server.replies.length > 0) {
+        if (d.server.replies.shift() === 'rst') result = { from: SERVER, rtt: 8, reply: { kind: 'rst', ttl: 61 } };
+      }
       else result = { from: SERVER, rtt: 8, reply: { kind: 'syn-ack', ttl: 61 } };
     }
     return new Promise((resolve) => clock.setTimer(result.rtt ?? 100, () => resolve(result)));
@@ -197,17 +202,27 @@ test('a branch router that never answers, met by one flow of seven (the rule sto
 test('a lone RST, where the flows from the same router got SYN-ACKs, is asked again before it is believed', async () => {
   // Our own half-open connection's RST (answered once): the flow is open like its siblings.
   const clock = new FakeClock();
-  const sim = diamond(clock, { width: 2, resets: { flow: 0, times: 1 } });
+  const sim = diamond(clock, { width: 2, server: { flow: 0, replies: ['rst'] } });
   const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
   const verdict = pathsVerdict(outcome, ports, target, 0.95);
   assert.ok(verdict.agree, verdict.summary);
   assert.equal(outcome.flows.get(0)!.get(4)!.kind === 'end' && (outcome.flows.get(0)!.get(4) as { result: ProbeResult }).result.reply?.kind, 'syn-ack');
   // A port really closed to that one flow answers RST again: it stays closed, on a path of its own.
   const closedClock = new FakeClock();
-  const closed = diamond(closedClock, { width: 2, resets: { flow: 0, times: Infinity } });
+  const closed = diamond(closedClock, { width: 2, server: { flow: 0, replies: Array<'rst'>(20).fill('rst') } });
   const closedVerdict = pathsVerdict(await drive(closedClock, exploreMultipath(closed.probe, OPTIONS, closedClock)), ports, target, 0.95);
   const odd = closedVerdict.paths.filter((p) => p.end.kind === 'destination' && p.end.state === 'closed');
   assert.deepEqual(odd.map((p) => p.sourcePorts), [[ports[0]]], closedVerdict.summary);
+});
+
+test('a doubtful RST is asked again until an answer can be trusted: silences, and RSTs right after them, do not settle it', async () => {
+  const clock = new FakeClock();
+  // Each silent try may leave the server half-open again, so the RST after it is doubtful too: four tries give
+  // nothing to trust before the fifth's SYN-ACK.
+  const sim = diamond(clock, { width: 2, server: { flow: 0, replies: ['rst', 'silent', 'rst', 'silent', 'rst'] } });
+  const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+  const verdict = pathsVerdict(outcome, ports, target, 0.95);
+  assert.ok(verdict.agree, verdict.summary);
 });
 
 test('per-packet balancing is recognised and said, not drawn as paths; per-flow balancing never is (20 seeds each)', async () => {
