@@ -179,11 +179,13 @@ function predecessorOf(outcomes: Map<number, Outcome>, ttl: number): string {
 
 /**
  * "ttl|router before it" where the silence of flows that answered farther on is a next hop of that router that
- * never answers, not lost answers: some of the router's flows there stayed silent even when asked again with the
- * token of the router their siblings met (MultipathOutcome.silentWithToken: three tries, the last when that router
- * could answer; a lost answer or a spent budget does not outlast them). Other silences do not count: a joiner that
- * every branch's flows spend leaves many flows silent, which are its rate limit, not a router of theirs. Those flows
- * are not filled in with the router their siblings met: they take a path of their own, with * there.
+ * never answers, not lost answers: at least SILENT_NEXT_HOP_SHARE of the router's flows there, and two or more,
+ * stayed silent even when asked again with the token of the router their siblings met
+ * (MultipathOutcome.silentWithToken). Other silences do not count: a joiner that every branch's flows spend leaves
+ * many flows silent, which are its rate limit, not a router of theirs. (One such flow is not enough: in the lab a
+ * splitter or a joiner now and then leaves one flow unanswered through four tries, two with a token, and that one
+ * flow would split its path.) Those flows are not filled in with the router their siblings met: they take a path of
+ * their own, with * there.
  */
 function silentNextHops(outcome: MultipathOutcome): Set<string> {
   const counts = new Map<string, { flows: number; silent: number; met: Set<string> }>();
@@ -206,9 +208,12 @@ function silentNextHops(outcome: MultipathOutcome): Set<string> {
   // flows is explained by that, not by a router of their own.
   const sharedBudget = (met: Set<string>) => [...met].some((r) => (metAt.get(r)?.size ?? 0) > 1);
   return new Set(
-    [...counts].filter(([, c]) => c.silent > 0 && c.silent < c.flows && !sharedBudget(c.met)).map(([group]) => group),
+    [...counts].filter(([, c]) => c.silent >= 2 && c.silent < c.flows && c.silent / c.flows >= SILENT_NEXT_HOP_SHARE && !sharedBudget(c.met)).map(([group]) => group),
   );
 }
+
+/** The share of a router's flows silent at the next hop above which the silence is a router there (see silentNextHops). */
+const SILENT_NEXT_HOP_SHARE = 0.2;
 
 const endKey = (end: PathEnd) =>
   end.kind === 'destination' ? `d:${end.state}` : end.kind === 'rejected' ? `r:${end.address}:${end.reply}` : end.kind === 'forged' ? `f:${end.hop}:${end.reply}` : `s:${end.after?.ttl ?? 0}`;

@@ -483,9 +483,6 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       const unsure = (t: number) => {
         if (routersAt(t) > 1 || (t === last + 1 && siblingsAnswered(flow, t))) return true;
         if (round === 0 && t < last && siblingsRouter(flow, t) !== undefined) return true;
-        // …and a flow that stayed silent then is asked once more in the next: one silent flow is enough to draw a next
-        // hop that never answers, and fifty flows at a few hops each lose three answers in a row too often.
-        if (round === 1 && t < last && silentWithToken.has(`${flow}|${t}`)) return true;
         const group = `${t}|${predecessor(flow, t)}`;
         if (t >= last || siblingsAnswered(flow, t) || unheard.has(group)) return false;
         unheard.add(group);

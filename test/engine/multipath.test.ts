@@ -186,19 +186,6 @@ test('a branch router that never answers beside a rate-limited joiner: two paths
   assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
 });
 
-test('a branch router that never answers, met by one flow of seven (the rule stops at six answers from the other): still a path of its own', async () => {
-  const clock = new FakeClock();
-  // Flows 0-4 take branch 0, flow 5 the silent branch, flow 6 branch 0 again: six answers there end the rule.
-  const sim = diamond(clock, { width: 2, silentBranch: 1, rateLimited: true, firstOnBranch0: 5 });
-  const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
-  const verdict = pathsVerdict(outcome, ports, target, 0.95);
-  assert.equal(outcome.flows.size, 7);
-  assert.deepEqual(verdict.paths.map((p) => [p.sourcePorts, p.hops.map((h) => h.address)]), [
-    [[40000, 40001, 40002, 40003, 40004, 40006], [SPLITTER, branch(0), JOINER]],
-    [[40005], [SPLITTER, null, JOINER]],
-  ], verdict.summary);
-});
-
 test('a lone RST, where the flows from the same router got SYN-ACKs, is asked again before it is believed', async () => {
   // Our own half-open connection's RST (answered once): the flow is open like its siblings.
   const clock = new FakeClock();
