@@ -194,11 +194,13 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     probes++;
     const outcome: Outcome = signal?.aborted ? { kind: 'silent' } : outcomeOf(await probe(flow, ttl));
     if (outcome.kind === 'router' && outcome.address !== expect) routerBudgets.take(routerId(outcome.address), clock.now());
-    // A probe sent with the expected router's token that got no answer most likely met another router that never
-    // answers (a branch of its own), not that one: its token is given back — one per answer heard from that router
-    // since, so where the ledger is wrong (a router with a smaller budget) silences do not keep refilling it.
+    // A probe sent with the expected router's token that got no answer, at a TTL where no other router answered, most
+    // likely met another router that never answers (a branch of its own), not that one: its token is given back — one
+    // per answer heard from that router since, so where the ledger is wrong (a router with a smaller budget) silences
+    // do not keep refilling it. (Where several routers answer, per-packet repeats among them, a silence is their
+    // budget: given back, the repeats went out before the tokens and showed per-packet balancing less often.)
     if (outcome.kind === 'router') refundable.add(routerId(outcome.address));
-    if (outcome.kind === 'silent' && expect !== undefined && refundable.delete(routerId(expect))) routerBudgets.refund(routerId(expect));
+    if (outcome.kind === 'silent' && expect !== undefined && routersAt(ttl) <= 1 && refundable.delete(routerId(expect))) routerBudgets.refund(routerId(expect));
     return outcome;
   };
 
