@@ -3,9 +3,9 @@
 // same thing. Each run: a fresh diamond whose splitter hashes with the run's seed (flows spread differently each run),
 // Linux's ICMP rate limits on every router, the given loss each way on two links — the client's (the wire, seeded)
 // and the server's (iptables statistic on the server, the kernel's own randomness) — then one `portpath paths`, read
-// as JSON. "Right" is strict: every branch found, every flow on the path the kernel sends it down (branchOf), the
-// broken branch named with exactly its flows' share and a flow that reproduces it, and no healthy path called broken;
-// anything else (a missed branch, an `unresolved`-only answer, no result) counts as not right.
+// as JSON. "Right" is strict: every branch found, every flow on the path the kernel sends it down (branchOf), one path
+// per branch, the broken branch named with exactly its flows' share and a flow that reproduces it, no healthy path
+// called broken; anything else (a missed branch, an `unresolved`-only answer, no result) counts as not right.
 import { spawn } from 'node:child_process';
 import { buildDiamond } from '../src/lab/diamond.js';
 import type { Diamond, DiamondOptions } from '../src/lab/diamond.js';
@@ -43,10 +43,14 @@ function flowsOffTheirBranch(d: Diamond, r: PathsReport): string[] {
 
 const reaches = (p: FoundPath) => p.end.kind === 'destination' && (p.end.state === 'open' || p.end.state === 'reachable');
 
-/** Right for a diamond where every path is healthy: all branches, flows on theirs, nothing called broken. */
+/**
+ * Right for a diamond where every path is healthy: all branches, flows on theirs, nothing called broken, and one
+ * path drawn per branch (a path split in two at a hop where a rate-limited router left some flows silent is wrong).
+ */
 function healthy(d: Diamond, r: PathsReport): string | null {
   if (!r.paths.every(reaches)) return `a path called broken: ${r.summary}`;
   if (branchesFound(d, r) !== d.branches.length) return `${branchesFound(d, r)} of ${d.branches.length} branches`;
+  if (r.paths.length !== d.branches.length) return `${r.paths.length} paths drawn for ${d.branches.length} branches`;
   if (r.perPacket.length > 0) return 'per-flow balancing called per-packet';
   const off = r.protocol === 'tcp' ? flowsOffTheirBranch(d, r) : [];
   return off.length > 0 ? `flows drawn off their branch: ${off.join('; ')}` : null;

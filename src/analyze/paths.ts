@@ -179,18 +179,22 @@ function predecessorOf(outcomes: Map<number, Outcome>, ttl: number): string {
 
 /**
  * "ttl|router before it" where the silence of flows that answered farther on is a next hop of that router that
- * never answers, not lost answers: at least SILENT_NEXT_HOP_SHARE of the router's flows there stayed silent through
- * the engine's tries (a lost answer or a spent budget leaves a few; a branch of its own, its share of the flows).
- * Those flows are not filled in with the router their siblings met: they take a path of their own, with * there.
+ * never answers, not lost answers: at least SILENT_NEXT_HOP_SHARE of the router's flows there, and two or more,
+ * stayed silent even when asked again with the token of the router their siblings met
+ * (MultipathOutcome.silentWithToken). Other silences do not count: a joiner that every branch's flows spend leaves
+ * many flows silent, which are its rate limit, not a router of theirs. (One such flow is not enough: in the lab a
+ * splitter or a joiner now and then leaves one flow unanswered through four tries, two with a token, and that one
+ * flow would split its path.) Those flows are not filled in with the router their siblings met: they take a path of
+ * their own, with * there.
  */
 function silentNextHops(outcome: MultipathOutcome): Set<string> {
   const counts = new Map<string, { flows: number; silent: number; met: Set<string> }>();
   /** The TTLs each router was met at. */
   const metAt = new Map<string, Set<number>>();
-  for (const outcomes of outcome.flows.values()) {
+  for (const [flow, outcomes] of outcome.flows) {
     const last = Math.max(0, ...[...outcomes].filter(([, o]) => o.kind !== 'silent').map(([t]) => t));
     for (const [ttl, o] of outcomes) {
-      if (ttl >= last) continue;
+      if (ttl >= last || (o.kind === 'silent' && !outcome.silentWithToken.has(`${flow}|${ttl}`))) continue;
       const group = `${ttl}|${predecessorOf(outcomes, ttl)}`;
       const c = counts.get(group) ?? { flows: 0, silent: 0, met: new Set<string>() };
       c.flows++;

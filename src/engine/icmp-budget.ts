@@ -31,23 +31,21 @@ export class IcmpBudget<K = number> {
     for (const key of [...this.buckets.keys()]) if (this.tokensAt(key, atMs) >= this.burst) this.buckets.delete(key);
   }
 
-  /** The earliest time from `fromMs` on that a probe to `ttl` can expect an answer (nothing spent). */
-  readyAt(ttl: K, fromMs: number): number {
-    const tokens = this.tokensAt(ttl, fromMs);
-    return tokens >= 1 ? fromMs : fromMs + (1 - tokens) * this.refillMs + MARGIN_MS;
-  }
-
   /**
-   * The next turn after every turn already given (a bucket dated later than `fromMs` is a turn promised to a probe
-   * that goes then: this one comes after it); spends it. For a budget many callers queue on at once (a batch's).
+   * The earliest time from `fromMs` on that a probe to `ttl` can expect an answer (nothing spent). Never before the
+   * last token taken: a token taken for later is spent from then on, so probes asking at one moment queue up one
+   * refill apart instead of all being promised the same next token.
    */
-  nextTurn(key: K, fromMs: number): number {
-    return this.take(key, Math.max(fromMs, this.buckets.get(key)?.atMs ?? fromMs));
+  readyAt(ttl: K, fromMs: number): number {
+    const start = Math.max(fromMs, this.buckets.get(ttl)?.atMs ?? fromMs);
+    const tokens = this.tokensAt(ttl, start);
+    return tokens >= 1 ? start : start + (1 - tokens) * this.refillMs + MARGIN_MS;
   }
 
-  /** nextTurn's time without spending it. */
-  nextTurnAt(key: K, fromMs: number): number {
-    return this.readyAt(key, Math.max(fromMs, this.buckets.get(key)?.atMs ?? fromMs));
+  /** Gives back a token taken for a probe the router at `ttl` most likely never saw (it met another, silent, one). */
+  refund(ttl: K): void {
+    const bucket = this.buckets.get(ttl);
+    if (bucket) bucket.tokens = Math.min(this.burst, bucket.tokens + 1);
   }
 
   /** The earliest time from `fromMs` on that a probe to `ttl` can expect an answer; spends that token. */

@@ -83,9 +83,20 @@ export interface MultipathOutcome {
   ruleMet: boolean;
   /** TTLs where one flow's packets met different routers (see TtlFigures.perPacket). */
   perPacket: Set<number>;
+  /**
+   * "flow|ttl" where the flow stayed silent when asked again once the router expected there (the one its siblings
+   * met, or the one any flow met at that TTL) had a token: a silence that router's ICMP budget does not explain. Only
+   * these can make a next hop that never answers; other silences beside answering siblings are the budget or loss.
+   */
+  silentWithToken: Set<string>;
 }
 
 const key = (o: Outcome): string => (o.kind === 'silent' ? '*' : `${o.kind}:${o.address}`);
+/**
+ * An outcome with its answer: one next hop (key) may answer differently — the destination's SYN-ACK to some flows
+ * and an RST to another — and a flow passed as its siblings did takes their answer, so they must agree on it.
+ */
+const answerKey = (o: Outcome): string => (o.kind === 'end' ? `${key(o)}:${o.result.reply?.kind ?? ''}:${o.result.reply?.name ?? ''}` : key(o));
 
 /** An answer as an outcome: a router's time-exceeded, or anything else (the destination's answer, an ICMP error) ends the flow. */
 function outcomeOf(result: ProbeResult): Outcome {
@@ -118,6 +129,7 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   const budgets = new TtlBudgets();
   let probes = 0;
   let ruleMet = true;
+  const silentWithToken = new Set<string>();
 
   /** The flows actually asked at each TTL (the others' outcomes there are inherited). */
   const asked = new Map<number, Set<number>>();
@@ -143,6 +155,14 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   /** The routers met at each TTL (kept as answers are recorded). */
   const routersMet = new Map<number, Set<string>>();
   const routersAt = (ttl: number) => routersMet.get(ttl)?.size ?? 0;
+  /**
+   * The one router met at `ttl`, where exactly one was. A probe there whose siblings met nothing (its branch's router
+   * is silent, or none of them was asked yet) most likely meets it too, and spends its budget if it does: the TTL's
+   * budget beside that router's would be a second ledger of one router, and promise its tokens twice.
+   */
+  const soleRouterAt = (ttl: number): string | undefined => (routersAt(ttl) === 1 ? [...routersMet.get(ttl)!][0] : undefined);
+  /** The router a probe of `flow` at `ttl` is expected at, whose token it waits for (see ask). */
+  const expectedAt = (flow: number, ttl: number): string | undefined => siblingsRouter(flow, ttl) ?? soleRouterAt(ttl);
   /** The TTLs where some flow got an answer. */
   const answeredAt = new Set<number>();
 
@@ -153,13 +173,16 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
    */
   const routerBudgets = new IcmpBudget();
   const routerIds = new Map<string, number>();
+  /** Routers that answered since a token was last given back to them (see ask). */
+  const refundable = new Set<number>();
   const routerId = (address: string) => routerIds.get(address) ?? routerIds.set(address, routerIds.size).size - 1;
 
   /**
    * One probe, paced by the budget of the router it is expected at (`expect`, or the one router its siblings met
-   * there: a router met at two TTLs, by branches of unequal length, spends one budget on both), else by the TTL's.
+   * there: a router met at two TTLs, by branches of unequal length, spends one budget on both; or the one router any
+   * flow met at that TTL, a joiner whose budget flows from every branch spend), else by the TTL's.
    */
-  const ask = async (flow: number, ttl: number, expect = siblingsRouter(flow, ttl)): Promise<Outcome> => {
+  const ask = async (flow: number, ttl: number, expect = expectedAt(flow, ttl)): Promise<Outcome> => {
     if (expect !== undefined) {
       // The token is that router's, spent now (so probes expecting it at once queue up), whatever answers.
       await sleepUntil(routerBudgets.take(routerId(expect), clock.now()));
@@ -171,6 +194,13 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     probes++;
     const outcome: Outcome = signal?.aborted ? { kind: 'silent' } : outcomeOf(await probe(flow, ttl));
     if (outcome.kind === 'router' && outcome.address !== expect) routerBudgets.take(routerId(outcome.address), clock.now());
+    // A probe sent with the expected router's token that got no answer, at a TTL where no other router answered, most
+    // likely met another router that never answers (a branch of its own), not that one: its token is given back — one
+    // per answer heard from that router since, so where the ledger is wrong (a router with a smaller budget) silences
+    // do not keep refilling it. (Where several routers answer, per-packet repeats among them, a silence is their
+    // budget: given back, the repeats went out before the tokens and showed per-packet balancing less often.)
+    if (outcome.kind === 'router') refundable.add(routerId(outcome.address));
+    if (outcome.kind === 'silent' && expect !== undefined && routersAt(ttl) <= 1 && refundable.delete(routerId(expect))) routerBudgets.refund(routerId(expect));
     return outcome;
   };
 
@@ -228,13 +258,15 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   /** Flow|TTL pairs whose RST may be our own half-open connection's (see askAll). */
   const doubtful = new Set<string>();
   const isReset = (o: Outcome) => o.kind === 'end' && o.address === options.destination && o.result.reply?.kind === 'rst';
+  /** The destination took the connection (a SYN-ACK). */
+  const isAccepted = (o: Outcome) => o.kind === 'end' && o.address === options.destination && o.result.reply?.kind === 'syn-ack';
 
   const record = (flow: number, ttl: number, outcome: Outcome) => {
     if (!flows.has(flow)) flows.set(flow, new Map());
-    // Likewise an RST after this flow's probes went unanswered past its last router: one of them may have reached
-    // the server and left it half-open.
+    // Likewise an RST after this flow's probes went unanswered past its last router, at this TTL too (a late round
+    // asking again a flow silent here): one of them may have reached the server and left it half-open.
     if (isReset(outcome)) {
-      const known = [...flows.get(flow)!].filter(([t]) => t < ttl);
+      const known = [...flows.get(flow)!].filter(([t]) => t <= ttl);
       const lastRouter = Math.max(0, ...known.filter(([, o]) => o.kind === 'router').map(([t]) => t));
       if (known.some(([t, o]) => t > lastRouter && o.kind === 'silent')) doubtful.add(`${flow}|${ttl}`);
     }
@@ -263,15 +295,15 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
 
   /**
    * What a flow not asked at `ttl` met there, when the flows asked there that came from the same router all met the
-   * same answer (a router, or the end): it passes the same way. Null when they disagree, were silent, or there are
-   * none: the flow must be asked. (Per predecessor, so a longer branch's flows are not taken to end where a shorter
-   * branch's did.)
+   * same answer (a router, or the end with one answer): it passes the same way. Null when they disagree, were silent,
+   * or there are none: the flow must be asked. (Per predecessor, so a longer branch's flows are not taken to end where
+   * a shorter branch's did.)
    */
   const inherited = (flow: number, ttl: number): Outcome | null => {
     const from = predecessor(flow, ttl);
     const siblings = [...(asked.get(ttl) ?? [])].filter((f) => f !== flow && predecessor(f, ttl) === from).map((f) => flows.get(f)!.get(ttl)!);
     if (siblings.length === 0 || siblings.some((o) => o.kind === 'silent')) return null;
-    return new Set(siblings.map(key)).size === 1 ? siblings[0]! : null;
+    return new Set(siblings.map(answerKey)).size === 1 ? siblings[0]! : null;
   };
 
   /** Whether the flow ended (its destination answered, or an ICMP error) before `ttl`. */
@@ -368,18 +400,30 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     if (probed.size === 0) break; // every flow ended
     // The flows not asked here: each passes as the flows from its router did, or is asked (its router's flows
     // disagreed, or none was asked) — so every flow's path is known hop by hop.
-    const rest = [...flows.keys()].filter((f) => !probed.has(f) && !endedBefore(f, ttl));
-    const unsure = rest.filter((f) => {
-      const passes = inherited(f, ttl);
-      if (passes) pass(f, ttl, passes);
-      return passes === null;
-    });
-    if (unsure.length > 0 && !signal?.aborted) {
-      const answered = await askAll(unsure, ttl);
-      unsure.forEach((flow, i) => {
+    const passOrAsk = (candidates: number[]) =>
+      candidates.filter((f) => {
+        const passes = inherited(f, ttl);
+        if (passes) pass(f, ttl, passes);
+        return passes === null;
+      });
+    let unsure = passOrAsk([...flows.keys()].filter((f) => !probed.has(f) && !endedBefore(f, ttl)));
+    while (unsure.length > 0 && !signal?.aborted) {
+      // Of the flows from a router none of whose flows was asked here, one is asked first and the others pass as it
+      // does: each flow asked at a one-router hop spends a token of a router that answers one a second.
+      const groups = new Set<string>();
+      const batch = unsure.filter((f) => {
+        const from = predecessor(f, ttl);
+        if ([...(asked.get(ttl) ?? [])].some((g) => g !== f && predecessor(g, ttl) === from)) return true;
+        if (groups.has(from)) return false;
+        groups.add(from);
+        return true;
+      });
+      const answered = await askAll(batch, ttl);
+      batch.forEach((flow, i) => {
         record(flow, ttl, answered[i]!);
         probed.add(flow);
       });
+      unsure = passOrAsk(unsure.filter((f) => !probed.has(f)));
     }
     const outcomes = [...probed].map((f) => flows.get(f)!.get(ttl)!);
     const seen = new Set(outcomes.map(key));
@@ -435,8 +479,12 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       // Or silent before a later answer where no flow from its router got one: a router that never answers, or one
       // whose budget ran out (a router met at two TTLs, by branches of unequal length, spends one budget on both);
       // one flow of the group asked again tells which, and where it answers its router fills in the others.
+      // Or, in the first round, silent before a later answer where the flows from its router met one router: asked
+      // once more when that router has a token, so its silence is not taken for a next hop that never answers
+      // (a rate-limited joiner, which every branch's flows spend, leaves many flows silent).
       const unsure = (t: number) => {
         if (routersAt(t) > 1 || (t === last + 1 && siblingsAnswered(flow, t))) return true;
+        if (round === 0 && t < last && siblingsRouter(flow, t) !== undefined) return true;
         const group = `${t}|${predecessor(flow, t)}`;
         if (t >= last || siblingsAnswered(flow, t) || unheard.has(group)) return false;
         unheard.add(group);
@@ -449,9 +497,26 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     // RST for the second (the first left it half-open).
     await Promise.all(
       [...byFlow(gaps)].map(async ([flow, ttls]) => {
-        for (const ttl of ttls) record(flow, ttl, await ask(flow, ttl));
+        for (const ttl of ttls) {
+          const expect = expectedAt(flow, ttl);
+          const outcome = await ask(flow, ttl, expect);
+          if (outcome.kind === 'silent' && expect !== undefined) silentWithToken.add(`${flow}|${ttl}`);
+          record(flow, ttl, outcome);
+        }
       }),
     );
+  }
+  // A lone RST — the destination reset one flow where the flows from the same router got its SYN-ACK — is more
+  // likely our own half-open connection's than a port closed to that one flow: a SYN-ACK or our kernel's RST to it
+  // lost on the way leaves the server holding the connection until it retransmits a second later, and any SYN of that
+  // flow then draws an RST. Asked again too (a port really closed to it answers RST again).
+  for (const [flow, known] of flows) {
+    const end = [...known].find(([, o]) => isReset(o));
+    if (!end || inheritedAt.has(`${flow}|${end[0]}`)) continue;
+    const [ttl] = end;
+    const from = predecessor(flow, ttl);
+    const siblings = [...flows].flatMap(([f, k]) => (f !== flow && predecessor(f, ttl) === from && k.get(ttl)?.kind === 'end' ? [k.get(ttl)!] : []));
+    if (siblings.some(isAccepted) && !siblings.some(isReset)) doubtful.add(`${flow}|${ttl}`);
   }
   // The doubtful RSTs, asked again once the server has let go of the half-open connection (it retransmits its
   // SYN-ACK within a second or so, and our kernel resets it then): an RST now is the port's answer.
@@ -482,7 +547,7 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
     if (perPacket.has(figure.ttl - 1) && routersAt(figure.ttl) > 1) perPacket.add(figure.ttl);
     figure.perPacket = perPacket.has(figure.ttl);
   }
-  return { flows, figures, probes, ruleMet, perPacket };
+  return { flows, figures, probes, ruleMet, perPacket, silentWithToken };
 }
 
 /** Flow → its TTLs, in order. */
@@ -496,8 +561,13 @@ function byFlow(pairs: { flow: number; ttl: number }[]): Map<number, number[]> {
 /** How long a server may hold our half-open connection before an RST of its can be trusted to answer the port. */
 const HALF_OPEN_MS = 1500;
 
-/** Times a doubtful RST's flow is asked again at most. */
-const DOUBTFUL_TRIES = 3;
+/**
+ * Times a doubtful RST's flow is asked again at most. A try goes unanswered about one time in five at 5% loss each
+ * way on two links, and leaves the server half-open about half of those times, so the next try's RST is doubtful too:
+ * three tries left about one doubtful RST in 70 standing (most likely the sweep's phantom `closed` flows: a run has
+ * several doubtful RSTs); six, about one in 3,000.
+ */
+const DOUBTFUL_TRIES = 6;
 
 /** Flows asked a second time at a TTL where flows met different routers, to tell per-packet balancing from per-flow. */
 const PER_PACKET_REPEATS = 6;

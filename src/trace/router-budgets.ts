@@ -69,8 +69,8 @@ export class RouterBudgets {
   private turn(router: string, fromMs: number): number {
     if (!this.limited.get(router)) return fromMs;
     if (++this.takes % FORGET_EVERY === 0) this.budgets.forgetFull(fromMs);
-    if (this.budgets.nextTurnAt(router, fromMs) - fromMs > MOST_WAIT_MS) return fromMs;
-    return this.budgets.nextTurn(router, fromMs);
+    if (this.budgets.readyAt(router, fromMs) - fromMs > MOST_WAIT_MS) return fromMs;
+    return this.budgets.take(router, fromMs);
   }
 
   private view(local: IcmpBudget, result: TraceResult, expected: readonly (string | null)[], delayed: ReadonlySet<number>, nowMs: number): TtlBudget {
@@ -88,7 +88,7 @@ export class RouterBudgets {
       if (router === null) continue;
       this.limited.set(router, true);
       // (Not where other traces' probes are already waiting for its next tokens: their turns stand.)
-      if (this.budgets.nextTurnAt(router, nowMs) <= nowMs) this.budgets.set(router, 0, nowMs);
+      if (this.budgets.readyAt(router, nowMs) <= nowMs) this.budgets.set(router, 0, nowMs);
     }
     return {
       take: (ttl, fromMs) => {

@@ -16,13 +16,18 @@ const silent: Outcome = { kind: 'silent' };
 const rejected: Outcome = { kind: 'end', address: BAD, result: { from: BAD, rtt: 1, reply: { kind: 'unreachable', ttl: 63, name: 'communication administratively prohibited', icmpType: 3, icmpCode: 13 } } };
 const open: Outcome = { kind: 'end', address: SERVER, result: { from: SERVER, rtt: 1, reply: { kind: 'syn-ack', ttl: 61 } } };
 
-function outcomeOf(flows: Outcome[][]): MultipathOutcome {
+/**
+ * Flows by index, their outcomes from TTL 1. Every silence stayed silent when asked again with a token, but those
+ * in `budgetSilent` ("flow|ttl": never so asked, so the router's ICMP budget or a lost answer as far as is known).
+ */
+function outcomeOf(flows: Outcome[][], budgetSilent: string[] = []): MultipathOutcome {
   return {
     flows: new Map(flows.map((list, i) => [i, new Map(list.map((o, j) => [j + 1, o]))])),
     figures: [],
     probes: 0,
     ruleMet: true,
     perPacket: new Set(),
+    silentWithToken: new Set(flows.flatMap((list, i) => list.flatMap((o, j) => (o.kind === 'silent' && !budgetSilent.includes(`${i}|${j + 1}`) ? [`${i}|${j + 1}`] : [])))),
   };
 }
 
@@ -79,13 +84,17 @@ test('a flow silent where flows met different routers stays unresolved, even whe
   assert.equal(verdict.paths.length, 2);
 });
 
-test('a next hop that never answers (a share of the flows silent there, answered beyond) is a path of its own; one lost answer is filled in', () => {
+test('a next hop that never answers (a share of the flows silent there through a re-ask with a token, answered beyond) is a path of its own; one such flow, or a lost answer, is filled in', () => {
   const JOINER = '198.18.3.2';
   const viaGood = [router(SPLITTER), router(GOOD), router(JOINER), open];
   const viaSilent = [router(SPLITTER), silent, router(JOINER), open];
   const branchOfItsOwn = pathsVerdict(outcomeOf([viaGood, viaGood, viaGood, viaSilent, viaSilent, viaSilent]), [1, 2, 3, 4, 5, 6], target, 0.95);
   assert.deepEqual(branchOfItsOwn.paths.map((p) => p.hops.map((h) => h.address)), [[SPLITTER, GOOD, JOINER], [SPLITTER, null, JOINER]], branchOfItsOwn.summary);
-  const lost = pathsVerdict(outcomeOf([viaGood, viaGood, viaGood, viaGood, viaGood, viaGood, viaGood, viaGood, viaGood, viaSilent]), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], target, 0.95);
+  // One flow silent through the re-asks is not enough (a router now and then leaves one flow unanswered that long).
+  const one = pathsVerdict(outcomeOf([viaGood, viaGood, viaGood, viaGood, viaGood, viaGood, viaSilent]), [1, 2, 3, 4, 5, 6, 7], target, 0.95);
+  assert.deepEqual(one.paths.map((p) => [p.flows, p.hops.map((h) => h.address)]), [[7, [SPLITTER, GOOD, JOINER]]], one.summary);
+  // A silence never asked again with a token (a lost answer, a spent budget, as far as is known) is filled in.
+  const lost = pathsVerdict(outcomeOf([viaGood, viaGood, viaGood, viaGood, viaGood, viaGood, viaGood, viaGood, viaGood, viaSilent], ['9|2']), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], target, 0.95);
   assert.equal(lost.paths.length, 1, lost.summary);
   assert.deepEqual(lost.paths[0]!.hops.map((h) => h.address), [SPLITTER, GOOD, JOINER]);
 });
@@ -98,4 +107,30 @@ test('a flow silent at a hop is not filled in with a router none of whose flows 
   const verdict = pathsVerdict(outcomeOf([dropped, dropped, dropped, dropped, dropped, dropped, openUnseen]), [1, 2, 3, 4, 5, 6, 7], target, 0.95);
   const reaching = verdict.paths.find((p) => p.end.kind === 'destination')!;
   assert.deepEqual(reaching.hops.map((h) => h.address), [SPLITTER, null, JOINER], verdict.summary);
+});
+
+test('flows silent at a rate-limited joiner, beside siblings that met it, join their paths; silences that outlast a token are a next hop', () => {
+  const JOINER = '198.18.3.2';
+  const OTHER = '198.18.5.2';
+  const via = (router: string) => [SPLITTER, router, JOINER].map((a) => ({ kind: 'router', address: a }) as Outcome).concat(open);
+  const unseenJoiner = (router: string) => [SPLITTER, router].map((a) => ({ kind: 'router', address: a }) as Outcome).concat(silent, open);
+  const flows = [via(GOOD), via(GOOD), via(GOOD), unseenJoiner(GOOD), unseenJoiner(GOOD), via(OTHER), via(OTHER), via(OTHER), unseenJoiner(OTHER), unseenJoiner(OTHER)];
+  // The joiner's silences were its budget (never asked again with a token): two paths, each with the joiner.
+  const budget = pathsVerdict(outcomeOf(flows, ['3|3', '4|3', '8|3', '9|3']), flows.map((_, i) => 40001 + i), target, 0.95);
+  assert.deepEqual(budget.paths.map((p) => [p.flows, p.hops.map((h) => h.address)]), [[5, [SPLITTER, GOOD, JOINER]], [5, [SPLITTER, OTHER, JOINER]]], budget.summary);
+  assert.match(budget.summary, /open at hop 4 on all 2 paths \(10 flows/);
+  // The same silences, outlasting a token: a next hop of each router that never answers, drawn with * there.
+  const unanswering = pathsVerdict(outcomeOf(flows), flows.map((_, i) => 40001 + i), target, 0.95);
+  assert.equal(unanswering.paths.length, 4, unanswering.summary);
+});
+
+test('a branch router that never answers, with some of its flows silent at the rate-limited joiner too: one path with * at the branch', () => {
+  const JOINER = '198.18.3.2';
+  const viaGood = [router(SPLITTER), router(GOOD), router(JOINER), open];
+  const viaSilent = [router(SPLITTER), silent, router(JOINER), open];
+  const silentTwice = [router(SPLITTER), silent, silent, open];
+  const flows = [viaGood, viaGood, viaGood, viaGood, viaSilent, viaSilent, viaSilent, silentTwice, silentTwice];
+  // The silent branch's flows stayed silent at hop 2 with a token; the two silences at the joiner were its budget.
+  const verdict = pathsVerdict(outcomeOf(flows, ['7|3', '8|3']), flows.map((_, i) => 40001 + i), target, 0.95);
+  assert.deepEqual(verdict.paths.map((p) => [p.flows, p.hops.map((h) => h.address)]), [[5, [SPLITTER, null, JOINER]], [4, [SPLITTER, GOOD, JOINER]]], verdict.summary);
 });

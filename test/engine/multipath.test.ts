@@ -21,6 +21,13 @@ interface Diamond {
   dropOn?: number;
   /** Routers answer a burst of 6 time-exceeded, then one a second (per router). */
   rateLimited?: boolean;
+  /**
+   * The server's first answers to this flow's SYNs, in order, before its SYN-ACKs: RSTs (our own half-open
+   * connection's, or a port closed to it) and silences (a SYN or its SYN-ACK lost).
+   */
+  server?: { flow: number; replies: ('rst' | 'silent')[] };
+  /** This branch's router never answers (it still forwards). */
+  silentBranch?: number;
   /** Probability a probe or its answer is lost. */
   loss?: number;
   /** The splitter balances each packet at random, not each flow by its hash. */
@@ -54,8 +61,12 @@ function diamond(clock: FakeClock, d: Diamond): { probe: FlowProbe; branchOf: (f
     const lost = d.loss !== undefined && random() < d.loss;
     if (!dropped && !lost) {
       if (ttl <= 3) {
-        if (tokenFor(path[ttl - 1]!)) result = { from: path[ttl - 1]!, rtt: ttl * 2, reply: { kind: 'time-exceeded', ttl: 64 - ttl } };
-      } else result = { from: SERVER, rtt: 8, reply: { kind: 'syn-ack', ttl: 61 } };
+        const silent = ttl === 2 && hash(flow) === d.silentBranch;
+        if (!silent && tokenFor(path[ttl - 1]!)) result = { from: path[ttl - 1]!, rtt: ttl * 2, reply: { kind: 'time-exceeded', ttl: 64 - ttl } };
+      } else if (flow === d.server?.flow && d.server.replies.length > 0) {
+        if (d.server.replies.shift() === 'rst') result = { from: SERVER, rtt: 8, reply: { kind: 'rst', ttl: 61 } };
+      }
+      else result = { from: SERVER, rtt: 8, reply: { kind: 'syn-ack', ttl: 61 } };
     }
     return new Promise((resolve) => clock.setTimer(result.rtt ?? 100, () => resolve(result)));
   };
@@ -143,6 +154,62 @@ test('rate-limited routers (6, then 1/s) and 5% loss: still every branch, no pat
     if (!verdict.agree || branches.size !== 4) wrong++;
   }
   assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
+});
+
+test('a rate-limited joiner that every branch\'s flows meet splits no path: 8 paths of an 8-way diamond, 5% loss (20 seeds)', async () => {
+  let wrong = 0;
+  for (let seed = 1; seed <= 20; seed++) {
+    const clock = new FakeClock();
+    const sim = diamond(clock, { width: 8, rateLimited: true, loss: 0.05, seed });
+    const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+    const verdict = pathsVerdict(outcome, ports, target, 0.95);
+    const joined = verdict.paths.every((p) => p.hops[2]?.address === JOINER);
+    if (verdict.paths.length !== 8 || !joined || !verdict.agree) wrong++;
+  }
+  // Before the joiner's budget was one ledger, every seed drew 10 or more paths (flows silent at the joiner split off).
+  assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
+});
+
+test('a branch router that never answers beside a rate-limited joiner: two paths, * on the silent branch, every flow on its own (20 seeds)', async () => {
+  let wrong = 0;
+  for (let seed = 1; seed <= 20; seed++) {
+    const clock = new FakeClock();
+    const sim = diamond(clock, { width: 2, silentBranch: 1, rateLimited: true, loss: 0.05, seed });
+    const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+    const verdict = pathsVerdict(outcome, ports, target, 0.95);
+    const drawn = verdict.paths.map((p) => p.hops.map((h) => h.address));
+    const right =
+      JSON.stringify([...drawn].sort()) === JSON.stringify([[SPLITTER, branch(0), JOINER], [SPLITTER, null, JOINER]].sort()) &&
+      verdict.paths.every((p) => p.sourcePorts.every((port) => (sim.branchOf(port - 40000) === 1) === (p.hops[1]!.address === null)));
+    if (!right) wrong++;
+  }
+  assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
+});
+
+test('a lone RST, where the flows from the same router got SYN-ACKs, is asked again before it is believed', async () => {
+  // Our own half-open connection's RST (answered once): the flow is open like its siblings.
+  const clock = new FakeClock();
+  const sim = diamond(clock, { width: 2, server: { flow: 0, replies: ['rst'] } });
+  const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+  const verdict = pathsVerdict(outcome, ports, target, 0.95);
+  assert.ok(verdict.agree, verdict.summary);
+  assert.equal(outcome.flows.get(0)!.get(4)!.kind === 'end' && (outcome.flows.get(0)!.get(4) as { result: ProbeResult }).result.reply?.kind, 'syn-ack');
+  // A port really closed to that one flow answers RST again: it stays closed, on a path of its own.
+  const closedClock = new FakeClock();
+  const closed = diamond(closedClock, { width: 2, server: { flow: 0, replies: Array<'rst'>(20).fill('rst') } });
+  const closedVerdict = pathsVerdict(await drive(closedClock, exploreMultipath(closed.probe, OPTIONS, closedClock)), ports, target, 0.95);
+  const odd = closedVerdict.paths.filter((p) => p.end.kind === 'destination' && p.end.state === 'closed');
+  assert.deepEqual(odd.map((p) => p.sourcePorts), [[ports[0]]], closedVerdict.summary);
+});
+
+test('a doubtful RST is asked again until an answer can be trusted: silences, and RSTs right after them, do not settle it', async () => {
+  const clock = new FakeClock();
+  // Each silent try may leave the server half-open again, so the RST after it is doubtful too: four tries give
+  // nothing to trust before the fifth's SYN-ACK.
+  const sim = diamond(clock, { width: 2, server: { flow: 0, replies: ['rst', 'silent', 'rst', 'silent', 'rst'] } });
+  const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+  const verdict = pathsVerdict(outcome, ports, target, 0.95);
+  assert.ok(verdict.agree, verdict.summary);
 });
 
 test('per-packet balancing is recognised and said, not drawn as paths; per-flow balancing never is (20 seeds each)', async () => {
