@@ -10,7 +10,7 @@
 // must be the router the sibling met at that TTL (confirms); a trace that met another router there, or whose verdict
 // rests on the hops it took as known (leansOnShared), is traced again with less taken as known (trace/batch).
 import type { HopResult } from '../engine/types.js';
-import { addressFamily, addressToBytes } from '../packet/address.js';
+import { addressFamily, networkAddress } from '../packet/address.js';
 import type { Family } from '../probe/method.js';
 import { routerOf } from './batch-knowledge.js';
 import { LruMap } from './lru-map.js';
@@ -38,12 +38,9 @@ export interface SiblingTicket {
   path: (string | null)[];
 }
 
-/** The block `address` lies in, as text (`length` leading bits). */
+/** The block `address` lies in, as text ("198.18.128.0/28"). */
 function blockOf(address: string, length: number): string {
-  const bytes = addressToBytes(address);
-  let bits = '';
-  for (let i = 0; i * 8 < length; i++) bits += bytes[i]!.toString(2).padStart(8, '0');
-  return bits.slice(0, length);
+  return `${networkAddress(address, length)}/${length}`;
 }
 
 /** Blocks whose first trace is in flight (since when, ms) or has ended (null), remembered for this many blocks. */
