@@ -288,7 +288,11 @@ export class Tracer extends EventEmitter<TracerEvents> {
       distance.core.expire(distance.probe);
     }
     const hops = distance.hops;
-    if (hops === null || this.lastTransit >= hops || (this.isHopResolved(hops) && this.finalTtl === null)) return Infinity;
+    if (hops === null) return Infinity;
+    // A final answer from past the distance (a silent forger's RSTs, met one TTL on) proves it wrong as well: the
+    // limit must not come back then, or the probes already out at the final TTL are no longer waited for.
+    const wrong = this.lastTransit >= hops || (this.isHopResolved(hops) && (this.finalTtl === null || this.finalTtl > hops));
+    if (wrong) return Infinity;
     return Math.max(hops, this.options.firstTtl);
   }
 

@@ -71,6 +71,8 @@ export interface FakeHop {
   dropsForward?: boolean;
   /** Answers probes that reach it with this instead of time-exceeded (e.g. an unreachable from a router). */
   reply?: { kind: ReplyKind; icmpType?: number; icmpCode?: number };
+  /** Answers probes that pass through it with this, in the destination's name (a middlebox forging RSTs). */
+  forges?: { kind: ReplyKind };
 }
 
 /** Destination behaviour: the last hop of the path. */
@@ -162,6 +164,11 @@ export class FakeNetwork implements Network {
         break;
       }
       if (candidate.dropsForward) return toNs(sentAt);
+      if (candidate.forges) {
+        hop = { address: this.path.destination.address, rtt: candidate.rtt, reply: candidate.forges };
+        distance = i + 1;
+        break;
+      }
     }
     if (!hop || hop.silent || (hop.answers && !hop.answers.includes(index))) return toNs(sentAt);
     const reply = hop.reply ?? { kind: 'time-exceeded' as const, icmpType: 11, icmpCode: 0 };

@@ -301,3 +301,18 @@ test('a stretch of silent hops longer than the gap limit does not end a trace wh
     assert.equal(outcome.stoppedBy, 'final-reply');
   }
 });
+
+test('a silent router forging RSTs: every probe at the TTL where the forged RST came is waited for', async () => {
+  // The forged RST's TTL puts the destination at the forger's hop (3), which is silent; the trace goes past it and
+  // meets the RSTs at TTL 4. The first of them must not bring the distance limit (3) back: the others at TTL 4 were
+  // already out, and the trace ended without them, calling answered probes unanswered.
+  const path: FakePath = {
+    hops: [router(1, 2), router(2, 4), { ...router(3, 6), silent: true, forges: { kind: 'rst' } }],
+    destination: { address: '198.18.99.2', rtt: 8, reply: SYN_ACK },
+  };
+  const { outcome } = await trace(path, { destination: '198.18.99.2', distancePort: 40001 });
+  assert.equal(outcome.stoppedBy, 'final-reply');
+  assert.equal(outcome.destination.hop, 4);
+  assert.equal(outcome.destination.state, 'closed');
+  assert.deepEqual(outcome.hops.map((h) => h.probes.map((p) => p.reply?.kind ?? '*').join(',')), ['time-exceeded,time-exceeded,time-exceeded', 'time-exceeded,time-exceeded,time-exceeded', '*,*,*', 'rst,rst,rst']);
+});
