@@ -3,6 +3,7 @@
 // points are counted in a map capped in size, whatever the number of targets.
 import type { Verdict } from '../analyze/diagnose.js';
 import type { BatchResult } from './batch.js';
+import { probesSent } from './batch-knowledge.js';
 
 export interface StopPoint {
   /** The device where traffic stops (the rejecting router, the last that answered); null: nobody answered at all. */
@@ -54,12 +55,8 @@ export class BatchTally {
     this.probes += result.discardedProbes ?? 0;
     const verdict = report.diagnosis.verdict;
     this.byVerdict[verdict] = (this.byVerdict[verdict] ?? 0) + 1;
-    for (const trace of [report, report.control]) {
-      for (const hop of trace?.hops ?? []) {
-        if (hop.shared) this.saved += hop.probes.length;
-        else this.probes += hop.probes.length + (hop.reprobes?.length ?? 0);
-      }
-    }
+    this.probes += probesSent(report);
+    for (const trace of [report, report.control]) for (const hop of trace?.hops ?? []) if (hop.shared) this.saved += hop.probes.length;
     if (REACHED.has(verdict)) return;
     const address = report.diagnosis.by;
     const key = address ?? '*';

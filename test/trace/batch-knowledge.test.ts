@@ -5,7 +5,7 @@ import type { TraceReport } from '../../src/trace/run-types.js';
 
 const hop = (ttl: number, from: string | null, kind = 'time-exceeded') => ({ ttl, probes: [1, 2, 3].map(() => ({ from, rtt: from ? 1 : null, reply: from ? { kind, ttl: 64 } : null })) });
 const report = (destination: string, routers: (string | null)[], interrupted = false) =>
-  ({ target: { host: destination, address: destination, family: 4 }, interrupted, hops: [...routers.map((r, i) => hop(i + 1, r)), hop(routers.length + 1, destination, 'syn-ack')] }) as unknown as TraceReport;
+  ({ target: { host: destination, address: destination, family: 4 }, interrupted, destination: { hop: routers.length + 1 }, hops: [...routers.map((r, i) => hop(i + 1, r)), hop(routers.length + 1, destination, 'syn-ack')] }) as unknown as TraceReport;
 
 test('the near hops are shared once three full traces agree, and only as far as all of them agree', () => {
   const near = new NearHops();
@@ -42,6 +42,21 @@ test('three traces down one branch share too much; a full trace cuts the prefix 
   near.correct(report('198.18.9.5', ['198.18.1.1', '198.18.2.1', '198.18.3.1', '198.18.4.9']));
   near.correct(report('198.18.9.6', ['198.18.1.1', '198.18.2.9'], true));
   assert.equal(near.forTrace(4).hops.length, 3);
+});
+
+test('a full trace that heard nothing at the first routers (out of ICMP budget) cuts nothing; another router past them does', () => {
+  const near = new NearHops();
+  for (const d of ['198.18.9.1', '198.18.9.2', '198.18.9.3']) near.learn(report(d, ['198.18.1.1', '198.18.2.1', '198.18.3.1', '198.18.4.1']), false);
+  near.correct(report('198.18.9.4', [null, null, null, '198.18.4.1']));
+  near.correct(report('198.18.9.5', [null, null, null, null, '198.18.5.1']));
+  assert.equal(near.forTrace(4).hops.length, 4);
+  assert.deepEqual(near.routers(4), ['198.18.1.1', '198.18.2.1', '198.18.3.1', '198.18.4.1']);
+  near.correct(report('198.18.9.6', [null, '198.18.2.1', null, '198.18.4.9']));
+  assert.equal(near.forTrace(4).hops.length, 3);
+  // The destination within the prefix: the prefix ends before it.
+  near.correct(report('198.18.9.7', [null, null]));
+  assert.equal(near.forTrace(4).hops.length, 2);
+  assert.deepEqual(near.routers(6), [], 'a family still learning');
 });
 
 test('a verdict whose stop is at the shared hops, or at the first TTL after them with no reply TTL placing it there, leans on them', () => {
