@@ -86,6 +86,7 @@ export class Pacer {
 /**
  * When a probe to `ttl` may go, from `nowMs` on, for the router it expires at to have ICMP budget left for its answer
  * (a batch's routers, which thousands of traces share: trace/router-budgets); the turn is taken. `nowMs` when nothing
- * is known of that router.
+ * is known of that router; null when its turns are taken too far ahead: the probe is not sent (it would go
+ * unanswered, and take the token of a probe that waited for it), and the hop reports it unanswered.
  */
-export type ProbeGate = (ttl: number, nowMs: number) => number;
+export type ProbeGate = (ttl: number, nowMs: number) => number | null;

@@ -42,6 +42,8 @@ export interface ProbeRecord extends CoreProbe {
   awaitingSlot?: boolean;
   /** Its wait ran out in an earlier pass: it expires in the next one, once the sockets have been read (see step). */
   overdue?: boolean;
+  /** Not sent: its router's turn was too far off (see ProbeGate). Settled as unanswered. */
+  skipped?: boolean;
 }
 
 /** What the engine knows at the end; the CLI adds target names and timing around it. */
@@ -80,6 +82,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
   private lastAnswered: number;
   /** Highest TTL answered by a router (not the destination): the destination is farther than this. */
   private lastTransit: number;
+  /** Highest TTL with a probe not sent for its router's turn (see ProbeGate). */
+  private lastSkipped = 0;
   /** Lowest TTL that got a final reply (destination or unreachable); nothing past it matters. */
   private finalTtl: number | null = null;
   private emittedThrough: number;
@@ -146,13 +150,18 @@ export class Tracer extends EventEmitter<TracerEvents> {
       const probes: ProbeRecord[] = [];
       for (let index = 0; index < this.options.probesPerHop; index++) {
         const spaced = now + index * this.options.probeSpacingMs;
+        // Past the destination's known distance the destination answers, not the router a gate would wait for.
+        const turn = this.gate && !this.pastDistance(ttl) ? this.gate(ttl, spaced) : spaced;
         const probe: ProbeRecord = {
           id: 0,
           ttl,
           index,
-          status: index > 0 && this.options.confirmRepeats ? 'held' : 'queued',
-          dueMs: this.gate ? Math.max(spaced, this.gate(ttl, spaced)) : spaced,
+          // Not sent (see ProbeGate): settled at once, as a probe that went unanswered.
+          status: turn === null ? 'timed-out' : index > 0 && this.options.confirmRepeats ? 'held' : 'queued',
+          dueMs: Math.max(spaced, turn ?? spaced),
+          ...(turn === null ? { skipped: true } : {}),
         };
+        if (turn === null) this.lastSkipped = Math.max(this.lastSkipped, ttl);
         probes.push(probe);
       }
       this.hops.set(ttl, probes);
@@ -179,7 +188,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
    */
   private horizon(): number {
     if (this.finalTtl !== null) return this.finalTtl;
-    const farthest = Math.max(this.lastAnswered, this.distance?.hops ?? 0);
+    // A TTL whose probes were not sent (see ProbeGate) has a router other traces met there: no evidence of an end.
+    const farthest = Math.max(this.lastAnswered, this.lastSkipped, this.distance?.hops ?? 0);
     return Math.min(this.options.maxTtl, farthest + this.options.gapLimit);
   }
 
@@ -268,6 +278,12 @@ export class Tracer extends EventEmitter<TracerEvents> {
     return true;
   }
 
+  /** Whether `ttl` reaches the destination by the distance its answer to the distance probe gave. */
+  private pastDistance(ttl: number): boolean {
+    const hops = this.distance?.hops ?? null;
+    return hops !== null && ttl >= hops;
+  }
+
   private sendDistanceProbe(): boolean {
     // Sent at once (the trace waits on it), but its slot is taken: the probes after it wait that much longer.
     this.pacer?.charge();
@@ -339,6 +355,14 @@ export class Tracer extends EventEmitter<TracerEvents> {
     // The destination's own answer, whatever it is (a port unreachable it sends travels as far as its RST would).
     const fromDestination = reply.from === this.options.destination && isFinalReply(reply);
     if (fromDestination && reply.replyTtl !== null) distance.hops = hopsAway(reply.replyTtl);
+    // Probes not sent for a router's turn at the destination's distance: the destination answers them (past it,
+    // nothing is probed once the distance is known).
+    const atDistance = distance.hops === null ? [] : (this.hops.get(distance.hops) ?? []);
+    for (const probe of atDistance.filter((p) => p.skipped)) {
+      probe.skipped = false;
+      probe.status = 'queued';
+      probe.dueMs = this.clock.now();
+    }
     this.step();
   }
 

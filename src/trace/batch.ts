@@ -97,7 +97,7 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
       controlWhenNeeded: options.controlWhenNeeded ?? true,
       // The routers it expects where it has not heard them itself: its sibling's, and the family's first routers,
       // which a check or a full trace asks in their turn (every other trace takes them as known).
-      ...(shareNearHops ? { routerTurns: routerBudgets.forTrace(expectedRouters(sibling.path, nearHops.routers(familyOf(target)))) } : {}),
+      ...(shareNearHops ? { routerTurns: routerBudgets.forTrace(sibling.path, nearHops.routers(familyOf(target))) } : {}),
     };
     // The batch's control is ICMP echo for port traces; an ICMP target is its own control.
     if (options.control === undefined && method === 'icmp') full.control = false;
@@ -191,11 +191,6 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
     await Promise.allSettled(running.values());
     await source.return?.();
   }
-}
-
-/** By TTL from 1: the router a sibling met there, else the family's shared router there, else null. */
-function expectedRouters(sibling: readonly (string | null)[], near: readonly (string | null)[]): (string | null)[] {
-  return Array.from({ length: Math.max(sibling.length, near.length) }, (_, i) => sibling[i] ?? near[i] ?? null);
 }
 
 /** A pause the batch loop races its traces against: `done` resolves as no trace (id -1). */

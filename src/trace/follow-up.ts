@@ -192,7 +192,7 @@ export async function followUp(main: FollowUpTrace, control: FollowUpTrace | nul
   if (channels.some((c) => c.result.hops.some(partial))) await lateAnswers(channels, clock, timeoutMs, signal);
   if (signal?.aborted) return;
   const local = budgetAfter(channels, clock.now());
-  const budget: TtlBudget = options.routers ? options.routers.view(local, main.result, clock.now()) : local;
+  const budget: TtlBudget = options.routers ? options.routers.view(local, main.result, clock.now(), control?.result ?? null) : local;
   await Promise.all([
     options.lossTest ? rateLimitTest(channels[0]!, budget, clock, timeoutMs, signal) : undefined,
     reprobeRounds(channels[0]!, channels[1] ?? null, budget, clock, timeoutMs, signal),

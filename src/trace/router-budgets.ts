@@ -4,6 +4,7 @@
 // hinges on (the last router before a drop, a router that rejects) are then timed by the router's budget across
 // every trace, in the order they asked: each waits for a token no other trace of the batch has taken, and is
 // answered, rather than all of them asking at once and most going unanswered.
+import { lastAnswer } from '../analyze/path-facts.js';
 import { IcmpBudget } from '../engine/icmp-budget.js';
 import type { ProbeGate } from '../engine/pacer.js';
 import type { HopResult, TraceResult } from '../engine/types.js';
@@ -11,6 +12,11 @@ import { LruMap } from './lru-map.js';
 
 /** Longest a follow-up probe waits for its router's turn; past it, it goes anyway (and may go unanswered). */
 const MOST_WAIT_MS = 15_000;
+/**
+ * Longest a trace's own probe waits for its router's turn; past it, it is not sent. The turns further ahead are the
+ * follow-ups' (the probes a verdict hinges on): a trace's probe sent outside its turn would take one of their tokens.
+ */
+const MOST_WAIT_TRACE_MS = 3_000;
 /** Buckets full again are forgotten every this many takes: memory stays bounded by the routers asked lately. */
 const FORGET_EVERY = 1024;
 
@@ -23,8 +29,11 @@ export interface TtlBudget {
 /** One trace's part in the batch's budgets: the gate of its probes, and its follow-up's view (RouterBudgets.forTrace). */
 export interface RouterTurns {
   gate: ProbeGate;
-  /** The follow-up's budget by TTL: its own model (`local`, built from what it saw) and the batch's, whichever is later. */
-  view(local: IcmpBudget, result: TraceResult, nowMs: number): TtlBudget;
+  /**
+   * The follow-up's budget by TTL: its own model (`local`, built from what it saw) and the batch's, whichever is
+   * later. `control`: the routers it met name those the main trace did not hear.
+   */
+  view(local: IcmpBudget, result: TraceResult, nowMs: number, control?: TraceResult | null): TtlBudget;
 }
 
 /** The router a hop's probes met (time exceeded or a router's unreachable; not the destination's answers). */
@@ -48,34 +57,44 @@ export class RouterBudgets {
   private readonly limited = new LruMap<string, true>(LIMITED_MOST);
 
   /**
-   * One trace's turns: `expected` names the router at each TTL it has not heard from itself (index TTL - 1; a
-   * sibling's path, trace/batch-siblings).
+   * One trace's turns. `expected` names the router at each TTL it has not heard from itself (index TTL - 1; a
+   * sibling's path, trace/batch-siblings): its probes there wait a little for a turn, or are not sent. `first` names
+   * the routers every trace of its family crosses first (trace/batch-knowledge): only a check or a full trace asks
+   * them, and it needs their answers, so its probes there wait as long as a follow-up's, then go.
    */
-  forTrace(expected: readonly (string | null)[]): RouterTurns {
-    /** TTLs whose probes were given a later turn: some may not have gone out before the trace ended. */
+  forTrace(expected: readonly (string | null)[], first: readonly (string | null)[] = []): RouterTurns {
+    /** TTLs whose probes were given a later turn, or none: some may not have gone out before the trace ended. */
     const delayed = new Set<number>();
+    const known = Array.from({ length: Math.max(expected.length, first.length) }, (_, i) => expected[i] ?? first[i] ?? null);
     return {
       gate: (ttl, nowMs) => {
-        const router = expected[ttl - 1] ?? null;
-        const at = router === null ? nowMs : this.turn(router, nowMs);
-        if (at > nowMs) delayed.add(ttl);
+        const router = known[ttl - 1] ?? null;
+        const firstHop = (first[ttl - 1] ?? null) !== null;
+        const at = router === null ? nowMs : firstHop ? this.turn(router, nowMs) : this.turn(router, nowMs, MOST_WAIT_TRACE_MS);
+        if (at === null || at > nowMs) delayed.add(ttl);
         return at;
       },
-      view: (local, result, nowMs) => this.view(local, result, expected, delayed, nowMs),
+      view: (local, result, nowMs, control) => this.view(local, result, control ?? null, known, delayed, nowMs),
     };
   }
 
-  /** The router's next turn from `fromMs` on, taken; `fromMs` itself when the turn is too far off. */
-  private turn(router: string, fromMs: number): number {
+  /**
+   * The router's next turn from `fromMs` on, taken. When it is more than `most` ms off: a follow-up's probe goes at
+   * `fromMs` anyway, a trace's probe not at all (null).
+   */
+  private turn(router: string, fromMs: number): number;
+  private turn(router: string, fromMs: number, most: number): number | null;
+  private turn(router: string, fromMs: number, most?: number): number | null {
     if (!this.limited.get(router)) return fromMs;
     if (++this.takes % FORGET_EVERY === 0) this.budgets.forgetFull(fromMs);
-    if (this.budgets.readyAt(router, fromMs) - fromMs > MOST_WAIT_MS) return fromMs;
+    if (this.budgets.readyAt(router, fromMs) - fromMs > (most ?? MOST_WAIT_MS)) return most === undefined ? fromMs : null;
     return this.budgets.take(router, fromMs);
   }
 
-  private view(local: IcmpBudget, result: TraceResult, expected: readonly (string | null)[], delayed: ReadonlySet<number>, nowMs: number): TtlBudget {
+  private view(local: IcmpBudget, result: TraceResult, control: TraceResult | null, expected: readonly (string | null)[], delayed: ReadonlySet<number>, nowMs: number): TtlBudget {
     const destination = result.target.address;
-    const routerAt = (ttl: number): string | null => routerMet(result.hops.find((h) => h.ttl === ttl), destination) ?? expected[ttl - 1] ?? null;
+    const met = (trace: TraceResult | null, ttl: number) => routerMet(trace?.hops.find((h) => h.ttl === ttl), destination);
+    const routerAt = (ttl: number): string | null => met(result, ttl) ?? met(control, ttl) ?? expected[ttl - 1] ?? null;
     // What the trace saw: a router that answered some of its probes and not the others has nothing left now; so has
     // the router expected at a hop silent throughout while a later hop answered (the probes went past it). A silent
     // hop with nothing after it says nothing of a router (the port's traffic may stop before it), nor does a hop
@@ -94,7 +113,12 @@ export class RouterBudgets {
       take: (ttl, fromMs) => {
         const own = local.take(ttl, fromMs);
         const router = routerAt(ttl);
-        return router === null ? own : this.turn(router, own);
+        let at = router === null ? own : this.turn(router, own);
+        // The first TTL past the last answer may be answered by the router before it (a reject, for every TTL past
+        // it): that router's turn too.
+        const before = ttl === (lastAnswer(result)?.ttl ?? 0) + 1 ? routerAt(ttl - 1) : null;
+        if (before !== null && before !== router) at = Math.max(at, this.turn(before, own));
+        return at;
       },
       set: (ttl, tokens, atMs) => local.set(ttl, tokens, atMs),
     };

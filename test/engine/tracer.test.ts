@@ -316,3 +316,30 @@ test('a silent router forging RSTs: every probe at the TTL where the forged RST 
   assert.equal(outcome.destination.state, 'closed');
   assert.deepEqual(outcome.hops.map((h) => h.probes.map((p) => p.reply?.kind ?? '*').join(',')), ['time-exceeded,time-exceeded,time-exceeded', 'time-exceeded,time-exceeded,time-exceeded', '*,*,*', 'rst,rst,rst']);
 });
+
+test("a probe whose router's turn is too far off (the gate says null) is not sent, and counts as unanswered", async () => {
+  const clock = new FakeClock();
+  const network = new FakeNetwork(clock, { hops: [router(1, 2), router(2, 4)], destination: { address: '198.18.9.2', rtt: 6, reply: SYN_ACK } });
+  const gate = (ttl: number, nowMs: number) => (ttl === 2 ? null : nowMs);
+  const tracer = new Tracer(traceOptions({ destination: '198.18.9.2' }), fakeMethod, network, clock, undefined, null, gate);
+  const running = tracer.run();
+  clock.runAll();
+  const outcome = await running;
+  assert.deepEqual(network.sent.filter((p) => p.ttl === 2), []);
+  assert.deepEqual(outcome.hops.map((h) => h.probes.filter((p) => p.from !== null).length), [3, 0, 3]);
+  assert.equal(outcome.destination.state, 'open');
+});
+
+test('a probe not sent for its router\'s turn goes after all when the distance probe puts the destination at its TTL', async () => {
+  const clock = new FakeClock();
+  const network = new FakeNetwork(clock, { hops: [router(1, 2), router(2, 4)], destination: { address: '198.18.9.2', rtt: 6, reply: SYN_ACK } });
+  // A router expected at TTL 3 (another target's path) is too busy: the gate would not send there.
+  const gate = (ttl: number, nowMs: number) => (ttl === 3 ? null : nowMs);
+  const tracer = new Tracer(traceOptions({ destination: '198.18.9.2', distancePort: 40001 }), fakeMethod, network, clock, undefined, null, gate);
+  const running = tracer.run();
+  clock.runAll();
+  const outcome = await running;
+  assert.equal(outcome.destination.hop, 3);
+  assert.equal(outcome.destination.state, 'open');
+  assert.ok(network.sent.some((p) => p.ttl === 3 && p.index === 0), 'TTL 3 probed after all');
+});

@@ -25,12 +25,12 @@ test('only a router seen out of budget makes probes wait, and then they take its
   assert.equal(gate(1, 0), 0, 'no router expected at TTL 1');
   routers.forTrace([null, R2, R3]).view(new IcmpBudget(), spent, 0);
   // Spent at 0: its next token a second later (and a margin), the next one a second after that — for any trace.
-  const first = gate(2, 0);
-  const second = routers.forTrace(['198.18.7.7', R2]).gate(2, 0);
+  const first = gate(2, 0)!;
+  const second = routers.forTrace(['198.18.7.7', R2]).gate(2, 0)!;
   assert.ok(first >= 1000 && first < 1200, `${first}`);
   assert.ok(second >= first + 1000 && second < first + 1200, `${second}`);
   // Hop 3 was silent while hop 4 answered: the router expected there (a sibling's) is out of budget too.
-  assert.ok(gate(3, 0) >= 1000);
+  assert.ok(gate(3, 0)! >= 1000);
   assert.equal(gate(4, 0), 0, 'another router');
 });
 
@@ -38,7 +38,7 @@ test('a hop whose probes waited for turns, or with nothing answered past it, mar
   const routers = new RouterBudgets();
   const turns = routers.forTrace([null, R2, R3]);
   routers.forTrace([null, R2]).view(new IcmpBudget(), spent, 0);
-  assert.ok(turns.gate(2, 0) > 0, 'R2 waits now: this trace asked for a turn there');
+  assert.ok(turns.gate(2, 0)! > 0, 'R2 waits now: this trace asked for a turn there');
   // That trace's own hop 2 went unanswered: its probes may never have gone out; R3 (hop 3, silent) is not marked by it either.
   const fresh = new RouterBudgets();
   const waited = fresh.forTrace([null, R2, R3]);
@@ -51,10 +51,45 @@ test('a follow-up probe waits for the later of its own trace\'s model and the ba
   const view = routers.forTrace([null, R2]).view(new IcmpBudget(), spent, 0);
   const at = view.take(2, 0);
   assert.ok(at >= 1000 && at < 1200, `${at}`);
-  // A queue of 20 turns at that router: those past the longest wait go at once.
-  const { gate } = routers.forTrace([null, R2]);
-  const turns = Array.from({ length: 20 }, () => gate(2, 0));
-  assert.ok(turns.slice(0, 12).every((t, i) => i === 0 || t > turns[i - 1]!));
-  assert.equal(turns.at(-1), 0);
+  // Follow-ups queue up to 15 s of turns at that router; those past it go at once.
+  const takes = Array.from({ length: 20 }, () => routers.forTrace([null, R2]).view(new IcmpBudget(), { ...spent, hops: [] } as unknown as TraceResult, 0).take(2, 0));
+  assert.ok(takes.slice(0, 12).every((t, i) => i === 0 || t > takes[i - 1]!));
+  assert.equal(takes.at(-1), 0);
   assert.equal(view.take(1, 0), 0, 'a router that answered everything');
+});
+
+test("a trace's own probe waits at most 3 s for its router's turn; past that it is not sent, and leaves the turns to the follow-ups", () => {
+  const routers = new RouterBudgets();
+  routers.forTrace([null, R2]).view(new IcmpBudget(), spent, 0);
+  const { gate } = routers.forTrace([null, R2]);
+  const turns = Array.from({ length: 5 }, () => gate(2, 0));
+  assert.ok(turns[0]! >= 1000 && turns[1]! > turns[0]!, `${turns.join(' ')}`);
+  assert.ok(turns.includes(null), `${turns.join(' ')}`);
+  const skipped = turns.indexOf(null);
+  assert.ok(turns.slice(skipped).every((t) => t === null), 'none sent past the first that was not');
+  // The follow-up's next turn is the one the skipped probes did not take.
+  const followUp = routers.forTrace([null, R2]).view(new IcmpBudget(), { ...spent, hops: [] } as unknown as TraceResult, 0).take(2, 0);
+  assert.ok(followUp > turns[skipped - 1]! && followUp < turns[skipped - 1]! + 1200, `${followUp}`);
+});
+
+test("the family's first routers are asked in turn by a check or a full trace, which waits for their answers rather than not asking", () => {
+  const routers = new RouterBudgets();
+  routers.forTrace([null, R2]).view(new IcmpBudget(), spent, 0);
+  const { gate } = routers.forTrace([], [null, R2]);
+  const turns = Array.from({ length: 12 }, () => gate(2, 0));
+  assert.ok(turns.every((t) => t !== null), `${turns.join(' ')}`);
+  assert.ok(turns[10]! > 10_000, 'up to the follow-ups\' wait');
+});
+
+test('the first TTL past the last answer waits for the turn of the router before it too (its reject answers there), and a control names routers', () => {
+  const routers = new RouterBudgets();
+  // R2 answered one probe of three: out of budget. The next trace stops answering after R2 (hop 3 silent, nothing past).
+  routers.forTrace([null, R2]).view(new IcmpBudget(), spent, 0);
+  const stopped = { target: { address: '198.18.9.1' }, hops: [spent.hops[0], { ttl: 2, probes: [probe(R2)] }, { ttl: 3, probes: [probe(null)] }] } as unknown as TraceResult;
+  const view = routers.forTrace([]).view(new IcmpBudget(), stopped, 0);
+  assert.ok(view.take(3, 0) >= 1000, 'R2 rejects what goes past it: its turn');
+  // A control that met R3 at hop 3 names it: a router with budget, so the turn is R2's alone.
+  const control = { target: { address: '198.18.9.1' }, hops: [{ ttl: 3, probes: [probe(R3)] }] } as unknown as TraceResult;
+  const withControl = routers.forTrace([]).view(new IcmpBudget(), stopped, 0, control).take(3, 0);
+  assert.ok(withControl >= 2000, `${withControl}: after the turn taken above`);
 });
