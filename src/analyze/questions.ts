@@ -83,6 +83,12 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   // nothing (the stop is then at the last answer or at one of them), so the TTL that tells is the first past them.
   const { last, hiddenTo, evidenceTtl: boundary } = silenceBoundary(main, control);
   ask('main', main, boundary, `${main.protocol.toUpperCase()} probes get no answer past TTL ${last}`);
+  // The last answer is a hop taken as known (a batch's shared hops): another trace's probes met that router, not
+  // this port's traffic. An answer to our own flow there makes it this trace's evidence.
+  const lastHop = hopAt(main, last);
+  if (lastHop?.shared && !(lastHop.reprobes ?? []).some((p) => p.from !== null)) {
+    questions.push({ trace: 'main', ttl: last, why: `the answer at TTL ${last} is another trace's: does this port's traffic reach that router?` });
+  }
   // …and the control must show (or fail to show) that other traffic gets past it: a router answering it past the
   // silence (reaching the destination itself says nothing about the routers in between).
   const controlHop = control?.destination.reached ? control.destination.hop : null;

@@ -234,7 +234,9 @@ export class NearHops {
 export function leansOnShared(report: TraceReport, shared: number): boolean {
   if (shared === 0 || report.interrupted) return false;
   const hop = report.diagnosis.hop;
-  if (hop === null || hop <= shared) return true;
+  if (hop === null) return true;
+  // A stop at a shared hop whose router answered this trace's own probe there (the follow-up asks it) is its own.
+  if (hop <= shared) return !confirmedOwn(report.hops.find((h) => h.ttl === hop));
   if (hop > shared + 1) return false;
   const first = report.hops.find((h) => h.ttl === hop && !h.shared);
   const placed = first?.probes.some((p) => {
@@ -244,6 +246,13 @@ export function leansOnShared(report: TraceReport, shared: number): boolean {
     return distance >= (rejectedBefore ? hop - 1 : hop);
   });
   return placed !== true;
+}
+
+/** A shared hop where this trace's own re-probe met the same router, with time exceeded. */
+function confirmedOwn(hop: HopResult | undefined): boolean {
+  if (!hop?.shared) return false;
+  const router = routerOf(hop);
+  return router !== null && (hop.reprobes ?? []).some((p) => p.from === router && p.reply?.kind === 'time-exceeded');
 }
 
 /** The probes a report's traces sent (a shared hop's probes are not theirs; its re-probes are). */

@@ -7,6 +7,16 @@ import { answers, controlReaching, echoReply, echoTrace, routers, SERVER, silent
 const asked = (questions: ReturnType<typeof openQuestions>) => questions.map((q) => `${q.trace}@${q.ttl}`).sort();
 
 describe('openQuestions', () => {
+  test("a stop right after hops taken as known (a batch's shared hops) asks the last of them on our own flow, once", () => {
+    const main = tcpTrace(routers(1, 4), silent(5, 9));
+    for (const hop of main.hops.slice(0, 3)) hop.shared = true;
+    assert.ok(!asked(openQuestions(main, controlReaching(10))).includes('main@3'), 'hop 4 is our own answer');
+    main.hops[3]!.shared = true;
+    assert.ok(asked(openQuestions(main, controlReaching(10))).includes('main@4'));
+    main.hops[3]!.reprobes = [{ from: main.hops[3]!.probes[0]!.from, rtt: 1, reply: main.hops[3]!.probes[0]!.reply }];
+    assert.ok(!asked(openQuestions(main, controlReaching(10))).includes('main@4'), 'answered on our flow');
+  });
+
   test('a clean path asks nothing', () => {
     const main = tcpTrace(routers(1, 4), answers(5, synAck()));
     assert.deepEqual(openQuestions(main, controlReaching(5)), []);

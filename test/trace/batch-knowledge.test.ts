@@ -68,6 +68,11 @@ test('a verdict whose stop is at the shared hops, or at the first TTL after them
     return { ...r, interrupted, diagnosis: { hop } } as unknown as TraceReport;
   };
   assert.equal(leansOnShared(diagnosed(2), 3), true, 'a shared hop');
+  const confirmed = diagnosed(3);
+  (confirmed.hops[2] as { reprobes?: unknown[] }).reprobes = [{ from: '198.18.3.1', rtt: 1, reply: { kind: 'time-exceeded', ttl: 62 } }];
+  assert.equal(leansOnShared(confirmed, 3), false, 'a shared hop whose router answered this trace\'s own probe');
+  (confirmed.hops[2] as { reprobes?: unknown[] }).reprobes = [{ from: '198.18.3.9', rtt: 1, reply: { kind: 'time-exceeded', ttl: 62 } }];
+  assert.equal(leansOnShared(confirmed, 3), true, 'another router answered there');
   assert.equal(leansOnShared(diagnosed(null), 3), true, 'nothing answered');
   assert.equal(leansOnShared(diagnosed(4), 3), true, 'the first probed TTL, no reply TTL');
   assert.equal(leansOnShared(diagnosed(4, 61), 3), false, 'a router 4 hops away (64 - 3) answers TTL 4');
