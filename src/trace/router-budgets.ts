@@ -44,6 +44,11 @@ function routerMet(hop: HopResult | undefined, destination: string): string | nu
   return null;
 }
 
+/**
+ * How long a router counts as rate-limited after a trace last saw it leave probes unanswered. Loss leaves probes
+ * unanswered too: a router marked for that alone would have its probes wait, or not go, for the rest of the batch.
+ */
+const LIMITED_FOR_MS = 10_000;
 /** Routers remembered as rate-limited. */
 const LIMITED_MOST = 65_536;
 
@@ -52,9 +57,10 @@ export class RouterBudgets {
   private takes = 0;
   /**
    * Routers some trace saw leave probes unanswered. Only their probes wait for turns: a router that has answered
-   * everything asked costs no waiting (many do not rate-limit, or allow far more than Linux's 1 a second).
+   * everything asked costs no waiting (many do not rate-limit, or allow far more than Linux's 1 a second). The value:
+   * when a trace last saw it so (ms); it counts for LIMITED_FOR_MS.
    */
-  private readonly limited = new LruMap<string, true>(LIMITED_MOST);
+  private readonly limited = new LruMap<string, number>(LIMITED_MOST);
 
   /**
    * One trace's turns. `expected` names the router at each TTL it has not heard from itself (index TTL - 1; a
@@ -85,7 +91,8 @@ export class RouterBudgets {
   private turn(router: string, fromMs: number): number;
   private turn(router: string, fromMs: number, most: number): number | null;
   private turn(router: string, fromMs: number, most?: number): number | null {
-    if (!this.limited.get(router)) return fromMs;
+    const marked = this.limited.get(router);
+    if (marked === undefined || fromMs - marked > LIMITED_FOR_MS) return fromMs;
     if (++this.takes % FORGET_EVERY === 0) this.budgets.forgetFull(fromMs);
     if (this.budgets.readyAt(router, fromMs) - fromMs > (most ?? MOST_WAIT_MS)) return most === undefined ? fromMs : null;
     return this.budgets.take(router, fromMs);
@@ -105,7 +112,7 @@ export class RouterBudgets {
       const silent = hop.probes.every((p) => p.from === null);
       const router = silent ? (hop.ttl < farthest ? (expected[hop.ttl - 1] ?? null) : null) : routerMet(hop, destination);
       if (router === null) continue;
-      this.limited.set(router, true);
+      this.limited.set(router, nowMs);
       // (Not where other traces' probes are already waiting for its next tokens: their turns stand.)
       if (this.budgets.readyAt(router, nowMs) <= nowMs) this.budgets.set(router, 0, nowMs);
     }

@@ -93,3 +93,11 @@ test('the first TTL past the last answer waits for the turn of the router before
   const withControl = routers.forTrace([]).view(new IcmpBudget(), stopped, 0, control).take(3, 0);
   assert.ok(withControl >= 2000, `${withControl}: after the turn taken above`);
 });
+
+test('a router counts as rate-limited for 10 s after a trace last saw it miss answers (loss misses them too)', () => {
+  const routers = new RouterBudgets();
+  routers.forTrace([null, R2]).view(new IcmpBudget(), spent, 0);
+  const { gate } = routers.forTrace([null, R2]);
+  assert.ok(gate(2, 0)! > 0);
+  assert.equal(gate(2, 20_000), 20_000, 'nothing seen of it for 20 s: no waiting');
+});
