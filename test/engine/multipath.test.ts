@@ -143,29 +143,28 @@ test('the flows asked at the branching hop all took one branch: a drop is never 
   assert.ok(seen >= 3, `the drop showed in only ${seen} of 20 seeds`);
 });
 
-test('rate-limited routers (6, then 1/s) and 5% loss: still every branch, no path called broken (20 seeds)', async () => {
+/** Seeds 1-20 of a rate-limited diamond with 5% loss: how many of their verdicts `right` rejects. */
+async function wrongSeeds(width: number, right: (verdict: ReturnType<typeof pathsVerdict>) => boolean): Promise<number> {
   let wrong = 0;
   for (let seed = 1; seed <= 20; seed++) {
     const clock = new FakeClock();
-    const sim = diamond(clock, { width: 4, rateLimited: true, loss: 0.05, seed });
+    const sim = diamond(clock, { width, rateLimited: true, loss: 0.05, seed });
     const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
-    const verdict = pathsVerdict(outcome, ports, target, 0.95);
-    const branches = new Set(verdict.paths.flatMap((p) => (p.hops[1]?.address ? [p.hops[1].address] : [])));
-    if (!verdict.agree || branches.size !== 4) wrong++;
+    if (!right(pathsVerdict(outcome, ports, target, 0.95))) wrong++;
   }
+  return wrong;
+}
+
+test('rate-limited routers (6, then 1/s) and 5% loss: still every branch, no path called broken (20 seeds)', async () => {
+  const wrong = await wrongSeeds(4, (verdict) => {
+    const branches = new Set(verdict.paths.flatMap((p) => (p.hops[1]?.address ? [p.hops[1].address] : [])));
+    return verdict.agree && branches.size === 4;
+  });
   assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
 });
 
 test('a rate-limited joiner that every branch\'s flows meet splits no path: 8 paths of an 8-way diamond, 5% loss (20 seeds)', async () => {
-  let wrong = 0;
-  for (let seed = 1; seed <= 20; seed++) {
-    const clock = new FakeClock();
-    const sim = diamond(clock, { width: 8, rateLimited: true, loss: 0.05, seed });
-    const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
-    const verdict = pathsVerdict(outcome, ports, target, 0.95);
-    const joined = verdict.paths.every((p) => p.hops[2]?.address === JOINER);
-    if (verdict.paths.length !== 8 || !joined || !verdict.agree) wrong++;
-  }
+  const wrong = await wrongSeeds(8, (verdict) => verdict.paths.length === 8 && verdict.paths.every((p) => p.hops[2]?.address === JOINER) && verdict.agree);
   // Before the joiner's budget was one ledger, every seed drew 10 or more paths (flows silent at the joiner split off).
   assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
 });
