@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildDiamond } from '../../src/lab/diamond.js';
-import { CLI, requireRoot } from './harness.js';
+import { CLI, onceMoreIfBranchMissed, requireRoot } from './harness.js';
 import { eventually, nsFetch, output, requireTools, writeFile } from './exporter-lab.js';
 
 const metric = (text: string, series: string): number => Number(new RegExp(`^${series.replace(/[{}|"=.]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
@@ -26,7 +26,8 @@ test('a multipath /probe on a diamond whose branch 1 drops the port: 2 paths, 1 
     const log = output(diamond.spawn(diamond.client, process.execPath, [CLI, 'exporter', '--config', file, '--web.listen-address', '127.0.0.1:9089']));
     const ns = diamond.client.namespace;
     await eventually(`the exporter up\n${log()}`, 20_000, async () => ((await nsFetch(ns, 'http://127.0.0.1:9089/-/ready')).status === 200 ? true : undefined));
-    const r = await nsFetch(ns, `http://127.0.0.1:9089/probe?module=fan&target=${server}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '60' } });
+    const probe = () => nsFetch(ns, `http://127.0.0.1:9089/probe?module=fan&target=${server}`, { headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '60' } });
+    const r = await onceMoreIfBranchMissed(t, probe, (answer) => answer.status === 200 && metric(answer.body, 'portpath_paths') === 2);
     assert.equal(r.status, 200, r.body);
     const body = r.body;
     console.log(`multipath probe: ${metric(body, "probe_duration_seconds")} s`);

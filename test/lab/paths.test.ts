@@ -9,7 +9,7 @@ import { buildDiamond } from '../../src/lab/diamond.js';
 import type { Diamond, DiamondOptions } from '../../src/lab/diamond.js';
 import type { PathsReport } from '../../src/trace/paths.js';
 import type { TraceReport } from '../../src/trace/trace.js';
-import { requireRoot, runCli, withChain } from './harness.js';
+import { onceMoreIfBranchMissed, requireRoot, runCli, withChain } from './harness.js';
 
 const PORT = 443;
 
@@ -44,16 +44,21 @@ function assertFlowsOnTheirBranches(diamond: Diamond, report: PathsReport): void
 const branchesFound = (diamond: Diamond, report: PathsReport) =>
   new Set(report.paths.flatMap((p) => diamond.branches.flatMap((_, b) => (p.hops.some((h) => h.address === diamond.branchRouterAddress(b, 0, 4)) ? [b] : []))));
 
+/** A paths run that met every branch (by default: each branch's router on some path), run once more when not. */
+const pathsMeetingEveryBranch = (t: TestContext, diamond: Diamond, args: string[], met = (report: PathsReport) => branchesFound(diamond, report).size === diamond.branches.length) =>
+  onceMoreIfBranchMissed(t, () => paths(diamond.client.namespace, args), met);
+
 test('healthy diamonds of width 2 and 4: the branches found, every flow on its true branch, all paths open (99% per hop)', async (t) => {
   for (const width of [2, 4]) {
     await withDiamond(t, { width }, async (diamond) => {
-      const report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
+      const least = width === 2 ? 2 : 3;
+      const report = await pathsMeetingEveryBranch(t, diamond, ['--confidence', '99', diamond.serverAddress(4), String(PORT)], (r) => branchesFound(diamond, r).size >= least);
       assert.equal(report.agree, true, report.summary);
       assert.ok(report.paths.every((p) => p.end.kind === 'destination' && p.end.state === 'open'), report.summary);
       assertFlowsOnTheirBranches(diamond, report);
       // The rule makes missing a branch unlikely, not impossible (the kernel's hash is not even): all of two, at
       // least three of four.
-      assert.ok(branchesFound(diamond, report).size >= (width === 2 ? 2 : 3), `${report.summary} (flows per hop ${JSON.stringify(report.flowsPerHop)})`);
+      assert.ok(branchesFound(diamond, report).size >= least, `${report.summary} (flows per hop ${JSON.stringify(report.flowsPerHop)})`);
       assert.match(report.summary, /^TCP\/443 is open at hop 4 on all \d paths/);
     });
   }
@@ -76,11 +81,12 @@ test('branches of unequal length, IPv4 and IPv6: each path is exactly the router
 
 test('a branch whose router never answers: its flows drawn on a path of their own with * at that hop, not filled in with the other branch\'s router', async (t) => {
   await withDiamond(t, { width: 2, silentBranch: 1 }, async (diamond) => {
-    const report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
+    const hop2s = (r: PathsReport) => new Set(r.paths.map((p) => p.hops.find((h) => h.ttl === 2)?.address ?? null));
+    const report = await pathsMeetingEveryBranch(t, diamond, ['--confidence', '99', diamond.serverAddress(4), String(PORT)], (r) => hop2s(r).size === 2);
     assert.ok(report.agree, report.summary);
     // By hop 2 there are two paths: branch 0's router, and * for branch 1. (The joiner, rate-limited by the flows of
     // both, may leave some flows silent at hop 3 too, which can split a path there: a known flaw, left in view.)
-    assert.deepEqual(new Set(report.paths.map((p) => p.hops.find((h) => h.ttl === 2)?.address ?? null)), new Set([diamond.branchRouterAddress(0, 0, 4), null]), report.summary);
+    assert.deepEqual(hop2s(report), new Set([diamond.branchRouterAddress(0, 0, 4), null]), report.summary);
     for (const path of report.paths) {
       const hop2 = path.hops.find((h) => h.ttl === 2)?.address ?? null;
       assert.ok(path.sourcePorts.every((port) => (diamond.branchOf('tcp', port, PORT, 4) === 1) === (hop2 === null)), `path ${path.id} mixes branches: ${report.summary}`);
@@ -92,7 +98,7 @@ test('one branch drops the port: its router named, with a source port that repro
   await withDiamond(t, { width: 2 }, async (diamond) => {
     const bad = diamond.branchRouterAddress(1, 0, 4);
     diamond.exec(diamond.branches[1]![0]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', String(PORT), '-j', 'DROP']);
-    const report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
+    const report = await pathsMeetingEveryBranch(t, diamond, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
     assert.equal(report.agree, false, report.summary);
     const broken = report.paths.find((p) => p.end.kind === 'silent')!;
     assert.deepEqual(broken.end, { kind: 'silent', after: { ttl: 2, address: bad } });
@@ -111,7 +117,7 @@ test('UDP flows: a branch that drops UDP/7 is named; the UDP echo service answer
     await diamond.startServices({ udpEcho: [7] });
     const bad = diamond.branchRouterAddress(1, 0, 4);
     diamond.exec(diamond.branches[1]![0]!, 'iptables', ['-A', 'FORWARD', '-p', 'udp', '--dport', '7', '-j', 'DROP']);
-    const report = await paths(diamond.client.namespace, ['-U', '--confidence', '99', diamond.serverAddress(4), '7']);
+    const report = await pathsMeetingEveryBranch(t, diamond, ['-U', '--confidence', '99', diamond.serverAddress(4), '7']);
     assert.equal(report.protocol, 'udp');
     const broken = report.paths.find((p) => p.end.kind === 'silent')!;
     assert.deepEqual(broken.end, { kind: 'silent', after: { ttl: 2, address: bad } }, report.summary);
@@ -124,7 +130,7 @@ test('one branch rejects the port with admin-prohibited: that path ends rejected
   await withDiamond(t, { width: 2 }, async (diamond) => {
     const bad = diamond.branchRouterAddress(1, 0, 4);
     diamond.exec(diamond.branches[1]![0]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', String(PORT), '-j', 'REJECT', '--reject-with', 'icmp-admin-prohibited']);
-    const report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
+    const report = await pathsMeetingEveryBranch(t, diamond, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
     const ends = report.paths.map((p) => (p.end.kind === 'rejected' ? `rejected by ${p.end.address}` : p.end.kind === 'destination' ? p.end.state : 'silent'));
     assert.deepEqual(new Set(ends), new Set([`rejected by ${bad}`, 'open']), report.summary);
     assertFlowsOnTheirBranches(diamond, report);
@@ -135,7 +141,7 @@ test('one branch forges an RST in the destination\'s name: that path is called f
   await withDiamond(t, { width: 2 }, async (diamond) => {
     const bad = diamond.branchRouterAddress(1, 0, 4);
     diamond.exec(diamond.branches[1]![0]!, 'iptables', ['-A', 'FORWARD', '-p', 'tcp', '--dport', String(PORT), '-j', 'REJECT', '--reject-with', 'tcp-reset']);
-    const report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
+    const report = await pathsMeetingEveryBranch(t, diamond, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
     const forged = report.paths.find((p) => p.end.kind === 'forged');
     assert.deepEqual(forged?.end, { kind: 'forged', ttl: 3, hop: 2, by: bad, reply: 'RST' }, report.summary);
     assert.match(report.summary, /answered with an RST forged in the destination's name at hop 2/);
@@ -147,7 +153,7 @@ test('ICMP echo flows (the splitter hashes type, code and checksum, as hardware 
   await withDiamond(t, { width: 2 }, async (diamond) => {
     const bad = diamond.branchRouterAddress(1, 0, 4);
     diamond.exec(diamond.branches[1]![0]!, 'iptables', ['-A', 'FORWARD', '-p', 'icmp', '--icmp-type', 'echo-request', '-j', 'DROP']);
-    const report = await paths(diamond.client.namespace, ['-I', '--confidence', '99', diamond.serverAddress(4)]);
+    const report = await pathsMeetingEveryBranch(t, diamond, ['-I', '--confidence', '99', diamond.serverAddress(4)]);
     assert.equal(report.protocol, 'icmp');
     assert.deepEqual(branchesFound(diamond, report), new Set([0, 1]), report.summary);
     const broken = report.paths.find((p) => p.end.kind === 'silent')!;
