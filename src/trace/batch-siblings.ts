@@ -38,6 +38,12 @@ export interface SiblingTicket {
   path: (string | null)[];
 }
 
+/** A target's narrowest block (leadBlock): its text and prefix length. */
+export interface LeadBlock {
+  key: string;
+  length: number;
+}
+
 /** The block `address` lies in, as text ("198.18.128.0/28"). */
 function blockOf(address: string, length: number): string {
   return `${networkAddress(address, length)}/${length}`;
@@ -55,29 +61,32 @@ export class SiblingPaths {
   private readonly blocks = new Map<number, LruMap<string, Sibling>>();
   private readonly leads = new LruMap<string, number | null>(LEADS);
 
-  /** The narrowest block of an address, or null for a name (its address is not known yet). */
-  private leadBlock(host: string): string | null {
+  /**
+   * The narrowest block of an address, or null for a name (its address is not known yet): what held() and lead()
+   * take. Worked out once per target: the batch asks held() of every target waiting, each time one may start.
+   */
+  leadBlock(host: string): LeadBlock | null {
     const family = addressFamily(host);
-    return family === null ? null : blockOf(host, BLOCKS[family][0]!);
+    if (family === null) return null;
+    const length = BLOCKS[family][0]!;
+    return { key: blockOf(host, length), length };
   }
 
   /**
    * Whether a target should wait: the first trace of its block is in flight and no sibling is known there. When it
    * ends, the block's other targets start from its hops (or, if it gave no sibling, start anyway).
    */
-  held(host: string, nowMs: number): boolean {
-    const block = this.leadBlock(host);
+  held(block: LeadBlock | null, nowMs: number): boolean {
     if (block === null) return false;
-    const since = this.leads.peek(block);
-    return typeof since === 'number' && nowMs - since < LEAD_WAIT_MS && !this.block(BLOCKS[addressFamily(host)!][0]!).peek(block);
+    const since = this.leads.peek(block.key);
+    return typeof since === 'number' && nowMs - since < LEAD_WAIT_MS && !this.block(block.length).peek(block.key);
   }
 
-  /** A trace to `host` starts: the first of its block leads it. Call the function returned when it ends. */
-  lead(host: string, nowMs: number): () => void {
-    const block = this.leadBlock(host);
-    if (block === null || this.leads.peek(block) !== undefined) return () => {};
-    this.leads.set(block, nowMs);
-    return () => this.leads.set(block, null);
+  /** A trace to a target of `block` starts: the first of its block leads it. Call the function returned when it ends. */
+  lead(block: LeadBlock | null, nowMs: number): () => void {
+    if (block === null || this.leads.peek(block.key) !== undefined) return () => {};
+    this.leads.set(block.key, nowMs);
+    return () => this.leads.set(block.key, null);
   }
 
   /**

@@ -7,9 +7,10 @@ import { addressFamily } from '../packet/address.js';
 import { leansOnShared, NearHops, probesSent } from './batch-knowledge.js';
 import { LoopLag } from './batch-load.js';
 import { SiblingPaths } from './batch-siblings.js';
+import type { LeadBlock } from './batch-siblings.js';
 import { RouterBudgets } from './router-budgets.js';
 import type { HopResult } from '../engine/types.js';
-import type { Protocol } from '../probe/method.js';
+import type { Family, Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
 import type { PortpathErrorCode } from '../transport/errors.js';
 import type { BatchTarget } from './batch-input.js';
@@ -40,6 +41,13 @@ export type BatchResult =
   /** The target could not be traced (a name that does not resolve, no route): the sentence says why. */
   | { target: BatchTarget; error: { code: PortpathErrorCode | 'ERR_INTERNAL'; message: string } };
 
+/** A target read and not started yet, with its family and narrowest block, worked out once. */
+interface Pending {
+  target: BatchTarget;
+  family: Family | null;
+  block: LeadBlock | null;
+}
+
 export const DEFAULT_RATE = 200;
 /** Traces that always may run, however busy the process (see batch-load). */
 const MIN_RUNNING = 16;
@@ -63,30 +71,54 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
   const shareNearHops = options.shareNearHops !== false;
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  /** The running traces' own abort controllers: one listener on the batch's signal ends them all. */
+  const traces = new Set<AbortController>();
+  signal.addEventListener('abort', () => traces.forEach((trace) => trace.abort()), { once: true });
   const source = (Symbol.asyncIterator in targets ? targets : toAsync(targets))[Symbol.asyncIterator]();
-  const running = new Map<number, Promise<{ id: number; result: BatchResult | null }>>();
+  const running = new Map<number, Promise<void>>();
+  /**
+   * Traces ended and not yet handed over, in the order they ended. Each trace puts itself here and wakes the loop:
+   * a Promise.race over every running trace at each turn would hang one more reaction on each of a thousand
+   * promises per trace ended (quadratic: at --concurrency 1024 it was a fifth of the CPU, in microtasks and GC).
+   */
+  const finished: { id: number; result: BatchResult | null }[] = [];
+  let wakeLoop: (() => void) | null = null;
+  /** Resolves when a trace ends, or after `ms` (null: only when a trace ends). */
+  const nextEvent = (ms: number | null) =>
+    new Promise<void>((resolve) => {
+      const timer = ms === null ? undefined : setTimeout(resolve, ms);
+      wakeLoop = () => {
+        clearTimeout(timer);
+        wakeLoop = null;
+        resolve();
+      };
+    });
   let nextId = 0;
   let exhausted = false;
-  /** Targets read from the source that have not started yet, in input order (see nextToStart). */
-  const pending: BatchTarget[] = [];
+  /**
+   * Targets read from the source that have not started yet, in input order (see nextToStart), with what the loop
+   * asks of each every time a trace may start (thousands wait at once: parsing their addresses each time was ~3% of
+   * a busy batch's CPU).
+   */
+  const pending: Pending[] = [];
   const familyOf = (target: BatchTarget) => addressFamily(target.host) ?? options.family ?? null;
+  const toPending = (target: BatchTarget): Pending => ({ target, family: familyOf(target), block: shareNearHops ? siblings.leadBlock(target.host) : null });
   const protocol: Protocol = options.protocol ?? 'tcp';
-  const start = (target: BatchTarget) => {
+  const start = ({ target, family: targetFamily, block }: Pending) => {
     const id = nextId++;
     const method = target.protocol ?? protocol;
-    const near = shareNearHops ? nearHops.forTrace(familyOf(target), addressFamily(target.host) !== null ? target.host : null, performance.now()) : { hops: [], check: false, family: null, learner: false };
+    const near = shareNearHops ? nearHops.forTrace(targetFamily, addressFamily(target.host) !== null ? target.host : null, performance.now()) : { hops: [], check: false, family: null, learner: false };
     const firstTtl = options.firstTtl ?? 1;
     const nearKnown = firstTtl === 1 ? near.hops : [];
     // A sibling needs the target's address before it is resolved; the full trace that checks the near hops takes none.
     const family = addressFamily(target.host);
     const sibling = family !== null && nearKnown.length > 0 ? siblings.forTarget(target.host, family, nearKnown) : { hops: nearKnown, expect: null, path: [] };
-    const ended = shareNearHops ? siblings.lead(target.host, performance.now()) : () => {};
-    // Each trace's own signal, tied to the batch's by one listener: a trace adds and removes listeners as it goes
-    // (its run, follow-ups, re-probes), and on one signal shared by a thousand traces each add and remove is a walk
-    // over all the others' (EventTarget keeps a list).
+    const ended = shareNearHops ? siblings.lead(block, performance.now()) : () => {};
+    // Each trace's own signal, aborted with the batch's (see traces below): a trace adds and removes listeners as it
+    // goes (its run, follow-ups, re-probes), and on one signal shared by a thousand traces each add and remove is a
+    // walk over all the others' (EventTarget keeps a list).
     const own = new AbortController();
-    const onAbort = (): void => own.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    traces.add(own);
     const full: RunOptions = {
       ...options,
       protocol: method,
@@ -97,7 +129,7 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
       controlWhenNeeded: options.controlWhenNeeded ?? true,
       // The routers it expects where it has not heard them itself: its sibling's, and the family's first routers,
       // which a check or a full trace asks in their turn (every other trace takes them as known).
-      ...(shareNearHops ? { routerTurns: routerBudgets.forTrace(sibling.path, nearHops.routers(familyOf(target))) } : {}),
+      ...(shareNearHops ? { routerTurns: routerBudgets.forTrace(sibling.path, nearHops.routers(targetFamily)) } : {}),
     };
     // The batch's control is ICMP echo for port traces; an ICMP target is its own control.
     if (options.control === undefined && method === 'icmp') full.control = false;
@@ -130,11 +162,15 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
       id,
       traced()
         .finally(() => {
-          signal.removeEventListener('abort', onAbort);
+          traces.delete(own);
           nearHops.done(near);
           ended();
         })
-        .catch((error: unknown) => ({ id, result: { target, error: error instanceof PortpathError ? { code: error.code, message: error.message } : { code: 'ERR_INTERNAL' as const, message: (error as Error).message } } })),
+        .catch((error: unknown) => ({ id, result: { target, error: error instanceof PortpathError ? { code: error.code, message: error.message } : { code: 'ERR_INTERNAL' as const, message: (error as Error).message } } }))
+        .then((done) => {
+          finished.push(done);
+          wakeLoop?.();
+        }),
     );
   };
   /**
@@ -146,16 +182,17 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
    *    starts from the sibling's hops instead of asking the routers its block shares all over again).
    */
   const lookahead = Math.max(64, concurrency * 16);
-  const mayGo = (t: BatchTarget): boolean => nearHops.mayStart(familyOf(t)) && !siblings.held(t.host, performance.now());
-  const nextToStart = async (): Promise<BatchTarget | null> => {
+  const nextToStart = async (): Promise<Pending | null> => {
     if (!shareNearHops) return pending.length > 0 || (await readOne()) ? pending.shift()! : null;
-    while (pending.length < 64 && pending.some((t) => nearHops.learning(familyOf(t))) && (await readOne()));
+    const now = performance.now();
+    const mayGo = (p: Pending): boolean => nearHops.mayStart(p.family) && !siblings.held(p.block, now);
+    while (pending.length < 64 && pending.some((p) => nearHops.learning(p.family)) && (await readOne()));
     let index = pending.findIndex(mayGo);
     while (index < 0 && pending.length < lookahead && (await readOne())) if (mayGo(pending[pending.length - 1]!)) index = pending.length - 1;
     if (index < 0) return null;
-    const family = familyOf(pending[index]!);
+    const family = pending[index]!.family;
     if (family !== null && nearHops.learning(family)) {
-      const candidates = pending.map((t, i) => ({ i, address: addressFamily(t.host) === family && mayGo(t) ? t.host : null })).filter((c) => c.address !== null);
+      const candidates = pending.map((p, i) => ({ i, address: addressFamily(p.target.host) === family && mayGo(p) ? p.target.host : null })).filter((c) => c.address !== null);
       if (candidates.length > 0) index = candidates[nearHops.pickLearner(family, candidates.map((c) => c.address!))]!.i;
     }
     return pending.splice(index, 1)[0]!;
@@ -164,7 +201,7 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
     if (exhausted) return false;
     const next = await source.next();
     if (next.done) exhausted = true;
-    else pending.push(next.value);
+    else pending.push(toPending(next.value));
     return !next.done;
   };
   // A process that cannot keep up starts no new trace until it can (batch-load): fewer at once, not answers lost.
@@ -178,12 +215,13 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
       }
       if (running.size === 0) return;
       // Targets held for their block's first trace may go after a while even if no trace ends (batch-siblings).
-      const wake = pending.length > 0 && running.size < concurrency ? sleep(WAKE_MS) : null;
-      const { id, result } = await Promise.race([...running.values(), ...(wake ? [wake.done] : [])]);
-      wake?.cancel();
-      if (id < 0) continue;
-      running.delete(id);
-      if (result) yield result;
+      const next = finished.shift();
+      if (!next) {
+        await nextEvent(pending.length > 0 && running.size < concurrency ? WAKE_MS : null);
+        continue;
+      }
+      running.delete(next.id);
+      if (next.result) yield next.result;
     }
   } finally {
     lag.stop();
@@ -191,13 +229,6 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
     await Promise.allSettled(running.values());
     await source.return?.();
   }
-}
-
-/** A pause the batch loop races its traces against: `done` resolves as no trace (id -1). */
-function sleep(ms: number): { done: Promise<{ id: number; result: null }>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  const done = new Promise<{ id: number; result: null }>((resolve) => (timer = setTimeout(() => resolve({ id: -1, result: null }), ms)));
-  return { done, cancel: () => clearTimeout(timer) };
 }
 
 async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {

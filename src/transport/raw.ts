@@ -81,6 +81,11 @@ function keyKind(key: string): 'tcp' | 'udp' | 'icmp' {
   return key.startsWith('tcp:') ? 'tcp' : key.startsWith('udp:') ? 'udp' : 'icmp';
 }
 
+/** A flow key's port or ICMP id. */
+function keyNumber(key: string): number {
+  return Number(key.slice(key.indexOf(':') + 1));
+}
+
 /** Packets read from one socket per readiness event before the event loop gets a turn. */
 const MAX_READS_PER_EVENT = 256;
 
@@ -116,8 +121,12 @@ class RawHub {
   private readonly keysOf = new Map<RawTransport, string[]>();
   /** A narrower filter is due (traces left): applied once, soon, not at every trace's end. */
   private narrowing: NodeJS.Immediate | null = null;
-  /** Keys listened on, by kind: past what a filter can list, there is nothing to build (see refilter). */
-  private readonly keyCounts = { tcp: 0, udp: 0, icmp: 0 };
+  /**
+   * The numbers (ports, ICMP ids) of the keys listened on, by kind, kept as keys come and go: a filter is rebuilt
+   * from the kinds it lists without walking every key (at hundreds of traces, that walk per new flow was ~4% of a
+   * batch's CPU), and past what a filter can list there is nothing to build (see refilter).
+   */
+  private readonly numbers = { tcp: new Set<number>(), udp: new Set<number>(), icmp: new Set<number>() };
   /** The filters last attached, as text: the same program is not attached again. */
   private readonly attached = new Map<number, string>();
   /** The UDP receive socket, whose filter follows the ports traces listen on. */
@@ -207,35 +216,35 @@ class RawHub {
     const fresh = owners.size === 0;
     owners.add(view);
     this.byKey.set(key, owners);
-    if (fresh) this.keyCounts[keyKind(key)]++;
+    if (fresh) this.numbers[keyKind(key)].add(keyNumber(key));
     const keys = this.keysOf.get(view);
     if (keys) keys.push(key);
     else this.keysOf.set(view, [key]);
     // At once: the probe about to be sent on this flow must not have its answer filtered out.
-    if (fresh) this.refilter();
+    if (fresh) this.refilter(keyKind(key));
   }
 
   /**
    * Lets the kernel pass to the UDP socket only datagrams to the ports traces listen on now, and to the ICMP socket
-   * only what belongs to their flows (socket-filters.ts).
+   * only what belongs to their flows (socket-filters.ts). `added`: the kind of the one key just added (a new TCP
+   * flow or ICMP id leaves the UDP socket's filter as it is); undefined: keys went, rebuild both.
    */
-  private refilter(): void {
+  private refilter(added?: 'tcp' | 'udp' | 'icmp'): void {
     if (this.narrowing) {
       clearImmediate(this.narrowing);
       this.narrowing = null;
+      added = undefined;
     }
-    const counts = this.keyCounts;
+    const { tcp, udp, icmp } = this.numbers;
     const all = [bpf.ret(ACCEPT)];
-    // Past what a filter can list (socket-filters.ts), both let everything through: no need to read the keys.
-    if (counts.udp > UDP_FILTER_MOST && counts.tcp + counts.udp + counts.icmp > ICMP_FILTER_MOST) {
-      if (this.udpSocket !== null) this.attachProgram(this.udpSocket, all);
-      if (this.icmpSocket !== null) this.attachProgram(this.icmpSocket, all);
-      return;
+    if (this.udpSocket !== null && (added === undefined || added === 'udp')) {
+      this.attachProgram(this.udpSocket, udp.size > UDP_FILTER_MOST ? all : udpToPortsFilter(this.options.family, [...udp]));
     }
-    const numbers = { tcp: [] as number[], udp: [] as number[], icmp: [] as number[] };
-    for (const key of this.byKey.keys()) numbers[keyKind(key)].push(Number(key.slice(key.indexOf(':') + 1)));
-    if (this.udpSocket !== null) this.attachProgram(this.udpSocket, udpToPortsFilter(this.options.family, numbers.udp));
-    if (this.icmpSocket !== null) this.attachProgram(this.icmpSocket, icmpForFlowsFilter(this.options.family, [...numbers.tcp, ...numbers.udp], numbers.icmp) ?? all);
+    // Past what a filter can list, it lets everything through: no list to build.
+    if (this.icmpSocket !== null) {
+      const listed = tcp.size + udp.size + icmp.size > ICMP_FILTER_MOST ? null : icmpForFlowsFilter(this.options.family, [...tcp, ...udp], [...icmp]);
+      this.attachProgram(this.icmpSocket, listed ?? all);
+    }
   }
 
   /** Attaches a filter unless the socket has that very program already (thousands of flows: "accept all" each time). */
@@ -255,7 +264,7 @@ class RawHub {
       const owners = this.byKey.get(key);
       if (owners?.delete(view) && owners.size === 0) {
         this.byKey.delete(key);
-        this.keyCounts[keyKind(key)]--;
+        this.numbers[keyKind(key)].delete(keyNumber(key));
         changed = true;
       }
     }
@@ -311,7 +320,7 @@ class RawHub {
     this.attached.clear();
     this.byKey.clear();
     this.keysOf.clear();
-    this.keyCounts.tcp = this.keyCounts.udp = this.keyCounts.icmp = 0;
+    for (const set of Object.values(this.numbers)) set.clear();
     for (const receiver of this.receivers) receiver.poller.close();
     const fds = new Set([...this.receivers.map((r) => r.fd), ...this.senders.values()]);
     for (const fd of fds) this.native.close(fd);
