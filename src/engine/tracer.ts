@@ -272,6 +272,10 @@ export class Tracer extends EventEmitter<TracerEvents> {
   private sendPaced(probe: ProbeRecord): boolean {
     probe.awaitingSlot = false;
     if (this.finished || probe.status !== 'queued') return false;
+    // Queued before the destination's distance or final hop was known (a slot can come seconds later in a busy
+    // batch): past them it would only draw another answer from the destination (a SYN-ACK and our kernel's RST). It
+    // stays queued, its slot passes on, and the state machine asks again if the limit moves past it.
+    if (probe.ttl > this.launchLimit(this.clock.now())) return false;
     if (!this.send(probe)) return true;
     // Its wait starts now: the state machine sets the timers (outside the pacer's loop, which is sending others).
     queueMicrotask(() => this.step());

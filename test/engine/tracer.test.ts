@@ -242,6 +242,16 @@ test('distance probe: the destination 13 hops away answers the probe at maxTtl, 
   assert.ok(eager.network.sent.filter((p) => p.ttl > 13).length > 3, `${eager.network.sent.filter((p) => p.ttl > 13).length}`);
 });
 
+test('distance probe answered while the first window waits for its rate slots: no probe past the destination goes when its slot comes', async () => {
+  // A batch's pacer gives this trace a slot every 50 ms; the destination 3 hops away answers the distance probe in
+  // 6 ms. The first window (TTL 1-8) was queued at the start, before the distance was known.
+  const path: FakePath = { hops: [router(1, 2), router(2, 4)], destination: { address: '198.18.99.2', rtt: 6, reply: SYN_ACK } };
+  const { outcome, network } = await trace(path, { destination: '198.18.99.2', distancePort: 40001 }, 20);
+  assert.equal(outcome.destination.hop, 3);
+  assert.deepEqual(outcome.hops.map((h) => h.probes.filter((p) => p.from).length), [3, 3, 3]);
+  assert.deepEqual(network.sent.filter((p) => p.ttl > 3).map((p) => p.ttl), [30], 'only the distance probe past hop 3');
+});
+
 test('distance probe unanswered (a filtered port): the trace goes on as without it', async () => {
   const path: FakePath = {
     hops: [...Array.from({ length: 9 }, (_, i) => router(i + 1, 2 * (i + 1))), { ...router(10, 20), dropsForward: true }],
