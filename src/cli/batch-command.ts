@@ -84,7 +84,7 @@ function tableLine(result: BatchResult): string {
 function summaryText(s: BatchSummary, skipped: number): string {
   const verdicts = Object.entries(s.byVerdict).sort((a, b) => b[1] - a[1]).map(([v, n]) => `${v} ${n}`).join(', ');
   const errors = Object.entries(s.errors).map(([code, n]) => `${code} ${n}`).join(', ');
-  const lines = [`\n${s.targets} targets in ${(s.durationMs / 1000).toFixed(1)} s, ${s.probes} probes${s.probesSaved ? ` (${s.probesSaved} more saved: hops near the source traced once)` : ''}${s.interrupted ? ' (interrupted)' : ''}${skipped ? `; ${skipped} skipped (--resume)` : ''}${s.badLines ? `; ${s.badLines} bad lines skipped` : ''}`];
+  const lines = [`\n${s.targets} targets in ${(s.durationMs / 1000).toFixed(1)} s, ${s.probes} probes${s.probesSaved ? ` (and ${s.probesSaved} answers of shared hops reused instead of probing them again)` : ''}${s.interrupted ? ' (interrupted)' : ''}${skipped ? `; ${skipped} skipped (--resume)` : ''}${s.badLines ? `; ${s.badLines} bad lines skipped` : ''}`];
   if (verdicts) lines.push(`  ${verdicts}`);
   if (errors) lines.push(`  not traced: ${errors}`);
   for (const stop of s.stops) lines.push(`  stops at ${stop.address ?? '(no answer)'}${stop.hop !== null ? ` (hop ${stop.hop})` : ''}: ${stop.targets} targets (${Object.entries(stop.verdicts).map(([v, n]) => `${v} ${n}`).join(', ')})`);

@@ -255,8 +255,12 @@ function confirmedOwn(hop: HopResult | undefined): boolean {
   return router !== null && (hop.reprobes ?? []).some((p) => p.from === router && p.reply?.kind === 'time-exceeded');
 }
 
-/** The probes a report's traces sent (a shared hop's probes are not theirs; its re-probes are). */
+/**
+ * The probes a report's run sent: as the run counted them on the wire, or (a report without the count) its traces'
+ * probes in the hops (a shared hop's probes are not theirs; its re-probes are).
+ */
 export function probesSent(report: TraceReport): number {
+  if (report.probesSent !== undefined) return report.probesSent;
   let probes = 0;
   for (const trace of [report, report.control]) for (const hop of trace?.hops ?? []) probes += (hop.shared ? 0 : hop.probes.length) + (hop.reprobes?.length ?? 0);
   return probes;

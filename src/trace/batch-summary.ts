@@ -23,9 +23,12 @@ export interface BatchSummary {
   badLines: number;
   /** Where traffic stops, most targets first (the 10 most common). */
   stops: StopPoint[];
-  /** Probes the traces sent (main traces and controls; first attempts done again in full included). */
+  /** Probes the runs put on the wire (each run's probesSent: traces, controls, follow-ups; first attempts done again included). */
   probes: number;
-  /** Probes not sent because the hops near the source were shared (as many as those hops' answers reused). */
+  /**
+   * The shared hops' probes each trace reused instead of sending: what those hops would have cost it. Not net of
+   * what sharing costs (the checks, the second attempts): a --no-share-hops run of the same targets tells that.
+   */
   probesSaved: number;
   durationMs: number;
   interrupted: boolean;

@@ -84,6 +84,11 @@ export interface TraceReport extends TraceResult {
   control?: TraceResult;
   /** Only where neither the trace nor its control heard from the destination: the other methods that looked for it. */
   reach?: ReachCheck;
+  /**
+   * Every probe the run put on the wire: the trace's and its control's (distance probes and follow-ups included) and
+   * the reach check's; not the hops a batch took as known. Absent in results saved before it was added.
+   */
+  probesSent?: number;
   diagnosis: Diagnosis;
   /** Only when asked for (options.owners): what is known about each address that answered, and lookup notes. */
   owners?: Record<string, OwnerInfo>;

@@ -112,6 +112,8 @@ export interface Session {
    * closing it closes only that view.
    */
   anotherTrace(probesPerHop: number): Session;
+  /** Probes this session's view of the network has put on the wire so far (its trace, distance probe, follow-ups). */
+  probesSent(): number;
   close(): void;
 }
 
@@ -183,7 +185,8 @@ export function openSession(request: SessionRequest): Session {
     };
     const subscribe = fanOut(transport);
     const traceOn = (options: TraceOptions, meta: TraceMeta, ids: ProbeIds | undefined, close: () => void): Session => {
-      const network = viewOf(transport, subscribe);
+      const sent = { count: 0 };
+      const network = viewOf(transport, subscribe, sent);
       const tracer = new Tracer(options, method, network, systemClock, ids, request.pacer ?? null, request.gate ?? null);
       return {
         meta,
@@ -192,6 +195,7 @@ export function openSession(request: SessionRequest): Session {
         method,
         network,
         freshFlow: freshFlow(options),
+        probesSent: () => sent.count,
         anotherTrace: (probesPerHop) => traceOn({ ...options, probesPerHop }, { ...meta, probesPerHop, startedAt: new Date() }, tracer.ids, () => {}),
         close: () => {
           network.close();
@@ -215,11 +219,15 @@ export function openSession(request: SessionRequest): Session {
  * One reader's view of a transport the traces of one session share: each view has its own packet handler (the
  * Network contract: one consumer), and closing it only detaches that handler.
  */
-function viewOf(transport: Network, subscribe: Subscribe): Network {
+function viewOf(transport: Network, subscribe: Subscribe, sent: { count: number }): Network {
   let unsubscribe: (() => void) | null = null;
   return {
     ...(transport.abilities ? { abilities: transport.abilities } : {}),
-    send: (packet) => transport.send(packet),
+    send: (packet) => {
+      const at = transport.send(packet);
+      sent.count++;
+      return at;
+    },
     onPacket(handler) {
       unsubscribe?.();
       unsubscribe = subscribe(handler);

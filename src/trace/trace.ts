@@ -67,6 +67,8 @@ export async function traceOn(
     onEvent(event);
   };
   emit({ type: 'start', meta: session.meta, control: control?.meta ?? null });
+  // A watch runs traceOn round after round on the same sessions: this run's probes are what its sessions sent since.
+  const sentOnOpen = session.probesSent() + (control?.probesSent() ?? 0);
   relay(session, 'main', emit);
   if (control) relay(control, 'control', emit);
   const mainRun = startRun(session, options.signal);
@@ -92,7 +94,8 @@ export async function traceOn(
   // turned the follow-ups off: they asked for the trace and nothing more).
   const check = options.followUp !== false && reach && control && controlResult ? await reachOf(session, control, result, controlResult, reach, options.signal) : null;
   const diagnosis = diagnose(result, controlResult, { reach: check, reachedBefore: reach?.reachedBefore ?? null });
-  const report: TraceReport = { ...result, ...(controlResult ? { control: controlResult } : {}), ...(check ? { reach: check } : {}), diagnosis };
+  const probesSent = session.probesSent() + (control?.probesSent() ?? 0) - sentOnOpen + (check?.probes ?? 0);
+  const report: TraceReport = { ...result, ...(controlResult ? { control: controlResult } : {}), ...(check ? { reach: check } : {}), probesSent, diagnosis };
   if (owners) {
     // Bounded: at most one lookup timeout past the end of the trace (see OwnerLookups.settle).
     await owners.settle();
