@@ -134,21 +134,27 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
     // The batch's control is ICMP echo for port traces; an ICMP target is its own control.
     if (options.control === undefined && method === 'icmp') full.control = false;
     const taking = (known: HopResult[]): RunOptions => (known.length > 0 ? { ...full, knownHops: known, firstTtl: known.length + 1 } : full);
+    // Each attempt's answers tell the routers that answer faster than any budget from those that ran out of it.
+    const run = async (options: RunOptions): Promise<TraceReport> => {
+      const report = await runTrace(target.host, options);
+      if (shareNearHops) for (const trace of [report, report.control]) if (trace) routerBudgets.observe(trace, performance.now());
+      return report;
+    };
     const traced = async (): Promise<{ id: number; result: BatchResult | null }> => {
-      let report = await runTrace(target.host, taking(sibling.hops));
+      let report = await run(taking(sibling.hops));
       let taken = sibling.hops.length;
       let discardedProbes = 0;
       // The sibling's hops are not this target's (it met another router right after them), or its verdict rests on
       // them: traced again taking only the family's near hops.
       if (taken > nearKnown.length && (!siblings.confirms(report, sibling) || leansOnShared(report, taken)) && !signal.aborted) {
         discardedProbes += probesSent(report);
-        report = await runTrace(target.host, taking(nearKnown));
+        report = await run(taking(nearKnown));
         taken = nearKnown.length;
       }
       if (shareNearHops && leansOnShared(report, taken) && !signal.aborted) {
         // Its stop is at the shared hops' edge: they may not be this target's (see batch-knowledge); trace it in full.
         discardedProbes += probesSent(report);
-        report = await runTrace(target.host, full);
+        report = await run(full);
         nearHops.correct(report);
       }
       if (shareNearHops) {

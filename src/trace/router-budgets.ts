@@ -51,6 +51,16 @@ function routerMet(hop: HopResult | undefined, destination: string): string | nu
 const LIMITED_FOR_MS = 10_000;
 /** Routers remembered as rate-limited. */
 const LIMITED_MOST = 65_536;
+/**
+ * Telling loss from a rate limit: answers are counted per router from traces that ended within a window of this
+ * long and ran at most TRACE_MOST_MS (so every answer counted came within WINDOW_MS + TRACE_MOST_MS). Linux answers
+ * at most a burst of 6 and 1 a second in that time (21); a router that gave FAST_ANSWERS or more is not limited at
+ * that rate, and a probe of its that went unanswered was lost: it is not given turns for FAST_FOR_MS.
+ */
+const WINDOW_MS = 10_000;
+const TRACE_MOST_MS = 5_000;
+const FAST_ANSWERS = 40;
+const FAST_FOR_MS = 30_000;
 
 export class RouterBudgets {
   private readonly budgets = new IcmpBudget<string>();
@@ -61,6 +71,34 @@ export class RouterBudgets {
    * when a trace last saw it so (ms); it counts for LIMITED_FOR_MS.
    */
   private readonly limited = new LruMap<string, number>(LIMITED_MOST);
+  /** Answers per router in the current window (see WINDOW_MS): since when, and how many. */
+  private readonly answers = new LruMap<string, { sinceMs: number; count: number }>(LIMITED_MOST);
+  /** Routers seen answering faster than any rate limit we model lets them (when, ms): loss, not a budget, for FAST_FOR_MS. */
+  private readonly fast = new LruMap<string, number>(LIMITED_MOST);
+
+  /**
+   * A trace of the batch (or its control) ended at `nowMs`: its routers' answers are counted, and a router answering far faster than
+   * Linux's limit allows is known not to be limited at it (its missing answers were loss). Traces that ran longer
+   * than TRACE_MOST_MS are not counted: their answers may lie before the window.
+   */
+  observe(result: TraceResult, nowMs: number): void {
+    if (result.durationMs > TRACE_MOST_MS) return;
+    const destination = result.target.address;
+    for (const hop of result.hops) {
+      if (hop.shared) continue;
+      for (const probe of [...hop.probes, ...(hop.reprobes ?? [])]) {
+        if (probe.from === null || probe.from === destination || probe.reply?.kind !== 'time-exceeded') continue;
+        let counted = this.answers.get(probe.from);
+        if (!counted || nowMs - counted.sinceMs > WINDOW_MS) this.answers.set(probe.from, (counted = { sinceMs: nowMs, count: 0 }));
+        if (++counted.count >= FAST_ANSWERS) this.fast.set(probe.from, nowMs);
+      }
+    }
+  }
+
+  private isFast(router: string, nowMs: number): boolean {
+    const seen = this.fast.peek(router);
+    return seen !== undefined && nowMs - seen <= FAST_FOR_MS;
+  }
 
   /**
    * One trace's turns. `expected` names the router at each TTL it has not heard from itself (index TTL - 1; a
@@ -92,7 +130,7 @@ export class RouterBudgets {
   private turn(router: string, fromMs: number, most: number): number | null;
   private turn(router: string, fromMs: number, most?: number): number | null {
     const marked = this.limited.get(router);
-    if (marked === undefined || fromMs - marked > LIMITED_FOR_MS) return fromMs;
+    if (marked === undefined || fromMs - marked > LIMITED_FOR_MS || this.isFast(router, fromMs)) return fromMs;
     if (++this.takes % FORGET_EVERY === 0) this.budgets.forgetFull(fromMs);
     if (this.budgets.readyAt(router, fromMs) - fromMs > (most ?? MOST_WAIT_MS)) return most === undefined ? fromMs : null;
     return this.budgets.take(router, fromMs);
@@ -111,7 +149,7 @@ export class RouterBudgets {
       if (hop.shared || delayed.has(hop.ttl) || !hop.probes.some((p) => p.from === null)) continue;
       const silent = hop.probes.every((p) => p.from === null);
       const router = silent ? (hop.ttl < farthest ? (expected[hop.ttl - 1] ?? null) : null) : routerMet(hop, destination);
-      if (router === null) continue;
+      if (router === null || this.isFast(router, nowMs)) continue;
       this.limited.set(router, nowMs);
       // (Not where other traces' probes are already waiting for its next tokens: their turns stand.)
       if (this.budgets.readyAt(router, nowMs) <= nowMs) this.budgets.set(router, 0, nowMs);
