@@ -136,8 +136,9 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
     const taking = (known: HopResult[]): RunOptions => (known.length > 0 ? { ...full, knownHops: known, firstTtl: known.length + 1 } : full);
     // Each attempt's answers tell the routers that answer faster than any budget from those that ran out of it.
     const run = async (options: RunOptions): Promise<TraceReport> => {
+      const started = performance.now();
       const report = await runTrace(target.host, options);
-      if (shareNearHops) for (const trace of [report, report.control]) if (trace) routerBudgets.observe(trace, performance.now());
+      if (shareNearHops) routerBudgets.observe(report.control ? [report, report.control] : [report], performance.now() - started, performance.now());
       return report;
     };
     const traced = async (): Promise<{ id: number; result: BatchResult | null }> => {

@@ -52,8 +52,8 @@ const LIMITED_FOR_MS = 10_000;
 /** Routers remembered as rate-limited. */
 const LIMITED_MOST = 65_536;
 /**
- * Telling loss from a rate limit: answers are counted per router from traces that ended within a window of this
- * long and ran at most TRACE_MOST_MS (so every answer counted came within WINDOW_MS + TRACE_MOST_MS). Linux answers
+ * Telling loss from a rate limit: answers are counted per router from runs that ended within a window of this
+ * long and took at most TRACE_MOST_MS (so every answer counted came within WINDOW_MS + TRACE_MOST_MS). Linux answers
  * at most a burst of 6 and 1 a second in that time (21); a router that gave FAST_ANSWERS or more is not limited at
  * that rate, and a probe of its that went unanswered was lost: it is not given turns for FAST_FOR_MS.
  */
@@ -77,20 +77,23 @@ export class RouterBudgets {
   private readonly fast = new LruMap<string, number>(LIMITED_MOST);
 
   /**
-   * A trace of the batch (or its control) ended at `nowMs`: its routers' answers are counted, and a router answering far faster than
-   * Linux's limit allows is known not to be limited at it (its missing answers were loss). Traces that ran longer
-   * than TRACE_MOST_MS are not counted: their answers may lie before the window.
+   * A run of the batch (its trace and control) ended at `nowMs`, `elapsedMs` after it started: its routers' answers
+   * are counted, and a router answering far faster than Linux's limit allows is known not to be limited at it (its
+   * missing answers were loss). Runs longer than TRACE_MOST_MS are not counted: their answers may lie before the
+   * window.
    */
-  observe(result: TraceResult, nowMs: number): void {
-    if (result.durationMs > TRACE_MOST_MS) return;
-    const destination = result.target.address;
-    for (const hop of result.hops) {
-      if (hop.shared) continue;
-      for (const probe of [...hop.probes, ...(hop.reprobes ?? [])]) {
-        if (probe.from === null || probe.from === destination || probe.reply?.kind !== 'time-exceeded') continue;
-        let counted = this.answers.get(probe.from);
-        if (!counted || nowMs - counted.sinceMs > WINDOW_MS) this.answers.set(probe.from, (counted = { sinceMs: nowMs, count: 0 }));
-        if (++counted.count >= FAST_ANSWERS) this.fast.set(probe.from, nowMs);
+  observe(results: readonly TraceResult[], elapsedMs: number, nowMs: number): void {
+    if (elapsedMs > TRACE_MOST_MS) return;
+    for (const result of results) {
+      const destination = result.target.address;
+      for (const hop of result.hops) {
+        if (hop.shared) continue;
+        for (const probe of [...hop.probes, ...(hop.reprobes ?? [])]) {
+          if (probe.from === null || probe.from === destination || probe.reply?.kind !== 'time-exceeded') continue;
+          let counted = this.answers.get(probe.from);
+          if (!counted || nowMs - counted.sinceMs > WINDOW_MS) this.answers.set(probe.from, (counted = { sinceMs: nowMs, count: 0 }));
+          if (++counted.count >= FAST_ANSWERS) this.fast.set(probe.from, nowMs);
+        }
       }
     }
   }

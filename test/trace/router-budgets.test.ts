@@ -104,12 +104,12 @@ test('a router counts as rate-limited for 10 s after a trace last saw it miss an
 
 test('a router that answers the batch faster than any budget allows is lossy, not limited: its probes no longer wait (Linux\'s pace does not get there)', () => {
   /** A short trace whose hop 2 R2 answered `answered` probes. */
-  const answering = (answered: number) => ({ target: { address: '198.18.9.1' }, durationMs: 300, hops: [{ ttl: 2, probes: Array.from({ length: answered }, () => probe(R2)) }] }) as unknown as TraceResult;
+  const answering = (answered: number) => ({ target: { address: '198.18.9.1' }, hops: [{ ttl: 2, probes: Array.from({ length: answered }, () => probe(R2)) }] }) as unknown as TraceResult;
   const fastOne = new RouterBudgets();
   fastOne.forTrace([null, R2]).view(new IcmpBudget(), spent, 0);
   assert.ok(fastOne.forTrace([null, R2]).gate(2, 100)! > 100, 'marked: waits');
   // 42 answers within a few seconds: no Linux router answers one source that fast (a burst of 6, then 1 a second).
-  for (let i = 0; i < 14; i++) fastOne.observe(answering(3), 100 + i * 200);
+  for (let i = 0; i < 14; i++) fastOne.observe([answering(3)], 300, 100 + i * 200);
   assert.equal(fastOne.forTrace([null, R2]).gate(2, 3000), 3000, 'known fast: no waiting');
   fastOne.forTrace([null, R2]).view(new IcmpBudget(), spent, 3000);
   assert.equal(fastOne.forTrace([null, R2]).gate(2, 3100), 3100, 'its missing answers were loss: not marked again');
@@ -117,8 +117,8 @@ test('a router that answers the batch faster than any budget allows is lossy, no
   // What a limited router answers over the same time — up to 6 + 1 a second — keeps it limited; so do long traces.
   const limited = new RouterBudgets();
   limited.forTrace([null, R2]).view(new IcmpBudget(), spent, 0);
-  for (let i = 0; i < 7; i++) limited.observe(answering(3), 100 + i * 1000);
-  limited.observe({ ...answering(60), durationMs: 20_000 } as TraceResult, 7000);
+  for (let i = 0; i < 7; i++) limited.observe([answering(3)], 300, 100 + i * 1000);
+  limited.observe([answering(60)], 20_000, 7000);
   // Still given turns: its bucket, full again after 7 s, lets 6 go at once, then the next waits.
   const turns = Array.from({ length: 8 }, () => limited.forTrace([null, R2]).gate(2, 7100)!);
   assert.ok(turns.at(-1)! > 7100, `still waits: ${turns.join(' ')}`);
