@@ -97,7 +97,10 @@ export class SiblingPaths {
     for (const [rank, length] of BLOCKS[family].entries()) {
       const sibling = this.block(length).get(blockOf(address, length));
       if (!sibling) continue;
-      const keep = sibling.hops.length - MARGINS[rank]!;
+      // The target itself a router on the sibling's path (the block's gateway, a NAT's outside address): its own path
+      // ends there, so only the hops before it, less the usual one, may be its own.
+      const itself = sibling.hops.findIndex((hop) => routerOf(hop) === address);
+      const keep = Math.min(sibling.hops.length - MARGINS[rank]!, itself < 0 ? Infinity : itself - 1);
       if (keep <= floor.length) break;
       const hops = sibling.hops.slice(0, keep);
       if (floor.some((hop, i) => routerOf(hop) !== routerOf(hops[i]!))) break;

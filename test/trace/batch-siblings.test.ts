@@ -39,6 +39,20 @@ test('a target takes its nearest sibling\'s hops up to a margin before the sibli
   assert.deepEqual(from(siblings.forTarget('198.18.128.9', 4, floor).hops), routers(5));
 });
 
+test('a target that is itself a router on its sibling\'s path (the block\'s gateway, a NAT) takes only the hops well before itself', () => {
+  const siblings = new SiblingPaths();
+  const floor = [hop(1, '198.18.1.1')];
+  // The sibling's hop 8 is the target's own address: for the target, TTL 8 is its destination, not a router.
+  const path = [...routers(7), '198.18.128.1', '198.18.1.9'];
+  siblings.remember(report('198.18.128.5', path));
+  const ticket = siblings.forTarget('198.18.128.1', 4, floor);
+  assert.deepEqual(from(ticket.hops), routers(6));
+  assert.equal(ticket.expect, '198.18.1.7');
+  // Too near the source for that margin: the family's near hops.
+  siblings.remember(report('198.18.128.6', ['198.18.1.1', '198.18.128.2', '198.18.1.3']));
+  assert.deepEqual(siblings.forTarget('198.18.128.2', 4, floor).hops, floor);
+});
+
 test('only a trace that reached its destination, from TTL 1 with no gap, becomes a sibling; IPv6 blocks too', () => {
   const siblings = new SiblingPaths();
   const floor = [hop(1, '198.18.1.1')];
