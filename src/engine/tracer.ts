@@ -309,11 +309,15 @@ export class Tracer extends EventEmitter<TracerEvents> {
     }
     const hops = distance.hops;
     if (hops === null) return Infinity;
+    // The trace starts no nearer than firstTtl. A distance short of it (a batch took a sibling's hops, and this
+    // destination is nearer) says those hops are not all its path, not that the distance is wrong: only the TTL
+    // where it starts goes out until that TTL answers or stays silent.
+    const limit = Math.max(hops, this.options.firstTtl);
     // A final answer from past the distance (a silent forger's RSTs, met one TTL on) proves it wrong as well: the
     // limit must not come back then, or the probes already out at the final TTL are no longer waited for.
-    const wrong = this.lastTransit >= hops || (this.isHopResolved(hops) && (this.finalTtl === null || this.finalTtl > hops));
+    const wrong = this.lastTransit >= limit || (this.isHopResolved(limit) && (this.finalTtl === null || this.finalTtl > limit));
     if (wrong) return Infinity;
-    return Math.max(hops, this.options.firstTtl);
+    return limit;
   }
 
   /**

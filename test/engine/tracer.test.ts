@@ -252,6 +252,23 @@ test('distance probe answered while the first window waits for its rate slots: n
   assert.deepEqual(network.sent.filter((p) => p.ttl > 3).map((p) => p.ttl), [30], 'only the distance probe past hop 3');
 });
 
+test('a trace starting past the distance the destination answered from (a batch took a farther sibling\'s hops) sends only its first TTL', async () => {
+  // The destination is 8 hops away; the trace starts at TTL 9. Before, a distance inside the hops taken counted as
+  // proven wrong and the whole window (TTL 9-16) went out, every probe drawing a SYN-ACK.
+  const path: FakePath = { hops: Array.from({ length: 7 }, (_, i) => router(i + 1, i + 1)), destination: { address: '198.18.99.2', rtt: 8, reply: SYN_ACK } };
+  // As in a batch, the window's probes wait (here for their routers' turns, until 100 ms); the distance probe's answer
+  // (8 ms) comes before they go.
+  const clock = new FakeClock();
+  const network = new FakeNetwork(clock, path);
+  const gate = (_ttl: number, nowMs: number) => Math.max(nowMs, 100);
+  const tracer = new Tracer(traceOptions({ destination: '198.18.99.2', distancePort: 40001, firstTtl: 9 }), fakeMethod, network, clock, undefined, null, gate);
+  const running = tracer.run();
+  clock.runAll();
+  const outcome = await running;
+  assert.equal(outcome.destination.reached, true);
+  assert.deepEqual(network.sent.filter((p) => p.ttl !== 30).map((p) => p.ttl), [9, 9, 9]);
+});
+
 test('distance probe unanswered (a filtered port): the trace goes on as without it', async () => {
   const path: FakePath = {
     hops: [...Array.from({ length: 9 }, (_, i) => router(i + 1, 2 * (i + 1))), { ...router(10, 20), dropsForward: true }],
