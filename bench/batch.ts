@@ -8,7 +8,8 @@
 //     multiset over the whole batch, so an answer reported twice, or reported at another TTL, or taken from another
 //     target's flow, is caught; answers from the destination (SYN-ACK, RST, port unreachable, echo reply, a
 //     router's reject: the same for any TTL past its hop) must have been sent for that flow at that TTL or a
-//     lower one; shared near hops (an earlier trace's answers) must have been sent by that router at that TTL;
+//     lower one; shared near hops (an earlier trace's answers) must have been sent by that router at that TTL (their
+//     re-probes are the trace's own, and checked as its own);
 //   - throughput: probes on the wire (the simulator's count) per second at each --rate and --concurrency, the wall
 //     time, and the CPU of portpath (GNU time) and of the simulator (/proc);
 //   - memory: portpath's peak RSS for the 10,000 and for --big targets;
@@ -295,9 +296,12 @@ export async function checkAttribution(file: string, log: AnswerRecord[]): Promi
   const visit = (trace: JsonTrace, input: string): void => {
     const flow = flowKey(trace.target.family, trace.target.address, trace.protocol, trace.protocol === 'icmp' ? null : trace.port);
     for (const hop of trace.hops) {
-      for (const probe of [...hop.probes, ...(hop.reprobes ?? [])]) {
+      // A shared hop's probes are an earlier trace's answers; its re-probes are this trace's own, on its own flow
+      // (the question about the last shared hop), and are checked as such: the destination may answer them.
+      const taken = hop.shared ? hop.probes.length : 0;
+      for (const [i, probe] of [...hop.probes, ...(hop.reprobes ?? [])].entries()) {
         if (probe.from === null || !probe.reply) continue;
-        if (hop.shared) {
+        if (i < taken) {
           result.sharedChecked++;
           if (!sharedSent.has(`${trace.target.family}|${hop.ttl}|${probe.from}`)) {
             result.sharedUnknown++;
