@@ -227,10 +227,9 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   const repeats: Promise<void>[] = [];
   /**
    * Asks again flows that met a router at `ttl`, one at a time, each from the router soonest to have a token (so the
-   * repeats go where answers can come, and spread over the routers), until PER_PACKET_REPEATS have answered (at most
+   * repeats go where answers can come, and spread over the routers), until repeatsNeeded() have answered (at most
    * twice as many tries: loss, a rate limit): true when one meets another router this time. Per-flow balancing never
-   * does; per-packet balancing over k routers hides from n answered repeats with chance (1/k)^n (1 in 64 for two
-   * routers, six repeats).
+   * does; per-packet balancing over k routers hides from n answered repeats with chance (1/k)^n.
    */
   const repeatsDiffer = async (ttl: number, probed: number[]): Promise<boolean> => {
     const byRouter = new Map<string, number[]>();
@@ -239,8 +238,9 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       if (o.kind === 'router') byRouter.set(o.address, [...(byRouter.get(o.address) ?? []), f]);
     }
     const asked = new Map<string, number>();
+    const wanted = repeatsNeeded(byRouter.size, options.confidence);
     let answered = 0;
-    for (let i = 0; i < 2 * PER_PACKET_REPEATS && answered < PER_PACKET_REPEATS && byRouter.size > 0 && !signal?.aborted; i++) {
+    for (let i = 0; i < 2 * wanted && answered < wanted && byRouter.size > 0 && !signal?.aborted; i++) {
       const now = clock.now();
       const ready = (r: string) => routerBudgets.readyAt(routerId(r), now);
       const [router, list] = [...byRouter].sort(([a], [b]) => ready(a) - ready(b) || (asked.get(a) ?? 0) - (asked.get(b) ?? 0))[0]!;
@@ -368,7 +368,7 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
       // showed nothing (a lost probe, a spent ICMP budget) and does not count; one whose router's flows are all
       // silent here does (its branch goes silent there).
       const counted = [...probed].filter((f) => flows.get(f)!.get(ttl)!.kind !== 'silent' || !siblingsAnswered(f, ttl)).length;
-      const alive = [...flows.keys()].filter((f) => !probed.has(f) && !endedBefore(f, ttl));
+      const alive = spreadOver([...flows.keys()].filter((f) => !probed.has(f) && !endedBefore(f, ttl)), (f) => predecessor(f, ttl));
       const want = mixed ? Math.max(needed - counted, alive.length) : needed - counted;
       if (want <= 0 || signal?.aborted) break;
       const batch = alive.slice(0, want);
@@ -550,6 +550,24 @@ export async function exploreMultipath(probe: FlowProbe, options: MultipathOptio
   return { flows, figures, probes, ruleMet, perPacket, silentWithToken };
 }
 
+/**
+ * The flows in turns over the routers they come from (`from`: a router's key, or '?…' for a flow whose router is not
+ * known), then those from no known router: the first few asked at a TTL then cover every branch. At a joiner the rule
+ * asks for 6 flows, and the flows from a branch none of them came from must be asked there too — one token more each
+ * of a router whose burst of 6 the first six spent, a second's wait each.
+ */
+function spreadOver(flows: number[], from: (flow: number) => string): number[] {
+  const groups = new Map<string, number[]>();
+  for (const flow of flows) {
+    const key = from(flow);
+    groups.set(key, [...(groups.get(key) ?? []), flow]);
+  }
+  const known = [...groups].filter(([key]) => !key.startsWith('?')).map(([, list]) => list);
+  const spread: number[] = [];
+  for (let i = 0; i < Math.max(0, ...known.map((list) => list.length)); i++) for (const list of known) if (i < list.length) spread.push(list[i]!);
+  return [...spread, ...flows.filter((flow) => from(flow).startsWith('?'))];
+}
+
 /** Flow → its TTLs, in order. */
 function byFlow(pairs: { flow: number; ttl: number }[]): Map<number, number[]> {
   const grouped = new Map<number, number[]>();
@@ -569,8 +587,20 @@ const HALF_OPEN_MS = 1500;
  */
 const DOUBTFUL_TRIES = 6;
 
-/** Flows asked a second time at a TTL where flows met different routers, to tell per-packet balancing from per-flow. */
-const PER_PACKET_REPEATS = 6;
+/**
+ * Flows asked a second time at a TTL where `routers` routers answered, to tell per-packet balancing from per-flow:
+ * the fewest answered repeats that per-packet balancing over them escapes (each repeat meeting its flow's first
+ * router, chance (1/k)^n) at most half of 1 − confidence of the time — half, as a run has that chance and the chance
+ * of a next hop unseen: 95%: 6 over two routers, 3 over four, 2 over eight; 99%: 8, 4, 3. Each repeat spends a token
+ * of a router the rule's flows have just spent: on a 4-wide diamond 21 flows and 3 repeats fit the four routers'
+ * bursts (6 each), where the six repeats asked before waited a second for tokens.
+ */
+export function repeatsNeeded(routers: number, confidence: number): number {
+  const k = Math.max(2, routers);
+  let n = 1;
+  while ((1 / k) ** n > (1 - confidence) / 2) n++;
+  return n;
+}
 
 /** Rounds of asking again flows that passed a branching TTL unseen. */
 const LATE_ROUNDS = 2;

@@ -3,7 +3,7 @@
 // port that reproduces it, routers' ICMP budgets respected, and a single path said to be one.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exploreMultipath, flowsNeeded } from '../../src/engine/multipath.js';
+import { exploreMultipath, flowsNeeded, repeatsNeeded } from '../../src/engine/multipath.js';
 import type { FlowProbe } from '../../src/engine/multipath.js';
 import type { ProbeResult } from '../../src/engine/types.js';
 import { pathsVerdict } from '../../src/analyze/paths.js';
@@ -19,8 +19,8 @@ interface Diamond {
   width: number;
   /** The branch that drops the port: its flows go silent after it. */
   dropOn?: number;
-  /** Routers answer a burst of 6 time-exceeded, then one a second (per router). */
-  rateLimited?: boolean;
+  /** Routers answer a burst of 6 time-exceeded, then one a second (per router); 'joiner': only the joiner does. */
+  rateLimited?: boolean | 'joiner';
   /**
    * The server's first answers to this flow's SYNs, in order, before its SYN-ACKs: RSTs (our own half-open
    * connection's, or a port closed to it) and silences (a SYN or its SYN-ACK lost).
@@ -38,13 +38,14 @@ interface Diamond {
 }
 
 /** A simulated diamond: splitter at hop 1, `width` branch routers at hop 2 chosen by a hash of the flow, joiner at 3, server at 4. */
-function diamond(clock: FakeClock, d: Diamond): { probe: FlowProbe; branchOf: (flow: number) => number; sent: () => number } {
+function diamond(clock: FakeClock, d: Diamond): { probe: FlowProbe; branchOf: (flow: number) => number; sent: () => number; sentAt: (ttl: number) => number } {
   const random = mulberry32(d.seed ?? 1);
   const hash = (flow: number) => (flow < (d.firstOnBranch0 ?? 0) ? 0 : ((flow * 2654435761) >>> 0) % d.width);
   const buckets = new Map<string, { tokens: number; at: number }>();
   let sent = 0;
+  const sentAt = new Map<number, number>();
   const tokenFor = (router: string) => {
-    if (!d.rateLimited) return true;
+    if (!d.rateLimited || (d.rateLimited === 'joiner' && router !== JOINER)) return true;
     const b = buckets.get(router) ?? { tokens: 6, at: clock.now() };
     b.tokens = Math.min(6, b.tokens + (clock.now() - b.at) / 1000);
     b.at = clock.now();
@@ -55,6 +56,7 @@ function diamond(clock: FakeClock, d: Diamond): { probe: FlowProbe; branchOf: (f
   };
   const probe: FlowProbe = (flow, ttl) => {
     sent++;
+    sentAt.set(ttl, (sentAt.get(ttl) ?? 0) + 1);
     const path = [SPLITTER, branch(d.perPacket ? Math.floor(random() * d.width) : hash(flow)), JOINER];
     const dropped = d.dropOn !== undefined && hash(flow) === d.dropOn && ttl >= 3;
     let result: ProbeResult = { from: null, rtt: null, reply: null };
@@ -70,7 +72,7 @@ function diamond(clock: FakeClock, d: Diamond): { probe: FlowProbe; branchOf: (f
     }
     return new Promise((resolve) => clock.setTimer(result.rtt ?? 100, () => resolve(result)));
   };
-  return { probe, branchOf: hash, sent: () => sent };
+  return { probe, branchOf: hash, sent: () => sent, sentAt: (ttl) => sentAt.get(ttl) ?? 0 };
 }
 
 async function drive<T>(clock: FakeClock, work: Promise<T>): Promise<T> {
@@ -169,6 +171,23 @@ test('a rate-limited joiner that every branch\'s flows meet splits no path: 8 pa
   assert.ok(wrong <= 1, `${wrong} of 20 seeds wrong`);
 });
 
+test('the flows asked first at a joiner come from every branch: its burst of 6 covers a 4-way diamond whose first five flows took one branch', async () => {
+  const clock = new FakeClock();
+  const sim = diamond(clock, { width: 4, firstOnBranch0: 4, rateLimited: 'joiner' });
+  const outcome = await drive(clock, exploreMultipath(sim.probe, OPTIONS, clock));
+  const verdict = pathsVerdict(outcome, ports, target, 0.95);
+  assert.equal(verdict.paths.length, 4, verdict.summary);
+  // Asked in the order the flows were made (five from branch 0 first), the joiner's burst went to two branches, and
+  // the other two each waited a second for a token of their own.
+  assert.equal(sim.sentAt(3), 6);
+  assert.ok(clock.now() < 1000, `${clock.now()} ms`);
+});
+
+test('per-packet repeats follow the stated confidence and the routers they spread over', () => {
+  assert.deepEqual([2, 4, 8].map((k) => repeatsNeeded(k, 0.95)), [6, 3, 2]);
+  assert.deepEqual([2, 4, 8].map((k) => repeatsNeeded(k, 0.99)), [8, 4, 3]);
+});
+
 test('a branch router that never answers beside a rate-limited joiner: two paths, * on the silent branch, every flow on its own (20 seeds)', async () => {
   let wrong = 0;
   for (let seed = 1; seed <= 20; seed++) {
@@ -235,7 +254,7 @@ test('per-packet balancing is recognised and said, not drawn as paths; per-flow 
       assert.match(verdict.summary, /balanced per packet at hop 2 \(198\.18\.2\.10, 198\.18\.2\.11\)/);
     }
   }
-  // Six repeats over two routers miss with chance 1 in 64: a miss in 20 is chance, more is a bug.
+  // Six repeats over two routers (95%) miss with chance 1 in 64: a miss in 20 is chance, more is a bug.
   assert.ok(missed <= 1, `per-packet balancing missed in ${missed} of 20 seeds`);
   assert.equal(falsePerPacket, 0, `per-flow balancing called per-packet in ${falsePerPacket} of 20 seeds`);
 });

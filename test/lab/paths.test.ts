@@ -171,8 +171,8 @@ test('ICMP echo flows (the splitter hashes type, code and checksum, as hardware 
 
 test('per-packet balancing (one flow\'s packets on both branches) is recognised and said; no --sport is offered for it', async (t) => {
   await withDiamond(t, { width: 2, balance: 'packet' }, async (diamond) => {
-    // At 99% per hop, 8 flows all taking one branch (1 in 128) or the repeats all meeting their first router (1 in
-    // 64) is a miss the stated confidence allows: one more run then, and two misses in a row fail.
+    // At 99% per hop, 8 flows all taking one branch (1 in 128) or the 8 repeats all meeting their first router (1 in
+    // 256) is a miss the stated confidence allows: one more run then, and two misses in a row fail.
     let report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
     if (report.perPacket.length === 0) report = await paths(diamond.client.namespace, ['--confidence', '99', diamond.serverAddress(4), String(PORT)]);
     const routers = [0, 1].map((b) => diamond.branchRouterAddress(b, 0, 4)).sort();
