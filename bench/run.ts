@@ -25,7 +25,7 @@ import { measureWatch } from './watch.js';
 import { describeExporterLoad, measureExporterLoad } from './exporter-load.js';
 import { measureBatch, settingsFromArgs as batchSettings } from './batch.js';
 import { measureOwners } from './owners.js';
-import { measurePaths } from './paths.js';
+import { measurePaths, PATHS_COOLDOWN_MS, PATHS_RUNS } from './paths.js';
 import { chanceToMissOne, flowsNeeded } from '../src/engine/multipath.js';
 import { describeOverhead, measureOverhead } from './overhead.js';
 import type { OverheadOutcome } from './overhead.js';
@@ -322,8 +322,13 @@ async function runPaths(): Promise<void> {
   progress('(paths) a trace and a paths run on a single path; paths and scamper tracelb on 4- and 8-wide diamonds');
   try {
     const rows = await measurePaths();
-    out('Multipath (portpath paths; medians of 3 runs, 7 s apart, ICMP rate limits on):');
+    out(`Multipath (portpath paths; medians of ${PATHS_RUNS} runs, ${PATHS_COOLDOWN_MS / 1000} s apart, ICMP rate limits on):`);
     out(table(['lab', 'tool', 'wall s', 'probes', 'to the server', 'found'], rows.map((r) => [r.where, r.tool, r.wallSeconds.toFixed(2), String(r.probes), String(r.toServer), r.found])));
+    for (const where of new Set(rows.map((r) => r.where))) {
+      const ours = rows.find((r) => r.where === where && r.tool === 'portpath paths');
+      const theirs = rows.find((r) => r.where === where && r.tool.startsWith('scamper'));
+      if (ours && theirs) out(`  ${where}: portpath paths ${(theirs.wallSeconds / ours.wallSeconds).toFixed(1)}× faster than scamper (target ≥ 5×), ${(ours.probes / theirs.probes).toFixed(2)}× its probes (target ≤ 1)`);
+    }
     // On paper: how often a fixed number of flows (Paris/Dublin-style tools that send N flows and stop) misses a
     // branch, against the stopping rule's flows for the same diamond.
     const fixed = [[8, 20], [8, 32], [4, 20]] as const;
