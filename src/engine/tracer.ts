@@ -260,10 +260,12 @@ export class Tracer extends EventEmitter<TracerEvents> {
     if (nextWake !== Infinity) this.cancelTimer = this.clock.setTimer(nextWake - now, () => this.step());
     // Nothing left to send or wait for, yet the finish rule did not fire. Probes waiting for the pacer's slots are
     // something to wait for (sendPaced steps on). So is a limit that moved during this pass — a silent hop at the
-    // distance a forged RST gave timed out just now, which lifts the distance limit: a new pass launches past it.
-    // Otherwise end rather than hang (a safety net).
+    // distance a forged RST gave timed out just now, which lifts the distance limit: a new pass launches past it —
+    // and so are repeats held behind a first probe that timed out in this pass (releaseRepeats ran before it): ended
+    // here, the hop would keep one probe and the window would never reach the silent-gap limit. Otherwise end rather
+    // than hang (a safety net).
     else if (!awaitingSlots) {
-      if (this.launchLimit(now) > launchLimit) return this.step();
+      if (this.launchLimit(now) > launchLimit || this.releaseRepeats(now)) return this.step();
       this.finish(this.finalTtl !== null ? 'final-reply' : 'gap-limit');
     }
   }
@@ -380,7 +382,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
    * Speculative probes past the destination would otherwise each draw an ICMP error from the destination, whose
    * rate limit (6 in a burst, then 1/s on Linux) would then silence the answers that count.
    */
-  private releaseRepeats(now: number): void {
+  private releaseRepeats(now: number): boolean {
+    let released = false;
     for (const [ttl, probes] of this.hops) {
       const first = probes[0];
       const onPath = ttl <= this.lastTransit + 1 || (this.finalTtl !== null && ttl <= this.finalTtl);
@@ -391,8 +394,10 @@ export class Tracer extends EventEmitter<TracerEvents> {
         if (probe.status !== 'held') continue;
         probe.status = 'queued';
         probe.dueMs = Math.max(probe.dueMs, now + slot++ * this.options.probeSpacingMs);
+        released = true;
       }
     }
+    return released;
   }
 
   private send(probe: ProbeRecord): boolean {

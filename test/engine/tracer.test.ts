@@ -227,6 +227,17 @@ test('a window smaller than the silent-gap limit still slides over silent hops a
   assert.equal(outcome.destination.state, 'open|filtered');
 });
 
+test('repeats held behind a first probe that times out in the last pass still go out before the trace ends', async () => {
+  const { outcome, network } = await trace(
+    { hops: [router(1, 10)], destination: { address: '198.18.9.2', rtt: 20, silent: true, reply: { kind: 'udp' } } },
+    { protocol: 'udp', port: 5000, window: 1, confirmRepeats: true },
+  );
+  // The last hops' first probes time out together, in the pass that finds nothing else to wait for: their repeats,
+  // held until then, must still be sent (the trace ended on the spot, leaving them unsent and the hops one probe each).
+  const sentAt = (ttl: number) => network.sent.filter((s) => s.ttl === ttl).length;
+  assert.deepEqual(outcome.hops.map((h) => sentAt(h.ttl)), Array(outcome.hops.length).fill(3));
+});
+
 test('distance probe: the destination 13 hops away answers the probe at maxTtl, and no SYN goes past hop 13', async () => {
   const path: FakePath = {
     hops: Array.from({ length: 12 }, (_, i) => router(i + 1, 2 * (i + 1))),
