@@ -14,7 +14,7 @@ import type { SimulatedInternet, SimulatedInternetOptions } from '../../src/lab/
 import type { TargetTruth } from '../../src/lab/sim/ground-truth.js';
 import type { TopologySpec } from '../../src/lab/sim/topology.js';
 import type { PathsReport } from '../../src/trace/paths.js';
-import { runCli, withChain, withLab } from './harness.js';
+import { onceMoreIfBranchMissed, runCli, withChain, withLab } from './harness.js';
 
 type Diagnosed = TraceResult & { diagnosis: Diagnosis; control?: TraceResult };
 
@@ -223,9 +223,14 @@ test('an 8-wide ECMP diamond: portpath paths finds every branch, each flow where
   // budget under paths' ~50 flows and paths splits paths there (its known flaw, README "Every path to the port").
   await withSim(t, { topology: { preset: 'diamond', width: 8, services: { tcpOpen: [443] }, targets: [{ protocol: 'tcp', port: 443 }] } }, async (sim) => {
     const target = sim.targets[0]!;
-    const run = await runCli(sim.namespace, ['paths', '-n', '--json', target.address, '443']);
-    assert.equal(run.code, 0, run.stderr);
-    const report = JSON.parse(run.stdout) as PathsReport;
+    // At 99% per hop, 58 flows over 8 branches miss one 1 time in 100 (at the default 95%, 38 flows: 1 in 20, which
+    // failed a CI run): one more run then, and two misses in a row fail.
+    const paths = async () => {
+      const run = await runCli(sim.namespace, ['paths', '-n', '--json', '--confidence', '99', target.address, '443']);
+      assert.equal(run.code, 0, run.stderr);
+      return JSON.parse(run.stdout) as PathsReport;
+    };
+    const report = await onceMoreIfBranchMissed(t, paths, (r) => r.paths.length === 8);
     assert.equal(report.paths.length, 8, report.summary);
     for (const path of report.paths) {
       for (const port of path.sourcePorts) {
