@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import type { AnswerRecord } from '../src/lab/sim/answer-log.js';
 import type { TargetTruth } from '../src/lab/sim/ground-truth.js';
 import { startSimulatedInternet } from '../src/lab/sim/simulated-internet.js';
-import type { SimulatedInternet } from '../src/lab/sim/simulated-internet.js';
+import type { SimulatedInternet, SimulatedInternetOptions } from '../src/lab/sim/simulated-internet.js';
 import { emptyTally, readScamper, scamperArgs, scamperCommands, tallyHops } from './batch-scamper.js';
 import type { HopTally, SeenAnswer } from './batch-scamper.js';
 import { findCommand } from './exec.js';
@@ -374,8 +374,11 @@ async function accuracyPart(label: string, sim: SimulatedInternet, dir: string, 
   for (const example of att.examples) out(`    ${example}`);
 }
 
-async function withSim<T>(options: Parameters<typeof startSimulatedInternet>[0], fn: (sim: SimulatedInternet) => Promise<T>): Promise<T> {
-  const sim = await startSimulatedInternet(options);
+/** The simulated Internet's address plan (--address-plan): aggregated as providers number, or the scattered worst case. */
+let addressPlan: 'aggregated' | 'scattered' = 'aggregated';
+
+async function withSim<T>(options: SimulatedInternetOptions, fn: (sim: SimulatedInternet) => Promise<T>): Promise<T> {
+  const sim = await startSimulatedInternet({ ...options, internet: { ...options.internet, addressPlan } });
   try {
     return await fn(sim);
   } finally {
@@ -387,7 +390,7 @@ export async function measureBatch(settings: BatchBenchSettings): Promise<void> 
   const dir = settings.keepDir ?? mkdtempSync(join(tmpdir(), 'portpath-batch-bench-'));
   const parts = settings.parts;
   const base = { seed: settings.seed, targets: settings.targets, ipv6: true };
-  out(`Batch on the simulated Internet: seed ${settings.seed}, ${settings.targets} targets (IPv4 and IPv6), portpath ${cli}`);
+  out(`Batch on the simulated Internet: seed ${settings.seed}, ${settings.targets} targets (IPv4 and IPv6), ${addressPlan} addresses, portpath ${cli}`);
   try {
     if (parts.has('accuracy') || parts.has('throughput') || parts.has('share')) {
       await withSim({ ...base, internet: { rateLimit: null } }, async (sim) => {
@@ -552,9 +555,12 @@ export function settingsFromArgs(argv: string[]): BatchBenchSettings {
       keep: { type: 'string' },
       cli: { type: 'string' },
       'memory-node-args': { type: 'string', default: '' },
+      'address-plan': { type: 'string', default: 'aggregated' },
     },
   });
   if (values.cli) cli = values.cli;
+  if (values['address-plan'] !== 'aggregated' && values['address-plan'] !== 'scattered') throw new Error(`--address-plan takes aggregated or scattered; not ${values['address-plan']}`);
+  addressPlan = values['address-plan'];
   const numbers = (text: string): number[] => text.split(',').map(Number);
   const parts = new Set(values.only.split(','));
   for (const part of parts) if (!(BATCH_PARTS as readonly string[]).includes(part)) throw new Error(`--only takes ${BATCH_PARTS.join(', ')}; not ${part}`);

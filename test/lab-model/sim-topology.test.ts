@@ -102,3 +102,39 @@ test("presets: the chain has buildChain's addresses, the long path 30 hops, a di
   const unequal = buildTopology({ preset: 'diamond', width: 2, branchHops: [1, 2], targets: [{ protocol: 'tcp', port: 443 }] });
   assert.equal(groundTruth(unequal).targets[0]!.flowDependent, true);
 });
+
+test('addresses are handed out as providers do: one aligned block per edge router, nearer blocks sharing more of their path', (t) => {
+  const shape = (addressPlan: 'aggregated' | 'scattered') => {
+    const truth = groundTruth(buildTopology({ preset: 'internet', seed: 4, targets: 10_000, addressPlan }));
+    const v4 = truth.targets.filter((t) => t.family === 4 && t.fault !== 'nat');
+    // The /28 blocks each edge router's hosts fall in (the edge: the last router before the destination).
+    const blocks = new Map<string, Set<string>>();
+    for (const t of v4) {
+      const edge = JSON.stringify(t.path[t.destinationHop - 2]);
+      const block = t.address.split('.').map(Number);
+      const key = `${block.slice(0, 3).join('.')}.${block[3]! & ~15}`;
+      blocks.set(edge, (blocks.get(edge) ?? new Set()).add(key));
+    }
+    const split = [...blocks.values()].filter((b) => b.size > 1).length;
+    // How much of its path a target shares with the next address's target in its /24 (another edge router).
+    const byAddress = [...v4].sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }));
+    let shared = 0;
+    let pairs = 0;
+    for (let i = 1; i < byAddress.length; i++) {
+      const [a, b] = [byAddress[i - 1]!, byAddress[i]!];
+      if (a.address.split('.').slice(0, 3).join() !== b.address.split('.').slice(0, 3).join()) continue;
+      if (JSON.stringify(a.path[a.destinationHop - 2]) === JSON.stringify(b.path[b.destinationHop - 2])) continue;
+      let common = 0;
+      while (common < Math.min(a.path.length, b.path.length) && JSON.stringify(a.path[common]) === JSON.stringify(b.path[common])) common++;
+      shared += common;
+      pairs++;
+    }
+    return { split, common: shared / pairs };
+  };
+  const aggregated = shape('aggregated');
+  const scattered = shape('scattered');
+  t.diagnostic(`edges split over /28s: ${aggregated.split} aggregated, ${scattered.split} scattered; hops shared with the next edge of a /24: ${aggregated.common.toFixed(2)} and ${scattered.common.toFixed(2)}`);
+  assert.equal(aggregated.split, 0, 'every edge router\'s hosts in one /28');
+  assert.ok(scattered.split > 100, `the scattered plan (17 hosts an edge) splits edges over /28s: ${scattered.split}`);
+  assert.ok(aggregated.common > scattered.common + 1, `neighbouring edges of a /24 share ${aggregated.common.toFixed(1)} hops aggregated, ${scattered.common.toFixed(1)} scattered`);
+});

@@ -30,6 +30,15 @@ export function routerAddresses(index: number, ipv6: boolean): SimAddresses {
   return { 4: ipv4((ROUTER_BASE + index) >>> 0), 6: ipv6 ? `2001:db8:1::${ipv6Tail(index + 1)}` : null };
 }
 
+/**
+ * Host `index` (0-based) of the aggregated plan: IPv4 as hostAddresses (its base is aligned to any block), IPv6 in a
+ * /48 of its own from 2001:db8:3::1:0, so that an aligned run of indices is an aligned IPv6 block too.
+ */
+export function alignedHostAddresses(index: number, ipv6: boolean): SimAddresses {
+  const v4 = hostAddresses(index, false)[4];
+  return { 4: v4, 6: ipv6 ? `2001:db8:3::${ipv6Tail(index + 0x1_0000)}` : null };
+}
+
 /** Host `index` (0-based). */
 export function hostAddresses(index: number, ipv6: boolean): SimAddresses {
   if (!(index >= 0 && index < MAX_HOSTS)) throw new RangeError(`the simulated Internet has room for ${MAX_HOSTS} hosts, not ${index + 1}`);

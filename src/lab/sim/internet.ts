@@ -11,7 +11,7 @@
 // silent router sits on a balanced branch (so the verdict and the stop hop are the same for every flow).
 import { deriveSeed, int, mulberry32 } from '../seeded-random.js';
 import type { Random } from '../seeded-random.js';
-import { MAX_HOSTS, SIM_CLIENT } from './addresses.js';
+import { alignedHostAddresses, MAX_HOSTS, SIM_CLIENT } from './addresses.js';
 import { TopologyBuilder } from './builder.js';
 import { LINUX_RATE_LIMIT } from './model.js';
 import type { FaultKind, Family, RateLimit, RouteStep, SimHost, SimLink, SimProtocol, SimRouter, SimTopology } from './model.js';
@@ -33,8 +33,15 @@ export interface InternetOptions {
   hops?: [number, number];
   /** Most next hops a transit router branches to (default 4). */
   fanOut?: number;
-  /** Hosts behind one edge router (default: enough for about 600 edge routers, at least 16). */
+  /** Hosts behind one edge router (default: enough for about 600 edge routers, at least 16; aggregated: a power of 2). */
   hostsPerEdge?: number;
+  /**
+   * How hosts are numbered. `aggregated` (default), as providers hand out addresses: each edge router's hosts are one
+   * aligned block, and edges that share more of their path get nearer blocks (so a /24 is one corner of the tree).
+   * `scattered`, the plan before: hosts numbered in the order their edges were drawn, blocks unaligned, neighbouring
+   * edges anywhere in the tree (a worst case for anything that guesses paths from address blocks).
+   */
+  addressPlan?: 'aggregated' | 'scattered';
   /** Targets on one host, each on its own port (default 1, or as many as the address plan's hosts need). */
   targetsPerHost?: number;
   /** Weights of the scenarios; those not named do not occur (default DEFAULT_SCENARIOS). ICMP targets are always plain. */
@@ -142,7 +149,8 @@ export function internetTopology(options: InternetOptions): SimTopology {
   checkOptions(o);
   const hostCount = Math.ceil(o.targets / o.targetsPerHost);
   if (hostCount > MAX_HOSTS) throw new RangeError(`${hostCount} hosts do not fit the address plan (${MAX_HOSTS}): raise targetsPerHost`);
-  const hostsPerEdge = o.hostsPerEdge ?? Math.max(16, Math.ceil(hostCount / 600));
+  const aggregated = (o.addressPlan ?? 'aggregated') === 'aggregated';
+  const hostsPerEdge = o.hostsPerEdge ?? (aggregated ? 2 ** Math.max(4, Math.round(Math.log2(hostCount / 600))) : Math.max(16, Math.ceil(hostCount / 600)));
   const random = mulberry32(deriveSeed(o.seed, 1));
   const builder = new TopologyBuilder(o.ipv6);
   const link = (delay: [number, number] = o.delayMs): SimLink => ({ delayMs: between(random, delay), loss: random() < o.lossyLinks ? o.lossRate : 0 });
@@ -183,6 +191,8 @@ export function internetTopology(options: InternetOptions): SimTopology {
   const hosts: SimHost[] = [];
   /** The (hop, router id) of each plain router on each host's path, by host index: where rules may go. */
   const routersOnPath: [number, number][][] = [];
+  /** Each edge router's hosts, with the routers on its path (its place in the tree), for the aggregated plan. */
+  const edges: { path: number[]; hosts: SimHost[] }[] = [];
   while (hosts.length < hostCount) {
     const routers = intBetween(random, [o.hops[0] - 1, o.hops[1] - 1]);
     const steps: RouteStep[] = [...trunk];
@@ -202,13 +212,17 @@ export function internetTopology(options: InternetOptions): SimTopology {
       if (typeof step === 'number') plain.push([++hop, step]);
       else hop += step.branches[0]!.length;
     }
+    const behind: SimHost[] = [];
     for (let i = 0; i < hostsPerEdge && hosts.length < hostCount; i++) {
       const host = builder.host({ link: link([0.05, 0.5]), services: { tcpOpen: [], udpOpen: [], echo: true }, rateLimit: o.rateLimit });
       builder.reachBy(host.id, route);
       hosts.push(host);
+      behind.push(host);
       routersOnPath.push(plain);
     }
+    edges.push({ path: plain.map(([, id]) => id), hosts: behind });
   }
+  if (aggregated) aggregate(edges, hostsPerEdge, o.ipv6);
 
   const targetRandom = mulberry32(deriveSeed(o.seed, 2));
   // Given weights replace the defaults (what is not named does not occur).
@@ -267,6 +281,23 @@ export function internetTopology(options: InternetOptions): SimTopology {
     builder.target(host, family, protocol, port, scenario);
   }
   return builder.finish('internet', o.seed, { 4: SIM_CLIENT[4], 6: o.ipv6 ? SIM_CLIENT[6] : null });
+}
+
+/**
+ * Numbers hosts as the aggregated plan does (before any target is made of them): the edges in the order of the
+ * routers on their paths (a depth-first walk of the tree: edges under one transit router come together), each
+ * edge's hosts one aligned block of the next power of two.
+ */
+function aggregate(edges: { path: number[]; hosts: SimHost[] }[], hostsPerEdge: number, ipv6: boolean): void {
+  const block = 2 ** Math.ceil(Math.log2(hostsPerEdge));
+  if (edges.length * block > MAX_HOSTS) throw new RangeError(`${edges.length} edge routers with blocks of ${block} hosts do not fit the address plan (${MAX_HOSTS}): raise targetsPerHost or hostsPerEdge`);
+  const byPath = (a: number[], b: number[]): number => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+    return a.length - b.length;
+  };
+  [...edges].sort((a, b) => byPath(a.path, b.path)).forEach((edge, e) => {
+    edge.hosts.forEach((host, i) => (host.address = alignedHostAddresses(e * block + i, ipv6)));
+  });
 }
 
 /** A port no target on host `index` uses yet (of either protocol, to keep the mix readable): a well-known one when free. */
