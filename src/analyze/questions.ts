@@ -75,6 +75,14 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
     // answer, and asking it again changes nothing.
     const placed = finalSenderDistance(main) === f;
     if (!placed && !routerTtls(main).has(f - 1)) ask('main', main, f - 1, `TTL ${f - 1} is silent just before the ${d.reason}`);
+    // Unless the reply TTL places the sender at f: the router just before it is a hop taken as known (a batch's
+    // shared hops): does this port's traffic pass it? Its own answer there makes the place of the answer this
+    // trace's evidence (a forged RST is placed by it); an answer in the destination's name there moves the answer
+    // back a hop (analyze/shared-hops walks on).
+    const before = hopAt(main, f - 1);
+    if (!placed && before?.shared && !(before.reprobes ?? []).some((p) => p.from !== null) && !questions.some((q) => q.trace === 'main' && q.ttl === f - 1)) {
+      questions.push({ trace: 'main', ttl: f - 1, why: `the router at TTL ${f - 1} is another trace's: does this port's traffic pass it?` });
+    }
     return questions;
   }
   if (d.hop !== null) return questions; // an ICMP error from a router speaks for itself
@@ -85,9 +93,17 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   ask('main', main, boundary, `${main.protocol.toUpperCase()} probes get no answer past TTL ${last}`);
   // The last answer is a hop taken as known (a batch's shared hops): another trace's probes met that router, not
   // this port's traffic. An answer to our own flow there makes it this trace's evidence.
-  const lastHop = hopAt(main, last);
-  if (lastHop?.shared && !(lastHop.reprobes ?? []).some((p) => p.from !== null)) {
-    questions.push({ trace: 'main', ttl: last, why: `the answer at TTL ${last} is another trace's: does this port's traffic reach that router?` });
+  // Until one of them answers this trace's own flow, the shared hops below are asked in the same round, a few at
+  // a time: where the traffic stops before the last of them, analyze/shared-hops walks back one settled silence a
+  // round, and their answers are then in hand.
+  const unconfirmed = (ttl: number) => {
+    const hop = hopAt(main, ttl);
+    return hop?.shared === true && !(hop.reprobes ?? []).some((p) => p.from !== null);
+  };
+  if (unconfirmed(last)) {
+    for (let ttl = last; ttl > last - SHARED_ASKED_AT_ONCE && unconfirmed(ttl); ttl--) {
+      questions.push({ trace: 'main', ttl, why: `the answer at TTL ${ttl} is another trace's: does this port's traffic reach that router?` });
+    }
   }
   // …and the control must show (or fail to show) that other traffic gets past it: a router answering it past the
   // silence (reaching the destination itself says nothing about the routers in between).
@@ -109,6 +125,8 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   return questions;
 }
 
+/** Shared hops asked at once, from the last down, where a stop rests on them (see openQuestions). */
+const SHARED_ASKED_AT_ONCE = 3;
 /** TTLs past the boundary asked at once on a drained path, at most. */
 const DRAINED_RUN = 8;
 

@@ -136,7 +136,10 @@ async function runBatch(cli: CliOptions, batch: BatchCli, files: BatchFiles, io:
       done++;
       tally.add(result);
       const { line, input } = result.target;
-      if (jsonLines) io.out(`${JSON.stringify('error' in result ? { line, input, error: result.error } : { line, input, ...result.report })}\n`);
+      // A target traced again (its sibling's hops did not fit it) shows the probes of the attempts it threw away: the
+      // results' probesSent and discardedProbes add up to the summary's count.
+      const discarded = 'error' in result || !result.discardedProbes ? {} : { discardedProbes: result.discardedProbes };
+      if (jsonLines) io.out(`${JSON.stringify('error' in result ? { line, input, error: result.error } : { line, input, ...result.report, ...discarded })}\n`);
       else io.out(tableLine(result));
     }
   } finally {

@@ -24,6 +24,12 @@ export interface Network {
   listen?(flow: Flow): void;
   /** Optional: packets the kernel dropped at our sockets (full receive buffers) since this network opened. */
   receiveDrops?(): number;
+  /**
+   * Optional: answers may be waiting unread in the kernel's receive queues (a read stopped at its bound before a
+   * socket was empty). A busy process reads late, not the network answering late: a probe whose answer may be in
+   * there has not timed out yet.
+   */
+  readBehind?(): boolean;
   /** Optional: the tracer is done with this probe (answered or timed out); per-probe resources can go. */
   settle?(packet: OutgoingPacket): void;
   close(): void;

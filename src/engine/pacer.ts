@@ -5,6 +5,9 @@
 // runs at the rate it was given, not at the rate of the probes it queued.
 import type { Clock } from './clock.js';
 
+/** How often a held pacer looks again whether it may hand out slots. */
+const HOLD_RECHECK_MS = 5;
+
 interface Waiter {
   /** Sends the probe now; false when it is no longer wanted (the slot goes to the next waiter). */
   send: () => boolean;
@@ -22,11 +25,16 @@ export class Pacer {
   private cancelTimer: (() => void) | null = null;
   private pumping = false;
 
-  /** `perSecond` probes a second in the long run; up to `burst` at once after a pause. */
+  /**
+   * `perSecond` probes a second in the long run; up to `burst` at once after a pause. While `holdWhile` says so (the
+   * transport reads its answers behind: Network.readBehind), no slot is handed out: a process at a full core that
+   * went on sending would only lengthen the queue of answers it has not read, until the kernel drops them.
+   */
   constructor(
     readonly perSecond: number,
     private readonly clock: Clock,
     readonly burst = Math.max(1, Math.round(perSecond / 20)),
+    private readonly holdWhile: () => boolean = () => false,
   ) {
     if (!(perSecond > 0) || !Number.isFinite(perSecond)) throw new RangeError(`a pacer needs a positive rate, not ${perSecond}`);
     this.intervalMs = 1000 / perSecond;
@@ -61,7 +69,7 @@ export class Pacer {
     try {
       while (this.head < this.queue.length) {
         const now = this.clock.now();
-        const at = Math.max(now, this.nextSlotMs - this.toleranceMs);
+        const at = this.holdWhile() ? now + HOLD_RECHECK_MS : Math.max(now, this.nextSlotMs - this.toleranceMs);
         if (at > now) {
           this.cancelTimer = this.clock.setTimer(at - now, () => {
             this.cancelTimer = null;

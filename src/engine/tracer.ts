@@ -30,6 +30,9 @@ export function flowOf(options: TraceOptions): Flow {
 }
 
 /** held: a repeat probe waiting until its TTL is known not to be past the destination (see confirmRepeats). */
+/** How often a probe past its deadline looks again while the transport reads behind (Tracer.readingBehind). */
+const READ_BEHIND_RECHECK_MS = 25;
+
 export type ProbeStatus = 'held' | 'queued' | 'sent' | 'answered' | 'timed-out';
 
 export interface ProbeRecord extends CoreProbe {
@@ -168,6 +171,14 @@ export class Tracer extends EventEmitter<TracerEvents> {
     }
   }
 
+  /**
+   * Whether answers due by `deadline` may still be waiting unread in the transport (Network.readBehind): then the
+   * probe waits on, though not longer than the longest wait past its deadline (a process behind for good still ends).
+   */
+  private readingBehind(now: number, deadline: number): boolean {
+    return now - deadline < this.options.wait.maxMs && this.network.readBehind?.() === true;
+  }
+
   /** How far probes may be launched now: the window, the final hop, the distance the distance probe gave. */
   private launchLimit(now: number): number {
     // The window slides with answers and with hops resolved by timeout alike, so silence cannot stall it.
@@ -230,15 +241,17 @@ export class Tracer extends EventEmitter<TracerEvents> {
         }
         if (probe.status === 'sent' && waitedFor) {
           const deadline = (probe.sentAtMs ?? now) + waitFor(ttl, this.answeredRtts, this.options.wait, this.jitterMs);
-          if (deadline <= now && probe.overdue) {
+          const unread = deadline <= now && this.readingBehind(now, deadline);
+          if (deadline <= now && probe.overdue && !unread) {
             probe.status = 'timed-out';
             this.core.expire(probe);
           } else if (deadline <= now) {
             // Not yet: an event loop running late (a busy process: a thousand traces, a collection) runs its timers
             // before it reads the sockets, and an answer that came in time may be waiting there. The next pass
-            // comes after the loop has read them.
+            // comes after the loop has read them — or, while the transport has not read its sockets empty, after
+            // it has (their queue can hold seconds of answers when the process is at a full core).
             probe.overdue = true;
-            nextWake = Math.min(nextWake, now);
+            nextWake = Math.min(nextWake, unread ? now + READ_BEHIND_RECHECK_MS : now);
           } else nextWake = Math.min(nextWake, deadline);
         }
       }

@@ -231,10 +231,11 @@ export class NearHops {
  * router or a forged RST — at that TTL though it is nearer; the reply's TTL tells its real distance (a reject comes
  * from the router one hop before the TTL that drew it). Such a trace is done again in full.
  */
-export function leansOnShared(report: TraceReport, shared: number): boolean {
+export function leansOnShared(report: TraceReport, shared: number, expect: string | null = null): boolean {
   if (shared === 0 || report.interrupted) return false;
   const hop = report.diagnosis.hop;
   if (hop === null) return true;
+  if (rejectedByKnownRouter(report, hop) || forgedOnKnownPath(report, shared, expect)) return false;
   // A stop at a shared hop whose router answered this trace's own probe there (the follow-up asks it) is its own.
   if (hop <= shared) return !confirmedOwn(report.hops.find((h) => h.ttl === hop));
   if (hop > shared + 1) return false;
@@ -246,6 +247,34 @@ export function leansOnShared(report: TraceReport, shared: number): boolean {
     return distance >= (rejectedBefore ? hop - 1 : hop);
   });
   return placed !== true;
+}
+
+/** The probes of a hop that this trace sent itself: all of an own hop's; a shared hop's re-probes only. */
+const ownProbes = (hop: HopResult) => (hop.shared ? (hop.reprobes ?? []) : [...hop.probes, ...(hop.reprobes ?? [])]);
+
+/**
+ * A reject of this trace's own probes by the router a shared hop met just before the stop: that router is on this
+ * target's path at that TTL, so the hops before it are the path's too (one source's paths form a tree), and the stop
+ * is the trace's own evidence.
+ */
+function rejectedByKnownRouter(report: TraceReport, hop: number): boolean {
+  const { verdict, by } = report.diagnosis;
+  if (verdict !== 'rejected-in-path' || by === null) return false;
+  const before = report.hops.find((h) => h.ttl === hop - 1);
+  if (!before?.shared || routerOf(before) !== by) return false;
+  return report.hops.some((h) => ownProbes(h).some((p) => p.from === by && p.reply?.kind === 'unreachable'));
+}
+
+/**
+ * A forged RST placed by its reply TTL among the shared hops: it names the router the shared hops met there. That is
+ * this target's router where its control (another protocol, the same path) met the router the sibling met right
+ * after the shared hops (`expect`) with its own probes: the path up to there is the sibling's.
+ */
+function forgedOnKnownPath(report: TraceReport, shared: number, expect: string | null): boolean {
+  if (report.diagnosis.verdict !== 'reset-in-path' || expect === null || !report.control) return false;
+  const first = report.control.hops.find((h) => h.ttl === shared + 1 && !h.shared);
+  const met = (first?.probes ?? []).filter((p) => p.from !== null && p.reply?.kind === 'time-exceeded');
+  return met.length > 0 && met.every((p) => p.from === expect);
 }
 
 /** A shared hop where this trace's own re-probe met the same router, with time exceeded. */

@@ -22,6 +22,22 @@ const BLOCKS: Record<Family, readonly number[]> = { 4: [28, 24, 20, 16], 6: [124
 const MARGINS = [1, 3, 5, 7, 9, 11];
 /** Siblings remembered per block length: memory stays flat however many targets a batch has. */
 const CAPACITY = 4096;
+/**
+ * How a block length's siblings have fitted lately. Whether neighbours in a block share their path up to its margin
+ * depends on how the addresses were handed out: where a provider numbers its regions from one block, a /24's
+ * siblings fit; where it does not, taking their hops costs a second trace more often than it saves the first's
+ * probes. Each outcome weighs this much less per later one (about the last 30 count), and a length whose recent
+ * misfits outnumber its fits is passed over, except for every EXPLORE-th target, so that it can earn its place back
+ * (the narrowest length is taken from the start, the wider ones once they have fitted).
+ */
+const FIT_MEMORY = 0.97;
+const FIT_SAMPLES = 10;
+const EXPLORE = 8;
+
+interface FitRecord {
+  misfits: number;
+  outcomes: number;
+}
 
 interface Sibling {
   /** Its hops from TTL 1 up to the one before its destination (its own and any it took as known). */
@@ -36,6 +52,8 @@ export interface SiblingTicket {
   expect: string | null;
   /** The routers the sibling met itself at every TTL before its destination (index TTL - 1): who to expect there. */
   path: (string | null)[];
+  /** The block length it came from (the family's and its rank in BLOCKS), for fitted(); absent: only the near hops. */
+  block?: { family: Family; rank: number };
 }
 
 /** A target's narrowest block (leadBlock): its text and prefix length. */
@@ -60,6 +78,9 @@ const LEAD_WAIT_MS = 2500;
 export class SiblingPaths {
   private readonly blocks = new Map<number, LruMap<string, Sibling>>();
   private readonly leads = new LruMap<string, number | null>(LEADS);
+  private readonly fits = new Map<string, FitRecord>();
+  /** Targets asked for (forTarget): every EXPLORE-th may take a block length passed over. */
+  private asks = 0;
 
   /**
    * The narrowest block of an address, or null for a name (its address is not known yet): what held() and lead()
@@ -94,9 +115,10 @@ export class SiblingPaths {
    * `floor` (the family's shared near hops, which it must extend); otherwise `floor`.
    */
   forTarget(address: string, family: Family, floor: HopResult[]): SiblingTicket {
+    const explore = ++this.asks % EXPLORE === 0;
     for (const [rank, length] of BLOCKS[family].entries()) {
       const sibling = this.block(length).get(blockOf(address, length));
-      if (!sibling) continue;
+      if (!sibling || (!explore && this.misfitting(family, rank))) continue;
       // The target itself a router on the sibling's path (the block's gateway, a NAT's outside address): its own path
       // ends there, so only the hops before it, less the usual one, may be its own.
       const itself = sibling.hops.findIndex((hop) => routerOf(hop) === address);
@@ -104,20 +126,58 @@ export class SiblingPaths {
       if (keep <= floor.length) break;
       const hops = sibling.hops.slice(0, keep);
       if (floor.some((hop, i) => routerOf(hop) !== routerOf(hops[i]!))) break;
-      return { hops, expect: routerOf(sibling.hops[keep]!), path: sibling.path };
+      return { hops, expect: routerOf(sibling.hops[keep]!), path: sibling.path, block: { family, rank } };
     }
     return { hops: floor, expect: null, path: [] };
   }
 
   /**
-   * Whether a trace that took the ticket's hops as known met the sibling's router at the first TTL it probed itself
-   * (or heard nothing there to say otherwise).
+   * What the first TTL a trace probed itself (after the ticket's hops) says of them, in the trace and its control:
+   * `misfits` where a router other than the sibling's expired a probe there; `fits` where the sibling's router did,
+   * and no other; `unknown` where no router did (one out of ICMP budget; the destination, which may hang off the
+   * sibling's path right there; a reject or a forged RST from further back, which answer every TTL past them).
+   */
+  fit(report: TraceReport, ticket: SiblingTicket): 'fits' | 'misfits' | 'unknown' {
+    if (ticket.expect === null) return 'unknown';
+    const ttl = ticket.hops.length + 1;
+    const answers = [report, report.control].flatMap((trace) => trace?.hops.find((h) => h.ttl === ttl && !h.shared)?.probes ?? []);
+    const routers = answers.filter((p) => p.from !== null && p.reply?.kind === 'time-exceeded').map((p) => p.from);
+    if (routers.some((from) => from !== ticket.expect)) return 'misfits';
+    return routers.length > 0 ? 'fits' : 'unknown';
+  }
+
+  /**
+   * Whether a trace that took the ticket's hops as known met no other router than the sibling's at the first TTL it
+   * probed itself (fit()). A destination that answers there nearer than the hops reach is leansOnShared's to catch.
    */
   confirms(report: TraceReport, ticket: SiblingTicket): boolean {
-    if (ticket.expect === null) return true;
-    const first = report.hops.find((h) => h.ttl === ticket.hops.length + 1 && !h.shared);
-    const met = first?.probes.filter((p) => p.from !== null && p.reply?.kind === 'time-exceeded').map((p) => p.from) ?? [];
-    return met.every((from) => from === ticket.expect);
+    return this.fit(report, ticket) !== 'misfits';
+  }
+
+  /** Count how a trace that took a sibling's hops found them (fit()), for the block length they came from. */
+  fitted(ticket: SiblingTicket, fit: 'fits' | 'misfits' | 'unknown'): void {
+    if (!ticket.block || fit === 'unknown') return;
+    const record = this.fitRecord(ticket.block.family, ticket.block.rank);
+    record.misfits = record.misfits * FIT_MEMORY + (fit === 'misfits' ? 1 : 0);
+    record.outcomes = record.outcomes * FIT_MEMORY + 1;
+  }
+
+  /**
+   * Whether the block length's siblings have misfit more often than not lately, or (wider than the narrowest) have
+   * not yet fitted often enough to tell: a batch starts hundreds of traces before the first outcomes are in, and a
+   * narrowest block is one site far more often than a wider one.
+   */
+  private misfitting(family: Family, rank: number): boolean {
+    const record = this.fitRecord(family, rank);
+    if (record.outcomes < FIT_SAMPLES) return rank > 0;
+    return record.misfits * 2 > record.outcomes;
+  }
+
+  private fitRecord(family: Family, rank: number): FitRecord {
+    const key = `${family}/${rank}`;
+    let record = this.fits.get(key);
+    if (!record) this.fits.set(key, (record = { misfits: 0, outcomes: 0 }));
+    return record;
   }
 
   /** A finished trace that reached its destination becomes the sibling of the targets in its blocks. */

@@ -12,6 +12,7 @@ import { RouterBudgets } from './router-budgets.js';
 import type { HopResult } from '../engine/types.js';
 import type { Family, Protocol } from '../probe/method.js';
 import { PortpathError } from '../transport/errors.js';
+import { rawReadBehind } from '../transport/raw.js';
 import type { PortpathErrorCode } from '../transport/errors.js';
 import type { BatchTarget } from './batch-input.js';
 import { targetPort } from './batch-input.js';
@@ -64,7 +65,8 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
   const rate = options.rate ?? DEFAULT_RATE;
   if (!(rate > 0 && rate <= 1_000_000)) throw new PortpathError('ERR_USAGE', `The rate must be from 1 to 1000000 probes a second, not ${rate}.`);
   const concurrency = checkInteger('The concurrency', 1, 4096, options.concurrency ?? DEFAULT_CONCURRENCY);
-  const pacer = new Pacer(rate, systemClock);
+  // The pace holds while the raw sockets' answers wait unread (a process at a full core): see Pacer.
+  const pacer = new Pacer(rate, systemClock, undefined, rawReadBehind);
   const nearHops = new NearHops();
   const siblings = new SiblingPaths();
   const routerBudgets = new RouterBudgets();
@@ -145,12 +147,18 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
       let report = await run(taking(sibling.hops));
       let taken = sibling.hops.length;
       let discardedProbes = 0;
-      // The sibling's hops are not this target's (it met another router right after them), or its verdict rests on
-      // them: traced again taking only the family's near hops.
-      if (taken > nearKnown.length && (!siblings.confirms(report, sibling) || leansOnShared(report, taken)) && !signal.aborted) {
-        discardedProbes += probesSent(report);
-        report = await run(taking(nearKnown));
-        taken = nearKnown.length;
+      // The sibling's hops are not this target's (it or its control met another router right after them), or its
+      // verdict rests on them: traced again taking only the family's near hops. Either way the outcome tells how well
+      // siblings of that block length fit (batch-siblings passes over lengths that misfit).
+      if (taken > nearKnown.length && !signal.aborted) {
+        const confirmed = siblings.confirms(report, sibling);
+        const leans = leansOnShared(report, taken, sibling.expect);
+        siblings.fitted(sibling, siblings.fit(report, sibling));
+        if (!confirmed || leans) {
+          discardedProbes += probesSent(report);
+          report = await run(taking(nearKnown));
+          taken = nearKnown.length;
+        }
       }
       if (shareNearHops && leansOnShared(report, taken) && !signal.aborted) {
         // Its stop is at the shared hops' edge: they may not be this target's (see batch-knowledge); trace it in full.

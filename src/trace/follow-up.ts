@@ -6,6 +6,7 @@
 // together, and add seconds only where the path gave a reason.
 import { BURST, burstSpacing, classifyLoss, lossWhere, partiallyAnswered, RECHECK_SPACING_MS, SPACED } from '../analyze/loss-cause.js';
 import { openQuestions } from '../analyze/questions.js';
+import { unreachedSharedHops } from '../analyze/shared-hops.js';
 import type { Question } from '../analyze/questions.js';
 import type { Clock } from '../engine/clock.js';
 import { IcmpBudget, LINUX_ICMP_BURST } from '../engine/icmp-budget.js';
@@ -62,6 +63,19 @@ function addReprobes(hop: HopResult | undefined, results: ProbeResult[]): void {
   hop.reprobes = [...(hop.reprobes ?? []), ...results];
 }
 
+/**
+ * Shared hops this trace's own flow does not reach (analyze/shared-hops) become its own silent hops: the earlier
+ * trace's answers give way to the re-probes that went unanswered.
+ */
+function unshare(main: TraceResult, control: TraceResult | null): void {
+  for (const ttl of unreachedSharedHops(main, control)) {
+    const hop = main.hops.find((h) => h.ttl === ttl)!;
+    hop.probes = hop.reprobes ?? [];
+    delete hop.reprobes;
+    delete hop.shared;
+  }
+}
+
 async function send(channel: Channel, clock: Clock, requests: ReprobeRequest[], timeoutMs: number, signal?: AbortSignal, options = channel.session.options) {
   const { session } = channel;
   return reprobe(options, session.method, session.network, channel.subscribe, clock, session.tracer.ids, requests, timeoutMs, signal);
@@ -101,6 +115,7 @@ async function reprobeRounds(main: Channel, control: Channel | null, budget: Ttl
     };
     batches.forEach((batch, i) => record(batch.channel, answers[i]!));
     record(main, fresh);
+    unshare(main.result, control?.result ?? null);
     for (const channel of [main, control]) if (channel) settleDoubt(channel.result, channel === main ? fresh.map((a) => a.result) : []);
   }
 }

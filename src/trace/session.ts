@@ -234,6 +234,7 @@ function viewOf(transport: Network, subscribe: Subscribe, sent: { count: number 
     },
     listen: (flow) => transport.listen?.(flow),
     ...(transport.receiveDrops ? { receiveDrops: () => transport.receiveDrops!() } : {}),
+    ...(transport.readBehind ? { readBehind: () => transport.readBehind!() } : {}),
     settle: (packet) => transport.settle?.(packet),
     close() {
       unsubscribe?.();

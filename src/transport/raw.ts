@@ -100,6 +100,12 @@ class RawHub {
   /** While held (holdRawSockets), a hub with no trace attached stays open: a batch after dropping privileges. */
   private static holds = 0;
 
+  /** Whether any of the process's hubs reads behind (see behind()). */
+  static anyBehind(): boolean {
+    for (const hub of RawHub.hubs.values()) if (hub.behind()) return true;
+    return false;
+  }
+
   static hold(): () => void {
     RawHub.holds++;
     let released = false;
@@ -134,6 +140,8 @@ class RawHub {
   private icmpSocket: number | null = null;
   /** Per receiving socket, the kernel's running count of packets it dropped there (SO_RXQ_OVFL). */
   private readonly dropped = new Map<number, number>();
+  /** Receiving sockets whose last drain stopped at its bound (packets may be left): see behind(). */
+  private readonly unread = new Set<number>();
 
   private constructor(
     private readonly key: string,
@@ -284,17 +292,28 @@ class RawHub {
     ]);
   }
 
+  /** Whether some socket's last drain stopped at its bound: packets may be waiting there unread (readBehind). */
+  behind(): boolean {
+    return this.unread.size > 0;
+  }
+
   private drain(fd: number, ipProtocol: number): void {
     // Bounded: on a busy host the raw TCP socket sees all of its traffic, and draining it to the end would keep
-    // timers and the other sockets waiting; the poller fires again while packets are left.
+    // timers and the other sockets waiting; the poller fires again while packets are left. Until a drain empties
+    // it, the socket counts as read behind: the traces' timeouts wait for it.
+    this.unread.add(fd);
     for (let read = 0; read < MAX_READS_PER_EVENT; read++) {
       let message: ReceivedMessage | null;
       try {
         message = this.native.recvmsg(fd, 0);
       } catch {
+        this.unread.delete(fd);
         return; // a transient receive error must not end the traces; the next readable event retries
       }
-      if (!message || this.views.size === 0) return;
+      if (!message || this.views.size === 0) {
+        this.unread.delete(fd);
+        return;
+      }
       for (const cmsg of message.cmsgs) {
         if (cmsg.level === SOL_SOCKET && cmsg.type === SO_RXQ_OVFL && cmsg.data.length >= 4) this.dropped.set(fd, cmsg.data.readUInt32LE(0));
       }
@@ -321,6 +340,7 @@ class RawHub {
     this.byKey.clear();
     this.keysOf.clear();
     for (const set of Object.values(this.numbers)) set.clear();
+    this.unread.clear();
     for (const receiver of this.receivers) receiver.poller.close();
     const fds = new Set([...this.receivers.map((r) => r.fd), ...this.senders.values()]);
     for (const fd of fds) this.native.close(fd);
@@ -348,6 +368,10 @@ export class RawTransport implements Network {
 
   receiveDrops(): number {
     return this.hub.drops() - this.dropsBefore;
+  }
+
+  readBehind(): boolean {
+    return this.hub.behind();
   }
 
   /** Joins (or opens) the process's raw sockets for this family and source; throws a PortpathError. */
@@ -423,4 +447,9 @@ function toInbound(native: NativeBinding, family: Family, message: ReceivedMessa
  */
 export function holdRawSockets(): () => void {
   return RawHub.hold();
+}
+
+/** Whether the process's raw sockets hold answers not read yet (Network.readBehind, over every trace of the process). */
+export function rawReadBehind(): boolean {
+  return RawHub.anyBehind();
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openQuestions } from '../../src/analyze/questions.js';
-import { answers, controlReaching, echoReply, echoTrace, routers, SERVER, silent, synAck, tcpTrace, ttlFrom } from './fixtures.js';
+import { answers, controlReaching, echoReply, echoTrace, routers, rst, SERVER, silent, synAck, tcpTrace, ttlFrom } from './fixtures.js';
 
 const asked = (questions: ReturnType<typeof openQuestions>) => questions.map((q) => `${q.trace}@${q.ttl}`).sort();
 
@@ -15,6 +15,29 @@ describe('openQuestions', () => {
     assert.ok(asked(openQuestions(main, controlReaching(10))).includes('main@4'));
     main.hops[3]!.reprobes = [{ from: main.hops[3]!.probes[0]!.from, rtt: 1, reply: main.hops[3]!.probes[0]!.reply }];
     assert.ok(!asked(openQuestions(main, controlReaching(10))).includes('main@4'), 'answered on our flow');
+  });
+
+  test('a stop among the shared hops: the last three of them are asked together until one answers our own flow', () => {
+    const main = tcpTrace(routers(1, 6), silent(7, 11));
+    for (const hop of main.hops.slice(0, 6)) hop.shared = true;
+    const sharedAsked = () => openQuestions(main, controlReaching(12)).filter((q) => q.trace === 'main' && q.ttl <= 6).map((q) => q.ttl).sort();
+    assert.deepEqual(sharedAsked(), [4, 5, 6]);
+    // The router at 5 answered our own flow: the question is settled there, whatever 6 does.
+    main.hops[4]!.reprobes = [{ from: main.hops[4]!.probes[0]!.from, rtt: 1, reply: main.hops[4]!.probes[0]!.reply }];
+    assert.deepEqual(sharedAsked(), [6]);
+  });
+
+  test("an answer in the destination's name right after the shared hops asks the router before it on our own flow", () => {
+    // A forged RST, or a destination nearer than the hops taken reach: where it sits rests on the shared hop before.
+    const main = tcpTrace(routers(1, 4), answers(5, rst(SERVER, ttlFrom(3))));
+    for (const hop of main.hops.slice(0, 4)) hop.shared = true;
+    assert.ok(asked(openQuestions(main, controlReaching(6))).includes('main@4'));
+    main.hops[3]!.reprobes = [{ from: main.hops[3]!.probes[0]!.from, rtt: 1, reply: main.hops[3]!.probes[0]!.reply }];
+    assert.ok(!asked(openQuestions(main, controlReaching(6))).includes('main@4'), 'answered on our flow');
+    // A SYN-ACK whose reply TTL puts its sender right at TTL 5 is placed by itself: nothing to ask.
+    const placed = tcpTrace(routers(1, 4), answers(5, synAck(SERVER, ttlFrom(5))));
+    for (const hop of placed.hops.slice(0, 4)) hop.shared = true;
+    assert.ok(!asked(openQuestions(placed, controlReaching(5))).includes('main@4'));
   });
 
   test('a clean path asks nothing', () => {

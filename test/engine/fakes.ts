@@ -84,6 +84,12 @@ export interface FakePath {
   answerDuringSend?: boolean;
   hops: FakeHop[];
   destination: FakeHop & { reply: { kind: ReplyKind; icmpType?: number; icmpCode?: number } };
+  /**
+   * A busy process: answers reach the socket at their RTT (their timestamp) but are read this much later; while one
+   * waits unread, the network says it reads behind (readBehind) unless `hidesLag`.
+   */
+  readLagMs?: number;
+  hidesLag?: boolean;
 }
 
 /** The fake probe method encodes (ttl, id) in the bytes and decodes the fake network's replies. */
@@ -138,6 +144,12 @@ export class FakeNetwork implements Network {
   }
 
   private held: (() => void)[] = [];
+  /** Answers arrived (their RTT passed) and not yet read, with readLagMs. */
+  private unread = 0;
+
+  readBehind(): boolean {
+    return !this.path.hidesLag && this.unread > 0;
+  }
 
   private flushHeld(): void {
     for (const fn of this.held.splice(0)) fn();
@@ -179,7 +191,16 @@ export class FakeNetwork implements Network {
     payload.writeUInt16BE(id, 2);
     payload.writeUInt8(reply.icmpCode ?? 0, 4);
     const from = hop.address;
+    const lag = this.path.readLagMs ?? 0;
+    const arrival = sentAt + hop.rtt;
     const deliver = (fn: () => void) => {
+      if (lag > 0) {
+        this.clock.setTimer(hop.rtt, () => this.unread++);
+        return void this.clock.setTimer(hop.rtt + lag, () => {
+          this.unread--;
+          fn();
+        });
+      }
       if (!this.path.answerDuringSend) return void this.clock.setTimer(hop.rtt, fn);
       this.held.push(fn);
       this.clock.setTimer(hop.rtt + 1, () => this.flushHeld());
@@ -192,7 +213,7 @@ export class FakeNetwork implements Network {
         ttl: 65 - distance,
         ipProtocol: 6,
         payload,
-        receivedAtNs: toNs(this.clock.now()),
+        receivedAtNs: toNs(lag > 0 ? arrival : this.clock.now()),
       }),
     );
     return toNs(sentAt);

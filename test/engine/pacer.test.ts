@@ -40,3 +40,17 @@ test('over a long run the queue drains at the rate, and a charged probe takes it
   clock.advance(10_000);
   assert.equal(count, 2000);
 });
+
+test('no slot is handed out while the answers wait unread (holdWhile); the pace resumes after, within its burst', () => {
+  const clock = new FakeClock();
+  let behind = true;
+  const pacer = new Pacer(100, clock, 2, () => behind);
+  const sent: number[] = [];
+  for (let i = 0; i < 5; i++) pacer.request(() => (sent.push(clock.now()), true));
+  clock.advance(50);
+  assert.deepEqual(sent, [], 'held');
+  behind = false;
+  clock.advance(100);
+  // Looked at again every 5 ms: released at 55 ms, a burst of 2, then one each 10 ms.
+  assert.deepEqual(sent, [55, 55, 65, 75, 85]);
+});

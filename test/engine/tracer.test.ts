@@ -381,3 +381,30 @@ test('a probe not sent for its router\'s turn goes after all when the distance p
   assert.equal(outcome.destination.state, 'open');
   assert.ok(network.sent.some((p) => p.ttl === 3 && p.index === 0), 'TTL 3 probed after all');
 });
+
+test('answers that reached the socket in time but wait unread behind a busy process are not timed out', async () => {
+  const path = (readLagMs: number, hidesLag = false): FakePath => ({
+    hops: [router(1, 10), router(2, 20), router(3, 30)],
+    destination: { address: '198.18.9.2', rtt: 40, reply: SYN_ACK },
+    readLagMs,
+    hidesLag,
+  });
+  // Read 700 ms late, past every wait (the trailing wait is 500 ms): the transport says it reads behind.
+  const behind = await trace(path(700));
+  assert.equal(behind.outcome.destination.state, 'open');
+  assert.deepEqual(behind.outcome.hops.map((h) => h.probes.filter((p) => p.from !== null).length), [3, 3, 3, 3]);
+  assert.equal(behind.outcome.hops[1]!.probes[0]!.rtt, 20, 'the RTT is the socket\'s timestamp, not the read');
+  // The same lag where the transport cannot tell: the probes time out (what a busy batch did before).
+  const blind = await trace(path(700, true));
+  assert.notEqual(blind.outcome.destination.state, 'open');
+  // Behind for longer than the longest wait (3 s past the deadline): the trace still ends, within 10 s.
+  const clock = new FakeClock();
+  const tracer = new Tracer(traceOptions(), fakeMethod, new FakeNetwork(clock, path(60_000)), clock);
+  let outcome: TraceOutcome | null = null;
+  const running = tracer.run().then((o) => (outcome = o));
+  clock.advance(10_000);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(outcome!.stoppedBy, 'gap-limit');
+  clock.runAll();
+  await running;
+});

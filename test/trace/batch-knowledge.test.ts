@@ -87,6 +87,29 @@ test('a verdict whose stop is at the shared hops, or at the first TTL after them
   assert.equal(leansOnShared(diagnosed(null, null, 'time-exceeded', '198.18.4.1', true), 3), false, 'interrupted');
 });
 
+test('a reject or a forged RST placed among the shared hops is the trace\'s own evidence where the path to it is shown to be the shared one', () => {
+  // Shared hops 1-5; the trace probes from TTL 6 and meets a stop placed at hop 3 by its reply's TTL.
+  const stopped = (verdict: string, hop: number, by: string | null, own: { from: string; kind: string }) => {
+    const r = report('198.18.9.1', ['198.18.1.1', '198.18.2.1', '198.18.3.1', '198.18.4.1', '198.18.5.1', own.from]);
+    for (const h of r.hops.slice(0, 5)) (h as { shared?: true }).shared = true;
+    for (const p of r.hops[5]!.probes) p.reply = { kind: own.kind, ttl: 62 } as never;
+    return { ...r, diagnosis: { verdict, hop, by } } as unknown as TraceReport;
+  };
+  // The router at hop 3 rejected this trace's own probes: the hops before it are its path.
+  assert.equal(leansOnShared(stopped('rejected-in-path', 4, '198.18.3.1', { from: '198.18.3.1', kind: 'unreachable' }), 5), false);
+  assert.equal(leansOnShared(stopped('rejected-in-path', 4, '198.18.3.9', { from: '198.18.3.9', kind: 'unreachable' }), 5), true, 'a router the shared hops did not meet there');
+  const forged = stopped('reset-in-path', 3, '198.18.3.1', { from: '198.18.9.1', kind: 'rst' });
+  assert.equal(leansOnShared(forged, 5), true, 'no control to show the path');
+  const withControl = (router: string | null) => {
+    const control = report('198.18.9.1', ['198.18.1.1', '198.18.2.1', '198.18.3.1', '198.18.4.1', '198.18.5.1', router]);
+    for (const h of control.hops.slice(0, 5)) (h as { shared?: true }).shared = true;
+    return { ...forged, control } as unknown as TraceReport;
+  };
+  assert.equal(leansOnShared(withControl('198.18.6.1'), 5, '198.18.6.1'), false, 'the control met the sibling\'s router right after the shared hops');
+  assert.equal(leansOnShared(withControl('198.18.6.9'), 5, '198.18.6.1'), true, 'the control met another router there');
+  assert.equal(leansOnShared(withControl(null), 5, '198.18.6.1'), true, 'the control heard nothing there');
+});
+
 test('the probes a report sent: its own hops and re-probes, main and control, not the shared ones', () => {
   const r = report('198.18.9.1', ['198.18.1.1', '198.18.2.1']);
   (r.hops[0] as { shared?: true }).shared = true;

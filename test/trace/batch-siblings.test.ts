@@ -16,6 +16,10 @@ const report = (address: string, path: (string | null)[], reached = true, by = a
     destination: reached ? { reached: true, hop: path.length + 1, by } : { reached: false, hop: null, by: null },
   }) as unknown as TraceReport;
 const from = (hops: HopResult[]) => hops.map((h) => h.probes[0]!.from);
+/** Enough outcomes (each weighs less as more come: 12 make the 10 needed) for each of a family's block ranks. */
+const trust = (siblings: SiblingPaths, family: 4 | 6, ranks: number[], fit: 'fits' | 'misfits' = 'fits') => {
+  for (const rank of ranks) for (let i = 0; i < 12; i++) siblings.fitted({ hops: [], expect: null, path: [], block: { family, rank } }, fit);
+};
 
 test('a target takes its nearest sibling\'s hops up to a margin before the sibling\'s destination, wider for a wider block', () => {
   const siblings = new SiblingPaths();
@@ -25,6 +29,8 @@ test('a target takes its nearest sibling\'s hops up to a margin before the sibli
   const near = siblings.forTarget('198.18.128.9', 4, floor);
   assert.deepEqual(from(near.hops), routers(10));
   assert.equal(near.expect, '198.18.1.11');
+  // A wider block is taken once its siblings have fitted (see the test of fitted below).
+  trust(siblings, 4, [1, 2, 3]);
   // Same /24, another /28: three hops left to probe.
   assert.deepEqual(from(siblings.forTarget('198.18.128.200', 4, floor).hops), routers(8));
   // Same /16 only: seven.
@@ -59,6 +65,7 @@ test('only a trace that reached its destination, from TTL 1 with no gap, becomes
   siblings.remember(report('198.18.128.5', routers(9), false));
   siblings.remember(report('198.18.128.6', routers(9), true, '198.18.1.5'));
   assert.deepEqual(siblings.forTarget('198.18.128.7', 4, floor).hops, floor, 'not reached, or an answer in its name from elsewhere');
+  trust(siblings, 6, [1]);
   const v6 = routers(9, '2001:db8:1::');
   siblings.remember(report('2001:db8:2::10', v6));
   assert.deepEqual(from(siblings.forTarget('2001:db8:2::1f', 6, [hop(1, '2001:db8:1::1')]).hops), v6.slice(0, 8));
@@ -79,4 +86,50 @@ test('the first hop a trace probes itself confirms the sibling when it met the s
   assert.equal(siblings.confirms(own(null), ticket), true, 'a router out of ICMP budget says nothing');
   assert.equal(siblings.confirms(own('198.18.9.9'), ticket), false, 'another router: the path is another');
   assert.equal(siblings.confirms(own('198.18.9.9'), { hops: [], expect: null, path: [] }), true, 'nothing taken from a sibling');
+});
+
+test('what the first hop probed says of the sibling\'s hops: its router (fits), another (misfits, in the trace or its control), or nothing', () => {
+  const siblings = new SiblingPaths();
+  siblings.remember(report('198.18.128.5', routers(11)));
+  const ticket = siblings.forTarget('198.18.128.9', 4, [hop(1, '198.18.1.1')]);
+  const traced = (router: string | null, controlRouter?: string | null, kind = 'time-exceeded') => {
+    const r = report('198.18.128.9', routers(12));
+    r.hops[10] = hop(11, router, kind);
+    for (const h of r.hops.slice(0, 10)) (h as { shared?: true }).shared = true;
+    if (controlRouter !== undefined) {
+      const control = report('198.18.128.9', routers(12));
+      control.hops[10] = hop(11, controlRouter);
+      return { ...r, control } as unknown as TraceReport;
+    }
+    return r;
+  };
+  assert.equal(siblings.fit(traced('198.18.1.11'), ticket), 'fits');
+  assert.equal(siblings.fit(traced(null), ticket), 'unknown');
+  assert.equal(siblings.fit(traced('198.18.9.9'), ticket), 'misfits');
+  assert.equal(siblings.fit(traced(null, '198.18.9.9'), ticket), 'misfits', 'the control met another router');
+  assert.equal(siblings.confirms(traced(null, '198.18.9.9'), ticket), false);
+  assert.equal(siblings.fit(traced(null, '198.18.1.11'), ticket), 'fits');
+  assert.equal(siblings.fit(traced('198.18.128.9', null, 'syn-ack'), ticket), 'unknown', 'the destination itself may hang off the sibling\'s path there');
+});
+
+test('a wider block is taken once its siblings have fitted; a block length that misfits is passed over, but every 8th target tries it', () => {
+  const siblings = new SiblingPaths();
+  const floor = [hop(1, '198.18.1.1')];
+  siblings.remember(report('198.18.128.5', routers(11)));
+  // Another /28 of the same /24: not yet shown to fit, so only the near hops (the 8th ask explores it).
+  const asked = Array.from({ length: 8 }, () => siblings.forTarget('198.18.128.200', 4, floor).hops.length);
+  assert.deepEqual(asked, [1, 1, 1, 1, 1, 1, 1, 8]);
+  trust(siblings, 4, [1]);
+  assert.equal(siblings.forTarget('198.18.128.200', 4, floor).hops.length, 8, 'fitted: taken');
+  // Then it misfits, most of the recent outcomes: passed over again, explored every 8th time.
+  trust(siblings, 4, [1], 'misfits');
+  trust(siblings, 4, [1], 'misfits');
+  const later = Array.from({ length: 8 }, () => siblings.forTarget('198.18.128.200', 4, floor).hops.length);
+  assert.deepEqual(later.filter((n) => n === 8).length, 1);
+  // The narrowest block is taken from the start, and passed over once it misfits (every 8th ask explores it).
+  const fresh = new SiblingPaths();
+  fresh.remember(report('198.18.128.5', routers(11)));
+  assert.equal(fresh.forTarget('198.18.128.9', 4, floor).hops.length, 10);
+  trust(fresh, 4, [0], 'misfits');
+  assert.deepEqual(Array.from({ length: 8 }, () => fresh.forTarget('198.18.128.9', 4, floor).hops.length), [1, 1, 1, 1, 1, 1, 10, 1]);
 });

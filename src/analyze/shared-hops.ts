@@ -1,0 +1,43 @@
+// A batch's shared hops are an earlier trace's answers (trace/batch-siblings): its routers are this trace's only if
+// this trace's own traffic reaches them. Where it stops among them (a firewall before the last of them), the follow-up
+// asks the last shared hop on the trace's own flow (analyze/questions); this says when that silence is established,
+// so that the hop stops speaking for this trace and the question moves one hop back — Doubletree's backward probing,
+// one TTL a round, until a shared router answers the trace's own flow: its stop, on its own evidence. The same walk
+// places a forged RST (or a destination nearer than the shared hops reach): the router before the answer is asked.
+import type { HopResult, TraceResult } from '../engine/types.js';
+import { burstsAreOneTry, pathLoss, silenceAt } from './evidence.js';
+import { isAnswered } from './path-facts.js';
+
+/**
+ * The TTLs, from the last shared hop down, whose router (it answered the earlier trace) this trace's own flow does not
+ * reach: its re-probes there went unanswered, often enough for this path's loss, or drew an answer in the
+ * destination's name. The walk stops at the first shared hop not so (its router answered, or not yet asked enough).
+ * Shared hops silent to the earlier trace too are passed over: they say nothing either way.
+ */
+export function unreachedSharedHops(main: TraceResult, control: TraceResult | null): number[] {
+  const oneTry = burstsAreOneTry([main, control]);
+  // The loss this trace's own probes met: the shared hops' answers are the earlier trace's, and the re-probes that
+  // went unanswered at the hops in question would count as loss at hops that answer.
+  const loss = pathLoss([ownProbes(main), control && ownProbes(control)], oneTry);
+  const shared = main.hops.filter((h) => h.shared).sort((a, b) => b.ttl - a.ttl);
+  const unreached: number[] = [];
+  for (const hop of shared) {
+    if (!isAnswered(hop)) continue;
+    // An answer in the destination's name to the trace's own probe there (a forged RST, a destination nearer than
+    // the earlier trace's): this flow's packets end at or before that TTL, not at the router the other trace met.
+    const ended = (hop.reprobes ?? []).some((p) => p.from === main.target.address && p.reply !== null && p.reply.kind !== 'time-exceeded');
+    const own = silenceAt(ownHop(hop), loss, oneTry);
+    if (!ended && (own.answered || !own.settled)) break;
+    unreached.push(hop.ttl);
+  }
+  return unreached;
+}
+
+/** A hop as this trace's own probes saw it: a shared hop keeps only its re-probes. */
+function ownHop(hop: HopResult): HopResult {
+  if (!hop.shared) return hop;
+  const { shared: _shared, ...own } = hop;
+  return { ...own, probes: [] };
+}
+
+const ownProbes = (trace: TraceResult): TraceResult => ({ ...trace, hops: trace.hops.map(ownHop) });
