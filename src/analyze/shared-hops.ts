@@ -10,8 +10,8 @@ import { isAnswered } from './path-facts.js';
 
 /**
  * The TTLs, from the last shared hop down, whose router (it answered the earlier trace) this trace's own flow does not
- * reach: its re-probes there went unanswered, often enough for this path's loss, or drew an answer in the
- * destination's name. The walk stops at the first shared hop not so (its router answered, or not yet asked enough).
+ * reach: its re-probes there drew an answer in the destination's name, or went unanswered often enough for this
+ * path's loss while a shared router below answered the same flow. The walk stops at the first shared hop not so.
  * Shared hops silent to the earlier trace too are passed over: they say nothing either way.
  */
 export function unreachedSharedHops(main: TraceResult, control: TraceResult | null): number[] {
@@ -20,14 +20,23 @@ export function unreachedSharedHops(main: TraceResult, control: TraceResult | nu
   // went unanswered at the hops in question would count as loss at hops that answer.
   const loss = pathLoss([ownProbes(main), control && ownProbes(control)], oneTry);
   const shared = main.hops.filter((h) => h.shared).sort((a, b) => b.ttl - a.ttl);
+  // The highest shared hop whose router answered this trace's own flow: silence above it is where the traffic stops.
+  // With none below, a silence may be a router whose ICMP budget the batch's other traces spent (routers near the
+  // source answer one probe a second to hundreds of traces): not enough to give the hop up.
+  const floor = Math.max(-Infinity, ...shared.filter((h) => (h.reprobes ?? []).some((p) => p.from !== null && p.reply?.kind === 'time-exceeded')).map((h) => h.ttl));
   const unreached: number[] = [];
   for (const hop of shared) {
     if (!isAnswered(hop)) continue;
     // An answer in the destination's name to the trace's own probe there (a forged RST, a destination nearer than
     // the earlier trace's): this flow's packets end at or before that TTL, not at the router the other trace met.
     const ended = (hop.reprobes ?? []).some((p) => p.from === main.target.address && p.reply !== null && p.reply.kind !== 'time-exceeded');
+    if (ended) {
+      unreached.push(hop.ttl);
+      continue;
+    }
+    if (hop.ttl <= floor) break;
     const own = silenceAt(ownHop(hop), loss, oneTry);
-    if (!ended && (own.answered || !own.settled)) break;
+    if (own.answered || !own.settled || floor === -Infinity) break;
     unreached.push(hop.ttl);
   }
   return unreached;
