@@ -1,10 +1,12 @@
 // A batch's shared hops are an earlier trace's answers (trace/batch-siblings): its routers are this trace's only if
 // this trace's own traffic reaches them. Where it stops among them (a firewall before the last of them), the follow-up
-// asks the last shared hop on the trace's own flow (analyze/questions); this says when that silence is established,
-// so that the hop stops speaking for this trace and the question moves one hop back — Doubletree's backward probing,
-// one TTL a round, until a shared router answers the trace's own flow: its stop, on its own evidence. The same walk
-// places a forged RST (or a destination nearer than the shared hops reach): the router before the answer is asked.
-import type { HopResult, TraceResult } from '../engine/types.js';
+// asks the last shared hops on the trace's own flow (analyze/questions); this says when their silence is established,
+// so that the hop stops speaking for this trace and the question moves back — Doubletree's backward probing, the
+// last three shared hops asked at once, until a shared router answers the trace's own flow: its stop, on its own
+// evidence. The same walk places a forged RST (or a destination nearer than the shared hops reach): the router
+// before the answer is asked.
+import { ownHop } from '../engine/probe-result.js';
+import type { TraceResult } from '../engine/types.js';
 import { burstsAreOneTry, pathLoss, silenceAt } from './evidence.js';
 import { isAnswered } from './path-facts.js';
 
@@ -18,7 +20,7 @@ export function unreachedSharedHops(main: TraceResult, control: TraceResult | nu
   const oneTry = burstsAreOneTry([main, control]);
   // The loss this trace's own probes met: the shared hops' answers are the earlier trace's, and the re-probes that
   // went unanswered at the hops in question would count as loss at hops that answer.
-  const loss = pathLoss([ownProbes(main), control && ownProbes(control)], oneTry);
+  const loss = pathLoss([ownTrace(main), control && ownTrace(control)], oneTry);
   const shared = main.hops.filter((h) => h.shared).sort((a, b) => b.ttl - a.ttl);
   // The highest shared hop whose router answered this trace's own flow: silence above it is where the traffic stops.
   // With none below, a silence may be a router whose ICMP budget the batch's other traces spent (routers near the
@@ -42,11 +44,5 @@ export function unreachedSharedHops(main: TraceResult, control: TraceResult | nu
   return unreached;
 }
 
-/** A hop as this trace's own probes saw it: a shared hop keeps only its re-probes. */
-function ownHop(hop: HopResult): HopResult {
-  if (!hop.shared) return hop;
-  const { shared: _shared, ...own } = hop;
-  return { ...own, probes: [] };
-}
-
-const ownProbes = (trace: TraceResult): TraceResult => ({ ...trace, hops: trace.hops.map(ownHop) });
+/** A trace as its own probes saw it (ownHop). */
+const ownTrace = (trace: TraceResult): TraceResult => ({ ...trace, hops: trace.hops.map(ownHop) });

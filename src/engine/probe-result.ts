@@ -35,3 +35,16 @@ export function rttOf(sentAtNs: bigint | undefined, reply: ProbeReply): number {
 export function allProbes(hop: Pick<HopResult, 'probes' | 'reprobes'>): ProbeResult[] {
   return hop.reprobes ? [...hop.probes, ...hop.reprobes] : hop.probes;
 }
+
+/**
+ * A hop as this trace's own probes saw it. A hop a batch took as known (`shared`) holds an earlier trace's answers:
+ * only its re-probes are this trace's.
+ */
+export function ownHop(hop: HopResult): HopResult {
+  if (!hop.shared) return hop;
+  const { shared: _shared, ...own } = hop;
+  return { ...own, probes: [] };
+}
+
+/** The probes this trace sent at a hop (see ownHop). */
+export const ownProbes = (hop: HopResult): ProbeResult[] => allProbes(ownHop(hop));

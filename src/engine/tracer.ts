@@ -29,10 +29,10 @@ export function flowOf(options: TraceOptions): Flow {
   };
 }
 
-/** held: a repeat probe waiting until its TTL is known not to be past the destination (see confirmRepeats). */
 /** How often a probe past its deadline looks again while the transport reads behind (Tracer.readingBehind). */
 const READ_BEHIND_RECHECK_MS = 25;
 
+/** held: a repeat probe waiting until its TTL is known not to be past the destination (see confirmRepeats). */
 export type ProbeStatus = 'held' | 'queued' | 'sent' | 'answered' | 'timed-out';
 
 export interface ProbeRecord extends CoreProbe {

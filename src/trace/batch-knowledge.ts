@@ -10,6 +10,7 @@
 // after it, so whatever it hears there is right; what can be wrong is only a conclusion that rests on the shared hops
 // — a stop before or right after them (the last router that answered, the TTL a reject or a forged RST came at).
 // Such a trace is traced again in full (leansOnShared), and its hops cut the prefix to what it really shares.
+import { ownProbes } from '../engine/probe-result.js';
 import type { HopResult } from '../engine/types.js';
 import { addressToBytes } from '../packet/address.js';
 import { hopsAway } from '../packet/reply-ttl.js';
@@ -249,9 +250,6 @@ export function leansOnShared(report: TraceReport, shared: number, expect: strin
   return placed !== true;
 }
 
-/** The probes of a hop that this trace sent itself: all of an own hop's; a shared hop's re-probes only. */
-const ownProbes = (hop: HopResult) => (hop.shared ? (hop.reprobes ?? []) : [...hop.probes, ...(hop.reprobes ?? [])]);
-
 /**
  * A reject of this trace's own probes by the router a shared hop met just before the stop: that router is on this
  * target's path at that TTL, so the hops before it are the path's too (one source's paths form a tree), and the stop
@@ -291,6 +289,6 @@ function confirmedOwn(hop: HopResult | undefined): boolean {
 export function probesSent(report: TraceReport): number {
   if (report.probesSent !== undefined) return report.probesSent;
   let probes = 0;
-  for (const trace of [report, report.control]) for (const hop of trace?.hops ?? []) probes += (hop.shared ? 0 : hop.probes.length) + (hop.reprobes?.length ?? 0);
+  for (const trace of [report, report.control]) for (const hop of trace?.hops ?? []) probes += ownProbes(hop).length;
   return probes;
 }
