@@ -565,7 +565,8 @@ function spreadOver(flows: number[], from: (flow: number) => string): number[] {
   const known = [...groups].filter(([key]) => !key.startsWith('?')).map(([, list]) => list);
   const spread: number[] = [];
   for (let i = 0; i < Math.max(0, ...known.map((list) => list.length)); i++) for (const list of known) if (i < list.length) spread.push(list[i]!);
-  return [...spread, ...flows.filter((flow) => from(flow).startsWith('?'))];
+  // The flows from an unknown router, in their order (a Map keeps it), without working out their predecessor again.
+  return [...spread, ...[...groups].filter(([key]) => key.startsWith('?')).flatMap(([, list]) => list)];
 }
 
 /** Flow → its TTLs, in order. */

@@ -393,7 +393,8 @@ export class Tracer extends EventEmitter<TracerEvents> {
    * With confirmRepeats, a hop's 2nd and later probes wait until the hop is known to be on the path (a router at or
    * past the previous TTL answered, or this TTL is the destination's) or its first probe is resolved either way.
    * Speculative probes past the destination would otherwise each draw an ICMP error from the destination, whose
-   * rate limit (6 in a burst, then 1/s on Linux) would then silence the answers that count.
+   * rate limit (6 in a burst, then 1/s on Linux) would then silence the answers that count. Returns whether any
+   * repeat was released (then there is something to send: the state machine must not end the trace).
    */
   private releaseRepeats(now: number): boolean {
     let released = false;
