@@ -79,8 +79,7 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
     // shared hops): does this port's traffic pass it? Its own answer there makes the place of the answer this
     // trace's evidence (a forged RST is placed by it); an answer in the destination's name there moves the answer
     // back a hop (analyze/shared-hops walks on).
-    const before = hopAt(main, f - 1);
-    if (!placed && before?.shared && !(before.reprobes ?? []).some((p) => p.from !== null) && !questions.some((q) => q.trace === 'main' && q.ttl === f - 1)) {
+    if (!placed && sharedUnconfirmed(main, f - 1) && !questions.some((q) => q.trace === 'main' && q.ttl === f - 1)) {
       questions.push({ trace: 'main', ttl: f - 1, why: `the router at TTL ${f - 1} is another trace's: does this port's traffic pass it?` });
     }
     return questions;
@@ -96,12 +95,8 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   // Until one of them answers this trace's own flow, the shared hops below are asked in the same round, a few at
   // a time: where the traffic stops before the last of them, analyze/shared-hops walks back one settled silence a
   // round, and their answers are then in hand.
-  const unconfirmed = (ttl: number) => {
-    const hop = hopAt(main, ttl);
-    return hop?.shared === true && !(hop.reprobes ?? []).some((p) => p.from !== null);
-  };
-  if (unconfirmed(last)) {
-    for (let ttl = last; ttl > last - SHARED_ASKED_AT_ONCE && unconfirmed(ttl); ttl--) {
+  if (sharedUnconfirmed(main, last)) {
+    for (let ttl = last; ttl > last - SHARED_ASKED_AT_ONCE && sharedUnconfirmed(main, ttl); ttl--) {
       questions.push({ trace: 'main', ttl, why: `the answer at TTL ${ttl} is another trace's: does this port's traffic reach that router?` });
     }
   }
@@ -123,6 +118,12 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
     if (!asked && !isAnswered(hopAt(main, boundary))) questions.push({ trace: 'main', ttl: boundary, why: `the target answers the control at TTL ${boundary}: a forwarder there with a spent ICMP budget would be silent too` });
   }
   return questions;
+}
+
+/** A hop taken as known (a batch's shared hops) whose router has not yet answered this trace's own flow. */
+function sharedUnconfirmed(main: TraceResult, ttl: number): boolean {
+  const hop = hopAt(main, ttl);
+  return hop?.shared === true && !(hop.reprobes ?? []).some((p) => p.from !== null);
 }
 
 /** Shared hops asked at once, from the last down, where a stop rests on them (see openQuestions). */

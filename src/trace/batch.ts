@@ -151,10 +151,9 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
       // verdict rests on them: traced again taking only the family's near hops. Either way the outcome tells how well
       // siblings of that block length fit (batch-siblings passes over lengths that misfit).
       if (taken > nearKnown.length && !signal.aborted) {
-        const confirmed = siblings.confirms(report, sibling);
-        const leans = leansOnShared(report, taken, sibling.expect);
-        siblings.fitted(sibling, siblings.fit(report, sibling));
-        if (!confirmed || leans) {
+        const fit = siblings.fit(report, sibling);
+        siblings.fitted(sibling, fit);
+        if (fit === 'misfits' || leansOnShared(report, taken, sibling.expect)) {
           discardedProbes += probesSent(report);
           report = await run(taking(nearKnown));
           taken = nearKnown.length;
