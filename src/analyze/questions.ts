@@ -47,7 +47,7 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   const questions: Question[] = [];
   const ask = (trace: 'main' | 'control', result: TraceResult, ttl: number, why: string) => {
     const hop = hopAt(result, ttl);
-    if (!hop) return; // never probed (below the first TTL, past the last)
+    if (!hop && !pastTheEnd(result, ttl)) return; // below the first TTL: not this trace's to ask
     const silence = silenceAt(hop, loss, oneTry);
     const asked = questions.some((q) => q.trace === trace && q.ttl === ttl);
     if (!asked && !silence.answered && !silence.settled) questions.push({ trace, ttl, why });
@@ -120,6 +120,16 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
   return questions;
 }
 
+/**
+ * A TTL past the last one a trace probed, where nothing ended it (no final answer). A trace ends on silence (its gap limit); where the follow-up then finds
+ * those silent hops were routers out of ICMP budget (a batch drains them), its last answer can come at the last TTL it
+ * probed, and no probe of it has gone past: the TTL after is asked (follow-up adds the hop), for a stop is only where
+ * traffic was seen to end.
+ */
+function pastTheEnd(result: TraceResult, ttl: number): boolean {
+  return result.destination.hop === null && ttl > Math.max(0, ...result.hops.map((h) => h.ttl));
+}
+
 /** A hop taken as known (a batch's shared hops) whose router has not yet answered this trace's own flow. */
 function sharedUnconfirmed(main: TraceResult, ttl: number): boolean {
   const hop = hopAt(main, ttl);
@@ -144,7 +154,8 @@ function drainedRun(main: TraceResult, control: TraceResult, boundary: number, a
     for (const [trace, result] of [['main', main], ['control', control]] as const) {
       const hop = hopAt(result, ttl);
       const already = [...asked, ...questions].some((q) => q.trace === trace && q.ttl === ttl);
-      if (hop && !already && !isAnswered(hop) && reprobed(result, ttl) < BUDGET_RETRIES) questions.push({ trace, ttl, why: `TTL ${ttl}'s router may have spent its ICMP budget too` });
+      const askable = hop ? !isAnswered(hop) : pastTheEnd(result, ttl);
+      if (askable && !already && reprobed(result, ttl) < BUDGET_RETRIES) questions.push({ trace, ttl, why: `TTL ${ttl}'s router may have spent its ICMP budget too` });
     }
   }
   return questions;

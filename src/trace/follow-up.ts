@@ -63,6 +63,16 @@ function addReprobes(hop: HopResult | undefined, results: ProbeResult[]): void {
   hop.reprobes = [...(hop.reprobes ?? []), ...results];
 }
 
+/** The hop at `ttl`; a TTL past the trace's end (analyze/questions asks it) is added, with no trace probes of its own. */
+function hopFor(result: TraceResult, ttl: number): HopResult | undefined {
+  const found = result.hops.find((h) => h.ttl === ttl);
+  if (found || ttl <= Math.max(0, ...result.hops.map((h) => h.ttl))) return found;
+  const hop: HopResult = { ttl, probes: [] };
+  result.hops.push(hop);
+  result.hops.sort((a, b) => a.ttl - b.ttl);
+  return hop;
+}
+
 /**
  * Shared hops this trace's own flow does not reach (analyze/shared-hops) become its own silent hops: the earlier
  * trace's answers give way to the re-probes that went unanswered.
@@ -109,7 +119,7 @@ async function reprobeRounds(main: Channel, control: Channel | null, budget: Ttl
     ]);
     const record = (channel: Channel, batch: ReprobeAnswer[]) => {
       for (const answer of batch) {
-        if (answer.sentMs !== null) addReprobes(channel.result.hops.find((h) => h.ttl === answer.ttl), [answer.result]);
+        if (answer.sentMs !== null) addReprobes(hopFor(channel.result, answer.ttl), [answer.result]);
       }
       refreshDestination(channel.result);
     };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openQuestions } from '../../src/analyze/questions.js';
-import { answers, controlReaching, echoReply, echoTrace, routers, rst, SERVER, silent, synAck, tcpTrace, ttlFrom } from './fixtures.js';
+import { answers, controlReaching, echoReply, echoTrace, routerAt, routers, rst, SERVER, silent, synAck, tcpTrace, timeExceeded, ttlFrom } from './fixtures.js';
 
 const asked = (questions: ReturnType<typeof openQuestions>) => questions.map((q) => `${q.trace}@${q.ttl}`).sort();
 
@@ -38,6 +38,16 @@ describe('openQuestions', () => {
     const placed = tcpTrace(routers(1, 4), answers(5, synAck(SERVER, ttlFrom(5))));
     for (const hop of placed.hops.slice(0, 4)) hop.shared = true;
     assert.ok(!asked(openQuestions(placed, controlReaching(5))).includes('main@4'));
+  });
+
+  test('follow-up answers up to the last TTL the trace probed: the TTL past it is asked, never taken as silent', () => {
+    // A batch's drained routers left the trace silent from TTL 4 to its gap limit; re-probes then heard 7 and 8.
+    const main = tcpTrace(routers(1, 3), silent(4, 8));
+    for (const ttl of [7, 8]) main.hops[ttl - 1]!.reprobes = [{ from: routerAt(ttl), rtt: 1, reply: timeExceeded(routerAt(ttl), ttlFrom(ttl)) }];
+    assert.ok(asked(openQuestions(main, controlReaching(12))).includes('main@9'));
+    // A trace that ended on an answer has nothing past its end to ask.
+    const ended = tcpTrace(routers(1, 4), answers(5, synAck()));
+    assert.ok(!asked(openQuestions(ended, controlReaching(5))).some((q) => q.endsWith('@6')));
   });
 
   test('a clean path asks nothing', () => {
