@@ -251,6 +251,19 @@ export function leansOnShared(report: TraceReport, shared: number, expect: strin
 }
 
 /**
+ * Whether a full trace, run because its first attempt leaned on `shared` near hops, heard nothing from their routers
+ * (neither its port probes nor its control) while its control got answers past them: the routers forwarded its
+ * traffic and answered none of it, out of ICMP budget (a batch's thousands of traces cross them; Linux answers one a
+ * second). It says nothing of the hops it was run for; a control silent throughout is another matter (traffic may
+ * stop before them), and so is any answer there.
+ */
+export function drainedNear(report: TraceReport, shared: number): boolean {
+  const heard = (ttl: number) => [report, report.control].some((trace) => trace?.hops.some((h) => h.ttl === ttl && ownProbes(h).some((p) => p.from !== null)));
+  const passed = report.control?.hops.some((h) => h.ttl > shared && ownProbes(h).some((p) => p.from !== null)) === true;
+  return passed && !Array.from({ length: shared }, (_, i) => i + 1).some(heard);
+}
+
+/**
  * A reject of this trace's own probes by the router a shared hop met just before the stop: that router is on this
  * target's path at that TTL, so the hops before it are the path's too (one source's paths form a tree), and the stop
  * is the trace's own evidence.

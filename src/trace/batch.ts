@@ -4,7 +4,7 @@
 import { systemClock } from '../engine/clock.js';
 import { Pacer } from '../engine/pacer.js';
 import { addressFamily } from '../packet/address.js';
-import { leansOnShared, NearHops, probesSent } from './batch-knowledge.js';
+import { drainedNear, leansOnShared, NearHops, probesSent } from './batch-knowledge.js';
 import { LoopLag } from './batch-load.js';
 import { SiblingPaths } from './batch-siblings.js';
 import type { LeadBlock } from './batch-siblings.js';
@@ -161,9 +161,14 @@ export async function* traceMany(targets: Iterable<BatchTarget> | AsyncIterable<
       }
       if (shareNearHops && leansOnShared(report, taken) && !signal.aborted) {
         // Its stop is at the shared hops' edge: they may not be this target's (see batch-knowledge); trace it in full.
-        discardedProbes += probesSent(report);
-        report = await run(full);
-        nearHops.correct(report);
+        // Unless the routers of the shared hops answered the full trace nothing while passing its control on (see
+        // drainedNear): it tells less than the first attempt, which is kept.
+        const again = await run(full);
+        if (!drainedNear(again, taken)) {
+          discardedProbes += probesSent(report);
+          report = again;
+          nearHops.correct(report);
+        } else discardedProbes += probesSent(again);
       }
       if (shareNearHops) {
         nearHops.learn(report, near.check);

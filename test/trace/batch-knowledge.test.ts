@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { leansOnShared, NearHops, probesSent } from '../../src/trace/batch-knowledge.js';
+import { drainedNear, leansOnShared, NearHops, probesSent } from '../../src/trace/batch-knowledge.js';
 import type { TraceReport } from '../../src/trace/run-types.js';
 
 const hop = (ttl: number, from: string | null, kind = 'time-exceeded') => ({ ttl, probes: [1, 2, 3].map(() => ({ from, rtt: from ? 1 : null, reply: from ? { kind, ttl: 64 } : null })) });
@@ -160,4 +160,20 @@ test('a hop where a probe went unanswered (a router out of ICMP budget) is still
   };
   for (const d of ['198.18.9.1', '198.18.9.2', '198.18.9.3']) near.learn(partial(d), false);
   assert.equal(near.forTrace(4).hops.length, 3);
+});
+
+test('a full trace whose near routers answered nothing while passing its control on is out of their budget, not evidence', () => {
+  // Full trace and control from TTL 1; the control reaches 198.18.9.9 at TTL 6.
+  const full = (near: (string | null)[], controlNear: (string | null)[], controlOn: boolean) => {
+    const main = report('198.18.9.9', [...near, null, null]);
+    main.hops = main.hops.slice(0, -1);
+    const control = report('198.18.9.9', [...controlNear, controlOn ? '198.18.4.1' : null, controlOn ? '198.18.5.1' : null]);
+    return { ...main, control } as unknown as TraceReport;
+  };
+  assert.equal(drainedNear(full([null, null, null], [null, null, null], true), 3), true, 'silent near, the control answered past them');
+  assert.equal(drainedNear(full([null, '198.18.2.1', null], [null, null, null], true), 3), false, 'a near router answered the port');
+  assert.equal(drainedNear(full([null, null, null], ['198.18.1.1', null, null], true), 3), false, 'or the control');
+  const stopped = full([null, null, null], [null, null, null], false);
+  stopped.control!.hops = stopped.control!.hops.slice(0, 5);
+  assert.equal(drainedNear(stopped, 3), false, 'nothing answered the control past them either: traffic may stop before them');
 });
