@@ -252,12 +252,13 @@ export function leansOnShared(report: TraceReport, shared: number, expect: strin
 
 /**
  * Whether a full trace, run because its first attempt leaned on `shared` near hops, heard nothing from their routers
- * (neither its port probes nor its control) while its control got answers past them: the routers forwarded its
- * traffic and answered none of it, out of ICMP budget (a batch's thousands of traces cross them; Linux answers one a
- * second). It says nothing of the hops it was run for; a control silent throughout is another matter (traffic may
- * stop before them), and so is any answer there.
+ * (neither its port probes nor its control) while its control got answers past them, and places its stop no further
+ * than them: the routers forwarded its traffic and answered none of it, out of ICMP budget (a batch's thousands of
+ * traces cross them; Linux answers one a second). It says nothing of the hops it was run for. A control silent
+ * throughout is another matter (traffic may stop before them), and so is any answer there, or a stop of its own past.
  */
 export function drainedNear(report: TraceReport, shared: number): boolean {
+  if (report.diagnosis.hop !== null && report.diagnosis.hop > shared) return false;
   const heard = (ttl: number) => [report, report.control].some((trace) => trace?.hops.some((h) => h.ttl === ttl && ownProbes(h).some((p) => p.from !== null)));
   const passed = report.control?.hops.some((h) => h.ttl > shared && ownProbes(h).some((p) => p.from !== null)) === true;
   return passed && !Array.from({ length: shared }, (_, i) => i + 1).some(heard);

@@ -44,19 +44,6 @@ interface Sibling {
   hops: HopResult[];
   /** The routers it met itself at those TTLs (null: silent, or a hop it took as known: that is another trace's word). */
   path: (string | null)[];
-  /** Traces of the block remembered so far (the newest is this one), and how many hops from TTL 1 all of them met alike. */
-  members: number;
-  common: number;
-}
-
-/** How many hops from TTL 1 two paths met alike (a silent hop in either, or a router out of budget, does not part them). */
-function agreeing(a: readonly HopResult[], b: readonly HopResult[]): number {
-  let i = 0;
-  for (; i < Math.min(a.length, b.length); i++) {
-    const [x, y] = [routerOf(a[i]!), routerOf(b[i]!)];
-    if (x !== null && y !== null && x !== y) break;
-  }
-  return i;
 }
 
 /** What forTarget gave a trace: the hops to take as known, and the router the sibling met at the first TTL after them. */
@@ -131,21 +118,14 @@ export class SiblingPaths {
     const explore = ++this.asks % EXPLORE === 0;
     for (const [rank, length] of BLOCKS[family].entries()) {
       const sibling = this.block(length).get(blockOf(address, length));
-      if (!sibling) continue;
-      // A wider block with two traces or more: the hops all of them met alike are the block's, whatever its margin;
-      // else the sibling's hops up to the length's margin, where that length's siblings have fitted lately.
-      const byBlock = rank > 0 && sibling.members > 1;
-      if (!byBlock && !explore && this.misfitting(family, rank)) continue;
+      if (!sibling || (!explore && this.misfitting(family, rank))) continue;
       // The target itself a router on the sibling's path (the block's gateway, a NAT's outside address): its own path
       // ends there, so only the hops before it, less the usual one, may be its own.
       const itself = sibling.hops.findIndex((hop) => routerOf(hop) === address);
-      const reach = byBlock ? Math.min(sibling.common, sibling.hops.length - MARGINS[0]!) : sibling.hops.length - MARGINS[rank]!;
-      const keep = Math.min(reach, itself < 0 ? Infinity : itself - 1);
+      const keep = Math.min(sibling.hops.length - MARGINS[rank]!, itself < 0 ? Infinity : itself - 1);
       if (keep <= floor.length) break;
       const hops = sibling.hops.slice(0, keep);
       if (floor.some((hop, i) => routerOf(hop) !== routerOf(hops[i]!))) break;
-      // Past the block's common hops its traces parted: no one router to expect there.
-      if (byBlock) return { hops, expect: null, path: [] };
       return { hops, expect: routerOf(sibling.hops[keep]!), path: sibling.path, block: { family, rank } };
     }
     return { hops: floor, expect: null, path: [] };
@@ -207,15 +187,8 @@ export class SiblingPaths {
     const hops = report.hops.filter((h) => h.ttl < destinationHop);
     if (hops.length !== destinationHop - 1 || hops.some((h, i) => h.ttl !== i + 1)) return;
     // As the trace saw them, without its re-probes: a later trace shows them as it would have seen them itself.
-    const own = hops.map(({ shared: _shared, reprobes: _reprobes, ...hop }) => hop);
-    const path = hops.map((h) => (h.shared ? null : routerOf(h)));
-    for (const length of BLOCKS[report.target.family]) {
-      const block = this.block(length);
-      const key = blockOf(report.target.address, length);
-      const before = block.peek(key);
-      const common = before ? Math.min(before.common, agreeing(before.hops, own)) : own.length;
-      block.set(key, { hops: own, path, members: (before?.members ?? 0) + 1, common });
-    }
+    const sibling: Sibling = { hops: hops.map(({ shared: _shared, reprobes: _reprobes, ...hop }) => hop), path: hops.map((h) => (h.shared ? null : routerOf(h))) };
+    for (const length of BLOCKS[report.target.family]) this.block(length).set(blockOf(report.target.address, length), sibling);
   }
 
   private block(length: number): LruMap<string, Sibling> {

@@ -168,7 +168,7 @@ test('a full trace whose near routers answered nothing while passing its control
     const main = report('198.18.9.9', [...near, null, null]);
     main.hops = main.hops.slice(0, -1);
     const control = report('198.18.9.9', [...controlNear, controlOn ? '198.18.4.1' : null, controlOn ? '198.18.5.1' : null]);
-    return { ...main, control } as unknown as TraceReport;
+    return { ...main, control, diagnosis: { hop: null } } as unknown as TraceReport;
   };
   assert.equal(drainedNear(full([null, null, null], [null, null, null], true), 3), true, 'silent near, the control answered past them');
   assert.equal(drainedNear(full([null, '198.18.2.1', null], [null, null, null], true), 3), false, 'a near router answered the port');
@@ -176,4 +176,7 @@ test('a full trace whose near routers answered nothing while passing its control
   const stopped = full([null, null, null], [null, null, null], false);
   stopped.control!.hops = stopped.control!.hops.slice(0, 5);
   assert.equal(drainedNear(stopped, 3), false, 'nothing answered the control past them either: traffic may stop before them');
+  const placed = full([null, null, null], [null, null, null], true);
+  placed.diagnosis.hop = 4;
+  assert.equal(drainedNear(placed, 3), false, 'a stop of its own past them');
 });

@@ -133,18 +133,3 @@ test('a wider block is taken once its siblings have fitted; a block length that 
   trust(fresh, 4, [0], 'misfits');
   assert.deepEqual(Array.from({ length: 8 }, () => fresh.forTarget('198.18.128.9', 4, floor).hops.length), [1, 1, 1, 1, 1, 1, 10, 1]);
 });
-
-test("a wider block with two traces or more: a target takes the hops all of them met alike, and expects no one router after", () => {
-  const siblings = new SiblingPaths();
-  const floor = [hop(1, '198.18.1.1'), hop(2, '198.18.1.2'), hop(3, '198.18.1.3')];
-  const branch = (at: number, n: number) => [...routers(at), ...Array.from({ length: n - at }, (_, i) => `198.18.${at + 10}.${i + 1}`)];
-  // Two traces in other /28s of one /24, alike up to hop 6; no wider length has fitted yet (that needs no record).
-  siblings.remember(report('198.18.128.5', routers(11)));
-  siblings.remember(report('198.18.128.40', branch(6, 10)));
-  const ticket = siblings.forTarget('198.18.128.200', 4, floor);
-  assert.deepEqual(from(ticket.hops), routers(6));
-  assert.deepEqual({ expect: ticket.expect, path: ticket.path, block: ticket.block }, { expect: null, path: [], block: undefined });
-  // A third, silent at hop 5, parts at hop 6: the block shares five hops now (a silent hop parts nothing).
-  siblings.remember(report('198.18.128.70', [...routers(4), null, '198.18.20.1', '198.18.20.2', '198.18.20.3']));
-  assert.deepEqual(from(siblings.forTarget('198.18.128.201', 4, floor).hops), [...routers(4), null]);
-});
