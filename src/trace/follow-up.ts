@@ -104,7 +104,8 @@ async function sendFresh(channel: Channel, clock: Clock, requests: ReprobeReques
 
 async function reprobeRounds(main: Channel, control: Channel | null, budget: TtlBudget, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   for (let round = 0; round < MAX_ROUNDS && !signal?.aborted; round++) {
-    const questions = openQuestions(main.result, control?.result ?? null);
+    // (Never past the trace's --max-ttl: a TTL past a trace's end is asked only up to it.)
+    const questions = openQuestions(main.result, control?.result ?? null).filter((q) => q.ttl <= (q.trace === 'main' ? main : control!).session.options.maxTtl);
     if (questions.length === 0) return;
     const now = clock.now();
     const plan = (trace: Question['trace'], fresh: boolean) =>

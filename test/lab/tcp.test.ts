@@ -79,3 +79,14 @@ test('a router that never sends time-exceeded shows as * and later hops are stil
     assert.equal(result.destination.state, 'open');
   });
 });
+
+test('--max-ttl short of the server: the routers up to it, nothing probed past it, not even by the follow-up', async (t) => {
+  await withChain(t, { routers: 3 }, async (chain) => {
+    await chain.startServices({ tcp: [443] });
+    // Every hop up to the cap answers and nothing ends the trace: the TTL after the last answer is past --max-ttl.
+    const result = await traceJson(chain, ['--max-ttl', '2', chain.serverAddress(4), '443']);
+    assert.deepEqual(hopAddresses(result), fullyAnswered(routers(chain, 2)));
+    assert.ok(result.hops.every((h) => h.ttl <= 2), JSON.stringify(result.hops.map((h) => h.ttl)));
+    assert.equal(result.destination.reached, false);
+  });
+});
