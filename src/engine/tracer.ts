@@ -494,8 +494,9 @@ export class Tracer extends EventEmitter<TracerEvents> {
     }
   }
 
+  /** A hop's probes as the result gives them: those sent (one not sent for its router's turn is no evidence of silence). */
   private hopResult(ttl: number): HopResult {
-    const probes = (this.hops.get(ttl) ?? []).map((probe) => probeResult(this.options.family, probe.reply, probe.rttMs));
+    const probes = this.probesAt(ttl).map((probe) => probeResult(this.options.family, probe.reply, probe.rttMs));
     return { ttl, probes };
   }
 
@@ -523,7 +524,7 @@ export class Tracer extends EventEmitter<TracerEvents> {
 
   /** The probe records of one hop (for reporters that want more than the result). */
   probesAt(ttl: number): readonly ProbeRecord[] {
-    return this.hops.get(ttl) ?? [];
+    return (this.hops.get(ttl) ?? []).filter((probe) => !probe.skipped);
   }
 
   private finish(stoppedBy: TraceOutcome['stoppedBy']): void {

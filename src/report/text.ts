@@ -81,7 +81,8 @@ export function formatHop(hop: HopResult, result: Pick<TraceResult, 'destination
     }
     return parts;
   };
-  const again = reprobeAnswersShown(hop);
+  // A TTL only the follow-up asked (past the trace's end, or its probes not sent for a router's turn in a batch).
+  const again = hop.probes.length === 0 ? (hop.reprobes ?? []) : reprobeAnswersShown(hop);
   const parts = [...probeParts(hop.probes), ...(again.length > 0 ? ['re-probed:', ...probeParts(again)] : [])];
   return `${String(hop.ttl).padStart(2)}  ${parts.join('  ')}\n`;
 }

@@ -116,3 +116,10 @@ test('names from reverse DNS reach the terminal with control characters escaped'
   assert.doesNotMatch(line, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
   assert.match(line, /evil\\x1b\[2J\\x07\\x9b31m\\u\{202e\}example\.net \(198\.18\.2\.2\)/);
 });
+
+test('a TTL only the follow-up asked (past where the trace ended) shows its re-probes, answered or not', () => {
+  const r = result([hop(1, [expired('198.18.1.2', 1)])], { reached: false, hop: null, state: 'filtered', reason: 'timeout', by: null });
+  const asked = { ttl: 2, probes: [], reprobes: [silent, silent] };
+  assert.equal(formatHop(asked, r, noNames), ' 2  re-probed:  *  *\n');
+  assert.equal(formatHop({ ...asked, reprobes: [expired('198.18.2.2', 2.5)] }, r, noNames), ' 2  re-probed:  198.18.2.2  2.500 ms\n');
+});
