@@ -8,7 +8,7 @@ import { burstsAreOneTry, pathLoss, silenceAt, silenceBoundary, triesNeeded } fr
 import type { PathLoss } from './evidence.js';
 import { controlReach } from './finding.js';
 import type { Candidate, DiagnoseContext, Finding } from './finding.js';
-import { hopAt, hopLabel, lastAnswer, protocolLabel, routerTtls } from './path-facts.js';
+import { hopAt, hopLabel, isAnswered, lastAnswer, protocolLabel, routerTtls, silentToEveryTrace } from './path-facts.js';
 import type { HopAnswer } from './path-facts.js';
 import { joinedControl } from './reach.js';
 
@@ -28,6 +28,10 @@ export function silence(main: TraceResult, control: TraceResult | null, context:
   const loss = pathLoss([main, seen], oneTry);
   const quiet = silenceAt(hop, loss, oneTry);
   const tried = `TTL ${boundary} stayed silent for ${quiet.tries} independent ${quiet.tries === 1 ? 'try' : 'tries'}`;
+  // Silent to the control too (the verdict then names it among the candidates): no sign of a filter's edge there.
+  if (seen && finding.upTo !== undefined && finding.upTo >= boundary && !isAnswered(hopAt(seen, boundary))) {
+    return { ...finding, evidence: [...(finding.evidence ?? []), `${tried}, and the control got no answer there either`] };
+  }
   if (quiet.settled) {
     return { ...finding, evidence: [...(finding.evidence ?? []), `${tried}; at the loss measured on this path (${percent(loss)}) a hop that answers would have missed them all with under 1% chance`] };
   }
@@ -44,6 +48,20 @@ function percent(loss: PathLoss): string {
 
 function silentHops(first: number, last: number): string {
   return first === last ? `hop ${first}` : `hops ${first}-${last}`;
+}
+
+/** Re-probes each trace gave a TTL silent to both before it counts as asked often enough (see askedSilentTo). */
+const ASKED_TIMES = 2;
+
+/**
+ * The last of the TTLs from `from` on that answered neither trace though each asked it again ASKED_TIMES or more,
+ * before the control's next answer; `from - 1` when there are none.
+ */
+function askedSilentTo(main: TraceResult, control: TraceResult, from: number): number {
+  const silentTo = silentToEveryTrace([main, control], from);
+  let ttl = from;
+  while (ttl <= silentTo && [main, control].every((trace) => (hopAt(trace, ttl)?.reprobes?.length ?? 0) >= ASKED_TIMES)) ttl++;
+  return ttl - 1;
 }
 
 /** The last answering hop (when there is one), the silent routers after it, then `after` (the far end of the boundary). */
@@ -202,18 +220,24 @@ function silenceWithReachableDestination(main: TraceResult, control: TraceResult
     // Routers right after the last answer that answer no protocol hide which side drops it: name every candidate.
     const { hiddenTo } = silenceBoundary(main, control);
     const from = last ? hopLabel(last.ttl, last.from) : 'this host';
+    // Where routers show spent ICMP budgets those hops are asked again rather than passed over; the ones that stayed
+    // silent to both traces however often asked may be routers out of budget, not a filter's edge: candidates too.
+    const drainedTo = hiddenTo > mainStop ? mainStop : askedSilentTo(main, control, mainStop + 1);
+    const upTo = Math.max(hiddenTo, drainedTo);
     const where =
       hiddenTo > mainStop
         ? `dropped at ${from} or at ${silentHops(mainStop + 1, hiddenTo)}, which answer${mainStop + 1 === hiddenTo ? 's' : ''} no protocol: which of them drops it cannot be seen from here`
-        : `dropped between ${from} and hop ${mainStop + 1}`;
+        : drainedTo > mainStop
+          ? `dropped at ${from} or at ${silentHops(mainStop + 1, drainedTo)}, which answered neither it nor the control however often asked; routers on this path show spent ICMP budgets, so ${mainStop + 1 === drainedTo ? 'that router' : 'those routers'} may only be out of it: which of them drops it cannot be seen from here`
+          : `dropped between ${from} and hop ${mainStop + 1}`;
     return {
       verdict: 'filtered-in-path',
       hop,
       by,
-      confidence: 'high',
+      confidence: drainedTo > mainStop ? 'medium' : 'high',
       explanation: `${label} is ${where}${reach}.`,
-      ...(hiddenTo > mainStop ? { upTo: hiddenTo } : {}),
-      candidates: candidatesFrom(last, hiddenTo, nextHop(control, hiddenTo + 1)),
+      ...(upTo > mainStop ? { upTo } : {}),
+      candidates: candidatesFrom(last, upTo, nextHop(control, upTo + 1)),
     };
   }
   // The hops between the last answer and the destination are silent for every protocol: a router that never sends

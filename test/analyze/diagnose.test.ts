@@ -171,6 +171,23 @@ describe('filtered-in-path', () => {
     assert.ok(!d.evidence.some((e) => /too few/.test(e)), d.evidence.join('\n'));
   });
 
+  test('routers out of budget: hops silent to both traces however often asked are named with the last answer, medium', () => {
+    // Hop 1 answered one probe of three (budgets spent on this path); hops 3-4 answered neither trace, asked twice each.
+    const main = tcpTrace(routers(1, 2), silent(3, 7));
+    main.hops[0]!.probes = [main.hops[0]!.probes[0]!, { from: null, rtt: null, reply: null }, { from: null, rtt: null, reply: null }];
+    const control = echoTrace(routers(1, 2), silent(3, 4), routers(5, 5), answers(6, echoReply(SERVER, ttlFrom(6))));
+    const asked = (trace: TraceResult, ttl: number) => (trace.hops.find((h) => h.ttl === ttl)!.reprobes = [{ from: null, rtt: null, reply: null }, { from: null, rtt: null, reply: null }]);
+    for (const ttl of [3, 4]) for (const trace of [main, control]) asked(trace, ttl);
+    const d = diagnose(main, control);
+    expectDiagnosis(d, { verdict: 'filtered-in-path', hop: 2, by: R2, confidence: 'medium' }, `dropped at hop 2 (${R2}) or at hops 3-4, which answered neither it nor the control`);
+    assert.equal(d.upTo, 4);
+    assert.ok(d.evidence.some((e) => /the control got no answer there either/.test(e)), d.evidence.join('\n'));
+    assert.ok(!d.evidence.some((e) => /under 1% chance/.test(e)), d.evidence.join('\n'));
+    // Asked only once in the control: not yet a candidate, the stop stays right after hop 2.
+    control.hops.find((h) => h.ttl === 4)!.reprobes = [{ from: null, rtt: null, reply: null }];
+    assert.equal(diagnose(main, control).upTo, 3);
+  });
+
   test('ambiguous: silence after hop 2 and no control: low', () => {
     const d = diagnose(tcpTrace(routers(1, 2), silent(3, 5)), null);
     expectDiagnosis(d, { verdict: 'filtered-in-path', hop: 2, by: R2, confidence: 'low' }, 'Without a control trace');
