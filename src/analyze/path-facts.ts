@@ -27,6 +27,11 @@ export function isAnswered(hop: Pick<HopResult, 'probes' | 'reprobes'> | undefin
   return hop !== undefined && allProbes(hop).some((p) => p.from !== null);
 }
 
+/** The highest TTL a trace has a hop at (0: none). */
+export function lastProbedTtl(result: Pick<TraceResult, 'hops'>): number {
+  return Math.max(0, ...result.hops.map((h) => h.ttl));
+}
+
 /** The highest TTL that got any answer, and who gave it. */
 export function lastAnswer(result: Pick<TraceResult, 'hops'>): HopAnswer | null {
   for (let i = result.hops.length - 1; i >= 0; i--) {

@@ -2,7 +2,7 @@
 // rate-limited router can answer) until each has an answer or has stayed silent often enough to call it silent.
 import type { TraceResult } from '../engine/types.js';
 import { burstsAreOneTry, pathLoss, silenceAt, silenceBoundary } from './evidence.js';
-import { allProbes, expiredFrom, finalSenderDistance, hopAt, isAnswered, routerTtls } from './path-facts.js';
+import { allProbes, expiredFrom, finalSenderDistance, hopAt, isAnswered, lastProbedTtl, routerTtls } from './path-facts.js';
 
 export interface Question {
   trace: 'main' | 'control';
@@ -121,13 +121,13 @@ export function openQuestions(main: TraceResult, control: TraceResult | null): Q
 }
 
 /**
- * A TTL past the last one a trace probed, where nothing ended it (no final answer). A trace ends on silence (its gap limit); where the follow-up then finds
- * those silent hops were routers out of ICMP budget (a batch drains them), its last answer can come at the last TTL it
- * probed, and no probe of it has gone past: the TTL after is asked (follow-up adds the hop), for a stop is only where
- * traffic was seen to end.
+ * A TTL past the last one a trace probed, where nothing ended it (no final answer). A trace ends on silence (its gap
+ * limit); where the follow-up then finds those silent hops were routers out of ICMP budget (a batch drains them), its
+ * last answer can come at the last TTL it probed, and no probe of it has gone past: the TTL after is asked (the
+ * follow-up adds the hop), for a stop is only where traffic was seen to end.
  */
 function pastTheEnd(result: TraceResult, ttl: number): boolean {
-  return result.destination.hop === null && ttl > Math.max(0, ...result.hops.map((h) => h.ttl));
+  return result.destination.hop === null && ttl > lastProbedTtl(result);
 }
 
 /** A hop taken as known (a batch's shared hops) whose router has not yet answered this trace's own flow. */

@@ -5,6 +5,7 @@
 // answered only some probes (analyze/loss-cause). Both are timed by a model of the routers' ICMP budgets, run
 // together, and add seconds only where the path gave a reason.
 import { BURST, burstSpacing, classifyLoss, lossWhere, partiallyAnswered, RECHECK_SPACING_MS, SPACED } from '../analyze/loss-cause.js';
+import { lastProbedTtl } from '../analyze/path-facts.js';
 import { openQuestions } from '../analyze/questions.js';
 import { unreachedSharedHops } from '../analyze/shared-hops.js';
 import type { Question } from '../analyze/questions.js';
@@ -66,7 +67,7 @@ function addReprobes(hop: HopResult | undefined, results: ProbeResult[]): void {
 /** The hop at `ttl`; a TTL past the trace's end (analyze/questions asks it) is added, with no trace probes of its own. */
 function hopFor(result: TraceResult, ttl: number): HopResult | undefined {
   const found = result.hops.find((h) => h.ttl === ttl);
-  if (found || ttl <= Math.max(0, ...result.hops.map((h) => h.ttl))) return found;
+  if (found || ttl <= lastProbedTtl(result)) return found;
   const hop: HopResult = { ttl, probes: [] };
   result.hops.push(hop);
   result.hops.sort((a, b) => a.ttl - b.ttl);
