@@ -259,9 +259,10 @@ export function leansOnShared(report: TraceReport, shared: number, expect: strin
  */
 export function drainedNear(report: TraceReport, shared: number): boolean {
   if (report.diagnosis.hop !== null && report.diagnosis.hop > shared) return false;
-  const heard = (ttl: number) => [report, report.control].some((trace) => trace?.hops.some((h) => h.ttl === ttl && ownProbes(h).some((p) => p.from !== null)));
-  const passed = report.control?.hops.some((h) => h.ttl > shared && ownProbes(h).some((p) => p.from !== null)) === true;
-  return passed && !Array.from({ length: shared }, (_, i) => i + 1).some(heard);
+  const answered = (h: HopResult) => ownProbes(h).some((p) => p.from !== null);
+  const heardNear = [report, report.control].some((trace) => trace?.hops.some((h) => h.ttl <= shared && answered(h)));
+  const passed = report.control?.hops.some((h) => h.ttl > shared && answered(h)) === true;
+  return passed && !heardNear;
 }
 
 /**
